@@ -1,0 +1,60 @@
+"""The one error hierarchy. Every failure a caller can act on is a subclass of StrongroomError.
+
+Per-item outcomes of ledger batches are result codes, not exceptions (see strongroom.ledger);
+exceptions here are for input that cannot be evaluated at all, and for infrastructure faults.
+"""
+
+from __future__ import annotations
+
+
+class StrongroomError(Exception):
+    """Base of every error Strongroom raises on purpose."""
+
+    #: Stable machine-readable identifier (used as the RFC 9457 `type` suffix by the API).
+    code = "error"
+
+
+class ValidationError(StrongroomError, ValueError):
+    """Input that cannot be accepted; names the offending field. Nothing was written."""
+
+    code = "validation_error"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class BatchTooLarge(ValidationError):
+    """A batch longer than the documented maximum. Nothing was written."""
+
+    code = "batch_too_large"
+
+    def __init__(self, size: int, maximum: int) -> None:
+        super().__init__("batch", f"{size} items exceed the maximum of {maximum}")
+        self.size = size
+        self.maximum = maximum
+
+
+class NotFound(StrongroomError, LookupError):
+    """The addressed entity does not exist (or is not visible to the caller)."""
+
+    code = "not_found"
+
+
+class Conflict(StrongroomError):
+    """The request contradicts the current state (e.g. closing an account that holds money)."""
+
+    code = "conflict"
+
+
+class ConfigurationError(StrongroomError):
+    """Settings that cannot work: an unknown URL scheme, a missing key file, and the like."""
+
+    code = "configuration_error"
+
+
+class StorageError(StrongroomError):
+    """The database failed in a way retries inside Strongroom could not absorb."""
+
+    code = "storage_error"

@@ -1,0 +1,223 @@
+"""The ledger's nouns: accounts, transfers, their flags and the read models returned by lookups.
+
+Field names follow DESIGN.md exactly. Every amount is an `int` in minor units of the ledger's
+currency. Constructors check types (a malformed id raises ValidationError naming the field);
+business rules (limits, ranges, existence) are checked by the ledger and reported as result codes.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from strongroom.errors import ValidationError
+from strongroom.ids import NIL, parse_id
+
+Metadata = Mapping[str, Any] | None
+F = TypeVar("F", bound=enum.IntFlag)
+T = TypeVar("T")
+
+
+class AccountFlags(enum.IntFlag):
+    NONE = 0
+    #: A liability to a customer: debits_posted + debits_pending may not exceed
+    #: credits_posted + overdraft_limit.
+    DEBITS_MUST_NOT_EXCEED_CREDITS = 1 << 0
+    #: The mirror, for accounts that must stay on the debit side.
+    CREDITS_MUST_NOT_EXCEED_DEBITS = 1 << 1
+    #: Keep a balance row after every change, for get_account_balances().
+    HISTORY = 1 << 2
+
+
+class TransferFlags(enum.IntFlag):
+    NONE = 0
+    #: This transfer and the next one succeed or fail together.
+    LINKED = 1 << 0
+    #: Reserve the amount in the *_pending counters.
+    PENDING = 1 << 1
+    #: Settle a pending transfer (all of it, or a smaller amount; the rest is released).
+    POST_PENDING = 1 << 2
+    #: Release a pending transfer.
+    VOID_PENDING = 1 << 3
+    #: Debit at most `amount`: as much as the debit account's limit allows.
+    BALANCING_DEBIT = 1 << 4
+    #: Credit at most `amount`: as much as the credit account's limit allows.
+    BALANCING_CREDIT = 1 << 5
+
+
+class AccountStatus(enum.StrEnum):
+    OPEN = "open"
+    #: No new transfers or posts touch it; voids and expiries still release reservations.
+    FROZEN = "frozen"
+    #: Terminal: the account held nothing when closed and can never move money again.
+    CLOSED = "closed"
+
+
+class PendingState(enum.StrEnum):
+    PENDING = "pending"
+    POSTED = "posted"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+
+
+def _check_int(name: str, value: object) -> None:
+    if type(value) is not int:
+        raise ValidationError(name, f"must be an integer, got {type(value).__name__}")
+
+
+def _check_metadata(value: object) -> None:
+    if value is not None and not isinstance(value, Mapping):
+        raise ValidationError("metadata", "must be a JSON object or null")
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: uuid.UUID
+    ledger: str
+    code: int
+    flags: AccountFlags = AccountFlags.NONE
+    overdraft_limit: int = 0
+    status: AccountStatus = AccountStatus.OPEN
+    metadata: Metadata = None
+    #: The owner; an account is invisible to other tenants and only moves money within its own.
+    tenant: str = "default"
+    debits_pending: int = 0
+    debits_posted: int = 0
+    credits_pending: int = 0
+    credits_posted: int = 0
+    #: Creation time in ns since the epoch, assigned by the ledger.
+    timestamp: int = 0
+
+    def __post_init__(self) -> None:
+        if type(self.id) is not uuid.UUID:
+            object.__setattr__(self, "id", parse_id(self.id, "id"))
+        if not isinstance(self.ledger, str):
+            raise ValidationError("ledger", "must be an ISO 4217 code string")
+        for name in ("code", "overdraft_limit", "debits_pending", "debits_posted"):
+            _check_int(name, getattr(self, name))
+        _check_int("credits_pending", self.credits_pending)
+        _check_int("credits_posted", self.credits_posted)
+        if type(self.flags) is not AccountFlags:
+            object.__setattr__(self, "flags", _flags(AccountFlags, self.flags))
+        if type(self.status) is not AccountStatus:
+            try:
+                object.__setattr__(self, "status", AccountStatus(self.status))
+            except ValueError:
+                raise ValidationError("status", f"unknown status {self.status!r}") from None
+        _check_metadata(self.metadata)
+        if not isinstance(self.tenant, str) or not self.tenant:
+            raise ValidationError("tenant", "must be a non-empty string")
+
+    @property
+    def balance(self) -> int:
+        """credits_posted - debits_posted: what a customer calls the balance of a liability."""
+        return self.credits_posted - self.debits_posted
+
+    @property
+    def available(self) -> int:
+        """What the account could still be debited by now, for a debits-limited account."""
+        return (
+            self.credits_posted
+            + self.overdraft_limit
+            - self.debits_posted
+            - self.debits_pending
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    id: uuid.UUID
+    debit_account_id: uuid.UUID = NIL
+    credit_account_id: uuid.UUID = NIL
+    amount: int = 0
+    ledger: str = ""
+    code: int = 0
+    flags: TransferFlags = TransferFlags.NONE
+    pending_id: uuid.UUID | None = None
+    #: Seconds a pending transfer may stay unposted; 0 means it never expires.
+    timeout: int = 0
+    metadata: Metadata = None
+    tenant: str = "default"
+    #: Assigned by the ledger: ns since the epoch, and the position in the one global order.
+    timestamp: int = 0
+    seq: int = 0
+
+    def __post_init__(self) -> None:
+        if type(self.id) is not uuid.UUID:
+            object.__setattr__(self, "id", parse_id(self.id, "id"))
+        if type(self.debit_account_id) is not uuid.UUID:
+            object.__setattr__(
+                self, "debit_account_id", parse_id(self.debit_account_id, "debit_account_id")
+            )
+        if type(self.credit_account_id) is not uuid.UUID:
+            object.__setattr__(
+                self, "credit_account_id", parse_id(self.credit_account_id, "credit_account_id")
+            )
+        if self.pending_id is not None and type(self.pending_id) is not uuid.UUID:
+            object.__setattr__(self, "pending_id", parse_id(self.pending_id, "pending_id"))
+        if type(self.amount) is not int:
+            _check_int("amount", self.amount)
+        if type(self.code) is not int:
+            _check_int("code", self.code)
+        if type(self.timeout) is not int:
+            _check_int("timeout", self.timeout)
+        if type(self.flags) is not TransferFlags:
+            object.__setattr__(self, "flags", _flags(TransferFlags, self.flags))
+        if not isinstance(self.ledger, str):
+            raise ValidationError("ledger", "must be an ISO 4217 code string")
+        if self.metadata is not None:
+            _check_metadata(self.metadata)
+        if type(self.tenant) is not str or not self.tenant:
+            raise ValidationError("tenant", "must be a non-empty string")
+
+
+def _flags(kind: type[F], value: object) -> F:
+    if type(value) is not int and not isinstance(value, kind):
+        raise ValidationError("flags", f"must be {kind.__name__} or int")
+    known = 0
+    for member in kind:
+        known |= member.value
+    as_int = int(value)  # type: ignore[call-overload]
+    if as_int < 0 or as_int & ~known:
+        raise ValidationError("flags", f"unknown {kind.__name__} bits in {as_int}")
+    return kind(as_int)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTransfer:
+    """A reservation and what became of it, as of the moment of the lookup."""
+
+    id: uuid.UUID
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    amount: int
+    ledger: str
+    code: int
+    tenant: str
+    #: ns since the epoch; 0 when the transfer has no timeout.
+    expires_at: int
+    state: PendingState
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalance:
+    """An account's counters right after the change with sequence number `seq`."""
+
+    account_id: uuid.UUID
+    seq: int
+    timestamp: int
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing; pass `next_cursor` back to get the next one (None: no more)."""
+
+    items: list[T] = field(default_factory=list)
+    next_cursor: str | None = None
