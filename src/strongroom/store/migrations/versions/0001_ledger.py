@@ -18,7 +18,7 @@ UID = sa.Uuid().with_variant(sa.LargeBinary(16), "sqlite")
 JSON_DOC = sa.Text().with_variant(postgresql.JSONB(), "postgresql")
 
 
-def _counters() -> list[sa.Column]:
+def _counters() -> list[sa.Column[int]]:
     return [
         sa.Column(name, sa.BigInteger, nullable=False, server_default="0")
         for name in ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
