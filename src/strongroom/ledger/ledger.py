@@ -15,6 +15,7 @@ from strongroom.clock import Clock, SystemClock
 from strongroom.errors import BatchTooLarge, Conflict, NotFound, ValidationError
 from strongroom.ledger import events
 from strongroom.ledger.engine import BatchEngine, EngineSettings
+from strongroom.ledger.invariants import InvariantReport, check_invariants
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
 from strongroom.ledger.rules import BATCH_MAX, apply_accounts
 from strongroom.ledger.types import (
@@ -371,6 +372,10 @@ class Ledger:
         )
         items = await self._store.account_history(query)
         return _page(items, limit)
+
+    async def check_invariants(self) -> InvariantReport:
+        """Recompute every account from the log and check DESIGN.md's invariants."""
+        return await check_invariants(self._store)
 
     async def _sweep(self, interval: float) -> None:
         while True:
