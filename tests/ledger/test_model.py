@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,14 +39,6 @@ POOL = [
     ("USD", A.NONE, 0, AccountStatus.CLOSED, "default"),
     ("USD", A.NONE, 0, AccountStatus.OPEN, "other"),
 ]
-
-
-@pytest.fixture
-async def ledger(db_url: str) -> AsyncIterator[tuple[Ledger, ManualClock]]:
-    clock = ManualClock()
-    ledger = await Ledger.open(db_url, clock=clock, sweep_interval=None)
-    yield ledger, clock
-    await ledger.close()
 
 
 async def _pool(ledger: Ledger, model: Model) -> list[uuid.UUID]:
@@ -131,9 +121,9 @@ def transfer_spec(draw: st.DrawFn, pool: list[uuid.UUID], seen: list[Transfer]) 
 )
 @given(data=st.data())
 async def test_batches_match_the_reference_model(
-    ledger: tuple[Ledger, ManualClock], data: st.DataObject
+    ledger: Ledger, clock: ManualClock, data: st.DataObject
 ) -> None:
-    ledger_, clock = ledger
+    ledger_ = ledger
     model = Model()
     pool = await _pool(ledger_, model)
     # Fund the limited accounts so that most generated transfers can succeed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -241,8 +242,14 @@ class Ledger:
                         account, status, now, current_trace_id(), current_actor()
                     )
                     await tx.write_events(events.encode([envelope]) or b"[]", now)
-                    found = await self.lookup_accounts([account_id])
-                    return found[0] if found else account
+                    return dataclasses.replace(
+                        account,
+                        status=status,
+                        debits_pending=b.dp,
+                        debits_posted=b.dpo,
+                        credits_pending=b.cp,
+                        credits_posted=b.cpo,
+                    )
             except Exception as error:
                 if not self._store.is_transient(error):
                     raise

@@ -333,7 +333,10 @@ class PostgresStore:
             f" ORDER BY seq {order} LIMIT {limit})"
             for side in sides
         ]
-        sql = " UNION ALL ".join(selects) + f" ORDER BY seq {order} LIMIT {limit}"
+        sql = (
+            f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS moves"
+            f" ORDER BY seq {order} LIMIT {limit}"
+        )
         rows = await self._pool.fetch(sql, query.account_id, *params, query.limit)
         return [_transfer(r) for r in rows]
 
