@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from strongroom.cli import ledger_commands
+
 app = typer.Typer(
     name="strongroom",
     help="Strongroom core banking: ledger, APIs and operations.",
     no_args_is_help=True,
 )
+
+
+app.command()(ledger_commands.migrate)
+app.command()(ledger_commands.demo)
 
 
 def main() -> None:
