@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import ledger_commands
+from strongroom.cli import bench, ledger_commands
 
 app = typer.Typer(
     name="strongroom",
@@ -15,6 +15,7 @@ app = typer.Typer(
 
 app.command()(ledger_commands.migrate)
 app.command()(ledger_commands.demo)
+app.command()(bench.bench)
 
 
 def main() -> None:
