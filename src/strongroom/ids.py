@@ -1,4 +1,4 @@
-"""Identifier generation: UUIDv7, time-ordered so that new rows land at the right edge of indexes."""
+"""Identifiers: UUIDv7, time-ordered so that new rows land at the right edge of indexes."""
 
 from __future__ import annotations
 

@@ -239,9 +239,7 @@ def compare_existing(t: Transfer, e: Transfer) -> TR:
     resolves = t.flags & (_POST | _VOID)
     if t.debit_account_id != e.debit_account_id and not (resolves and t.debit_account_id == NIL):
         return TR.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID
-    if t.credit_account_id != e.credit_account_id and not (
-        resolves and t.credit_account_id == NIL
-    ):
+    if t.credit_account_id != e.credit_account_id and not (resolves and t.credit_account_id == NIL):
         return TR.EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID
     if t.amount != e.amount:
         balancing = t.flags & (_BAL_DEBIT | _BAL_CREDIT)
@@ -351,7 +349,10 @@ def apply_transfers(
                     existing[t.id] = stored
                     if undo is not None:
                         undo.existing.append(t.id)
-                    for b in (balances[stored.debit_account_id], balances[stored.credit_account_id]):
+                    for b in (
+                        balances[stored.debit_account_id],
+                        balances[stored.credit_account_id],
+                    ):
                         if b.flags & _HISTORY:
                             record_history(b, seq, ts)
                     seq += 1

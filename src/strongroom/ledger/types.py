@@ -119,12 +119,7 @@ class Account:
     @property
     def available(self) -> int:
         """What the account could still be debited by now, for a debits-limited account."""
-        return (
-            self.credits_posted
-            + self.overdraft_limit
-            - self.debits_posted
-            - self.debits_pending
-        )
+        return self.credits_posted + self.overdraft_limit - self.debits_posted - self.debits_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +175,7 @@ def _flags(kind: type[F], value: object) -> F:
     known = 0
     for member in kind:
         known |= member.value
-    as_int = int(value)  # type: ignore[call-overload]
+    as_int = int(value)
     if as_int < 0 or as_int & ~known:
         raise ValidationError("flags", f"unknown {kind.__name__} bits in {as_int}")
     return kind(as_int)

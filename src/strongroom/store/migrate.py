@@ -1,0 +1,48 @@
+"""Apply Alembic migrations to a database given by its Strongroom URL.
+
+Migrations are the single description of the schema. Several feature areas add their own
+revisions off the same root, so upgrades go to every head ("heads").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from strongroom.store.urls import DatabaseURL
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(url: DatabaseURL, revision: str = "heads") -> None:
+    """Bring the schema at `url` up to `revision` (all heads by default). Idempotent."""
+    connect_args: dict[str, object] = {}
+    if url.kind == "postgresql" and url.schema:
+        connect_args["server_settings"] = {"search_path": url.schema}
+    engine = create_async_engine(url.sqlalchemy_url(), connect_args=connect_args)
+    if url.kind == "postgresql" and url.schema:
+        schema = url.schema
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _create_schema(dbapi_connection: object, _record: object) -> None:
+            cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+            cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            cursor.close()
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+    finally:
+        await engine.dispose()

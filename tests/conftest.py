@@ -1,0 +1,75 @@
+"""Shared fixtures: database URLs for both backends, and the real servers' addresses.
+
+Outside CI a server-backed test runs when its STRONGROOM_TEST_*_URL variable is set and is
+skipped otherwise. Under CI=true a missing variable or an unreachable server fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import pytest
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def server_url(variable: str, what: str) -> str:
+    url = os.environ.get(variable)
+    if not url:
+        message = f"{what} tests need {variable} (see README: Running the tests)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+def with_schema(base: str, schema: str) -> str:
+    return f"{base}{'&' if '?' in base else '?'}schema={schema}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    return f"sqlite:///{tmp_path}/strongroom.db"
+
+
+@asynccontextmanager
+async def fresh_pg_schema() -> AsyncIterator[str]:
+    """A PostgreSQL URL whose connections use a fresh schema, dropped afterwards."""
+    base = server_url("STRONGROOM_TEST_PG_URL", "PostgreSQL")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield with_schema(base, schema)
+    connection = await asyncpg.connect(base)
+    try:
+        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    async with fresh_pg_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
+    """Each test using this runs once per backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/strongroom.db"
+        return
+    async with fresh_pg_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return server_url("STRONGROOM_TEST_REDIS_URL", "Redis")
+
+
+@pytest.fixture
+def nats_url() -> str:
+    return server_url("STRONGROOM_TEST_NATS_URL", "NATS")
