@@ -197,3 +197,7 @@ def bench(
         f"p50={result.p50_us:.1f}us p99={result.p99_us:.1f}us p99.9={result.p999_us:.1f}us "
         f"({verdict} the 1 ms p99 budget)"
     )
+
+
+if __name__ == "__main__":  # `python -m strongroom.cli.products` before the main CLI wires it
+    app()
