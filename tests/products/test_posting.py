@@ -27,8 +27,8 @@ def product() -> ProductDefinition:
 
 
 @pytest.fixture
-async def ledger(sqlite_url: str) -> AsyncIterator[Ledger]:
-    ledger = await Ledger.open(sqlite_url, sweep_interval=None)
+async def ledger(db_url: str) -> AsyncIterator[Ledger]:
+    ledger = await Ledger.open(db_url, sweep_interval=None)
     try:
         yield ledger
     finally:
