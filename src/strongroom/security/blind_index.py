@@ -10,7 +10,6 @@ Must not import the store or anything above the platform layer.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from cryptography.hazmat.primitives import hashes
@@ -36,4 +35,4 @@ def field_key(root: bytes, table: str, field: str) -> bytes:
 def blind_index(key: bytes, normalized: str, size: int = DEFAULT_SIZE) -> bytes:
     if not 4 <= size <= 32:
         raise ValueError("a blind index is between 4 and 32 bytes")
-    return hmac.new(key, normalized.encode(), hashlib.sha256).digest()[:size]
+    return hmac.digest(key, normalized.encode(), "sha256")[:size]

@@ -21,6 +21,7 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 #: Leading byte of every sealed value, so the format can change without guessing.
 FORMAT = b"\x01"
+AAD_PREFIX = b"strongroom/aad/1"
 
 
 def new_key() -> bytes:
@@ -30,11 +31,14 @@ def new_key() -> bytes:
 
 def associated_data(*parts: str | bytes) -> bytes:
     """Length-prefixed concatenation, so ("ab", "c") and ("a", "bc") never collide."""
-    out = bytearray(b"strongroom/aad/1")
-    for part in parts:
-        raw = part.encode() if isinstance(part, str) else part
-        out += len(raw).to_bytes(4, "big") + raw
-    return bytes(out)
+    return AAD_PREFIX + b"".join(aad_part(part) for part in parts)
+
+
+def aad_part(part: str | bytes) -> bytes:
+    """One length-prefixed element; `associated_data(*a) + aad_part(b)` equals
+    `associated_data(*a, b)`, which lets callers precompute the constant elements."""
+    raw = part.encode() if isinstance(part, str) else part
+    return len(raw).to_bytes(4, "big") + raw
 
 
 def seal(cipher: AESGCM, plaintext: bytes, aad: bytes) -> bytes:

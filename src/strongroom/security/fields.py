@@ -4,7 +4,7 @@ module turns plaintext values into column values (ciphertext, blind index, data 
 A table declares `ENCRYPTED_FIELDS = {"email": Blind(normalize=...), "address": Encrypted()}`.
 Each field is a BLOB column of the same name holding a sealed value; a `Blind` field also has a
 `<name>_bidx` column; every row has a `dek_id` column naming the data key that sealed it. The
-associated data of each value is (table, field, tenant, row id, data key id), so a ciphertext
+associated data of each value is (table, tenant, row id, data key id, field), so a ciphertext
 moved to another row, field or tenant does not decrypt.
 
 Must not import the store or anything above the platform layer.
@@ -19,7 +19,7 @@ from typing import Any
 
 from strongroom.security.blind_index import DEFAULT_SIZE, blind_index, field_key
 from strongroom.security.cache import KeyCache
-from strongroom.security.envelope import associated_data, open_sealed, seal
+from strongroom.security.envelope import aad_part, associated_data, open_sealed, seal
 from strongroom.security.keyring import Keyring
 
 
@@ -55,6 +55,8 @@ class RecordCipher:
         self.keyring = keyring
         self.table = table
         self.fields = dict(fields)
+        # The constant part of each field's associated data, computed once (hot path).
+        self._field_aad = {name: aad_part(name) for name in self.fields}
         self._field_keys: KeyCache[tuple[str, str], bytes] = KeyCache(
             4096, 300 * 10**9, keyring.clock
         )
@@ -77,12 +79,12 @@ class RecordCipher:
             raise KeyError(f"{self.table} declares no encrypted field {sorted(unknown)}")
         key_id, cipher = await self.keyring.data_key(tenant, subject)
         row: dict[str, object] = {DEK_COLUMN: key_id}
+        row_aad = self._row_aad(tenant, row_id, key_id)
         for name, spec in self.fields.items():
             value = values.get(name)
             sealed = None
             if value is not None:
-                aad = self._aad(name, tenant, row_id, key_id)
-                sealed = seal(cipher, value.encode(), aad)
+                sealed = seal(cipher, value.encode(), row_aad + self._field_aad[name])
             row[name] = sealed
             if isinstance(spec, Blind):
                 row[index_column(name)] = (
@@ -99,6 +101,7 @@ class RecordCipher:
         if not isinstance(key_id, uuid.UUID):
             raise TypeError(f"{self.table}.{DEK_COLUMN} must be a UUID, got {key_id!r}")
         cipher = await self.keyring.cipher(key_id)
+        row_aad = self._row_aad(tenant, row_id, key_id)
         values: dict[str, str | None] = {}
         for name in self.fields:
             sealed = row[name]
@@ -107,8 +110,7 @@ class RecordCipher:
                 continue
             if not isinstance(sealed, bytes):
                 raise TypeError(f"{self.table}.{name} must hold bytes, got {type(sealed)}")
-            aad = self._aad(name, tenant, row_id, key_id)
-            values[name] = open_sealed(cipher, sealed, aad).decode()
+            values[name] = open_sealed(cipher, sealed, row_aad + self._field_aad[name]).decode()
         return values
 
     async def blind(self, tenant: str, field: str, value: str) -> bytes:
@@ -122,5 +124,6 @@ class RecordCipher:
             self._field_keys.put((tenant, field), key)
         return blind_index(key, spec.normalize(value), spec.size)
 
-    def _aad(self, field: str, tenant: str, row_id: uuid.UUID, key_id: uuid.UUID) -> bytes:
-        return associated_data(self.table, field, tenant, row_id.bytes, key_id.bytes)
+    def _row_aad(self, tenant: str, row_id: uuid.UUID, key_id: uuid.UUID) -> bytes:
+        # Followed by the field name: (table, tenant, row id, data key id, field).
+        return associated_data(self.table, tenant, row_id.bytes, key_id.bytes)
