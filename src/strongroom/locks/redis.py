@@ -18,9 +18,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
-import structlog
 
 from strongroom.locks.base import Lease, LockTimeout
+from strongroom.logging import get_logger
 
 ACQUIRE = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -45,7 +45,7 @@ return 0
 RETRY_MIN_S = 0.005
 RETRY_MAX_S = 0.1
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class RedisLockManager:
