@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -15,10 +16,10 @@ from .conftest import Contend, StartStale
 
 
 @pytest.fixture
-async def locks(pg_url: str) -> PostgresLockManager:
+async def locks(pg_url: str) -> AsyncIterator[PostgresLockManager]:
     await upgrade(parse_url(pg_url))
     manager = PostgresLockManager(parse_url(pg_url))
-    yield manager  # type: ignore[misc]
+    yield manager
     await manager.close()
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hypothesis import given
+from hypothesis import strategies as st
 
 from strongroom.security.envelope import associated_data, new_key, open_sealed, seal
 from strongroom.security.errors import DecryptionFailed
@@ -48,3 +50,13 @@ def test_other_key_fails() -> None:
 
 def test_associated_data_is_unambiguous() -> None:
     assert associated_data("ab", "c") != associated_data("a", "bc")
+
+
+KEY = new_key()
+
+
+@given(plaintext=st.binary(max_size=512), parts=st.lists(st.text(max_size=20), max_size=5))
+def test_any_value_round_trips(plaintext: bytes, parts: list[str]) -> None:
+    cipher = AESGCM(KEY)
+    aad = associated_data(*parts)
+    assert open_sealed(cipher, seal(cipher, plaintext, aad), aad) == plaintext

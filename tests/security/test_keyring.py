@@ -45,7 +45,8 @@ async def test_concurrent_first_use_agrees_on_one_key(
     assert len({key_id for key_id, _ in ids}) == 1
 
 
-async def test_unwrapped_keys_are_cached(encryption: EncryptionStore, tmp_path: object) -> None:
+async def test_unwrapped_keys_are_cached(encryption: EncryptionStore) -> None:
+    assert isinstance(encryption.keyring.provider, LocalKeyFile)
     provider = CountingKeyFile(encryption.keyring.provider.path)
     key_id, cipher = await encryption.keyring.data_key("acme", "alice")
     aad = associated_data("t")
