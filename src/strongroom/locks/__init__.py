@@ -5,7 +5,8 @@
             await check_fence(connection, "account:123", lease.token)
             ...  # the guarded write
 
-See docs/locks.md. Platform layer: must not import services, api or cli.
+See docs/locks.md. Platform layer: must not import services, api or cli; from the store it uses
+only strongroom.store.urls.
 """
 
 from strongroom.locks.base import Lease, LockManager, LockTimeout, StaleToken

@@ -7,7 +7,8 @@ key is hashed together with a namespace (the URL's schema by default) to keep tw
 sharing one database apart. The SQL lives here rather than in strongroom.store because it
 drives a database primitive, not the schema; the tables come from migration 0002_security.
 
-Must not import the store's services or anything above the platform layer.
+Imports only strongroom.store.urls from above the platform layer (a pure parser of database
+URLs, shared so every component reads `?schema=` the same way).
 """
 
 from __future__ import annotations
