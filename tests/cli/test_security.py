@@ -79,5 +79,9 @@ def test_bench_reports_percentiles() -> None:
     result = runner.invoke(app, ["bench", "--iterations", "50", "--customers", "3"])
     assert result.exit_code == 0, result.output
     assert "50 records, 3 customers" in result.output
-    for label in ("p50", "p99", "p99.9"):
-        assert f"{label} " in result.output
+    wall, cpu = result.output.splitlines()[1:3]
+    assert wall.startswith("wall p50 ")
+    assert cpu.startswith("cpu  p50 ")
+    for label in ("p99", "p99.9", "mean"):
+        assert f" {label} " in wall
+        assert f" {label} " in cpu
