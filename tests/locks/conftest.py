@@ -12,18 +12,17 @@ import pytest
 
 CONTENDER = Path(__file__).with_name("contender.py")
 
-Contend = Callable[[str, str, int], Awaitable[list[int]]]
+Contend = Callable[[str, str, str, int], Awaitable[list[int]]]
 
 
 @pytest.fixture
 def contend(tmp_path: Path) -> Contend:
-    """`await contend(backend, lock_url, rounds)`: two processes each take the lock `rounds`
-    times and append their token to one shared file; returns the file's final list."""
+    """`await contend(backend, lock_url, key, rounds)`: two processes each take the lock `key`
+    `rounds` times and append their token to one shared file; returns the file's final list."""
 
-    async def run(backend: str, lock_url: str, rounds: int) -> list[int]:
+    async def run(backend: str, lock_url: str, key: str, rounds: int) -> list[int]:
         shared = tmp_path / "tokens.json"
         shared.write_text("[]")
-        key = f"contended:{tmp_path.name}"
         args = [str(CONTENDER), "count", backend, lock_url, key, str(shared), str(rounds)]
         processes = [await asyncio.create_subprocess_exec(sys.executable, *args) for _ in "ab"]
         codes = await asyncio.gather(*(process.wait() for process in processes))

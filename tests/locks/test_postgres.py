@@ -56,7 +56,7 @@ def test_lock_ids_are_namespaced() -> None:
 @pytest.mark.slow
 async def test_two_processes_exclude_each_other(pg_url: str, contend: Contend) -> None:
     await upgrade(parse_url(pg_url))
-    tokens = await contend("postgresql", pg_url, 40)
+    tokens = await contend("postgresql", pg_url, "account:1", 40)
     # Every read-modify-write survived, and tokens rose in the order the writes happened.
     assert len(tokens) == 80
     assert tokens == sorted(set(tokens))

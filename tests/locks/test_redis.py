@@ -62,10 +62,15 @@ async def test_renewal_extends_a_held_lease(locks: RedisLockManager) -> None:
 
 
 @pytest.mark.slow
-async def test_two_processes_exclude_each_other(
-    redis_url: str, locks: RedisLockManager, contend: Contend
-) -> None:
-    tokens = await contend("redis", redis_url, 40)
+async def test_two_processes_exclude_each_other(redis_url: str, contend: Contend) -> None:
+    key = f"account:{uuid.uuid4().hex}"
+    # The contenders use the default prefix: their keys are unique through `key`.
+    probe = RedisLockManager(redis_url)
+    try:
+        tokens = await contend("redis", redis_url, key, 40)
+    finally:
+        await probe.client.delete(probe.fence_key(key))
+        await probe.close()
     assert len(tokens) == 80
     assert tokens == sorted(set(tokens))
 
