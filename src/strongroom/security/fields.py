@@ -48,6 +48,16 @@ def index_column(field: str) -> str:
     return f"{field}_bidx"
 
 
+def sealed_columns(fields: Mapping[str, Encrypted]) -> list[str]:
+    """Every column a declaration needs: dek_id, one per field, one per blind index."""
+    names = [DEK_COLUMN]
+    for name, spec in fields.items():
+        names.append(name)
+        if isinstance(spec, Blind):
+            names.append(index_column(name))
+    return names
+
+
 class RecordCipher:
     """Seals and opens the declared fields of one table's rows."""
 
@@ -60,15 +70,6 @@ class RecordCipher:
         self._field_keys: KeyCache[tuple[str, str], bytes] = KeyCache(
             4096, 300 * 10**9, keyring.clock
         )
-
-    def columns(self) -> list[str]:
-        """Every column this declaration owns, in declaration order."""
-        names = [DEK_COLUMN]
-        for name, spec in self.fields.items():
-            names.append(name)
-            if isinstance(spec, Blind):
-                names.append(index_column(name))
-        return names
 
     async def seal(
         self, tenant: str, subject: str, row_id: uuid.UUID, values: Mapping[str, str | None]

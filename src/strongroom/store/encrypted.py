@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from strongroom.security.fields import DEK_COLUMN, Blind, Encrypted, RecordCipher, index_column
+from strongroom.security.fields import (
+    Blind,
+    Encrypted,
+    RecordCipher,
+    index_column,
+    sealed_columns,
+)
 from strongroom.security.keyring import Keyring
 
 
@@ -22,17 +28,9 @@ class EncryptedTable:
     fields: Mapping[str, Encrypted] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        missing = [name for name in self.cipher_columns() if name not in self.table.c]
+        missing = [name for name in sealed_columns(self.fields) if name not in self.table.c]
         if missing:
             raise ValueError(f"table {self.table.name} lacks encrypted-field columns {missing}")
-
-    def cipher_columns(self) -> list[str]:
-        names = [DEK_COLUMN]
-        for name, spec in self.fields.items():
-            names.append(name)
-            if isinstance(spec, Blind):
-                names.append(index_column(name))
-        return names
 
     def index_columns(self) -> list[str]:
         return [index_column(name) for name, spec in self.fields.items() if isinstance(spec, Blind)]
