@@ -14,7 +14,8 @@ Postings per day (accounts named by the product's `interest` section):
 Idempotent per account and date: a day's transfer ids are uuid5 of (account, date, leg), and
 the carried state is saved only after the ledger accepted the day. Re-running a day therefore
 posts nothing new: the store says the day is done, and even with a lost store the ledger
-answers `exists` for the same ids. May import strongroom.ledger's public API; never api/ or cli/.
+answers `exists` for the same ids; a month end posted just before a crash is taken out of the
+balance the next run starts from (`_posted_unsaved`). May import strongroom.ledger's public API; never api/ or cli/.
 """
 
 from __future__ import annotations
