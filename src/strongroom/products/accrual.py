@@ -15,7 +15,8 @@ Idempotent per account and date: a day's transfer ids are uuid5 of (account, dat
 the carried state is saved only after the ledger accepted the day. Re-running a day therefore
 posts nothing new: the store says the day is done, and even with a lost store the ledger
 answers `exists` for the same ids; a month end posted just before a crash is taken out of the
-balance the next run starts from (`_posted_unsaved`). May import strongroom.ledger's public API; never api/ or cli/.
+balance the next run starts from (`_posted_unsaved`).
+May import strongroom.ledger's public API; never api/ or cli/.
 """
 
 from __future__ import annotations
