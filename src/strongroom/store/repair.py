@@ -157,3 +157,14 @@ async def rewrite_from_log(conn: AdminConn, totals: dict[uuid.UUID, Counters], n
             f" WHERE {where} AND state = 'pending' AND {side}_bucket <> 0",
             *args,
         )
+
+
+async def bucket_counts(conn: AdminConn, limit: int) -> list[tuple[uuid.UUID, int, int]]:
+    """(account, buckets, resized_at) for the accounts with the most buckets; accounts without
+    an account_buckets row have the default single bucket and are left out."""
+    rows = await conn.fetch(
+        "SELECT account_id, buckets, resized_at FROM account_buckets"
+        " ORDER BY buckets DESC, account_id LIMIT $1",
+        limit,
+    )
+    return [(conn.id_out(r[0]), int(r[1]), int(r[2])) for r in rows]
