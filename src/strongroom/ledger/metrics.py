@@ -5,7 +5,7 @@
 `EngineStats`, its queue depth and the tracker into Prometheus text through a dedicated
 registry, so nothing leaks into (or depends on) prometheus_client's global registry.
 
-May import strongroom.ledger.engine's plain stats type; never services, api or cli.
+Imports nothing from strongroom at run time (the engine imports it); never services, api or cli.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import bisect
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -25,7 +25,9 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from strongroom.ledger.engine import EngineStats
+if TYPE_CHECKING:
+    # Types only: the engine imports this module to feed the tracker.
+    from strongroom.ledger.engine import EngineStats
 
 #: Upper bounds (seconds) of the engine-wide lock wait histogram.
 LOCK_WAIT_BUCKETS: tuple[float, ...] = (
