@@ -34,12 +34,17 @@ def split_account(draw: st.DrawFn) -> tuple[list[BucketRow], tuple[int, int, int
         debits = draw(st.integers(0, credits + room if flags == DMNEC else 10_000))
         if flags == CMNED:
             credits = draw(st.integers(0, debits + room))
-        held = draw(st.integers(0, 500)) if b == 0 else 0
-        rows.append(
-            BucketRow(
-                account_id, b, "USD", flags, overdraft, "open", "t", held, debits, held, credits
-            )
-        )
+        # Reservations sit in bucket 0 and count against its limit like posted amounts.
+        held_debit = held_credit = 0
+        if b == 0:
+            held_debit = draw(st.integers(0, max(0, credits + room - debits)))
+            held_credit = draw(st.integers(0, max(0, debits + room - credits)))
+            if flags == DMNEC:
+                held_credit = draw(st.integers(0, 500))
+            elif flags == CMNED:
+                held_debit = draw(st.integers(0, 500))
+        counters_ = (held_debit, debits, held_credit, credits)
+        rows.append(BucketRow(account_id, b, "USD", flags, overdraft, "open", "t", *counters_))
     total = view(rows, ALL)
     dp, dpo, cp, cpo = total.dp, total.dpo, total.cp, total.cpo
     extra_in = draw(st.integers(0, 5_000))

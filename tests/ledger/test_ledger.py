@@ -432,3 +432,21 @@ async def test_a_full_batch_is_accepted(ledger: Ledger) -> None:
     batch = [transfer(a, b, 1) for _ in range(BATCH_MAX)]
     assert set(await results(ledger, *batch)) == {"ok"}
     assert await counters(ledger, b) == (0, 0, 0, BATCH_MAX)
+
+
+async def test_a_zero_pending_id_means_none(ledger: Ledger) -> None:
+    a, b = await open_accounts(ledger, account(), account())
+    first, second = transfer(a, b, 1, pending_id=NIL), transfer(a, b, 1, pending_id=NIL)
+    assert first.pending_id is None
+    assert await results(ledger, first, second) == ["ok", "ok"]
+
+
+async def test_closing_releases_expired_reservations_first(
+    ledger: Ledger, clock: ManualClock
+) -> None:
+    a, b = await open_accounts(ledger, account(), account())
+    assert await results(ledger, transfer(a, b, 10, F.PENDING, timeout=1)) == ["ok"]
+    clock.advance(2)
+    closed = await ledger.set_account_status(a, AccountStatus.CLOSED)
+    assert closed.status is AccountStatus.CLOSED
+    assert await counters(ledger, a) == (0, 0, 0, 0)

@@ -16,7 +16,7 @@ from strongroom.store import snapshots as snapshot_sql
 from strongroom.store.ledger_store import SEQ_BLOCK_BITS
 from strongroom.store.postgres import SEQ_LOCK_KEY
 from strongroom.store.urls import parse_url
-from tests.ledger.helpers import account, open_accounts, transfer
+from tests.ledger.helpers import account, open_accounts, results, transfer
 
 Counters = tuple[int, int, int, int]
 
@@ -226,3 +226,21 @@ async def test_the_watermark_never_passes_an_open_batch(pg_url: str) -> None:
                 assert rows[a] == (0, 7, 0, 0)
         finally:
             await raw.close()
+
+
+async def test_the_ledger_answers_point_in_time_balances(sqlite_url: str) -> None:
+    ledger = await Ledger.open(sqlite_url, sweep_interval=None, snapshot_interval=0.05)
+    try:
+        a, b = await open_accounts(ledger, account(), account())
+        first = transfer(a, b, 5)
+        assert await results(ledger, first) == ["ok"]
+        await asyncio.sleep(0.2)
+        assert await results(ledger, transfer(a, b, 7)) == ["ok"]
+        (stored,) = await ledger.lookup_transfers([first.id])
+        then = await ledger.balance_at(b, seq=stored.seq)
+        assert (then.debits_posted, then.credits_posted) == (0, 5)
+        now = await ledger.balance_at(b)
+        assert now.credits_posted == 12
+        assert (await (await ledger.snapshots()).latest()) is not None
+    finally:
+        await ledger.close()

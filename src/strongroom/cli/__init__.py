@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import bench, ledger_commands, products
+from strongroom.cli import admin, bench, ledger_commands, products
+from strongroom.cli import security as security_cli
 
 app = typer.Typer(
     name="strongroom",
@@ -17,6 +18,9 @@ app.command()(ledger_commands.migrate)
 app.command()(ledger_commands.demo)
 app.command()(bench.bench)
 app.add_typer(products.app, name="products")
+app.add_typer(admin.app, name="admin")
+app.add_typer(admin.ledger_app, name="ledger")
+app.add_typer(security_cli.app, name="keys")
 
 
 def main() -> None:

@@ -113,7 +113,7 @@ async def _stats(db: str, prometheus: bool, top: int) -> None:
     async with await Ledger.open(db, sweep_interval=None) as ledger:
         engine = ledger.engine
         if prometheus:
-            typer.echo(render_prometheus(engine).decode(), nl=False)
+            typer.echo(render_prometheus(engine, engine.contention).decode(), nl=False)
             return
         async with await Snapshots.open(db) as snapshots:
             latest = await snapshots.latest()

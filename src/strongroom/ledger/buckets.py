@@ -172,10 +172,14 @@ class SplitPolicy:
         self._strikes: dict[uuid.UUID, int] = {}
         self._last_hot: dict[uuid.UUID, float] = {}
 
+    def hot(self, touches: dict[uuid.UUID, int], batch_size: int) -> list[uuid.UUID]:
+        """Accounts in at least `hot_share` of a batch's transfers (and `hot_min` of them)."""
+        threshold = max(self.settings.hot_min, self.settings.hot_share * batch_size)
+        return [account for account, count in touches.items() if count >= threshold]
+
     def observe(
         self,
-        touches: dict[uuid.UUID, int],
-        batch_size: int,
+        hot: list[uuid.UUID],
         lock_wait: float,
         now: float,
         current: dict[uuid.UUID, int],
@@ -185,11 +189,8 @@ class SplitPolicy:
         s = self.settings
         if not s.enabled:
             return []
-        threshold = max(s.hot_min, s.hot_share * batch_size)
         wanted: list[tuple[uuid.UUID, int]] = []
-        for account, count in touches.items():
-            if count < threshold:
-                continue
+        for account in hot:
             self._last_hot[account] = now
             if lock_wait < s.lock_wait_seconds or account in unsplittable:
                 continue

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from strongroom.clock import Clock
-from strongroom.errors import StorageError
+from strongroom.errors import StorageError, StrongroomError
 from strongroom.ids import NIL
 from strongroom.ledger import events
 from strongroom.ledger.buckets import (
@@ -30,6 +30,7 @@ from strongroom.ledger.buckets import (
     view,
     write_back,
 )
+from strongroom.ledger.metrics import ContentionTracker
 from strongroom.ledger.results import CreateTransferResult as TR
 from strongroom.ledger.rules import BalanceState, BatchState, apply_transfers
 from strongroom.ledger.types import AccountFlags, Transfer, TransferFlags
@@ -105,6 +106,8 @@ class BatchEngine:
         self._closing = False
         self.stats = EngineStats()
         self._split = SplitPolicy(settings.split)
+        self.contention = ContentionTracker()
+        self._attempt_hot: list[uuid.UUID] = []
         self._buckets: dict[uuid.UUID, int] = {}
         self._buckets_read_at = -1.0
         # Workers of different processes start at different buckets of a split account.
@@ -221,11 +224,14 @@ class BatchEngine:
             except _StaleBuckets:
                 await self.refresh_buckets()
                 self.stats.retries += 1
+            except StrongroomError:
+                raise
             except Exception as error:
                 attempt += 1
                 if not self._store.is_transient(error) or attempt >= _MAX_ATTEMPTS:
-                    raise
+                    raise StorageError(f"batch failed after {attempt} attempts: {error}") from error
                 self.stats.retries += 1
+                self.contention.record_retry(self._attempt_hot)
                 await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
         for account_id, buckets in resizes:
             cooldown = self._settings.split.cooldown_seconds
@@ -281,6 +287,11 @@ class BatchEngine:
                 whole.append(account_id)
             else:
                 pairs.append((account_id, mode))
+        threshold = max(
+            self._settings.split.hot_min, self._settings.split.hot_share * len(transfers)
+        )
+        # Per-account contention figures are kept for the accounts that are hot in a batch.
+        self._attempt_hot = [a for a, n in touches.items() if n >= threshold]
         started = asyncio.get_running_loop().time()
         rows = group(await tx.lock_buckets(sorted(whole), sorted(pairs))) if account_ids else {}
         lock_wait = asyncio.get_running_loop().time() - started
@@ -297,8 +308,11 @@ class BatchEngine:
         existing = await tx.load_transfers([t.id for t in transfers]) if transfers else {}
         missing = [i for i in pending_refs if i not in pendings and i not in existing]
         not_pending = set((await tx.load_transfers(missing)).keys()) if missing else set()
-        block = await tx.allocate_seq_block()
+        # Reserve this batch's timestamps before the next await, so that concurrent workers of
+        # this process never hand out the same nanosecond.
         first_timestamp = max(now, self._last_timestamp + 1)
+        self._last_timestamp = first_timestamp + len(transfers) + len(due) + len(pending_refs)
+        block = await tx.allocate_seq_block()
         state = BatchState(
             balances=balances,
             existing=existing,
@@ -325,16 +339,15 @@ class BatchEngine:
             if b.changed:
                 writes.extend(write_back(b, rows[account_id], modes[account_id]))
         await tx.write_outcome(outcome, writes, events.encode(envelopes), now)
-        self._last_timestamp = first_timestamp + len(outcome.transfers) + len(outcome.expired)
         self.stats.batches += 1
         self.stats.transfers += len(transfers)
         self.stats.expired += len(outcome.expired)
         self.stats.lock_wait_seconds += lock_wait
         self.stats.batch_sizes.append(len(transfers))
+        self.contention.record_batch(self._attempt_hot, lock_wait)
         unsplittable = {account_id for account_id, b in balances.items() if b.flags & _HISTORY}
         resizes = self._split.observe(
-            touches,
-            len(transfers),
+            self._attempt_hot,
             lock_wait,
             asyncio.get_running_loop().time(),
             split,

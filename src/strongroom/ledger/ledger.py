@@ -20,6 +20,7 @@ from strongroom.ledger.engine import BatchEngine, EngineSettings
 from strongroom.ledger.invariants import InvariantReport, check_invariants
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
 from strongroom.ledger.rules import BATCH_MAX, apply_accounts
+from strongroom.ledger.snapshots import PointBalance, Snapshots, SnapshotTask
 from strongroom.ledger.types import (
     Account,
     AccountBalance,
@@ -96,10 +97,14 @@ class Ledger:
         clock: Clock,
         engine: BatchEngine,
         sweep_interval: float | None,
+        url: str = DEFAULT_URL,
     ) -> None:
         self._store = store
         self._clock = clock
         self._engine = engine
+        self._url = url
+        self._snapshot_task: SnapshotTask | None = None
+        self._snapshots: Snapshots | None = None
         self._sweeper: asyncio.Task[None] | None = None
         if sweep_interval:
             self._sweeper = asyncio.create_task(self._sweep(sweep_interval), name="ledger-sweeper")
@@ -114,11 +119,13 @@ class Ledger:
         engine: EngineSettings | None = None,
         pool_size: int = 8,
         sweep_interval: float | None = 1.0,
+        snapshot_interval: float | None = None,
     ) -> Ledger:
         """Connect to `url`, apply migrations (unless `migrate=False`) and start the engine.
 
         `sweep_interval`: seconds between releases of expired pending transfers (None: never;
-        call `expire_pending()` yourself).
+        call `expire_pending()` yourself). `snapshot_interval`: seconds between balance
+        snapshots (None: only when asked, see `snapshots()`).
         """
         parsed = parse_url(url)
         if migrate:
@@ -132,7 +139,11 @@ class Ledger:
             settings = engine or EngineSettings(workers=2)
         batch_engine = BatchEngine(store, clock or SystemClock(), settings)
         batch_engine.start()
-        return cls(store, clock or batch_engine._clock, batch_engine, sweep_interval)
+        ledger = cls(store, clock or batch_engine._clock, batch_engine, sweep_interval, url)
+        if snapshot_interval:
+            ledger._snapshot_task = SnapshotTask(await ledger.snapshots(), snapshot_interval)
+            ledger._snapshot_task.start()
+        return ledger
 
     @property
     def store(self) -> LedgerStore:
@@ -143,6 +154,10 @@ class Ledger:
         return self._engine
 
     async def close(self) -> None:
+        if self._snapshot_task is not None:
+            await self._snapshot_task.stop()
+        if self._snapshots is not None:
+            await self._snapshots.close()
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -216,6 +231,9 @@ class Ledger:
     ) -> Account:
         """Freeze, unfreeze or close an account. Closing needs no pending and a zero balance."""
         status = AccountStatus(status)
+        if status is AccountStatus.CLOSED:
+            # A reservation past its timeout no longer holds money: release it first.
+            await self.expire_pending()
         while True:
             try:
                 async with self._store.transaction() as tx:
@@ -400,6 +418,19 @@ class Ledger:
     async def check_invariants(self) -> InvariantReport:
         """Recompute every account from the log and check DESIGN.md's invariants."""
         return await check_invariants(self._store)
+
+    async def snapshots(self) -> Snapshots:
+        """Balance snapshots and point-in-time balances (docs/ledger-engine.md)."""
+        if self._snapshots is None:
+            self._snapshots = await Snapshots.open(self._url, self._clock)
+        return self._snapshots
+
+    async def balance_at(
+        self, account_id: uuid.UUID, *, seq: int | None = None, timestamp: int | None = None
+    ) -> PointBalance:
+        """The account's counters as of `seq` (or the last seq at or before `timestamp`)."""
+        snapshots = await self.snapshots()
+        return await snapshots.balance_at(account_id, seq=seq, timestamp=timestamp)
 
     async def _sweep(self, interval: float) -> None:
         while True:

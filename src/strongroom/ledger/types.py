@@ -151,8 +151,10 @@ class Transfer:
             object.__setattr__(
                 self, "credit_account_id", parse_id(self.credit_account_id, "credit_account_id")
             )
-        if self.pending_id is not None and type(self.pending_id) is not uuid.UUID:
-            object.__setattr__(self, "pending_id", parse_id(self.pending_id, "pending_id"))
+        if self.pending_id is not None:
+            pending_id = parse_id(self.pending_id, "pending_id")
+            # The zero UUID means "none", as for the other ids; store it as None.
+            object.__setattr__(self, "pending_id", None if pending_id == NIL else pending_id)
         if type(self.amount) is not int:
             _check_int("amount", self.amount)
         if type(self.code) is not int:
