@@ -69,6 +69,19 @@ def choose(k: int, slot: int, needs_all: bool) -> int:
 def view(rows: Sequence[BucketRow], mode: int) -> BalanceState:
     """What the rules see of one account: its one locked bucket, or the sum of all of them."""
     first = rows[0]
+    if len(rows) == 1 and mode == ALL:
+        return BalanceState(
+            first.account_id,
+            first.ledger,
+            first.flags,
+            first.overdraft_limit,
+            _STATUS[first.status],
+            first.tenant,
+            first.dp,
+            first.dpo,
+            first.cp,
+            first.cpo,
+        )
     if mode != ALL:
         (row,) = rows
         state = BalanceState(

@@ -82,6 +82,14 @@ class EngineStats:
     batch_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=10_000))
 
 
+def _uuid_int(value: uuid.UUID) -> int:
+    return value.int
+
+
+def _pair_key(pair: tuple[uuid.UUID, int]) -> tuple[int, int]:
+    return (pair[0].int, pair[1])
+
+
 class _Escalate(Exception):
     """A single-bucket view refused a transfer the whole balance might allow."""
 
@@ -293,7 +301,10 @@ class BatchEngine:
         # Per-account contention figures are kept for the accounts that are hot in a batch.
         self._attempt_hot = [a for a, n in touches.items() if n >= threshold]
         started = asyncio.get_running_loop().time()
-        rows = group(await tx.lock_buckets(sorted(whole), sorted(pairs))) if account_ids else {}
+        # Sorting on .int is the database's byte order, without UUID.__lt__ in Python.
+        whole.sort(key=_uuid_int)
+        pairs.sort(key=_pair_key)
+        rows = group(await tx.lock_buckets(whole, pairs)) if account_ids else {}
         lock_wait = asyncio.get_running_loop().time() - started
         balances: dict[uuid.UUID, BalanceState] = {}
         for account_id, mode in modes.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from strongroom.ids import NIL
@@ -48,7 +48,6 @@ _VOID: Final = int(TransferFlags.VOID_PENDING)
 _BAL_DEBIT: Final = int(TransferFlags.BALANCING_DEBIT)
 _BAL_CREDIT: Final = int(TransferFlags.BALANCING_CREDIT)
 _TWO_PHASE: Final = _PENDING | _POST | _VOID
-_TRANSFER_SLOTS: Final = tuple(f.name for f in fields(Transfer))
 _new_object = object.__new__
 _set = object.__setattr__
 _OPEN: Final = AccountStatus.OPEN
@@ -598,15 +597,19 @@ def _stamped(
     """`t` as stored: numbered, timestamped, with resolved fields. Skips the constructor's
     checks, which `t` already passed; dataclasses.replace would run them again."""
     stored: Transfer = _new_object(Transfer)
-    for name in _TRANSFER_SLOTS:
-        _set(stored, name, getattr(t, name))
-    _set(stored, "seq", seq)
-    _set(stored, "timestamp", ts)
+    _set(stored, "id", t.id)
     _set(stored, "debit_account_id", debit)
     _set(stored, "credit_account_id", credit)
     _set(stored, "amount", amount)
     _set(stored, "ledger", ledger)
     _set(stored, "code", code)
+    _set(stored, "flags", t.flags)
+    _set(stored, "pending_id", t.pending_id)
+    _set(stored, "timeout", t.timeout)
+    _set(stored, "metadata", t.metadata)
+    _set(stored, "tenant", t.tenant)
+    _set(stored, "timestamp", ts)
+    _set(stored, "seq", seq)
     return stored
 
 
