@@ -43,6 +43,7 @@ async def test_prometheus_text_carries_engine_and_account_figures(sqlite_url: st
         a, b = await open_accounts(ledger, account(), account())
         await ledger.create_transfers([transfer(a, b, 5), transfer(b, a, 1)])
         await ledger.create_transfers([transfer(a, b, 2)])
+        await ledger.split_account(b, 3)
         tracker = ContentionTracker()
         tracker.record_batch([a, b], 0.003)
         tracker.record_retry([a])
@@ -50,6 +51,8 @@ async def test_prometheus_text_carries_engine_and_account_figures(sqlite_url: st
     assert got[("strongroom_ledger_batches_total", ())] == 2
     assert got[("strongroom_ledger_transfers_total", ())] == 3
     assert got[("strongroom_ledger_queue_depth", ())] == 0
+    assert got[("strongroom_ledger_resizes_total", ())] == 1
+    assert got[("strongroom_ledger_account_buckets", (("account", str(b)),))] == 3
     assert got[("strongroom_ledger_recent_batch_size", (("stat", "max"),))] == 2
     assert got[("strongroom_ledger_lock_wait_seconds_count", ())] == 1
     assert got[("strongroom_ledger_lock_wait_seconds_bucket", (("le", "0.0025"),))] == 0

@@ -126,6 +126,9 @@ class EngineView(Protocol):
     @property
     def queue_depth(self) -> int: ...
 
+    @property
+    def buckets(self) -> dict[uuid.UUID, int]: ...
+
 
 class LedgerCollector(Collector):
     def __init__(
@@ -142,6 +145,12 @@ class LedgerCollector(Collector):
             ("transfers", "Transfers submitted in committed batches.", stats.transfers),
             ("retries", "Whole-batch retries after transient database failures.", stats.retries),
             ("expired", "Pending transfers released at their timeout.", stats.expired),
+            (
+                "escalations",
+                "Batches rerun with every bucket of a split account locked.",
+                stats.escalations,
+            ),
+            ("resizes", "Bucket splits and merges this process made.", stats.resizes),
         ):
             yield CounterMetricFamily(f"strongroom_ledger_{name}", doc, value=value)
         yield GaugeMetricFamily(
@@ -149,6 +158,14 @@ class LedgerCollector(Collector):
             "Transfers queued for the next batches.",
             value=self._engine.queue_depth,
         )
+        split = GaugeMetricFamily(
+            "strongroom_ledger_account_buckets",
+            "Bucket rows of each split account, as this process last read them.",
+            labels=["account"],
+        )
+        for account_id, count in sorted(self._engine.buckets.items(), key=lambda kv: -kv[1]):
+            split.add_metric([str(account_id)], count)
+        yield split
         sizes = sorted(stats.batch_sizes)
         recent = GaugeMetricFamily(
             "strongroom_ledger_recent_batch_size",
