@@ -1,0 +1,97 @@
+"""The bus interface every transport implements, and the subject rules they share.
+
+An event of type `ledger.transfer.created` travels on subject `<prefix>.ledger.transfer.created`
+(prefix `strongroom` by default). Patterns follow NATS: `*` matches one token, `>` the rest.
+Handlers run with the event's trace id and actor bound (strongroom.tracing), so whatever they log
+or write carries the trace of the request that caused the event.
+
+Imports strongroom.events.schemas, strongroom.tracing and strongroom.errors only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from strongroom.errors import ValidationError
+from strongroom.events.schemas import Envelope
+from strongroom.tracing import Actor, bound
+
+DEFAULT_PREFIX = "strongroom"
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+_DURABLE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class Subscription(Protocol):
+    async def stop(self) -> None:
+        """Stop delivering to this handler; the durable consumer's position is kept."""
+        ...
+
+
+class Bus(Protocol):
+    """Publish events and deliver them at least once to durable, named consumers."""
+
+    prefix: str
+
+    async def publish(self, events: Sequence[Envelope]) -> None:
+        """Return once every event is stored by the transport (in-process: handled).
+
+        Raises if any event could not be; the caller publishes the whole sequence again, which
+        is safe: transports drop or consumers skip event ids they have seen.
+        """
+        ...
+
+    async def subscribe(self, pattern: str, durable: str, handler: Handler) -> Subscription:
+        """Deliver events whose subject matches `pattern` to `handler`, at least once each.
+
+        `durable` names the consumer: its position survives the subscription (and, on JetStream,
+        the process). A handler that raises gets the event again later.
+        """
+        ...
+
+    async def close(self) -> None: ...
+
+
+def subject_for(prefix: str, event_type: str) -> str:
+    subject = f"{prefix}.{event_type}"
+    for token in subject.split("."):
+        if not _TOKEN.match(token):
+            raise ValidationError("subject", f"bad token {token!r} in {subject!r}")
+    return subject
+
+
+def check_durable(name: str) -> str:
+    """Durable consumer names: letters, digits, `_` and `-` (NATS forbids dots and spaces)."""
+    if not _DURABLE.match(name):
+        raise ValidationError("durable", f"{name!r}: use letters, digits, '_' and '-' only")
+    return name
+
+
+def check_prefix(prefix: str) -> str:
+    for token in prefix.split("."):
+        if not _TOKEN.match(token):
+            raise ValidationError("prefix", f"bad token {token!r} in {prefix!r}")
+    return prefix
+
+
+def subject_matches(pattern: str, subject: str) -> bool:
+    """NATS wildcard matching: `*` is exactly one token, a final `>` one or more."""
+    wanted = pattern.split(".")
+    tokens = subject.split(".")
+    for index, part in enumerate(wanted):
+        if part == ">":
+            return index == len(wanted) - 1 and len(tokens) > index
+        if index >= len(tokens) or part not in ("*", tokens[index]):
+            return False
+    return len(tokens) == len(wanted)
+
+
+async def deliver(handler: Handler, event: Envelope) -> None:
+    """Run `handler` under the event's trace id and actor, as the request that caused it ran."""
+    actor = Actor(event.tenant, event.actor) if event.actor is not None else None
+    with bound(event.trace_id, actor):
+        await handler(event)

@@ -1,0 +1,62 @@
+"""Idempotent consumers: a handler's effect happens once per event id, however often it arrives.
+
+`IdempotentConsumer(engine, name, handler)` is a bus handler. For each event it opens one database
+transaction, inserts `(name, event id)` into `processed_events` and, only if that row is new,
+runs `handler(connection, event)` on the same connection. The effect and the marker commit or roll
+back together: a redelivered event finds the marker and is skipped, a handler that raises leaves
+no marker and the bus delivers again. Concurrent deliveries of one id serialize on the marker's
+primary key (the second waits for the first, then skips).
+
+The handler must write through the connection it is given, and nowhere else, for this to hold.
+Imports strongroom.events (schemas, tables) and strongroom.clock only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from strongroom.clock import Clock, SystemClock
+from strongroom.events.schemas import Envelope
+from strongroom.events.tables import processed_events
+
+ConsumerHandler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        name: str,
+        handler: ConsumerHandler,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.engine = engine
+        self.name = name
+        self.handler = handler
+        self.clock = clock or SystemClock()
+        #: Events whose effect this object applied, and deliveries it skipped as already done.
+        self.applied = 0
+        self.skipped = 0
+
+    async def __call__(self, event: Envelope) -> None:
+        async with self.engine.begin() as connection:
+            if not await self._claim(connection, event.id):
+                self.skipped += 1
+                return
+            await self.handler(connection, event)
+        self.applied += 1
+
+    async def _claim(self, connection: AsyncConnection, event_id: uuid.UUID) -> bool:
+        values = {"consumer": self.name, "event_id": event_id, "processed_at": self.clock.now_ns()}
+        insert = (
+            postgresql.insert(processed_events)
+            if connection.dialect.name == "postgresql"
+            else sqlite.insert(processed_events)
+        )
+        result = await connection.execute(insert.values(values).on_conflict_do_nothing())
+        return result.rowcount == 1
