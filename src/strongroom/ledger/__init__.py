@@ -1,0 +1,38 @@
+"""The double-entry ledger: accounts, transfers, two-phase transfers, linked chains, limits.
+
+May import strongroom.store (its backends), strongroom.errors/ids/money/clock/tracing; never
+services, api or cli.
+"""
+
+from strongroom.ledger.engine import EngineSettings
+from strongroom.ledger.ledger import Ledger
+from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
+from strongroom.ledger.rules import BATCH_MAX
+from strongroom.ledger.types import (
+    Account,
+    AccountBalance,
+    AccountFlags,
+    AccountStatus,
+    Page,
+    PendingState,
+    PendingTransfer,
+    Transfer,
+    TransferFlags,
+)
+
+__all__ = [
+    "BATCH_MAX",
+    "Account",
+    "AccountBalance",
+    "AccountFlags",
+    "AccountStatus",
+    "CreateAccountResult",
+    "CreateTransferResult",
+    "EngineSettings",
+    "Ledger",
+    "Page",
+    "PendingState",
+    "PendingTransfer",
+    "Transfer",
+    "TransferFlags",
+]

@@ -1,0 +1,391 @@
+"""`Ledger`: the public, asyncio API of the double-entry ledger (see docs/ledger.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from strongroom.clock import Clock, SystemClock
+from strongroom.errors import BatchTooLarge, Conflict, NotFound, ValidationError
+from strongroom.ledger import events
+from strongroom.ledger.engine import BatchEngine, EngineSettings
+from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
+from strongroom.ledger.rules import BATCH_MAX, apply_accounts
+from strongroom.ledger.types import (
+    Account,
+    AccountBalance,
+    AccountStatus,
+    Page,
+    PendingState,
+    PendingTransfer,
+    Transfer,
+    TransferFlags,
+)
+from strongroom.store.ledger_store import Direction, HistoryQuery, LedgerStore, TransferQuery
+from strongroom.store.migrate import upgrade
+from strongroom.store.postgres import PostgresStore
+from strongroom.store.sqlite import SqliteStore
+from strongroom.store.urls import DEFAULT_URL, parse_url
+from strongroom.tracing import current_actor, current_trace_id
+
+_encode_json = msgspec.json.Encoder().encode
+PAGE_MAX = 8190
+
+
+def _metadata_json(items: Sequence[Account | Transfer], kind: str) -> list[bytes | None]:
+    encoded: list[bytes | None] = []
+    for index, item in enumerate(items):
+        if item.metadata is None:
+            encoded.append(None)
+            continue
+        try:
+            encoded.append(_encode_json(item.metadata))
+        except (TypeError, ValueError, OverflowError) as error:
+            raise ValidationError(f"{kind}[{index}].metadata", f"not JSON: {error}") from None
+    return encoded
+
+
+def _check_batch(items: Sequence[object], kind: type, name: str) -> None:
+    if len(items) > BATCH_MAX:
+        raise BatchTooLarge(len(items), BATCH_MAX)
+    for index, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise ValidationError(f"{name}[{index}]", f"expected {kind.__name__}")
+
+
+def _open_chain_results(transfers: Sequence[Transfer]) -> int:
+    """Length of the prefix that can be submitted: a trailing chain never closed is not."""
+    if not transfers or not transfers[-1].flags & TransferFlags.LINKED:
+        return len(transfers)
+    start = len(transfers) - 1
+    while start > 0 and transfers[start - 1].flags & TransferFlags.LINKED:
+        start -= 1
+    return start
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(seq.to_bytes(8, "big")).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except ValueError:
+        raise ValidationError("cursor", "malformed cursor") from None
+    if len(raw) != 8:
+        raise ValidationError("cursor", "malformed cursor")
+    return int.from_bytes(raw, "big")
+
+
+class Ledger:
+    """A double-entry ledger on SQLite (embedded) or PostgreSQL. Open with `await Ledger.open()`."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        clock: Clock,
+        engine: BatchEngine,
+        sweep_interval: float | None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._engine = engine
+        self._sweeper: asyncio.Task[None] | None = None
+        if sweep_interval:
+            self._sweeper = asyncio.create_task(self._sweep(sweep_interval), name="ledger-sweeper")
+
+    @classmethod
+    async def open(
+        cls,
+        url: str = DEFAULT_URL,
+        *,
+        clock: Clock | None = None,
+        migrate: bool = True,
+        engine: EngineSettings | None = None,
+        pool_size: int = 8,
+        sweep_interval: float | None = 1.0,
+    ) -> Ledger:
+        """Connect to `url`, apply migrations (unless `migrate=False`) and start the engine.
+
+        `sweep_interval`: seconds between releases of expired pending transfers (None: never;
+        call `expire_pending()` yourself).
+        """
+        parsed = parse_url(url)
+        if migrate:
+            await upgrade(parsed)
+        store: LedgerStore
+        if parsed.kind == "sqlite":
+            store = await SqliteStore.connect(parsed.target)
+            settings = engine or EngineSettings(workers=1)
+        else:
+            store = await PostgresStore.connect(parsed, pool_size=pool_size)
+            settings = engine or EngineSettings(workers=2)
+        batch_engine = BatchEngine(store, clock or SystemClock(), settings)
+        batch_engine.start()
+        return cls(store, clock or batch_engine._clock, batch_engine, sweep_interval)
+
+    @property
+    def store(self) -> LedgerStore:
+        return self._store
+
+    @property
+    def engine(self) -> BatchEngine:
+        return self._engine
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        await self._engine.close()
+        await self._store.close()
+
+    async def __aenter__(self) -> Ledger:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def create_accounts(self, accounts: Sequence[Account]) -> list[CreateAccountResult]:
+        """Create accounts; one result per account, in order. Accounts are independent."""
+        _check_batch(accounts, Account, "accounts")
+        metadata = _metadata_json(accounts, "accounts")
+        if not accounts:
+            return []
+        trace_id, actor = current_trace_id(), current_actor()
+        while True:
+            try:
+                async with self._store.transaction() as tx:
+                    existing = await tx.load_accounts(list({a.id for a in accounts}))
+                    now = self._clock.now_ns()
+                    results, created = apply_accounts(accounts, metadata, existing, now)
+                    if created:
+                        await tx.insert_accounts(created)
+                        await tx.write_events(
+                            events.encode(
+                                [events.account_created(a, trace_id, actor) for a, _ in created]
+                            )
+                            or b"[]",
+                            now,
+                        )
+                    return results
+            except Exception as error:
+                if not self._store.is_transient(error):
+                    raise
+
+    async def create_transfers(self, transfers: Sequence[Transfer]) -> list[CreateTransferResult]:
+        """Apply transfers in order; one result per transfer (see docs/ledger.md).
+
+        Concurrent calls are committed together (group commit); each call's transfers stay
+        contiguous and in order, and a linked chain never spans two calls.
+        """
+        _check_batch(transfers, Transfer, "transfers")
+        metadata = _metadata_json(transfers, "transfers")
+        closed = _open_chain_results(transfers)
+        results: list[CreateTransferResult] = []
+        if closed:
+            results = await self._engine.submit(
+                transfers[:closed], metadata[:closed], current_trace_id(), current_actor()
+            )
+        if closed < len(transfers):
+            tail = len(transfers) - closed
+            results.extend([CreateTransferResult.LINKED_EVENT_FAILED] * (tail - 1))
+            results.append(CreateTransferResult.LINKED_EVENT_CHAIN_OPEN)
+        return results
+
+    async def expire_pending(self) -> int:
+        """Release pending transfers past their timeout now; returns how many were released."""
+        before = self._engine.stats.expired
+        await self._engine.submit([], [], current_trace_id(), current_actor())
+        return self._engine.stats.expired - before
+
+    async def set_account_status(
+        self, account_id: uuid.UUID, status: AccountStatus, *, tenant: str | None = None
+    ) -> Account:
+        """Freeze, unfreeze or close an account. Closing needs no pending and a zero balance."""
+        status = AccountStatus(status)
+        while True:
+            try:
+                async with self._store.transaction() as tx:
+                    balances = await tx.lock_balances([account_id])
+                    accounts = await tx.load_accounts([account_id])
+                    account = accounts.get(account_id)
+                    if (
+                        account is None
+                        or account_id not in balances
+                        or (tenant is not None and account.tenant != tenant)
+                    ):
+                        raise NotFound(f"account {account_id} not found")
+                    if account.status is status:
+                        return account
+                    if account.status is AccountStatus.CLOSED:
+                        raise Conflict(f"account {account_id} is closed for good")
+                    b = balances[account_id]
+                    if status is AccountStatus.CLOSED and (b.dp or b.cp or b.dpo != b.cpo):
+                        raise Conflict(
+                            f"account {account_id} still holds money or reservations; "
+                            "move them out before closing it"
+                        )
+                    now = self._clock.now_ns()
+                    await tx.set_status(account_id, status)
+                    envelope = events.status_changed(
+                        account, status, now, current_trace_id(), current_actor()
+                    )
+                    await tx.write_events(events.encode([envelope]) or b"[]", now)
+                    found = await self.lookup_accounts([account_id])
+                    return found[0] if found else account
+            except Exception as error:
+                if not self._store.is_transient(error):
+                    raise
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def lookup_accounts(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[Account]:
+        """The accounts found, in the order asked; unknown ids are left out."""
+        if not ids:
+            return []
+        found = {a.id: a for a in await self._store.get_accounts(list(ids), self._clock.now_ns())}
+        return [
+            found[i] for i in ids if i in found and (tenant is None or found[i].tenant == tenant)
+        ]
+
+    async def list_accounts(
+        self, *, tenant: str | None = None, limit: int = 100, cursor: str | None = None
+    ) -> Page[Account]:
+        limit = _check_limit(limit)
+        after = None
+        if cursor is not None:
+            try:
+                after = uuid.UUID(cursor)
+            except ValueError:
+                raise ValidationError("cursor", "malformed cursor") from None
+        items = await self._store.list_accounts(tenant, after, limit + 1, self._clock.now_ns())
+        more = len(items) > limit
+        items = items[:limit]
+        return Page(items, str(items[-1].id) if more else None)
+
+    async def lookup_transfers(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[Transfer]:
+        if not ids:
+            return []
+        found = {t.id: t for t in await self._store.get_transfers(list(ids))}
+        return [
+            found[i] for i in ids if i in found and (tenant is None or found[i].tenant == tenant)
+        ]
+
+    async def lookup_pending_transfers(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[PendingTransfer]:
+        """Pending transfers and their state now: one past its timeout reads `expired` even
+        before the sweeper has released it."""
+        now = self._clock.now_ns()
+        found = {p.id: p for p in await self._store.get_pendings(list(ids))} if ids else {}
+        out = []
+        for i in ids:
+            p = found.get(i)
+            if p is None or (tenant is not None and p.tenant != tenant):
+                continue
+            state = PendingState.EXPIRED if p.is_due(now) else p.state
+            out.append(
+                PendingTransfer(
+                    p.id,
+                    p.debit_account_id,
+                    p.credit_account_id,
+                    p.amount,
+                    p.ledger,
+                    p.code,
+                    p.tenant,
+                    p.expires_at,
+                    state,
+                )
+            )
+        return out
+
+    async def get_account_transfers(
+        self,
+        account_id: uuid.UUID,
+        *,
+        direction: Direction = "both",
+        seq_min: int | None = None,
+        seq_max: int | None = None,
+        timestamp_min: int | None = None,
+        timestamp_max: int | None = None,
+        code: int | None = None,
+        limit: int = 100,
+        reverse: bool = False,
+        cursor: str | None = None,
+    ) -> Page[Transfer]:
+        """Transfers that debit and/or credit the account, in seq order, one page at a time."""
+        if direction not in ("debits", "credits", "both"):
+            raise ValidationError("direction", "must be debits, credits or both")
+        limit = _check_limit(limit)
+        query = TransferQuery(
+            account_id=account_id,
+            direction=direction,
+            seq_min=seq_min,
+            seq_max=seq_max,
+            timestamp_min=timestamp_min,
+            timestamp_max=timestamp_max,
+            code=code,
+            limit=limit + 1,
+            reverse=reverse,
+            after_seq=decode_cursor(cursor) if cursor else None,
+        )
+        items = await self._store.account_transfers(query)
+        return _page(items, limit)
+
+    async def get_account_balances(
+        self,
+        account_id: uuid.UUID,
+        *,
+        seq_min: int | None = None,
+        seq_max: int | None = None,
+        timestamp_min: int | None = None,
+        timestamp_max: int | None = None,
+        limit: int = 100,
+        reverse: bool = False,
+        cursor: str | None = None,
+    ) -> Page[AccountBalance]:
+        """The account's counters after each change, for accounts with the `history` flag."""
+        limit = _check_limit(limit)
+        query = HistoryQuery(
+            account_id=account_id,
+            seq_min=seq_min,
+            seq_max=seq_max,
+            timestamp_min=timestamp_min,
+            timestamp_max=timestamp_max,
+            limit=limit + 1,
+            reverse=reverse,
+            after_seq=decode_cursor(cursor) if cursor else None,
+        )
+        items = await self._store.account_history(query)
+        return _page(items, limit)
+
+    async def _sweep(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):
+                await self.expire_pending()
+
+
+def _check_limit(limit: int) -> int:
+    if type(limit) is not int or not 1 <= limit <= PAGE_MAX:
+        raise ValidationError("limit", f"must be an integer from 1 to {PAGE_MAX}")
+    return limit
+
+
+def _page(items: list[Any], limit: int) -> Page[Any]:
+    more = len(items) > limit
+    items = items[:limit]
+    return Page(items, encode_cursor(items[-1].seq) if more else None)

@@ -1,0 +1,139 @@
+"""The interface the ledger engine needs from a database, implemented by sqlite.py and postgres.py.
+
+A write batch runs inside `transaction()`: the engine reads and locks what the batch touches, runs
+the pure rules, then calls `write_*`. Reads outside a transaction see committed data only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from strongroom.ledger.rules import BalanceState, BatchOutcome, PendingRecord
+from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
+
+Direction = Literal["debits", "credits", "both"]
+
+#: Sequence numbers are handed out in blocks of 2**20, one block per batch, so a batch needs one
+#: round trip to number all its transfers. seq is strictly increasing, not dense.
+SEQ_BLOCK_BITS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TransferQuery:
+    account_id: uuid.UUID
+    direction: Direction = "both"
+    seq_min: int | None = None
+    seq_max: int | None = None
+    timestamp_min: int | None = None
+    timestamp_max: int | None = None
+    code: int | None = None
+    limit: int = 100
+    reverse: bool = False
+    #: Exclusive bound continuing a previous page (a seq).
+    after_seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    account_id: uuid.UUID
+    seq_min: int | None = None
+    seq_max: int | None = None
+    timestamp_min: int | None = None
+    timestamp_max: int | None = None
+    limit: int = 100
+    reverse: bool = False
+    after_seq: int | None = None
+
+
+class LedgerTransaction(Protocol):
+    async def load_accounts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]: ...
+
+    async def insert_accounts(self, rows: Sequence[tuple[Account, bytes | None]]) -> None: ...
+
+    async def peek_pendings(self, ids: Sequence[uuid.UUID]) -> list[PendingRecord]:
+        """Pending records without locking them: only to learn which accounts to lock."""
+        ...
+
+    async def due_pendings(self, now: int, limit: int) -> list[PendingRecord]: ...
+
+    async def lock_balances(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BalanceState]:
+        """Lock the accounts' balance rows in ascending id order (no deadlocks) and read them."""
+        ...
+
+    async def lock_pendings(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PendingRecord]: ...
+
+    async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]: ...
+
+    async def allocate_seq_block(self) -> int:
+        """A fresh block number; the batch numbers its changes from block << SEQ_BLOCK_BITS."""
+        ...
+
+    async def write_outcome(
+        self,
+        outcome: BatchOutcome,
+        balances: Sequence[BalanceState],
+        events: bytes | None,
+        now: int,
+    ) -> None: ...
+
+    async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None: ...
+
+    async def write_events(self, events: bytes, now: int) -> None: ...
+
+
+class LedgerStore(Protocol):
+    @property
+    def kind(self) -> Literal["sqlite", "postgresql"]: ...
+
+    async def close(self) -> None: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[LedgerTransaction]: ...
+
+    def is_transient(self, error: BaseException) -> bool:
+        """True for failures a whole-batch retry can cure (deadlock, serialization, a race on a
+        unique id between processes)."""
+        ...
+
+    async def get_accounts(self, ids: Sequence[uuid.UUID], now: int) -> list[Account]: ...
+
+    async def get_transfers(self, ids: Sequence[uuid.UUID]) -> list[Transfer]: ...
+
+    async def get_pendings(self, ids: Sequence[uuid.UUID]) -> list[PendingRecord]: ...
+
+    async def account_transfers(self, query: TransferQuery) -> list[Transfer]: ...
+
+    async def account_history(self, query: HistoryQuery) -> list[AccountBalance]: ...
+
+    async def list_accounts(
+        self, tenant: str | None, after: uuid.UUID | None, limit: int, now: int
+    ) -> list[Account]: ...
+
+
+def range_filters(
+    query: TransferQuery | HistoryQuery, placeholder: Callable[[int], str], first: int = 1
+) -> tuple[str, list[Any]]:
+    """` AND ...` clauses for a listing's seq/timestamp/code/cursor filters, and their values.
+
+    `placeholder(n)` renders the n-th parameter in the backend's style (`?` or `$n`).
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    after_op = "<" if query.reverse else ">"
+    candidates: list[tuple[str, str, int | None]] = [
+        ("seq", ">=", query.seq_min),
+        ("seq", "<=", query.seq_max),
+        ("timestamp", ">=", query.timestamp_min),
+        ("timestamp", "<=", query.timestamp_max),
+        ("seq", after_op, query.after_seq),
+    ]
+    if isinstance(query, TransferQuery):
+        candidates.append(("code", "=", query.code))
+    for column, op, value in candidates:
+        if value is not None:
+            clauses.append(f" AND {column} {op} {placeholder(first + len(params))}")
+            params.append(value)
+    return "".join(clauses), params

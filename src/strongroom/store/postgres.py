@@ -1,0 +1,350 @@
+"""The production backend: PostgreSQL through asyncpg.
+
+Bulk work uses `unnest` of typed arrays (one statement per table per batch). Balance rows are
+locked with SELECT ... ORDER BY ... FOR UPDATE, so every batch locks in the same order and no two
+batches can deadlock. Each batch draws its sequence block while holding a shared advisory lock;
+the snapshot watermark takes the same lock exclusively (see strongroom.ledger.snapshots).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Final, Literal
+
+import asyncpg
+
+from strongroom.ledger.rules import BalanceState, BatchOutcome, PendingRecord
+from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
+from strongroom.store.ledger_store import HistoryQuery, TransferQuery, range_filters
+from strongroom.store.rows import (
+    ACCOUNT_COLUMNS,
+    PENDING_COLUMNS,
+    TRANSFER_COLUMNS,
+    account_from_row,
+    pending_from_row,
+    transfer_from_row,
+)
+from strongroom.store.urls import DatabaseURL
+
+#: Advisory lock key: batches hold it shared while numbering, the watermark takes it exclusive.
+SEQ_LOCK_KEY: Final = 0x5354524F4E47
+
+#: deadlock_detected, serialization_failure, unique_violation (a concurrent writer of the same id).
+_TRANSIENT: Final = {"40P01", "40001", "23505"}
+
+
+def _pending(r: asyncpg.Record) -> PendingRecord:
+    return pending_from_row(*r)
+
+
+def _transfer(r: asyncpg.Record) -> Transfer:
+    return transfer_from_row(*r)
+
+
+def _text(meta: bytes | None) -> str | None:
+    return meta.decode() if meta is not None else None
+
+
+class PostgresTransaction:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def load_accounts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
+        rows = await self._conn.fetch(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ANY($1::uuid[])", ids
+        )
+        return {r[0]: account_from_row(r[0], r[1:9]) for r in rows}
+
+    async def insert_accounts(self, rows: Sequence[tuple[Account, bytes | None]]) -> None:
+        accounts = [a for a, _ in rows]
+        await self._conn.execute(
+            "INSERT INTO accounts (id, tenant, ledger, code, flags, overdraft_limit, status,"
+            " metadata, timestamp) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[],"
+            " $4::int[], $5::int[], $6::bigint[], $7::text[], $8::jsonb[], $9::bigint[])",
+            [a.id for a in accounts],
+            [a.tenant for a in accounts],
+            [a.ledger for a in accounts],
+            [a.code for a in accounts],
+            [int(a.flags) for a in accounts],
+            [a.overdraft_limit for a in accounts],
+            [a.status.value for a in accounts],
+            [_text(meta) for _, meta in rows],
+            [a.timestamp for a in accounts],
+        )
+        await self._conn.execute(
+            "INSERT INTO account_balances (account_id, bucket)"
+            " SELECT id, 0 FROM unnest($1::uuid[]) AS u(id)",
+            [a.id for a in accounts],
+        )
+
+    async def peek_pendings(self, ids: Sequence[uuid.UUID]) -> list[PendingRecord]:
+        rows = await self._conn.fetch(
+            f"SELECT {PENDING_COLUMNS} FROM pending_transfers WHERE id = ANY($1::uuid[])", ids
+        )
+        return [_pending(r) for r in rows]
+
+    async def lock_pendings(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PendingRecord]:
+        rows = await self._conn.fetch(
+            f"SELECT {PENDING_COLUMNS} FROM pending_transfers WHERE id = ANY($1::uuid[])"
+            " ORDER BY id FOR UPDATE",
+            ids,
+        )
+        return {r[0]: _pending(r) for r in rows}
+
+    async def due_pendings(self, now: int, limit: int) -> list[PendingRecord]:
+        rows = await self._conn.fetch(
+            f"SELECT {PENDING_COLUMNS} FROM pending_transfers"
+            " WHERE state = 'pending' AND expires_at > 0 AND expires_at <= $1"
+            " ORDER BY expires_at LIMIT $2",
+            now,
+            limit,
+        )
+        return [_pending(r) for r in rows]
+
+    async def lock_balances(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BalanceState]:
+        rows = await self._conn.fetch(
+            "SELECT b.account_id, a.ledger, a.flags, a.overdraft_limit, a.status, a.tenant,"
+            " b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted"
+            " FROM account_balances b JOIN accounts a ON a.id = b.account_id"
+            " WHERE b.account_id = ANY($1::uuid[]) AND b.bucket = 0"
+            " ORDER BY b.account_id FOR UPDATE OF b",
+            ids,
+        )
+        return {
+            r[0]: BalanceState(
+                r[0], r[1], r[2], r[3], AccountStatus(r[4]), r[5], r[6], r[7], r[8], r[9]
+            )
+            for r in rows
+        }
+
+    async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]:
+        rows = await self._conn.fetch(
+            f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ANY($1::uuid[])", ids
+        )
+        return {r[1]: _transfer(r) for r in rows}
+
+    async def allocate_seq_block(self) -> int:
+        block = await self._conn.fetchval(
+            "SELECT nextval('transfer_block_seq')"
+            " FROM (SELECT pg_advisory_xact_lock_shared($1)) AS watermark",
+            SEQ_LOCK_KEY,
+        )
+        return int(block)
+
+    async def write_outcome(
+        self,
+        outcome: BatchOutcome,
+        balances: Sequence[BalanceState],
+        events: bytes | None,
+        now: int,
+    ) -> None:
+        conn = self._conn
+        transfers = outcome.transfers
+        if transfers:
+            await conn.execute(
+                f"INSERT INTO transfers ({TRANSFER_COLUMNS}) SELECT * FROM unnest("
+                "$1::bigint[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::bigint[],"
+                " $7::text[], $8::int[], $9::int[], $10::uuid[], $11::int[], $12::jsonb[],"
+                " $13::bigint[])",
+                [t.seq for t in transfers],
+                [t.id for t in transfers],
+                [t.tenant for t in transfers],
+                [t.debit_account_id for t in transfers],
+                [t.credit_account_id for t in transfers],
+                [t.amount for t in transfers],
+                [t.ledger for t in transfers],
+                [t.code for t in transfers],
+                [int(t.flags) for t in transfers],
+                [t.pending_id for t in transfers],
+                [t.timeout for t in transfers],
+                [_text(m) for m in outcome.metadata_json],
+                [t.timestamp for t in transfers],
+            )
+        pendings = outcome.new_pendings
+        if pendings:
+            await conn.execute(
+                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}) SELECT * FROM unnest("
+                "$1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::int[],"
+                " $7::text[], $8::bigint[], $9::text[])",
+                [p.id for p in pendings],
+                [p.debit_account_id for p in pendings],
+                [p.credit_account_id for p in pendings],
+                [p.amount for p in pendings],
+                [p.ledger for p in pendings],
+                [p.code for p in pendings],
+                [p.tenant for p in pendings],
+                [p.expires_at for p in pendings],
+                [p.state.value for p in pendings],
+            )
+        changed = [*outcome.resolved, *outcome.expired]
+        if changed:
+            await conn.execute(
+                "UPDATE pending_transfers p SET state = u.state"
+                " FROM unnest($1::uuid[], $2::text[]) AS u(id, state) WHERE p.id = u.id",
+                [p.id for p in changed],
+                [p.state.value for p in changed],
+            )
+        if balances:
+            await conn.execute(
+                "UPDATE account_balances b SET debits_pending = u.dp, debits_posted = u.dpo,"
+                " credits_pending = u.cp, credits_posted = u.cpo"
+                " FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[],"
+                " $5::bigint[]) AS u(id, dp, dpo, cp, cpo)"
+                " WHERE b.account_id = u.id AND b.bucket = 0",
+                [b.id for b in balances],
+                [b.dp for b in balances],
+                [b.dpo for b in balances],
+                [b.cp for b in balances],
+                [b.cpo for b in balances],
+            )
+        history = outcome.history
+        if history:
+            await conn.execute(
+                "INSERT INTO account_history (account_id, seq, timestamp, debits_pending,"
+                " debits_posted, credits_pending, credits_posted) SELECT * FROM unnest("
+                "$1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
+                " $6::bigint[], $7::bigint[])",
+                [h.account_id for h in history],
+                [h.seq for h in history],
+                [h.timestamp for h in history],
+                [h.debits_pending for h in history],
+                [h.debits_posted for h in history],
+                [h.credits_pending for h in history],
+                [h.credits_posted for h in history],
+            )
+        if events is not None:
+            await self.write_events(events, now)
+
+    async def write_events(self, events: bytes, now: int) -> None:
+        await self._conn.execute(
+            "INSERT INTO outbox (created_at, events) VALUES ($1, $2)", now, events
+        )
+
+    async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None:
+        await self._conn.execute(
+            "UPDATE accounts SET status = $1 WHERE id = $2", status.value, account_id
+        )
+
+
+_ACCOUNT_WITH_BALANCE = (
+    f"SELECT {ACCOUNT_COLUMNS}, sum(b.debits_pending)::bigint, sum(b.debits_posted)::bigint,"
+    " sum(b.credits_pending)::bigint, sum(b.credits_posted)::bigint"
+    " FROM accounts a JOIN account_balances b ON b.account_id = a.id"
+)
+
+
+class PostgresStore:
+    @property
+    def kind(self) -> Literal["sqlite", "postgresql"]:
+        return "postgresql"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def connect(cls, url: DatabaseURL, pool_size: int = 8) -> PostgresStore:
+        settings = {"search_path": url.schema} if url.schema else {}
+        pool = await asyncpg.create_pool(
+            url.target,
+            min_size=1,
+            max_size=pool_size,
+            server_settings=settings,
+        )
+        return cls(pool)
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresTransaction]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield PostgresTransaction(conn)
+
+    def is_transient(self, error: BaseException) -> bool:
+        return isinstance(error, asyncpg.PostgresError) and error.sqlstate in _TRANSIENT
+
+    async def get_accounts(self, ids: Sequence[uuid.UUID], now: int) -> list[Account]:
+        rows = await self._pool.fetch(
+            f"{_ACCOUNT_WITH_BALANCE} WHERE a.id = ANY($1::uuid[]) GROUP BY a.id", ids
+        )
+        return await self._accounts(rows, now)
+
+    async def list_accounts(
+        self, tenant: str | None, after: uuid.UUID | None, limit: int, now: int
+    ) -> list[Account]:
+        rows = await self._pool.fetch(
+            f"{_ACCOUNT_WITH_BALANCE} WHERE ($1::text IS NULL OR a.tenant = $1)"
+            " AND ($2::uuid IS NULL OR a.id > $2) GROUP BY a.id ORDER BY a.id LIMIT $3",
+            tenant,
+            after,
+            limit,
+        )
+        return await self._accounts(rows, now)
+
+    async def _accounts(self, rows: Sequence[asyncpg.Record], now: int) -> list[Account]:
+        ids = [r[0] for r in rows]
+        # Reservations past their timeout that the sweeper has not released yet.
+        due = await self._pool.fetch(
+            "SELECT u.id, coalesce(sum(p.amount) FILTER (WHERE p.debit_account_id = u.id), 0),"
+            " coalesce(sum(p.amount) FILTER (WHERE p.credit_account_id = u.id), 0)"
+            " FROM unnest($1::uuid[]) AS u(id) JOIN pending_transfers p"
+            " ON p.debit_account_id = u.id OR p.credit_account_id = u.id"
+            " WHERE p.state = 'pending' AND p.expires_at > 0 AND p.expires_at <= $2"
+            " GROUP BY u.id",
+            ids,
+            now,
+        )
+        held = {r[0]: (int(r[1]), int(r[2])) for r in due}
+        accounts = []
+        for r in rows:
+            held_debit, held_credit = held.get(r[0], (0, 0))
+            counters = (r[9] - held_debit, r[10], r[11] - held_credit, r[12])
+            accounts.append(account_from_row(r[0], r[1:9], counters))
+        return accounts
+
+    async def get_transfers(self, ids: Sequence[uuid.UUID]) -> list[Transfer]:
+        rows = await self._pool.fetch(
+            f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ANY($1::uuid[])", ids
+        )
+        return [_transfer(r) for r in rows]
+
+    async def get_pendings(self, ids: Sequence[uuid.UUID]) -> list[PendingRecord]:
+        async with self._pool.acquire() as conn:
+            return await PostgresTransaction(conn).peek_pendings(ids)
+
+    async def account_transfers(self, query: TransferQuery) -> list[Transfer]:
+        sides = {
+            "debits": ["debit_account_id"],
+            "credits": ["credit_account_id"],
+            "both": ["debit_account_id", "credit_account_id"],
+        }[query.direction]
+        filters, params = range_filters(query, lambda n: f"${n}", first=2)
+        order = "DESC" if query.reverse else "ASC"
+        limit = f"${len(params) + 2}"
+        selects = [
+            f"(SELECT {TRANSFER_COLUMNS} FROM transfers WHERE {side} = $1{filters}"
+            f" ORDER BY seq {order} LIMIT {limit})"
+            for side in sides
+        ]
+        sql = " UNION ALL ".join(selects) + f" ORDER BY seq {order} LIMIT {limit}"
+        rows = await self._pool.fetch(sql, query.account_id, *params, query.limit)
+        return [_transfer(r) for r in rows]
+
+    async def account_history(self, query: HistoryQuery) -> list[AccountBalance]:
+        filters, params = range_filters(query, lambda n: f"${n}", first=2)
+        order = "DESC" if query.reverse else "ASC"
+        rows = await self._pool.fetch(
+            "SELECT seq, timestamp, debits_pending, debits_posted, credits_pending,"
+            f" credits_posted FROM account_history WHERE account_id = $1{filters}"
+            f" ORDER BY seq {order} LIMIT ${len(params) + 2}",
+            query.account_id,
+            *params,
+            query.limit,
+        )
+        return [AccountBalance(query.account_id, *r) for r in rows]

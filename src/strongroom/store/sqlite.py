@@ -1,0 +1,402 @@
+"""The embedded backend: one SQLite file in WAL mode, driven through aiosqlite.
+
+SQLite has one writer at a time, so a write transaction (BEGIN IMMEDIATE) holds the whole
+database and "locking" balance rows is a plain read. UUIDs are stored as 16-byte blobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import aiosqlite
+
+from strongroom.ledger.rules import BalanceState, BatchOutcome, PendingRecord
+from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
+from strongroom.store.ledger_store import HistoryQuery, TransferQuery, range_filters
+from strongroom.store.rows import (
+    ACCOUNT_COLUMNS,
+    PENDING_COLUMNS,
+    TRANSFER_COLUMNS,
+    account_from_row,
+    chunks,
+    pending_from_row,
+    transfer_from_row,
+)
+
+#: Well under SQLite's default limit of 32,766 bound parameters per statement.
+_CHUNK = 900
+
+_UUID = uuid.UUID
+
+
+def _u(raw: bytes) -> uuid.UUID:
+    return _UUID(bytes=raw)
+
+
+def _placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _balance_counters(row: Sequence[Any]) -> tuple[int, int, int, int]:
+    return (row[0], row[1], row[2], row[3])
+
+
+class SqliteTransaction:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def _select_in(
+        self, sql: str, ids: Sequence[uuid.UUID], extra: tuple[Any, ...] = ()
+    ) -> list[sqlite3.Row]:
+        rows: list[sqlite3.Row] = []
+        for part in chunks(ids, _CHUNK):
+            query = sql.replace("(?*)", f"({_placeholders(len(part))})")
+            async with self._db.execute(query, (*[i.bytes for i in part], *extra)) as cursor:
+                rows.extend(await cursor.fetchall())
+        return rows
+
+    async def load_accounts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
+        rows = await self._select_in(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN (?*)", ids
+        )
+        return {_u(r[0]): account_from_row(_u(r[0]), r[1:9]) for r in rows}
+
+    async def insert_accounts(self, rows: Sequence[tuple[Account, bytes | None]]) -> None:
+        await self._db.executemany(
+            "INSERT INTO accounts (id, tenant, ledger, code, flags, overdraft_limit, status,"
+            " metadata, timestamp) VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    a.id.bytes,
+                    a.tenant,
+                    a.ledger,
+                    a.code,
+                    int(a.flags),
+                    a.overdraft_limit,
+                    a.status.value,
+                    meta.decode() if meta is not None else None,
+                    a.timestamp,
+                )
+                for a, meta in rows
+            ],
+        )
+        await self._db.executemany(
+            "INSERT INTO account_balances (account_id, bucket) VALUES (?, 0)",
+            [(a.id.bytes,) for a, _ in rows],
+        )
+
+    async def peek_pendings(self, ids: Sequence[uuid.UUID]) -> list[PendingRecord]:
+        rows = await self._select_in(
+            f"SELECT {PENDING_COLUMNS} FROM pending_transfers WHERE id IN (?*)", ids
+        )
+        return [_pending(r) for r in rows]
+
+    async def lock_pendings(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PendingRecord]:
+        return {p.id: p for p in await self.peek_pendings(ids)}
+
+    async def due_pendings(self, now: int, limit: int) -> list[PendingRecord]:
+        async with self._db.execute(
+            f"SELECT {PENDING_COLUMNS} FROM pending_transfers"
+            " WHERE state = 'pending' AND expires_at > 0 AND expires_at <= ?"
+            " ORDER BY expires_at LIMIT ?",
+            (now, limit),
+        ) as cursor:
+            return [_pending(r) for r in await cursor.fetchall()]
+
+    async def lock_balances(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BalanceState]:
+        rows = await self._select_in(
+            "SELECT b.account_id, a.ledger, a.flags, a.overdraft_limit, a.status, a.tenant,"
+            " b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted"
+            " FROM account_balances b JOIN accounts a ON a.id = b.account_id"
+            " WHERE b.account_id IN (?*) AND b.bucket = 0",
+            ids,
+        )
+        out: dict[uuid.UUID, BalanceState] = {}
+        for r in rows:
+            account_id = _u(r[0])
+            out[account_id] = BalanceState(
+                account_id, r[1], r[2], r[3], AccountStatus(r[4]), r[5], r[6], r[7], r[8], r[9]
+            )
+        return out
+
+    async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]:
+        rows = await self._select_in(
+            f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id IN (?*)", ids
+        )
+        return {t.id: t for t in map(_transfer, rows)}
+
+    async def allocate_seq_block(self) -> int:
+        async with self._db.execute(
+            "UPDATE ledger_counters SET value = value + 1 WHERE name = 'transfer_block'"
+            " RETURNING value"
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def write_outcome(
+        self,
+        outcome: BatchOutcome,
+        balances: Sequence[BalanceState],
+        events: bytes | None,
+        now: int,
+    ) -> None:
+        db = self._db
+        if outcome.transfers:
+            await db.executemany(
+                f"INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        t.seq,
+                        t.id.bytes,
+                        t.tenant,
+                        t.debit_account_id.bytes,
+                        t.credit_account_id.bytes,
+                        t.amount,
+                        t.ledger,
+                        t.code,
+                        int(t.flags),
+                        t.pending_id.bytes if t.pending_id is not None else None,
+                        t.timeout,
+                        meta.decode() if meta is not None else None,
+                        t.timestamp,
+                    )
+                    for t, meta in zip(outcome.transfers, outcome.metadata_json, strict=True)
+                ],
+            )
+        if outcome.new_pendings:
+            await db.executemany(
+                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        p.id.bytes,
+                        p.debit_account_id.bytes,
+                        p.credit_account_id.bytes,
+                        p.amount,
+                        p.ledger,
+                        p.code,
+                        p.tenant,
+                        p.expires_at,
+                        p.state.value,
+                    )
+                    for p in outcome.new_pendings
+                ],
+            )
+        changed = [*outcome.resolved, *outcome.expired]
+        if changed:
+            await db.executemany(
+                "UPDATE pending_transfers SET state = ? WHERE id = ?",
+                [(p.state.value, p.id.bytes) for p in changed],
+            )
+        if balances:
+            await db.executemany(
+                "UPDATE account_balances SET debits_pending = ?, debits_posted = ?,"
+                " credits_pending = ?, credits_posted = ? WHERE account_id = ? AND bucket = 0",
+                [(b.dp, b.dpo, b.cp, b.cpo, b.id.bytes) for b in balances],
+            )
+        if outcome.history:
+            await db.executemany(
+                "INSERT INTO account_history (account_id, seq, timestamp, debits_pending,"
+                " debits_posted, credits_pending, credits_posted) VALUES (?,?,?,?,?,?,?)",
+                [
+                    (
+                        h.account_id.bytes,
+                        h.seq,
+                        h.timestamp,
+                        h.debits_pending,
+                        h.debits_posted,
+                        h.credits_pending,
+                        h.credits_posted,
+                    )
+                    for h in outcome.history
+                ],
+            )
+        if events is not None:
+            await self.write_events(events, now)
+
+    async def write_events(self, events: bytes, now: int) -> None:
+        await self._db.execute(
+            "INSERT INTO outbox (created_at, events) VALUES (?, ?)", (now, events)
+        )
+
+    async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None:
+        await self._db.execute(
+            "UPDATE accounts SET status = ? WHERE id = ?", (status.value, account_id.bytes)
+        )
+
+
+def _pending(r: Sequence[Any]) -> PendingRecord:
+    return pending_from_row(_u(r[0]), _u(r[1]), _u(r[2]), *r[3:])
+
+
+def _transfer(r: Sequence[Any]) -> Transfer:
+    return transfer_from_row(
+        r[0],
+        _u(r[1]),
+        r[2],
+        _u(r[3]),
+        _u(r[4]),
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        _u(r[9]) if r[9] is not None else None,
+        r[10],
+        r[11],
+        r[12],
+    )
+
+
+class SqliteStore:
+    @property
+    def kind(self) -> Literal["sqlite", "postgresql"]:
+        return "sqlite"
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        # One writer per process; SQLite's own lock orders writers across processes.
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def connect(cls, path: str) -> SqliteStore:
+        db = await aiosqlite.connect(path, isolation_level=None)
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            # FULL: a committed batch survives power loss, not only a process crash.
+            "PRAGMA synchronous = FULL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 10000",
+            "PRAGMA cache_size = -65536",
+        ):
+            await db.execute(pragma)
+        return cls(db)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTransaction]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteTransaction(self._db)
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    def is_transient(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+    async def _select_in(
+        self, sql: str, ids: Sequence[uuid.UUID], extra: tuple[Any, ...] = ()
+    ) -> list[sqlite3.Row]:
+        return await SqliteTransaction(self._db)._select_in(sql, ids, extra)
+
+    async def get_accounts(self, ids: Sequence[uuid.UUID], now: int) -> list[Account]:
+        rows = await self._select_in(
+            f"SELECT {ACCOUNT_COLUMNS}, sum(b.debits_pending), sum(b.debits_posted),"
+            " sum(b.credits_pending), sum(b.credits_posted)"
+            " FROM accounts a JOIN account_balances b ON b.account_id = a.id"
+            " WHERE a.id IN (?*) GROUP BY a.id",
+            ids,
+        )
+        return await self._accounts(rows, now)
+
+    async def list_accounts(
+        self, tenant: str | None, after: uuid.UUID | None, limit: int, now: int
+    ) -> list[Account]:
+        where = ["1 = 1"]
+        params: list[Any] = []
+        if tenant is not None:
+            where.append("a.tenant = ?")
+            params.append(tenant)
+        if after is not None:
+            where.append("a.id > ?")
+            params.append(after.bytes)
+        async with self._db.execute(
+            f"SELECT {ACCOUNT_COLUMNS}, sum(b.debits_pending), sum(b.debits_posted),"
+            " sum(b.credits_pending), sum(b.credits_posted)"
+            " FROM accounts a JOIN account_balances b ON b.account_id = a.id"
+            f" WHERE {' AND '.join(where)} GROUP BY a.id ORDER BY a.id LIMIT ?",
+            (*params, limit),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        return await self._accounts(rows, now)
+
+    async def _accounts(self, rows: Sequence[Sequence[Any]], now: int) -> list[Account]:
+        ids = [_u(r[0]) for r in rows]
+        due = await self._due_adjustments(ids, now)
+        accounts = []
+        for account_id, r in zip(ids, rows, strict=True):
+            dp, dpo, cp, cpo = _balance_counters(r[9:])
+            held_debit, held_credit = due.get(account_id, (0, 0))
+            accounts.append(
+                account_from_row(account_id, r[1:9], (dp - held_debit, dpo, cp - held_credit, cpo))
+            )
+        return accounts
+
+    async def _due_adjustments(
+        self, ids: Sequence[uuid.UUID], now: int
+    ) -> dict[uuid.UUID, tuple[int, int]]:
+        """Reservations past their timeout that the sweeper has not released yet."""
+        out: dict[uuid.UUID, tuple[int, int]] = {}
+        if not ids:
+            return out
+        wanted = set(ids)
+        async with self._db.execute(
+            "SELECT debit_account_id, credit_account_id, amount FROM pending_transfers"
+            " WHERE state = 'pending' AND expires_at > 0 AND expires_at <= ?",
+            (now,),
+        ) as cursor:
+            for debit_raw, credit_raw, amount in await cursor.fetchall():
+                debit, credit = _u(debit_raw), _u(credit_raw)
+                if debit in wanted:
+                    held = out.get(debit, (0, 0))
+                    out[debit] = (held[0] + amount, held[1])
+                if credit in wanted:
+                    held = out.get(credit, (0, 0))
+                    out[credit] = (held[0], held[1] + amount)
+        return out
+
+    async def get_transfers(self, ids: Sequence[uuid.UUID]) -> list[Transfer]:
+        rows = await self._select_in(
+            f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id IN (?*)", ids
+        )
+        return [_transfer(r) for r in rows]
+
+    async def get_pendings(self, ids: Sequence[uuid.UUID]) -> list[PendingRecord]:
+        return await SqliteTransaction(self._db).peek_pendings(ids)
+
+    async def account_transfers(self, query: TransferQuery) -> list[Transfer]:
+        sides = {
+            "debits": ["debit_account_id"],
+            "credits": ["credit_account_id"],
+            "both": ["debit_account_id", "credit_account_id"],
+        }[query.direction]
+        filters, params = range_filters(query, lambda _: "?")
+        order = "DESC" if query.reverse else "ASC"
+        selects = []
+        all_params: list[Any] = []
+        for side in sides:
+            selects.append(f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE {side} = ?{filters}")
+            all_params.extend([query.account_id.bytes, *params])
+        sql = " UNION ALL ".join(selects) + f" ORDER BY seq {order} LIMIT ?"
+        async with self._db.execute(sql, (*all_params, query.limit)) as cursor:
+            return [_transfer(r) for r in await cursor.fetchall()]
+
+    async def account_history(self, query: HistoryQuery) -> list[AccountBalance]:
+        filters, params = range_filters(query, lambda _: "?")
+        order = "DESC" if query.reverse else "ASC"
+        async with self._db.execute(
+            "SELECT seq, timestamp, debits_pending, debits_posted, credits_pending,"
+            f" credits_posted FROM account_history WHERE account_id = ?{filters}"
+            f" ORDER BY seq {order} LIMIT ?",
+            (query.account_id.bytes, *params, query.limit),
+        ) as cursor:
+            return [AccountBalance(query.account_id, *r) for r in await cursor.fetchall()]
