@@ -23,6 +23,12 @@ from strongroom.store.urls import DEFAULT_URL
 
 app = typer.Typer(name="events", help="Outbox relay and event bus.", no_args_is_help=True)
 
+
+@app.callback()
+def events() -> None:
+    """Outbox relay and event bus (docs/events.md)."""
+
+
 DB_OPTION = typer.Option(DEFAULT_URL, "--db", envvar="STRONGROOM_DB_URL", help="Database URL.")
 NATS_OPTION = typer.Option(
     None, "--nats", envvar="STRONGROOM_NATS_URL", help="NATS URL; without it, the in-process bus."
