@@ -47,7 +47,7 @@ def verify(
         typer.echo(f"ok: {report.checked} entries verified, head {head}")
         return
     typer.echo(f"broken at row {report.broken_seq}: {report.reason}")
-    typer.echo(f"{report.checked} entries verified before it, last good {head}")
+    typer.echo(f"entries verified before it: {report.checked}, last good {head}")
     raise typer.Exit(1)
 
 

@@ -14,6 +14,7 @@ import typer
 
 from strongroom.errors import StrongroomError
 from strongroom.events.audit import subscribe_audit
+from strongroom.events.bench import run_bench
 from strongroom.events.bus import DEFAULT_PREFIX, Bus
 from strongroom.events.database import open_engine
 from strongroom.events.inprocess import InProcessBus
@@ -105,6 +106,32 @@ async def _relay(
         with contextlib.suppress(Exception):
             await bus.close()
         await engine.dispose()
+
+
+@app.command()
+def bench(
+    postgres: str | None = typer.Option(
+        None,
+        "--postgres",
+        help="Bench on a throwaway schema of this PostgreSQL database (default: temporary SQLite).",
+    ),
+    nats: str | None = typer.Option(
+        None, "--nats", help="Also bench JetStream (throwaway streams)."
+    ),
+    events: int = typer.Option(10_000, "--events", help="Events per scenario."),
+    per_row: int = typer.Option(10, "--per-row", help="Events per outbox row (per transaction)."),
+    batch_size: int = typer.Option(100, "--batch-size", help="Outbox rows per relay round."),
+) -> None:
+    """Measure relay and audit-consumer throughput; touches no real data."""
+    results = asyncio.run(
+        run_bench(postgres, nats, events=events, per_row=per_row, batch_size=batch_size)
+    )
+    backend = "PostgreSQL" if postgres else "SQLite"
+    for result in results:
+        typer.echo(
+            f"{backend:10}  {result.scenario:40}  {result.events} events"
+            f"  {result.seconds:7.3f} s  {result.per_second:9.0f} events/s"
+        )
 
 
 if __name__ == "__main__":

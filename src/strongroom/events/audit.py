@@ -110,16 +110,21 @@ def change_of(event: Envelope) -> tuple[str | None, str | None, str | None]:
     )
 
 
+# Built once: appends are the consumer's hot path.
+_LOCK_APPENDS = sa.select(
+    sa.func.pg_advisory_xact_lock(
+        AUDIT_LOCK_CLASS, sa.func.hashtext(sa.func.concat(sa.func.current_schema(), ":audit-log"))
+    )
+)
+_HEAD = sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+_INSERT = sa.insert(audit_log)
+
+
 async def append(connection: AsyncConnection, event: Envelope, recorded_at: int) -> AuditEntry:
     """Append `event` at the head of the chain, in the caller's transaction."""
     if connection.dialect.name == "postgresql":
-        key = sa.func.hashtext(sa.func.concat(sa.func.current_schema(), ":audit-log"))
-        await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_CLASS, key)))
-    head = (
-        await connection.execute(
-            sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-        )
-    ).first()
+        await connection.execute(_LOCK_APPENDS)
+    head = (await connection.execute(_HEAD)).first()
     entity_id, before, after = change_of(event)
     unsealed = AuditEntry(
         seq=1 if head is None else head.seq + 1,
@@ -137,7 +142,7 @@ async def append(connection: AsyncConnection, event: Envelope, recorded_at: int)
         hash="",
     )
     entry = _replace_hash(unsealed, unsealed.computed_hash())
-    await connection.execute(sa.insert(audit_log).values(asdict(entry)))
+    await connection.execute(_INSERT, asdict(entry))
     return entry
 
 

@@ -53,10 +53,12 @@ class IdempotentConsumer:
 
     async def _claim(self, connection: AsyncConnection, event_id: uuid.UUID) -> bool:
         values = {"consumer": self.name, "event_id": event_id, "processed_at": self.clock.now_ns()}
-        insert = (
-            postgresql.insert(processed_events)
-            if connection.dialect.name == "postgresql"
-            else sqlite.insert(processed_events)
-        )
-        result = await connection.execute(insert.values(values).on_conflict_do_nothing())
+        result = await connection.execute(_CLAIM[connection.dialect.name], values)
         return result.rowcount == 1
+
+
+# Built once per dialect: claiming is on every event's path.
+_CLAIM = {
+    "postgresql": postgresql.insert(processed_events).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(processed_events).on_conflict_do_nothing(),
+}

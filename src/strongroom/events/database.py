@@ -5,6 +5,9 @@ Imports strongroom.store.urls only.
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -27,8 +30,17 @@ def open_engine(url: str | DatabaseURL, *, pooled: bool = True) -> AsyncEngine:
             connect_args["server_settings"] = {"search_path": parsed.schema}
     else:
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT
-    if pooled:
-        return create_async_engine(parsed.sqlalchemy_url(), connect_args=connect_args)
-    return create_async_engine(
-        parsed.sqlalchemy_url(), connect_args=connect_args, poolclass=NullPool
-    )
+    options: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
+    engine = create_async_engine(parsed.sqlalchemy_url(), connect_args=connect_args, **options)
+    if parsed.kind == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # The ledger's settings (strongroom.store.sqlite): WAL lets the relay read while the ledger
+    # writes; FULL keeps a committed consumer effect through a power loss.
+    cursor = dbapi_connection.cursor()
+    for pragma in ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"):
+        cursor.execute(pragma)
+    cursor.close()
