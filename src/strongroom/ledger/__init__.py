@@ -5,6 +5,7 @@ services, api or cli.
 """
 
 from strongroom.ledger.engine import EngineSettings
+from strongroom.ledger.invariants import InvariantReport, Violation
 from strongroom.ledger.ledger import Ledger
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
 from strongroom.ledger.rules import BATCH_MAX
@@ -29,10 +30,12 @@ __all__ = [
     "CreateAccountResult",
     "CreateTransferResult",
     "EngineSettings",
+    "InvariantReport",
     "Ledger",
     "Page",
     "PendingState",
     "PendingTransfer",
     "Transfer",
     "TransferFlags",
+    "Violation",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from strongroom.clock import Clock, SystemClock
 from strongroom.errors import BatchTooLarge, Conflict, NotFound, ValidationError
 from strongroom.ledger import events
 from strongroom.ledger.engine import BatchEngine, EngineSettings
+from strongroom.ledger.invariants import InvariantReport, check_invariants
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
 from strongroom.ledger.rules import BATCH_MAX, apply_accounts
 from strongroom.ledger.types import (
@@ -240,8 +242,14 @@ class Ledger:
                         account, status, now, current_trace_id(), current_actor()
                     )
                     await tx.write_events(events.encode([envelope]) or b"[]", now)
-                    found = await self.lookup_accounts([account_id])
-                    return found[0] if found else account
+                    return dataclasses.replace(
+                        account,
+                        status=status,
+                        debits_pending=b.dp,
+                        debits_posted=b.dpo,
+                        credits_pending=b.cp,
+                        credits_posted=b.cpo,
+                    )
             except Exception as error:
                 if not self._store.is_transient(error):
                     raise
@@ -371,6 +379,10 @@ class Ledger:
         )
         items = await self._store.account_history(query)
         return _page(items, limit)
+
+    async def check_invariants(self) -> InvariantReport:
+        """Recompute every account from the log and check DESIGN.md's invariants."""
+        return await check_invariants(self._store)
 
     async def _sweep(self, interval: float) -> None:
         while True:

@@ -49,6 +49,15 @@ class HistoryQuery:
     after_seq: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AccountTotals:
+    id: uuid.UUID
+    ledger: str
+    flags: int
+    overdraft_limit: int
+    counters: tuple[int, int, int, int]
+
+
 class LedgerTransaction(Protocol):
     async def load_accounts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]: ...
 
@@ -111,6 +120,12 @@ class LedgerStore(Protocol):
     async def list_accounts(
         self, tenant: str | None, after: uuid.UUID | None, limit: int, now: int
     ) -> list[Account]: ...
+
+    async def fold_from_log(self) -> dict[uuid.UUID, tuple[int, int, int, int]]: ...
+
+    async def balances(self) -> list[AccountTotals]: ...
+
+    async def pending_mismatches(self) -> list[tuple[uuid.UUID, str]]: ...
 
 
 def range_filters(

@@ -17,7 +17,8 @@ import asyncpg
 
 from strongroom.ledger.rules import BalanceState, BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
-from strongroom.store.ledger_store import HistoryQuery, TransferQuery, range_filters
+from strongroom.store import checks
+from strongroom.store.ledger_store import AccountTotals, HistoryQuery, TransferQuery, range_filters
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
     PENDING_COLUMNS,
@@ -332,7 +333,10 @@ class PostgresStore:
             f" ORDER BY seq {order} LIMIT {limit})"
             for side in sides
         ]
-        sql = " UNION ALL ".join(selects) + f" ORDER BY seq {order} LIMIT {limit}"
+        sql = (
+            f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS moves"
+            f" ORDER BY seq {order} LIMIT {limit}"
+        )
         rows = await self._pool.fetch(sql, query.account_id, *params, query.limit)
         return [_transfer(r) for r in rows]
 
@@ -348,3 +352,17 @@ class PostgresStore:
             query.limit,
         )
         return [AccountBalance(query.account_id, *r) for r in rows]
+
+    async def fold_from_log(self) -> dict[uuid.UUID, tuple[int, int, int, int]]:
+        rows = await self._pool.fetch(checks.FOLD_FROM_LOG)
+        return {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
+
+    async def balances(self) -> list[AccountTotals]:
+        rows = await self._pool.fetch(checks.BALANCES)
+        return [
+            AccountTotals(r[0], r[1], r[2], r[3], (int(r[4]), int(r[5]), int(r[6]), int(r[7])))
+            for r in rows
+        ]
+
+    async def pending_mismatches(self) -> list[tuple[uuid.UUID, str]]:
+        return [(r[0], r[1]) for r in await self._pool.fetch(checks.PENDING_MISMATCHES)]

@@ -17,7 +17,8 @@ import aiosqlite
 
 from strongroom.ledger.rules import BalanceState, BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
-from strongroom.store.ledger_store import HistoryQuery, TransferQuery, range_filters
+from strongroom.store import checks
+from strongroom.store.ledger_store import AccountTotals, HistoryQuery, TransferQuery, range_filters
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
     PENDING_COLUMNS,
@@ -400,3 +401,21 @@ class SqliteStore:
             (query.account_id.bytes, *params, query.limit),
         ) as cursor:
             return [AccountBalance(query.account_id, *r) for r in await cursor.fetchall()]
+
+    async def fold_from_log(self) -> dict[uuid.UUID, tuple[int, int, int, int]]:
+        async with self._db.execute(checks.FOLD_FROM_LOG) as cursor:
+            return {
+                _u(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+                for r in await cursor.fetchall()
+            }
+
+    async def balances(self) -> list[AccountTotals]:
+        async with self._db.execute(checks.BALANCES) as cursor:
+            return [
+                AccountTotals(_u(r[0]), r[1], r[2], r[3], (r[4], r[5], r[6], r[7]))
+                for r in await cursor.fetchall()
+            ]
+
+    async def pending_mismatches(self) -> list[tuple[uuid.UUID, str]]:
+        async with self._db.execute(checks.PENDING_MISMATCHES) as cursor:
+            return [(_u(r[0]), r[1]) for r in await cursor.fetchall()]
