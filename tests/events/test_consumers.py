@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strongroom.events.consumers import IdempotentConsumer
 from strongroom.events.database import open_engine
 from strongroom.events.schemas import Envelope, decode_envelope
+from strongroom.tracing import current_trace_id
 
 
 async def effects_table(connection: AsyncConnection) -> None:
@@ -86,4 +87,40 @@ async def test_concurrent_deliveries_of_one_event_apply_once(events_db: str, mak
     async with engine.connect() as connection:
         assert await count(connection, "effects") == 1
     assert (consumer.applied, consumer.skipped) == (1, 3)
+    await engine.dispose()
+
+
+async def test_a_batch_applies_the_new_events_in_one_transaction_or_none(
+    events_db: str, make_event
+) -> None:
+    engine = open_engine(events_db)
+    async with engine.begin() as connection:
+        await effects_table(connection)
+    poison: set[str] = set()
+    traces: list[str | None] = []
+
+    async def effect(connection: AsyncConnection, event: Envelope) -> None:
+        traces.append(current_trace_id())
+        if str(event.id) in poison:
+            raise RuntimeError("poison")
+        await record_effect(connection, event)
+
+    consumer = IdempotentConsumer(engine, "batch", effect)
+    events = [
+        decode_envelope(json.dumps(make_event(trace_id=f"{n:032x}")).encode()) for n in range(4)
+    ]
+    await consumer(events[0])
+    poison.add(str(events[3].id))
+    with pytest.raises(RuntimeError):
+        await consumer.handle_batch(events)
+    async with engine.connect() as connection:
+        assert await count(connection, "effects") == 1
+    poison.clear()
+    await consumer.handle_batch(events)
+    async with engine.connect() as connection:
+        assert await count(connection, "effects") == 4
+        assert await count(connection, "processed_events") == 4
+    assert (consumer.applied, consumer.skipped) == (4, 1)
+    # Each event's effect ran under that event's own trace id.
+    assert traces[-3:] == [f"{n:032x}" for n in (1, 2, 3)]
     await engine.dispose()

@@ -85,3 +85,34 @@ async def test_a_durable_name_subscribes_once_and_stop_unsubscribes(make_event) 
     await bus.publish(events(make_event, "ledger.transfer.created"))
     assert len(seen) == 1
     await bus.close()
+
+
+class Batching:
+    """A handler taking batches, which fails any batch holding a poisoned event type."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    async def __call__(self, event: Envelope) -> None:
+        self.calls.append([event.type])
+
+    async def handle_batch(self, events) -> None:
+        if any(e.type == "ledger.pending.expired" for e in events):
+            raise RuntimeError("this batch cannot be applied as a whole")
+        self.calls.append([e.type for e in events])
+
+
+async def test_a_batch_handler_gets_the_events_in_one_call(make_event) -> None:
+    bus = InProcessBus()
+    handler = Batching()
+    await bus.subscribe("strongroom.>", "batching", handler)
+    await bus.publish(events(make_event, "ledger.account.created", "ledger.transfer.created"))
+    assert handler.calls == [["ledger.account.created", "ledger.transfer.created"]]
+
+
+async def test_a_failed_batch_is_delivered_one_by_one(make_event) -> None:
+    bus = InProcessBus()
+    handler = Batching()
+    await bus.subscribe("strongroom.>", "batching", handler)
+    await bus.publish(events(make_event, "ledger.account.created", "ledger.pending.expired"))
+    assert handler.calls == [["ledger.account.created"], ["ledger.pending.expired"]]

@@ -10,13 +10,17 @@ Imports strongroom.events.schemas, strongroom.tracing and strongroom.errors only
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Protocol, runtime_checkable
 
 from strongroom.errors import ValidationError
 from strongroom.events.schemas import Envelope
 from strongroom.tracing import Actor, bound
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "strongroom"
 
@@ -90,8 +94,47 @@ def subject_matches(pattern: str, subject: str) -> bool:
     return len(tokens) == len(wanted)
 
 
-async def deliver(handler: Handler, event: Envelope) -> None:
-    """Run `handler` under the event's trace id and actor, as the request that caused it ran."""
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can also take several events at once (one transaction for all of them).
+
+    `handle_batch` applies all of the events or none; after a failure the bus delivers them one
+    by one. IdempotentConsumer is one.
+    """
+
+    async def __call__(self, event: Envelope) -> None: ...
+
+    async def handle_batch(self, events: Sequence[Envelope]) -> None: ...
+
+
+@contextmanager
+def event_context(event: Envelope) -> Iterator[str]:
+    """Bind the event's trace id and actor, as the request that caused it had them."""
     actor = Actor(event.tenant, event.actor) if event.actor is not None else None
-    with bound(event.trace_id, actor):
+    with bound(event.trace_id, actor) as trace:
+        yield trace
+
+
+async def deliver(handler: Handler, event: Envelope) -> None:
+    """Run `handler` on one event under the event's trace id and actor."""
+    with event_context(event):
         await handler(event)
+
+
+async def try_batch(handler: Handler, events: Sequence[Envelope]) -> bool:
+    """Offer `events` to a batch-taking handler in one call.
+
+    False when the handler takes single events only, or when the batch failed (as a whole, so
+    nothing of it was applied): the caller then delivers the events one by one, which confines
+    a failure to the event that causes it.
+    """
+    if len(events) < 2 or not isinstance(handler, BatchHandler):
+        return False
+    try:
+        await handler.handle_batch(events)
+    except Exception as exc:
+        log.warning(
+            "a batch of %d events failed (%r); delivering them one by one", len(events), exc
+        )
+        return False
+    return True

@@ -3,9 +3,11 @@
 `publish` returns only when every subscribed handler has handled every event, so the relay marks
 outbox rows published only after their effects are committed: a crash in between re-delivers
 them (at least once, across restarts too). Each durable consumer sees events in publish order;
-different consumers run concurrently. A failing handler is retried with exponential backoff up
-to `max_attempts` times, after which `publish` raises DeliveryFailed and the relay retries the
-whole batch later: nothing is dropped, and a broken consumer holds the relay back.
+different consumers run concurrently. A consumer that takes batches (bus.BatchHandler) gets a
+publish's events in one call; if that fails, or for other handlers, they go one by one. A
+failing event is retried with exponential backoff up to `max_attempts` times, after which
+`publish` raises DeliveryFailed and the relay retries the whole batch later: nothing is
+dropped, and a broken consumer holds the relay back.
 
 Events published while nobody subscribes to their subject reach nobody: subscribe before
 starting the relay. Imports strongroom.events.bus, .schemas and strongroom.errors only.
@@ -27,6 +29,7 @@ from strongroom.events.bus import (
     deliver,
     subject_for,
     subject_matches,
+    try_batch,
 )
 from strongroom.events.schemas import Envelope
 
@@ -50,6 +53,8 @@ class _Consumer:
 
     async def handle(self, events: Sequence[Envelope]) -> None:
         async with self.lock:
+            if await try_batch(self.handler, events):
+                return
             for event in events:
                 await self._handle_one(event)
 

@@ -37,6 +37,7 @@ from strongroom.events.bus import (
     check_prefix,
     deliver,
     subject_for,
+    try_batch,
 )
 from strongroom.events.schemas import Envelope, decode_envelope, encode_envelope
 
@@ -98,10 +99,28 @@ class _PullConsumer:
                 continue
             finally:
                 self._fetching = False
-            for message in messages:
-                await self._handle(message)
+            await self._handle(messages)
 
-    async def _handle(self, message: Msg) -> None:
+    async def _handle(self, messages: list[Msg]) -> None:
+        decoded: list[tuple[Msg, Envelope]] = []
+        for message in messages:
+            event = await self._decode(message)
+            if event is not None:
+                decoded.append((message, event))
+        if await try_batch(self._handler, [event for _, event in decoded]):
+            for message, _ in decoded:
+                await self._settle(message.ack())
+            return
+        for message, event in decoded:
+            try:
+                await deliver(self._handler, event)
+            except Exception as exc:
+                log.warning("consumer %s failed on event %s: %r", self._durable, event.id, exc)
+                await self._settle(message.nak(delay=self._bus.retry_delay))
+                continue
+            await self._settle(message.ack())
+
+    async def _decode(self, message: Msg) -> Envelope | None:
         try:
             event = decode_envelope(message.data)
         except ValidationError as exc:
@@ -109,19 +128,12 @@ class _PullConsumer:
                 "consumer %s: dropping a message that is not an event: %s", self._durable, exc
             )
             await self._settle(message.term())
-            return
+            return None
         if event.trace_id is None:
-            header = (message.headers or {}).get(TRACEPARENT_HEADER)
-            trace = trace_id_from(header)
+            trace = trace_id_from((message.headers or {}).get(TRACEPARENT_HEADER))
             if trace is not None:
                 event = _with_trace(event, trace)
-        try:
-            await deliver(self._handler, event)
-        except Exception as exc:
-            log.warning("consumer %s failed on event %s: %r", self._durable, event.id, exc)
-            await self._settle(message.nak(delay=self._bus.retry_delay))
-            return
-        await self._settle(message.ack())
+        return event
 
     async def _settle(self, reply: Any) -> None:
         # A lost ack or nak means a redelivery, which idempotent consumers absorb.
