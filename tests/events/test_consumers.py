@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
+from collections.abc import Sequence
 
 import pytest
 import sqlalchemy as sa
@@ -123,4 +125,34 @@ async def test_a_batch_applies_the_new_events_in_one_transaction_or_none(
     assert (consumer.applied, consumer.skipped) == (4, 1)
     # Each event's effect ran under that event's own trace id.
     assert traces[-3:] == [f"{n:032x}" for n in (1, 2, 3)]
+    await engine.dispose()
+
+
+async def test_an_event_twice_in_one_batch_applies_once(events_db: str, make_event) -> None:
+    engine = open_engine(events_db)
+    async with engine.begin() as connection:
+        await effects_table(connection)
+    consumer = IdempotentConsumer(engine, "dupes", record_effect)
+    event, other = (decode_envelope(json.dumps(make_event()).encode()) for _ in range(2))
+    await consumer.handle_batch([event, other, event])
+    async with engine.connect() as connection:
+        assert await count(connection, "effects") == 2
+    assert (consumer.applied, consumer.skipped) == (2, 1)
+    await engine.dispose()
+
+
+async def test_a_batched_consumer_gets_only_the_new_events_in_one_call(
+    events_db: str, make_event
+) -> None:
+    engine = open_engine(events_db)
+    calls: list[list[uuid.UUID]] = []
+
+    async def bulk(_: AsyncConnection, events: Sequence[Envelope]) -> None:
+        calls.append([event.id for event in events])
+
+    consumer = IdempotentConsumer.batched(engine, "bulk", bulk)
+    events = [decode_envelope(json.dumps(make_event()).encode()) for _ in range(3)]
+    await consumer(events[1])
+    await consumer.handle_batch(events)
+    assert calls == [[events[1].id], [events[0].id, events[2].id]]
     await engine.dispose()

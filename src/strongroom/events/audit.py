@@ -18,10 +18,11 @@ Imports strongroom.events (schemas, consumers, tables, bus), strongroom.clock an
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -62,7 +63,7 @@ class AuditEntry:
 
     def computed_hash(self) -> str:
         """What `hash` must be for these fields and this prev_hash."""
-        fields = asdict(self)
+        fields = dataclasses.asdict(self)
         del fields["hash"]
         fields["event_id"] = str(self.event_id)
         return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
@@ -122,44 +123,52 @@ _INSERT = sa.insert(audit_log)
 
 async def append(connection: AsyncConnection, event: Envelope, recorded_at: int) -> AuditEntry:
     """Append `event` at the head of the chain, in the caller's transaction."""
-    if connection.dialect.name == "postgresql":
-        await connection.execute(_LOCK_APPENDS)
-    head = (await connection.execute(_HEAD)).first()
-    entity_id, before, after = change_of(event)
-    unsealed = AuditEntry(
-        seq=1 if head is None else head.seq + 1,
-        event_id=event.id,
-        tenant=event.tenant,
-        actor=event.actor,
-        event_type=event.type,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-        occurred_at=event.occurred_at,
-        recorded_at=recorded_at,
-        trace_id=event.trace_id,
-        prev_hash=GENESIS if head is None else head.hash,
-        hash="",
-    )
-    entry = _replace_hash(unsealed, unsealed.computed_hash())
-    await connection.execute(_INSERT, asdict(entry))
+    (entry,) = await append_all(connection, [event], recorded_at)
     return entry
 
 
-def _replace_hash(entry: AuditEntry, digest: str) -> AuditEntry:
-    fields = asdict(entry)
-    fields["hash"] = digest
-    return AuditEntry(**fields)
+async def append_all(
+    connection: AsyncConnection, events: Sequence[Envelope], recorded_at: int
+) -> list[AuditEntry]:
+    """Append `events`, in order, at the head of the chain, in the caller's transaction."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_LOCK_APPENDS)
+    head = (await connection.execute(_HEAD)).first()
+    seq, prev_hash = (0, GENESIS) if head is None else (head.seq, head.hash)
+    entries = []
+    for event in events:
+        seq += 1
+        entity_id, before, after = change_of(event)
+        unsealed = AuditEntry(
+            seq=seq,
+            event_id=event.id,
+            tenant=event.tenant,
+            actor=event.actor,
+            event_type=event.type,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            occurred_at=event.occurred_at,
+            recorded_at=recorded_at,
+            trace_id=event.trace_id,
+            prev_hash=prev_hash,
+            hash="",
+        )
+        entry = dataclasses.replace(unsealed, hash=unsealed.computed_hash())
+        entries.append(entry)
+        prev_hash = entry.hash
+    await connection.execute(_INSERT, [dataclasses.asdict(entry) for entry in entries])
+    return entries
 
 
 def audit_consumer(engine: AsyncEngine, *, clock: Clock | None = None) -> IdempotentConsumer:
     """The bus handler that writes the audit log, once per event id."""
     now = (clock or SystemClock()).now_ns
 
-    async def record(connection: AsyncConnection, event: Envelope) -> None:
-        await append(connection, event, now())
+    async def record(connection: AsyncConnection, events: Sequence[Envelope]) -> None:
+        await append_all(connection, events, now())
 
-    return IdempotentConsumer(engine, AUDIT_CONSUMER, record, clock=clock)
+    return IdempotentConsumer.batched(engine, AUDIT_CONSUMER, record, clock=clock)
 
 
 async def subscribe_audit(

@@ -9,14 +9,16 @@ primary key (the second waits for the first, then skips).
 
 The handler must write through the connection it is given, and nowhere else, for this to hold.
 `handle_batch(events)` does the same for several events in one transaction (the buses call it
-with what they have in hand), which costs one commit instead of one per event.
+with what they have in hand), which costs one commit instead of one per event; markers are
+inserted with one statement. `IdempotentConsumer.batched(engine, name, handler)` hands all new
+events of a delivery to `handler(connection, events)` at once, for handlers that can write them
+in bulk (the audit log does).
 
 Imports strongroom.events (bus, schemas, tables) and strongroom.clock only.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,6 +30,8 @@ from strongroom.events.schemas import Envelope
 from strongroom.events.tables import processed_events
 
 ConsumerHandler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
+#: Takes the new events of a delivery at once, in delivery order.
+BatchConsumerHandler = Callable[[AsyncConnection, Sequence[Envelope]], Awaitable[None]]
 
 
 class IdempotentConsumer:
@@ -39,39 +43,71 @@ class IdempotentConsumer:
         *,
         clock: Clock | None = None,
     ) -> None:
+        async def one_by_one(connection: AsyncConnection, events: Sequence[Envelope]) -> None:
+            for event in events:
+                with event_context(event):
+                    await handler(connection, event)
+
         self.engine = engine
         self.name = name
-        self.handler = handler
         self.clock = clock or SystemClock()
+        self._apply: BatchConsumerHandler = one_by_one
         #: Events whose effect this object applied, and deliveries it skipped as already done.
         self.applied = 0
         self.skipped = 0
+
+    @classmethod
+    def batched(
+        cls,
+        engine: AsyncEngine,
+        name: str,
+        handler: BatchConsumerHandler,
+        *,
+        clock: Clock | None = None,
+    ) -> IdempotentConsumer:
+        """A consumer whose handler takes all new events of a delivery in one call.
+
+        The handler runs under the caller's context, not each event's trace: it reads trace ids
+        and actors from the envelopes.
+        """
+
+        async def unused(_: AsyncConnection, __: Envelope) -> None:
+            raise AssertionError("replaced by the batch handler")
+
+        consumer = cls(engine, name, unused, clock=clock)
+        consumer._apply = handler
+        return consumer
 
     async def __call__(self, event: Envelope) -> None:
         await self.handle_batch([event])
 
     async def handle_batch(self, events: Sequence[Envelope]) -> None:
         """Apply the new ones among `events` in one transaction: all of them or none."""
-        applied = skipped = 0
+        unique = list({event.id: event for event in reversed(events)}.values())[::-1]
         async with self.engine.begin() as connection:
-            for event in events:
-                if not await self._claim(connection, event.id):
-                    skipped += 1
-                    continue
-                with event_context(event):
-                    await self.handler(connection, event)
-                applied += 1
-        self.applied += applied
-        self.skipped += skipped
+            fresh = await self._claim(connection, unique)
+            if fresh:
+                await self._apply(connection, fresh)
+        self.applied += len(fresh)
+        self.skipped += len(events) - len(fresh)
 
-    async def _claim(self, connection: AsyncConnection, event_id: uuid.UUID) -> bool:
-        values = {"consumer": self.name, "event_id": event_id, "processed_at": self.clock.now_ns()}
-        result = await connection.execute(_CLAIM[connection.dialect.name], values)
-        return result.rowcount == 1
+    async def _claim(
+        self, connection: AsyncConnection, events: Sequence[Envelope]
+    ) -> list[Envelope]:
+        """Insert the markers; return the events whose marker is new, in their order."""
+        now = self.clock.now_ns()
+        rows = [{"consumer": self.name, "event_id": e.id, "processed_at": now} for e in events]
+        result = await connection.execute(_CLAIM[connection.dialect.name], rows)
+        claimed = set(result.scalars())
+        return [event for event in events if event.id in claimed]
 
 
-# Built once per dialect: claiming is on every event's path.
+# Built once per dialect: claiming is on every delivery's path. RETURNING names the new rows.
 _CLAIM = {
-    "postgresql": postgresql.insert(processed_events).on_conflict_do_nothing(),
-    "sqlite": sqlite.insert(processed_events).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(processed_events)
+    .on_conflict_do_nothing()
+    .returning(processed_events.c.event_id),
+    "sqlite": sqlite.insert(processed_events)
+    .on_conflict_do_nothing()
+    .returning(processed_events.c.event_id),
 }
