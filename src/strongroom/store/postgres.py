@@ -166,9 +166,9 @@ class PostgresTransaction:
         pendings = outcome.new_pendings
         if pendings:
             await conn.execute(
-                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}) SELECT * FROM unnest("
-                "$1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::int[],"
-                " $7::text[], $8::bigint[], $9::text[])",
+                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}, resolved_seq)"
+                " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[],"
+                " $5::text[], $6::int[], $7::text[], $8::bigint[], $9::text[], $10::bigint[])",
                 [p.id for p in pendings],
                 [p.debit_account_id for p in pendings],
                 [p.credit_account_id for p in pendings],
@@ -178,14 +178,17 @@ class PostgresTransaction:
                 [p.tenant for p in pendings],
                 [p.expires_at for p in pendings],
                 [p.state.value for p in pendings],
+                [p.resolved_seq for p in pendings],
             )
         changed = [*outcome.resolved, *outcome.expired]
         if changed:
             await conn.execute(
-                "UPDATE pending_transfers p SET state = u.state"
-                " FROM unnest($1::uuid[], $2::text[]) AS u(id, state) WHERE p.id = u.id",
+                "UPDATE pending_transfers p SET state = u.state, resolved_seq = u.resolved_seq"
+                " FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS u(id, state, resolved_seq)"
+                " WHERE p.id = u.id",
                 [p.id for p in changed],
                 [p.state.value for p in changed],
+                [p.resolved_seq for p in changed],
             )
         if balances:
             await conn.execute(

@@ -172,7 +172,8 @@ class SqliteTransaction:
             )
         if outcome.new_pendings:
             await db.executemany(
-                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}, resolved_seq)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         p.id.bytes,
@@ -184,6 +185,7 @@ class SqliteTransaction:
                         p.tenant,
                         p.expires_at,
                         p.state.value,
+                        p.resolved_seq,
                     )
                     for p in outcome.new_pendings
                 ],
@@ -191,8 +193,8 @@ class SqliteTransaction:
         changed = [*outcome.resolved, *outcome.expired]
         if changed:
             await db.executemany(
-                "UPDATE pending_transfers SET state = ? WHERE id = ?",
-                [(p.state.value, p.id.bytes) for p in changed],
+                "UPDATE pending_transfers SET state = ?, resolved_seq = ? WHERE id = ?",
+                [(p.state.value, p.resolved_seq, p.id.bytes) for p in changed],
             )
         if balances:
             await db.executemany(
