@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from strongroom.errors import ValidationError
 from strongroom.events.consumers import IdempotentConsumer
 from strongroom.events.database import open_engine
 from strongroom.events.schemas import Envelope, decode_envelope
@@ -150,9 +151,13 @@ async def test_a_batched_consumer_gets_only_the_new_events_in_one_call(
     async def bulk(_: AsyncConnection, events: Sequence[Envelope]) -> None:
         calls.append([event.id for event in events])
 
-    consumer = IdempotentConsumer.batched(engine, "bulk", bulk)
+    consumer = IdempotentConsumer(engine, "bulk", batch_handler=bulk)
     events = [decode_envelope(json.dumps(make_event()).encode()) for _ in range(3)]
     await consumer(events[1])
     await consumer.handle_batch(events)
     assert calls == [[events[1].id], [events[0].id, events[2].id]]
+    with pytest.raises(ValidationError):
+        IdempotentConsumer(engine, "both", record_effect, batch_handler=bulk)
+    with pytest.raises(ValidationError):
+        IdempotentConsumer(engine, "neither")
     await engine.dispose()

@@ -4,7 +4,14 @@ Platform layer: may import strongroom.store (URLs), strongroom.tracing, clock, i
 never the ledger engine, services, api or cli. docs/events.md and docs/audit.md describe it.
 """
 
-from strongroom.events.bus import Bus, Handler, Subscription, subject_for, subject_matches
+from strongroom.events.bus import (
+    BatchHandler,
+    Bus,
+    Handler,
+    Subscription,
+    subject_for,
+    subject_matches,
+)
 from strongroom.events.consumers import IdempotentConsumer
 from strongroom.events.inprocess import DeliveryFailed, InProcessBus
 from strongroom.events.jetstream import JetStreamBus, PublishFailed
@@ -12,6 +19,7 @@ from strongroom.events.relay import OutboxCorrupt, Relay, RelayBusy
 from strongroom.events.schemas import Envelope, payload
 
 __all__ = [
+    "BatchHandler",
     "Bus",
     "DeliveryFailed",
     "Envelope",

@@ -168,7 +168,7 @@ def audit_consumer(engine: AsyncEngine, *, clock: Clock | None = None) -> Idempo
     async def record(connection: AsyncConnection, events: Sequence[Envelope]) -> None:
         await append_all(connection, events, now())
 
-    return IdempotentConsumer.batched(engine, AUDIT_CONSUMER, record, clock=clock)
+    return IdempotentConsumer(engine, AUDIT_CONSUMER, batch_handler=record, clock=clock)
 
 
 async def subscribe_audit(

@@ -52,8 +52,9 @@ class Bus(Protocol):
     async def subscribe(self, pattern: str, durable: str, handler: Handler) -> Subscription:
         """Deliver events whose subject matches `pattern` to `handler`, at least once each.
 
-        `durable` names the consumer: its position survives the subscription (and, on JetStream,
-        the process). A handler that raises gets the event again later.
+        `durable` names the consumer. On JetStream its position survives the subscription and
+        the process; the in-process bus keeps none (it stores nothing). A handler that raises
+        gets the event again later.
         """
         ...
 

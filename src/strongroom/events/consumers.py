@@ -10,11 +10,11 @@ primary key (the second waits for the first, then skips).
 The handler must write through the connection it is given, and nowhere else, for this to hold.
 `handle_batch(events)` does the same for several events in one transaction (the buses call it
 with what they have in hand), which costs one commit instead of one per event; markers are
-inserted with one statement. `IdempotentConsumer.batched(engine, name, handler)` hands all new
-events of a delivery to `handler(connection, events)` at once, for handlers that can write them
-in bulk (the audit log does).
+inserted with one statement. `IdempotentConsumer(engine, name, batch_handler=...)` hands all new
+events of a delivery to `batch_handler(connection, events)` at once, for handlers that can write
+them in bulk (the audit log does).
 
-Imports strongroom.events (bus, schemas, tables) and strongroom.clock only.
+Imports strongroom.events (bus, schemas, tables), strongroom.clock and errors only.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.clock import Clock, SystemClock
+from strongroom.errors import ValidationError
 from strongroom.events.bus import event_context
 from strongroom.events.schemas import Envelope
 from strongroom.events.tables import processed_events
@@ -39,44 +40,26 @@ class IdempotentConsumer:
         self,
         engine: AsyncEngine,
         name: str,
-        handler: ConsumerHandler,
+        handler: ConsumerHandler | None = None,
         *,
+        batch_handler: BatchConsumerHandler | None = None,
         clock: Clock | None = None,
     ) -> None:
-        async def one_by_one(connection: AsyncConnection, events: Sequence[Envelope]) -> None:
-            for event in events:
-                with event_context(event):
-                    await handler(connection, event)
-
+        """Give `handler` (one event per call, under that event's trace id and actor) or
+        `batch_handler` (all new events of a delivery in one call, reading trace ids and actors
+        from the envelopes)."""
+        if handler is not None and batch_handler is None:
+            self._apply = _one_by_one(handler)
+        elif batch_handler is not None and handler is None:
+            self._apply = batch_handler
+        else:
+            raise ValidationError("handler", "give exactly one of handler and batch_handler")
         self.engine = engine
         self.name = name
         self.clock = clock or SystemClock()
-        self._apply: BatchConsumerHandler = one_by_one
         #: Events whose effect this object applied, and deliveries it skipped as already done.
         self.applied = 0
         self.skipped = 0
-
-    @classmethod
-    def batched(
-        cls,
-        engine: AsyncEngine,
-        name: str,
-        handler: BatchConsumerHandler,
-        *,
-        clock: Clock | None = None,
-    ) -> IdempotentConsumer:
-        """A consumer whose handler takes all new events of a delivery in one call.
-
-        The handler runs under the caller's context, not each event's trace: it reads trace ids
-        and actors from the envelopes.
-        """
-
-        async def unused(_: AsyncConnection, __: Envelope) -> None:
-            raise AssertionError("replaced by the batch handler")
-
-        consumer = cls(engine, name, unused, clock=clock)
-        consumer._apply = handler
-        return consumer
 
     async def __call__(self, event: Envelope) -> None:
         await self.handle_batch([event])
@@ -100,6 +83,15 @@ class IdempotentConsumer:
         result = await connection.execute(_CLAIM[connection.dialect.name], rows)
         claimed = set(result.scalars())
         return [event for event in events if event.id in claimed]
+
+
+def _one_by_one(handler: ConsumerHandler) -> BatchConsumerHandler:
+    async def apply(connection: AsyncConnection, events: Sequence[Envelope]) -> None:
+        for event in events:
+            with event_context(event):
+                await handler(connection, event)
+
+    return apply
 
 
 # Built once per dialect: claiming is on every delivery's path. RETURNING names the new rows.

@@ -3,11 +3,12 @@
 One stream (default `STRONGROOM`) holds subjects `<prefix>.>` (default `strongroom.>`) on file
 storage. Each event is published with its id as `Nats-Msg-Id`, so JetStream drops a re-publish
 inside the stream's duplicate window, and with a W3C `traceparent` header carrying the trace id.
-Consumers are durable pull consumers with explicit ack: a message is acked after its handler
-returns, nak-ed (redelivered after a delay) when it raises, and redelivered after `ack_wait` when
-the process dies holding it. A message that is not an envelope is terminated (never redelivered)
-and logged. The client reconnects forever; a publish not acked in `publish_timeout` raises, and
-the relay publishes the batch again.
+Consumers are durable pull consumers with explicit ack, fetching up to `fetch_batch` messages at a
+time (handed to a BatchHandler in one call, one by one if that fails or for other handlers): a
+message is acked after its handler returns, nak-ed (redelivered after a delay) when it raises,
+and redelivered after `ack_wait` when the process dies holding it. A message that is not an
+envelope is terminated (never redelivered) and logged. The client reconnects forever; a publish
+not acked in `publish_timeout` raises, and the relay publishes the batch again.
 
 Imports strongroom.events.bus, .schemas and strongroom.errors only.
 """
