@@ -84,3 +84,18 @@ def test_relay_once_to_jetstream(pg_url: str, nats_url: str) -> None:
     assert result.exit_code == 0, result.output
     assert "published 3 events" in result.output
     assert asyncio.run(stream_count(nats_url, stream, delete=True)) == 3
+
+
+def test_status_and_prune(sqlite_url: str) -> None:
+    asyncio.run(ledger_activity(sqlite_url))
+    before = runner.invoke(app, ["status", "--db", sqlite_url])
+    assert before.exit_code == 0, before.output
+    lines = before.output.splitlines()
+    assert lines[0].startswith("waiting: 2 rows, oldest written ")
+    assert lines[1] == "published and kept: 0 rows"
+    runner.invoke(app, ["relay", "--db", sqlite_url, "--once"])
+    assert runner.invoke(app, ["status", "--db", sqlite_url]).output.startswith("waiting: 0 rows\n")
+    kept = runner.invoke(app, ["prune", "--db", sqlite_url, "--older-than-hours", "1"])
+    assert kept.output == "deleted 0 published rows\n"
+    pruned = runner.invoke(app, ["prune", "--db", sqlite_url, "--older-than-hours", "0"])
+    assert pruned.output == "deleted 2 published rows\n"

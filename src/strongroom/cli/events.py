@@ -1,4 +1,4 @@
-"""`strongroom events`: run the outbox relay.
+"""`strongroom events`: run the outbox relay, watch and prune the outbox, measure throughput.
 
 Thin: parses options, wires a bus, a relay and (on the in-process bus) the audit consumer, and runs
 them until SIGINT or SIGTERM. Imports strongroom.events and strongroom.store.urls only.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import time
 
 import typer
 
@@ -19,6 +20,7 @@ from strongroom.events.bus import DEFAULT_PREFIX, Bus
 from strongroom.events.database import open_engine
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.jetstream import DEFAULT_STREAM, JetStreamBus
+from strongroom.events.outbox import OutboxStatus, outbox_status, prune_published
 from strongroom.events.relay import Relay
 from strongroom.store.urls import DEFAULT_URL
 
@@ -105,6 +107,56 @@ async def _relay(
     finally:
         with contextlib.suppress(Exception):
             await bus.close()
+        await engine.dispose()
+
+
+@app.command()
+def status(db: str = DB_OPTION) -> None:
+    """How many outbox rows wait for the relay, and since when."""
+    current = asyncio.run(_status(db))
+    now = time.time_ns()
+    oldest = (
+        f", oldest written {(now - current.oldest_waiting_at) / 1e9:.1f} s ago"
+        if current.oldest_waiting_at is not None
+        else ""
+    )
+    last = (
+        f", last published {(now - current.last_published_at) / 1e9:.1f} s ago"
+        if current.last_published_at is not None
+        else ""
+    )
+    typer.echo(f"waiting: {current.waiting} rows{oldest}")
+    typer.echo(f"published and kept: {current.published} rows{last}")
+
+
+async def _status(db: str) -> OutboxStatus:
+    engine = open_engine(db)
+    try:
+        return await outbox_status(engine)
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def prune(
+    db: str = DB_OPTION,
+    older_than: float = typer.Option(
+        ..., "--older-than-hours", help="Delete rows published more than this many hours ago."
+    ),
+) -> None:
+    """Delete outbox rows published long ago; rows still waiting are never deleted."""
+    if older_than < 0:
+        typer.echo("error: --older-than-hours must not be negative", err=True)
+        raise typer.Exit(2)
+    deleted = asyncio.run(_prune(db, time.time_ns() - int(older_than * 3600e9)))
+    typer.echo(f"deleted {deleted} published rows")
+
+
+async def _prune(db: str, published_before: int) -> int:
+    engine = open_engine(db)
+    try:
+        return await prune_published(engine, published_before)
+    finally:
         await engine.dispose()
 
 
