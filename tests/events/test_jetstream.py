@@ -116,3 +116,31 @@ async def test_filtered_consumers_only_see_their_subjects(
 
     await eventually(got_one, "the account event")
     assert seen == ["ledger.account.created"]
+
+
+async def test_a_foreign_publishers_traceparent_supplies_a_missing_trace_id(
+    jetstream: JetStreamBus, nats_url: str, make_event, eventually
+) -> None:
+    seen: list[str | None] = []
+
+    async def handler(_: Envelope) -> None:
+        seen.append(current_trace_id())
+
+    raw = make_event(trace_id=None)
+    client = await nats.connect(nats_url)
+    try:
+        await client.jetstream().publish(
+            f"{jetstream.prefix}.ledger.transfer.created",
+            json.dumps(raw).encode(),
+            headers={"traceparent": f"00-{'9a' * 16}-{'1' * 16}-01"},
+        )
+        await client.jetstream().publish(f"{jetstream.prefix}.ledger.transfer.created", b"junk")
+    finally:
+        await client.close()
+    await jetstream.subscribe(f"{jetstream.prefix}.>", "foreign", handler)
+
+    async def got_it() -> bool:
+        return bool(seen)
+
+    await eventually(got_it, "the foreign event")
+    assert seen == ["9a" * 16]
