@@ -5,6 +5,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from strongroom.cli.products import app
+from strongroom.ids import new_id
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "products"
 runner = CliRunner()
@@ -81,3 +82,45 @@ def test_bench_prints_percentiles() -> None:
     assert "rules=20 iterations=1000 p50=" in result.output
     assert "p99=" in result.output
     assert "p99.9=" in result.output
+
+
+def test_publish_versions_and_assign_against_a_database(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/products.db"
+    v1, v2 = str(EXAMPLES / "everyday-v1.yaml"), str(EXAMPLES / "everyday-v2.yaml")
+    for file, version in ((v1, 1), (v1, 1), (v2, 2)):  # the second publish is a no-op
+        result = runner.invoke(app, ["publish", file, "--db", db, "--actor", "ops"])
+        assert result.exit_code == 0, result.output
+        assert f"published everyday v{version} sha256:" in result.output
+    result = runner.invoke(app, ["versions", "everyday", "--db", db], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "everyday" in line]
+    assert len(rows) == 2
+    account = str(new_id())
+    result = runner.invoke(
+        app, ["assign", account, "everyday", "1", "--reason", "opened", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"pinned {account} to everyday v1 (trace " in result.output
+    result = runner.invoke(
+        app, ["assign", account, "everyday", "2", "--reason", "launch of v2", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"moved {account} to everyday v2" in result.output
+    result = runner.invoke(
+        app, ["assign", account, "everyday", "3", "--reason", "no such version", "--db", db]
+    )
+    assert result.exit_code == 1
+    assert "version 3" in result.output
+
+
+def test_publish_refuses_other_content_under_a_published_version(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/products.db"
+    tampered = tmp_path / "tampered.yaml"
+    tampered.write_text(
+        (EXAMPLES / "everyday-v1.yaml").read_text().replace("amount: 2.00", "amount: 2.50")
+    )
+    ok = runner.invoke(app, ["publish", str(EXAMPLES / "everyday-v1.yaml"), "--db", db])
+    assert ok.exit_code == 0, ok.output
+    result = runner.invoke(app, ["publish", str(tampered), "--db", db])
+    assert result.exit_code == 1
+    assert "already published with different content" in result.output

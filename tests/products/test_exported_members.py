@@ -6,7 +6,9 @@ from pathlib import Path
 import strongroom.products
 
 PACKAGE = Path(strongroom.products.__file__).resolve().parent
-FORBIDDEN = ("strongroom.api", "strongroom.cli", "strongroom.store", "sqlalchemy", "asyncpg")
+FORBIDDEN = ("strongroom.api", "strongroom.cli", "sqlalchemy", "asyncpg", "aiosqlite")
+#: The one module that reaches the database, through the store's product tables (no SQL here).
+STORE_ADAPTER = "stored"
 #: Modules that must stay pure: no ledger either, so they run (and are benchmarked) anywhere.
 PURE = {
     "bench", "daycount", "definitions", "errors", "events", "fees", "interest", "limits",
@@ -38,5 +40,7 @@ def test_layering() -> None:
     for module in modules:
         imported = imports_of(module)
         assert not any(name.startswith(FORBIDDEN) for name in imported), module.name
+        if module.stem != STORE_ADAPTER:
+            assert not any(name.startswith("strongroom.store") for name in imported), module.name
         if module.stem in PURE:
             assert not any(name.startswith("strongroom.ledger") for name in imported), module.name

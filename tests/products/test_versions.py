@@ -16,48 +16,48 @@ V2 = load_product(EXAMPLES / "everyday-v2.yaml")
 AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def catalog() -> ProductCatalog:
+async def catalog() -> ProductCatalog:
     c = ProductCatalog()
-    c.publish(V1, actor="ops", at=AT)
-    c.publish(V2, actor="ops", at=AT)
+    await c.publish(V1, actor="ops", at=AT)
+    await c.publish(V2, actor="ops", at=AT)
     return c
 
 
-def test_versions_are_immutable() -> None:
-    c = catalog()
-    c.publish(V1, actor="ops", at=AT)  # the same content again: a no-op
-    assert c.versions("everyday") == [1, 2]
+async def test_versions_are_immutable() -> None:
+    c = await catalog()
+    await c.publish(V1, actor="ops", at=AT)  # the same content again: a no-op
+    assert await c.versions("everyday") == [1, 2]
     tampered = parse_product(
         (EXAMPLES / "everyday-v1.yaml").read_text().replace("amount: 2.00", "amount: 2.50")
     )
     with pytest.raises(Conflict, match="already published with different content"):
-        c.publish(tampered, actor="ops", at=AT)
-    assert c.get("everyday", 1) is V1
+        await c.publish(tampered, actor="ops", at=AT)
+    assert await c.get("everyday", 1) is V1
     with pytest.raises(NotFound):
-        c.get("everyday", 3)
+        await c.get("everyday", 3)
 
 
-def test_accounts_are_pinned_and_migration_is_explicit_and_audited() -> None:
-    c = catalog()
+async def test_accounts_are_pinned_and_migration_is_explicit_and_audited() -> None:
+    c = await catalog()
     account = new_id()
-    c.assign(account, "everyday", 1, actor="onboarding", at=AT)
+    await c.assign(account, "everyday", 1, actor="onboarding", at=AT)
     with pytest.raises(Conflict, match="use migrate"):
-        c.assign(account, "everyday", 2, actor="onboarding", at=AT)
-    c.set_limit_override(
+        await c.assign(account, "everyday", 2, actor="onboarding", at=AT)
+    await c.set_limit_override(
         account, "outflow-daily", 5_000_000, actor="risk", at=AT, reason="verified business"
     )
-    definition, assignment = c.definition_for(account)
+    definition, assignment = await c.definition_for(account)
     assert (definition.version, dict(assignment.limit_overrides)) == (
         1,
         {"outflow-daily": 5_000_000},
     )
     with pytest.raises(ValidationError, match="reason"):
-        c.migrate(account, 2, actor="ops", at=AT, reason=" ")
-    migrated = c.migrate(account, 2, actor="ops", at=AT, reason="launch of v2")
+        await c.migrate(account, 2, actor="ops", at=AT, reason=" ")
+    migrated = await c.migrate(account, 2, actor="ops", at=AT, reason="launch of v2")
     assert migrated.version == 2
     assert dict(migrated.limit_overrides) == {"outflow-daily": 5_000_000}  # v2 keeps the limit
     with pytest.raises(Conflict, match="already on version 2"):
-        c.migrate(account, 2, actor="ops", at=AT, reason="again")
+        await c.migrate(account, 2, actor="ops", at=AT, reason="again")
     last = c.audit[-1]
     assert (last.action, last.actor, last.before, last.after, last.reason) == (
         AuditAction.MIGRATE,
@@ -75,11 +75,11 @@ def test_accounts_are_pinned_and_migration_is_explicit_and_audited() -> None:
     ]
 
 
-def test_override_must_name_a_limit_of_the_pinned_version() -> None:
-    c = catalog()
+async def test_override_must_name_a_limit_of_the_pinned_version() -> None:
+    c = await catalog()
     account = new_id()
-    c.assign(account, "everyday", 1, actor="onboarding", at=AT)
+    await c.assign(account, "everyday", 1, actor="onboarding", at=AT)
     with pytest.raises(ValidationError, match="has no limit 'nope'"):
-        c.set_limit_override(account, "nope", 1, actor="risk", at=AT, reason="x")
+        await c.set_limit_override(account, "nope", 1, actor="risk", at=AT, reason="x")
     with pytest.raises(NotFound):
-        c.definition_for(new_id())
+        await c.definition_for(new_id())

@@ -1,4 +1,5 @@
-"""`strongroom products ...`: validate, simulate (with what-if comparison) and benchmark products.
+"""`strongroom products ...`: validate, simulate (with what-if comparison) and benchmark products;
+publish versions to the database, list them, and pin (or move) an account to a version.
 
 Owns the command-line rendering of strongroom.products only: parse arguments, call the product
 factory, print with rich. No product rule lives here. Registered by the main CLI with
@@ -7,6 +8,8 @@ factory, print with rich. No product rule lives here. Registered by the main CLI
 
 from __future__ import annotations
 
+import getpass
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,15 +18,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from strongroom.cli.common import DbOption, run
+from strongroom.errors import NotFound, ValidationError
+from strongroom.ids import parse_id
 from strongroom.money import to_decimal
 from strongroom.products.bench import run_bench
 from strongroom.products.definitions import ProductDefinition, load_product
 from strongroom.products.errors import ProductDefinitionError
 from strongroom.products.simulate import SimulationReport, compare, load_activity, simulate
+from strongroom.products.stored import StoredProductCatalog
+from strongroom.store.products import ProductStore
+from strongroom.store.urls import DEFAULT_URL
+from strongroom.tracing import Actor, bound
 
 app = typer.Typer(
     name="products",
-    help="Product factory: validate, simulate and benchmark product definitions.",
+    help="Product factory: validate, simulate, benchmark, publish and assign product versions.",
     no_args_is_help=True,
 )
 
@@ -197,6 +207,119 @@ def bench(
         f"p50={result.p50_us:.1f}us p99={result.p99_us:.1f}us p99.9={result.p999_us:.1f}us "
         f"({verdict} the 1 ms p99 budget)"
     )
+
+
+ActorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--actor",
+        envvar="STRONGROOM_ACTOR",
+        help="Who is acting, for the audit trail (default: cli:<login name>).",
+    ),
+]
+TenantOption = Annotated[str, typer.Option("--tenant", help="Tenant of the account.")]
+
+
+def _actor(actor: str | None, tenant: str = "default") -> Actor:
+    return Actor(tenant, actor or f"cli:{getpass.getuser()}")
+
+
+async def _open_catalog(db: str) -> StoredProductCatalog:
+    return StoredProductCatalog(await ProductStore.open(db))
+
+
+@app.command("publish")
+def publish_command(
+    file: Annotated[Path, typer.Argument(help="Product definition (YAML or JSON).")],
+    db: DbOption = DEFAULT_URL,
+    actor: ActorOption = None,
+) -> None:
+    """Store a product version (immutable); the same content again is a no-op."""
+    console = _console()
+    definition = _load(console, file)
+
+    async def publish() -> None:
+        catalog = await _open_catalog(db)
+        try:
+            with bound(actor=_actor(actor)):
+                stored = await catalog.publish(definition)
+        finally:
+            await catalog.store.close()
+        console.print(f"published {stored.product} v{stored.version} sha256:{stored.digest}")
+
+    run(publish())
+
+
+@app.command("versions")
+def versions_command(
+    product: Annotated[str | None, typer.Argument(help="Only this product.")] = None,
+    db: DbOption = DEFAULT_URL,
+) -> None:
+    """List the published product versions with their content hashes."""
+    console = _console()
+
+    async def listing() -> None:
+        catalog = await _open_catalog(db)
+        try:
+            published = await catalog.published(product)
+        finally:
+            await catalog.store.close()
+        if not published:
+            console.print("no product versions published")
+            return
+        table = Table(title="product versions")
+        for column in ("product", "version", "sha256", "published at"):
+            table.add_column(column, no_wrap=True)
+        for p in published:
+            table.add_row(p.product, str(p.version), p.digest, p.published_at.isoformat())
+        console.print(table)
+
+    run(listing())
+
+
+@app.command("assign")
+def assign_command(
+    account_id: Annotated[str, typer.Argument(help="Ledger account id (UUID).")],
+    product: Annotated[str, typer.Argument(help="Product code.")],
+    version: Annotated[int, typer.Argument(help="Product version.", min=1)],
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit trail.")],
+    db: DbOption = DEFAULT_URL,
+    actor: ActorOption = None,
+    tenant: TenantOption = "default",
+) -> None:
+    """Pin an account to a product version, or move a pinned account to another version."""
+    console = _console()
+    account = parse_id(account_id, "account_id")
+
+    async def assign() -> None:
+        catalog = await _open_catalog(db)
+        try:
+            with bound(actor=_actor(actor, tenant)) as trace_id:
+                moved = await _assign_or_migrate(catalog, account, product, version, reason)
+        finally:
+            await catalog.store.close()
+        verb = "moved" if moved else "pinned"
+        console.print(f"{verb} {account} to {product} v{version} (trace {trace_id})")
+
+    run(assign())
+
+
+async def _assign_or_migrate(
+    catalog: StoredProductCatalog, account: uuid.UUID, product: str, version: int, reason: str
+) -> bool:
+    """Pin a new account, or migrate a pinned one; True when the account moved."""
+    try:
+        current = await catalog.assignment(account)
+    except NotFound:
+        await catalog.assign(account, product, version, reason=reason)
+        return False
+    if current.product != product:
+        raise ValidationError(
+            "product",
+            f"account {account} is on {current.product!r}; only its version can change",
+        )
+    await catalog.migrate(account, version, reason=reason)
+    return True
 
 
 if __name__ == "__main__":  # `python -m strongroom.cli.products` before the main CLI wires it

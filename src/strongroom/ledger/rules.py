@@ -68,6 +68,7 @@ class BalanceState:
         "id",
         "ledger",
         "overdraft_limit",
+        "partial",
         "status",
         "tenant",
     )
@@ -96,6 +97,9 @@ class BalanceState:
         self.cp = cp
         self.cpo = cpo
         self.changed = False
+        #: Only one bucket of a split account (strongroom.ledger.buckets): a refusal by a limit
+        #: is not final, the whole balance might allow it.
+        self.partial = False
 
     def counters(self) -> tuple[int, int, int, int]:
         return (self.dp, self.dpo, self.cp, self.cpo)
@@ -179,6 +183,8 @@ class BatchOutcome:
     expired: list[PendingRecord] = field(default_factory=list)
     history: list[AccountBalance] = field(default_factory=list)
     last_seq: int = 0
+    #: Accounts whose single-bucket view refused something: rerun the batch with all buckets.
+    escalate: set[uuid.UUID] = field(default_factory=set)
 
 
 def static_transfer_code(t: Transfer, metadata_len: int) -> TR | None:
@@ -444,10 +450,14 @@ def _apply_one(
     amount = t.amount
     if flags & _BAL_DEBIT:
         amount = min(amount, debit.cpo + debit.overdraft_limit - debit.dpo - debit.dp)
+        if debit.partial and amount < t.amount:
+            out.escalate.add(debit.id)
         if amount <= 0:
             return TR.EXCEEDS_CREDITS
     if flags & _BAL_CREDIT:
         amount = min(amount, credit.dpo + credit.overdraft_limit - credit.cpo - credit.cp)
+        if credit.partial and amount < t.amount:
+            out.escalate.add(credit.id)
         if amount <= 0:
             return TR.EXCEEDS_DEBITS
     pending = bool(flags & _PENDING)
@@ -466,11 +476,15 @@ def _apply_one(
     if credit.cp + credit.cpo + amount > AMOUNT_MAX:
         return TR.OVERFLOWS_CREDITS
     if debit.flags & _DMNEC and debit.dp + debit.dpo + amount > debit.cpo + debit.overdraft_limit:
+        if debit.partial:
+            out.escalate.add(debit.id)
         return TR.EXCEEDS_CREDITS
     if (
         credit.flags & _CMNED
         and credit.cp + credit.cpo + amount > credit.dpo + credit.overdraft_limit
     ):
+        if credit.partial:
+            out.escalate.add(credit.id)
         return TR.EXCEEDS_DEBITS
     if undo is not None:
         undo.balances.append((debit, debit.counters(), debit.changed))

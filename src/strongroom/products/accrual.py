@@ -14,7 +14,9 @@ Postings per day (accounts named by the product's `interest` section):
 Idempotent per account and date: a day's transfer ids are uuid5 of (account, date, leg), and
 the carried state is saved only after the ledger accepted the day. Re-running a day therefore
 posts nothing new: the store says the day is done, and even with a lost store the ledger
-answers `exists` for the same ids. May import strongroom.ledger's public API; never api/ or cli/.
+answers `exists` for the same ids; a month end posted just before a crash is taken out of the
+balance the next run starts from (`_posted_unsaved`).
+May import strongroom.ledger's public API; never api/ or cli/.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ class LedgerPort(TransferSink, Protocol):
     async def lookup_accounts(
         self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
     ) -> list[Account]: ...
+
+    async def lookup_transfers(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[Transfer]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,15 @@ class InMemoryAccrualStore:
 
     async def save(self, account_id: uuid.UUID, state: AccrualState) -> None:
         self.states[account_id] = state
+
+
+#: The legs that move the customer's balance, and the sign of their effect on it.
+_CUSTOMER_LEGS = (("capitalise-credit", 1), ("capitalise-overdraft", -1))
+
+
+def leg_id(account_id: uuid.UUID, day: date, kind: str) -> uuid.UUID:
+    """The transfer id of one leg of one account's day: the idempotency key of the posting."""
+    return derived_id(account_id, "interest", day.isoformat(), kind)
 
 
 def accrual_transfers(
@@ -108,7 +123,7 @@ def accrual_transfers(
     product = target.product
     transfers = [
         Transfer(
-            id=derived_id(customer, "interest", day, kind),
+            id=leg_id(customer, step.day, kind),
             debit_account_id=debit,
             credit_account_id=credit,
             amount=amount,
@@ -191,6 +206,20 @@ class AccrualJob:
                 report.accounts.append(await self._run_account(target, today))
         return report
 
+    async def _posted_unsaved(self, target: AccrualTarget, day: date) -> int:
+        """The effect on the balance of `day`'s capitalisation if the ledger already holds it.
+
+        A run that stopped after the ledger accepted a day but before its state was saved
+        (a crash) left that day's postings in the ledger: the balance read now includes them,
+        though the day is accrued again on the balance before them. Only a month end moves the
+        customer's balance, and only the first day of a run can be in that window.
+        """
+        if (day + timedelta(days=1)).day != 1:
+            return 0
+        ids = {leg_id(target.account_id, day, kind): sign for kind, sign in _CUSTOMER_LEGS}
+        found = await self._ledger.lookup_transfers(list(ids), tenant=target.tenant)
+        return sum(ids[t.id] * t.amount for t in found)
+
     async def _run_account(self, target: AccrualTarget, today: date) -> AccountAccrual:
         rule = target.product.interest
         assert rule is not None
@@ -203,7 +232,7 @@ class AccrualJob:
         if not found:
             outcome.failed_day, outcome.failure = day, CreateTransferResult.ACCOUNT_NOT_FOUND
             return outcome
-        balance = _balance(found[0])
+        balance = _balance(found[0]) - await self._posted_unsaved(target, day)
         while day < today:
             step, next_state = accrue_day(rule, state, balance, day)
             transfers = accrual_transfers(target, rule, step)

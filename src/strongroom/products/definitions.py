@@ -73,6 +73,9 @@ class ProductDefinition:
     dormant_after_days: int | None
     digest: str
     source: str = "<string>"
+    #: The validated content as canonical JSON (sorted keys, exact decimals): what the store
+    #: keeps, and what `parse_product` reads back to the same definition and digest.
+    canonical: str = ""
     #: Indexes for quote(): the rules that apply to each event kind, in file order.
     fees_by_event: Mapping[EventKind, tuple[FeeRule, ...]] = field(
         default_factory=lambda: MappingProxyType({})
@@ -195,7 +198,7 @@ class _Builder:
             code=f.code if f.code is not None else DEFAULT_FEE_CODES[f.event],
         )
 
-    def build(self, digest: str) -> ProductDefinition:
+    def build(self, digest: str, canonical: str) -> ProductDefinition:
         s = self.spec
         if not is_currency(s.currency):
             self.fail(("currency",), f"unknown ISO 4217 currency code {s.currency!r}")
@@ -255,6 +258,7 @@ class _Builder:
             dormant_after_days=s.dormant_after_days,
             digest=digest,
             source=self.doc.file,
+            canonical=canonical,
             fees_by_event=MappingProxyType(fees_by_event),
             limits_by_event=MappingProxyType(limits_by_event),
         )
@@ -300,6 +304,13 @@ def _canonical(value: object) -> str:
     raise TypeError(f"cannot canonicalise {type(value).__name__}")
 
 
+def _exact(value: object) -> str:
+    """JSON for storage: decimals in plain notation (no exponent), so they parse back exactly."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return _canonical(value)
+
+
 def definition_from_document(doc: Document) -> ProductDefinition:
     if not isinstance(doc.data, dict):
         raise ProductDefinitionError(
@@ -309,11 +320,15 @@ def definition_from_document(doc: Document) -> ProductDefinition:
         spec = ProductSpec.model_validate(doc.data)
     except pydantic.ValidationError as exc:
         raise ProductDefinitionError(issues_from_pydantic(doc, exc)) from None
+    content = spec.model_dump(mode="python", by_alias=True)
+    digest_input = json.dumps(content, sort_keys=True, default=_canonical)
+    digest = hashlib.sha256(digest_input.encode()).hexdigest()
     canonical = json.dumps(
-        spec.model_dump(mode="python", by_alias=True), sort_keys=True, default=_canonical
+        spec.model_dump(mode="python", by_alias=True, exclude_none=True),
+        sort_keys=True,
+        default=_exact,
     )
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return _Builder(doc, spec).build(digest)
+    return _Builder(doc, spec).build(digest, canonical)
 
 
 def parse_product(text: str, file: str = "<string>") -> ProductDefinition:

@@ -1,7 +1,8 @@
 """Errors of the product factory: a bad product file, and a movement a limit refuses.
 
 Owns: ProductDefinitionError (a ValidationError that names file, path and line) and
-LimitExceeded (a Conflict naming the limit and its headroom). Imports only strongroom.errors.
+LimitExceeded (a Conflict naming the limit and its headroom) and VersionConflict (one version,
+two contents). Imports only strongroom.errors.
 """
 
 from __future__ import annotations
@@ -58,3 +59,19 @@ class LimitExceeded(Conflict):
         self.limit_id = limit_id
         self.headroom = headroom
         self.requested = requested
+
+
+class VersionConflict(Conflict):
+    """A product version published again with different content: versions are immutable."""
+
+    code = "product_version_conflict"
+
+    def __init__(self, product: str, version: int, published: str, offered: str) -> None:
+        super().__init__(
+            f"{product} version {version} is already published with different content "
+            f"(sha256 {published[:12]}, offered {offered[:12]}); publish a new version instead"
+        )
+        self.product = product
+        self.version = version
+        self.published_digest = published
+        self.offered_digest = offered
