@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import subprocess
+import sys
 import uuid
 
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from strongroom.cli.audit import app
-from strongroom.events.audit import audit_consumer
+from strongroom.events.audit import audit_consumer, head_seq
 from strongroom.events.database import open_engine
+from strongroom.events.jetstream import JetStreamBus
 from strongroom.events.schemas import Envelope
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import parse_url
@@ -94,3 +98,64 @@ def test_tail_prints_the_newest_entries(sqlite_url: str) -> None:
         {"status": "open"},
         {"status": "frozen"},
     )
+
+
+async def wait_for_entries(url: str, count: int) -> None:
+    engine = open_engine(url)
+    try:
+        for _ in range(3000):
+            if await head_seq(engine) >= count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the audit consumer never wrote the entries")
+    finally:
+        await engine.dispose()
+
+
+async def publish_status_changes(nats_url: str, prefix: str, stream: str, count: int) -> None:
+    bus = await JetStreamBus.connect(nats_url, prefix=prefix, stream=stream)
+    try:
+        await bus.publish(
+            [
+                Envelope(
+                    id=uuid.uuid4(),
+                    type="ledger.account.status_changed",
+                    version=1,
+                    occurred_at=n,
+                    tenant="acme",
+                    data={"id": f"acct-{n}", "before": "open", "after": "closed"},
+                )
+                for n in range(count)
+            ]
+        )
+    finally:
+        await bus.close()
+
+
+async def drop_stream(nats_url: str, prefix: str, stream: str) -> None:
+    bus = await JetStreamBus.connect(nats_url, prefix=prefix, stream=stream)
+    await bus.delete_stream()
+    await bus.close()
+
+
+def test_consume_audits_jetstream_until_sigterm(pg_url: str, nats_url: str, tmp_path) -> None:
+    asyncio.run(upgrade(parse_url(pg_url)))
+    suffix = uuid.uuid4().hex[:10]
+    prefix, stream = f"t{suffix}", f"SRTEST_{suffix.upper()}"
+    asyncio.run(publish_status_changes(nats_url, prefix, stream, 3))
+    log = tmp_path / "consume.log"
+    command = [sys.executable, "-m", "strongroom.cli.audit", "consume", "--db", pg_url]
+    command += ["--nats", nats_url, "--prefix", prefix, "--stream", stream]
+    with log.open("wb") as output:
+        consumer = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            asyncio.run(wait_for_entries(pg_url, 3))
+            consumer.send_signal(signal.SIGTERM)
+            assert consumer.wait(timeout=30) == 0, log.read_text()
+        finally:
+            if consumer.poll() is None:
+                consumer.kill()
+                consumer.wait()
+            asyncio.run(drop_stream(nats_url, prefix, stream))
+    result = runner.invoke(app, ["verify", "--db", pg_url])
+    assert result.output.startswith("ok: 3 entries verified")
