@@ -175,7 +175,7 @@ async def test_an_anchor_catches_deleted_newest_rows(events_db: str, make_event)
 
 def test_anchor_syntax() -> None:
     assert parse_anchor(f"12:{'A' * 64}") == (12, "a" * 64)
-    for bad in ("12", "x:" + "a" * 64, "3:abc"):
+    for bad in ("12", "x:" + "a" * 64, "3:abc", "3:" + "g" * 64):
         with pytest.raises(ValidationError):
             parse_anchor(bad)
 

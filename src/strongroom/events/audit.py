@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import string
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -226,7 +227,7 @@ async def tail_entries(
 def parse_anchor(text: str) -> tuple[int, str]:
     """`SEQ:HASH`, as `audit verify` prints the head."""
     seq, _, digest = text.partition(":")
-    if not seq.isdigit() or len(digest) != 64:
+    if not seq.isdigit() or len(digest) != 64 or not all(c in string.hexdigits for c in digest):
         raise ValidationError("anchor", f"expected SEQ:HASH (64 hex digits), got {text!r}")
     return int(seq), digest.lower()
 
