@@ -1,0 +1,141 @@
+"""The bus interface every transport implements, and the subject rules they share.
+
+An event of type `ledger.transfer.created` travels on subject `<prefix>.ledger.transfer.created`
+(prefix `strongroom` by default). Patterns follow NATS: `*` matches one token, `>` the rest.
+Handlers run with the event's trace id and actor bound (strongroom.tracing), so whatever they log
+or write carries the trace of the request that caused the event.
+
+Imports strongroom.events.schemas, strongroom.tracing and strongroom.errors only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Protocol, runtime_checkable
+
+from strongroom.errors import ValidationError
+from strongroom.events.schemas import Envelope
+from strongroom.tracing import Actor, bound
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PREFIX = "strongroom"
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+_DURABLE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class Subscription(Protocol):
+    async def stop(self) -> None:
+        """Stop delivering to this handler; the durable consumer's position is kept."""
+        ...
+
+
+class Bus(Protocol):
+    """Publish events and deliver them at least once to durable, named consumers."""
+
+    prefix: str
+
+    async def publish(self, events: Sequence[Envelope]) -> None:
+        """Return once every event is stored by the transport (in-process: handled).
+
+        Raises if any event could not be; the caller publishes the whole sequence again, which
+        is safe: transports drop or consumers skip event ids they have seen.
+        """
+        ...
+
+    async def subscribe(self, pattern: str, durable: str, handler: Handler) -> Subscription:
+        """Deliver events whose subject matches `pattern` to `handler`, at least once each.
+
+        `durable` names the consumer. On JetStream its position survives the subscription and
+        the process; the in-process bus keeps none (it stores nothing). A handler that raises
+        gets the event again later.
+        """
+        ...
+
+    async def close(self) -> None: ...
+
+
+def subject_for(prefix: str, event_type: str) -> str:
+    subject = f"{prefix}.{event_type}"
+    for token in subject.split("."):
+        if not _TOKEN.match(token):
+            raise ValidationError("subject", f"bad token {token!r} in {subject!r}")
+    return subject
+
+
+def check_durable(name: str) -> str:
+    """Durable consumer names: letters, digits, `_` and `-` (NATS forbids dots and spaces)."""
+    if not _DURABLE.match(name):
+        raise ValidationError("durable", f"{name!r}: use letters, digits, '_' and '-' only")
+    return name
+
+
+def check_prefix(prefix: str) -> str:
+    for token in prefix.split("."):
+        if not _TOKEN.match(token):
+            raise ValidationError("prefix", f"bad token {token!r} in {prefix!r}")
+    return prefix
+
+
+def subject_matches(pattern: str, subject: str) -> bool:
+    """NATS wildcard matching: `*` is exactly one token, a final `>` one or more."""
+    wanted = pattern.split(".")
+    tokens = subject.split(".")
+    for index, part in enumerate(wanted):
+        if part == ">":
+            return index == len(wanted) - 1 and len(tokens) > index
+        if index >= len(tokens) or part not in ("*", tokens[index]):
+            return False
+    return len(tokens) == len(wanted)
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can also take several events at once (one transaction for all of them).
+
+    `handle_batch` applies all of the events or none; after a failure the bus delivers them one
+    by one. IdempotentConsumer is one.
+    """
+
+    async def __call__(self, event: Envelope) -> None: ...
+
+    async def handle_batch(self, events: Sequence[Envelope]) -> None: ...
+
+
+@contextmanager
+def event_context(event: Envelope) -> Iterator[str]:
+    """Bind the event's trace id and actor, as the request that caused it had them."""
+    actor = Actor(event.tenant, event.actor) if event.actor is not None else None
+    with bound(event.trace_id, actor) as trace:
+        yield trace
+
+
+async def deliver(handler: Handler, event: Envelope) -> None:
+    """Run `handler` on one event under the event's trace id and actor."""
+    with event_context(event):
+        await handler(event)
+
+
+async def try_batch(handler: Handler, events: Sequence[Envelope]) -> bool:
+    """Offer `events` to a batch-taking handler in one call.
+
+    False when the handler takes single events only, or when the batch failed (as a whole, so
+    nothing of it was applied): the caller then delivers the events one by one, which confines
+    a failure to the event that causes it.
+    """
+    if len(events) < 2 or not isinstance(handler, BatchHandler):
+        return False
+    try:
+        await handler.handle_batch(events)
+    except Exception as exc:
+        log.warning(
+            "a batch of %d events failed (%r); delivering them one by one", len(events), exc
+        )
+        return False
+    return True

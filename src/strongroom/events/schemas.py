@@ -1,0 +1,137 @@
+"""Event envelopes and the versioned payload schemas of the events Strongroom publishes.
+
+The envelope is what the outbox holds and the bus carries; `data` stays a plain mapping so the
+relay passes on event types it does not know. `payload()` decodes `data` into the Struct
+registered for the envelope's (type, version). docs/events.md documents each schema.
+
+Imports nothing from Strongroom but errors: every other events module builds on this one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from strongroom.errors import ValidationError
+
+
+class Envelope(msgspec.Struct, frozen=True, kw_only=True):
+    """One event as written by the transaction that caused it."""
+
+    id: uuid.UUID
+    type: str
+    version: int
+    #: Nanoseconds since the Unix epoch.
+    occurred_at: int
+    tenant: str
+    #: 32 lowercase hex digits, or None when the change had no request context.
+    trace_id: str | None = None
+    #: The principal that acted (API key id, user, system job), when known.
+    actor: str | None = None
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class AccountCreatedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`ledger.account.created` v1: the account as created."""
+
+    id: uuid.UUID
+    ledger: str
+    code: int
+    flags: int
+    overdraft_limit: int
+    status: str
+    metadata: dict[str, Any] | None
+    tenant: str
+    timestamp: int
+
+
+class TransferCreatedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`ledger.transfer.created` v1: the transfer as applied, with its position in the log."""
+
+    id: uuid.UUID
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    amount: int
+    ledger: str
+    code: int
+    flags: int
+    pending_id: uuid.UUID | None
+    timeout: int
+    metadata: dict[str, Any] | None
+    tenant: str
+    timestamp: int
+    seq: int
+
+
+class PendingExpiredV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`ledger.pending.expired` v1: a pending transfer released because its timeout passed."""
+
+    id: uuid.UUID
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    amount: int
+    ledger: str
+    expires_at: int
+
+
+class AccountStatusChangedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`ledger.account.status_changed` v1: an account moved between open, frozen and closed."""
+
+    id: uuid.UUID
+    before: str
+    after: str
+
+
+ACCOUNT_CREATED = "ledger.account.created"
+TRANSFER_CREATED = "ledger.transfer.created"
+PENDING_EXPIRED = "ledger.pending.expired"
+ACCOUNT_STATUS_CHANGED = "ledger.account.status_changed"
+
+#: (type, version) -> the Struct its `data` decodes into. A new version is a new entry; old
+#: entries stay so that events already in the outbox or the stream remain readable.
+SCHEMAS: dict[tuple[str, int], type[msgspec.Struct]] = {
+    (ACCOUNT_CREATED, 1): AccountCreatedV1,
+    (TRANSFER_CREATED, 1): TransferCreatedV1,
+    (PENDING_EXPIRED, 1): PendingExpiredV1,
+    (ACCOUNT_STATUS_CHANGED, 1): AccountStatusChangedV1,
+}
+
+_envelope_decoder = msgspec.json.Decoder(Envelope)
+_batch_decoder = msgspec.json.Decoder(list[Envelope])
+_encoder = msgspec.json.Encoder()
+
+
+def payload(envelope: Envelope) -> msgspec.Struct:
+    """`envelope.data` as its registered schema; ValidationError if unknown or malformed."""
+    schema = SCHEMAS.get((envelope.type, envelope.version))
+    if schema is None:
+        raise ValidationError("type", f"no schema for {envelope.type} v{envelope.version}")
+    try:
+        return msgspec.convert(envelope.data, schema)
+    except msgspec.ValidationError as exc:
+        raise ValidationError("data", f"{envelope.type} v{envelope.version}: {exc}") from None
+
+
+def encode_envelope(envelope: Envelope) -> bytes:
+    return _encoder.encode(envelope)
+
+
+def decode_envelope(raw: bytes) -> Envelope:
+    try:
+        return _envelope_decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise ValidationError("event", str(exc)) from None
+
+
+def encode_batch(envelopes: list[Envelope]) -> bytes:
+    """The outbox `events` column: a JSON array of the envelopes one transaction wrote."""
+    return _encoder.encode(envelopes)
+
+
+def decode_batch(raw: bytes) -> list[Envelope]:
+    try:
+        return _batch_decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise ValidationError("events", str(exc)) from None

@@ -1,0 +1,151 @@
+"""Ledger -> outbox -> relay -> bus -> consumers, on both backends and on JetStream."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from strongroom.events.audit import read_entries, subscribe_audit, verify_chain
+from strongroom.events.bus import Bus
+from strongroom.events.consumers import IdempotentConsumer
+from strongroom.events.database import open_engine
+from strongroom.events.inprocess import InProcessBus
+from strongroom.events.jetstream import JetStreamBus
+from strongroom.events.relay import Relay
+from strongroom.events.schemas import Envelope, TransferCreatedV1, payload
+from strongroom.ledger import (
+    Account,
+    AccountFlags,
+    AccountStatus,
+    CreateTransferResult,
+    Ledger,
+    Transfer,
+)
+from strongroom.tracing import Actor, bound
+
+
+@pytest.fixture
+async def ledger(events_db: str) -> AsyncIterator[Ledger]:
+    opened = await Ledger.open(events_db, sweep_interval=None)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def make_money_move(ledger: Ledger) -> tuple[str, list[Transfer], uuid.UUID]:
+    """Two accounts, three transfers (one of 2**60), a freeze; returns the trace id used."""
+    customer, bank = uuid.uuid4(), uuid.uuid4()
+    with bound(actor=Actor("acme", "teller_7")) as trace:
+        await ledger.create_accounts(
+            [
+                Account(id=bank, ledger="EUR", code=1, tenant="acme"),
+                Account(
+                    id=customer,
+                    ledger="EUR",
+                    code=2,
+                    tenant="acme",
+                    flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
+                ),
+            ]
+        )
+        transfers = [
+            Transfer(
+                id=uuid.uuid4(),
+                debit_account_id=bank,
+                credit_account_id=customer,
+                amount=amount,
+                ledger="EUR",
+                code=1,
+                tenant="acme",
+            )
+            for amount in (2**60, 500, 250)
+        ]
+        results = await ledger.create_transfers(transfers)
+        assert results == [CreateTransferResult.OK] * 3
+        await ledger.set_account_status(customer, AccountStatus.FROZEN)
+    return trace, transfers, customer
+
+
+async def sum_effects(connection: AsyncConnection) -> int:
+    return int(await connection.scalar(sa.text("SELECT coalesce(sum(amount), 0) FROM credited")))
+
+
+async def test_ledger_writes_reach_the_audit_log_and_consumers_once(
+    events_db: str, ledger: Ledger
+) -> None:
+    engine = open_engine(events_db)
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("CREATE TABLE credited (amount NUMERIC NOT NULL)"))
+
+    async def credit(connection: AsyncConnection, event: Envelope) -> None:
+        transfer = payload(event)
+        assert isinstance(transfer, TransferCreatedV1)
+        await connection.execute(
+            sa.text("INSERT INTO credited (amount) VALUES (:amount)"), {"amount": transfer.amount}
+        )
+
+    bus = InProcessBus()
+    await subscribe_audit(bus, engine)
+    await bus.subscribe(
+        "strongroom.ledger.transfer.created",
+        "credited",
+        IdempotentConsumer(engine, "credited", credit),
+    )
+    trace, transfers, customer = await make_money_move(ledger)
+    relay = Relay(events_db, bus)
+    assert await relay.drain() == 6
+    entries = await read_entries(engine)
+    assert [e.event_type for e in entries] == [
+        "ledger.account.created",
+        "ledger.account.created",
+        "ledger.transfer.created",
+        "ledger.transfer.created",
+        "ledger.transfer.created",
+        "ledger.account.status_changed",
+    ]
+    assert {(e.tenant, e.actor, e.trace_id) for e in entries} == {("acme", "teller_7", trace)}
+    assert [e.entity_id for e in entries[2:5]] == [str(t.id) for t in transfers]
+    assert json.loads(entries[2].after or "")["amount"] == 2**60
+    assert (entries[5].entity_id, entries[5].before, entries[5].after) == (
+        str(customer),
+        '{"status":"open"}',
+        '{"status":"frozen"}',
+    )
+    assert (await verify_chain(engine)).ok
+    # Publishing everything again (a relay crash before its mark) changes nothing.
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("UPDATE outbox SET published_at = NULL"))
+    assert await relay.drain() == 6
+    async with engine.connect() as connection:
+        assert await sum_effects(connection) == 2**60 + 750
+    assert len(await read_entries(engine)) == 6
+    await engine.dispose()
+
+
+async def test_ledger_to_jetstream_to_audit(
+    pg_events_db: str, jetstream: JetStreamBus, eventually
+) -> None:
+    ledger = await Ledger.open(pg_events_db, sweep_interval=None)
+    engine = open_engine(pg_events_db)
+    try:
+        bus: Bus = jetstream
+        await subscribe_audit(bus, engine)
+        trace, _, _ = await make_money_move(ledger)
+        assert await Relay(pg_events_db, bus).drain() == 6
+
+        async def all_audited() -> bool:
+            return len(await read_entries(engine)) == 6
+
+        await eventually(all_audited, "six audit entries")
+        entries = await read_entries(engine)
+        assert {e.trace_id for e in entries} == {trace}
+        assert (await verify_chain(engine)).ok
+    finally:
+        await ledger.close()
+        await engine.dispose()
