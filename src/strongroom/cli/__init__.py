@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import admin, bench, ledger_commands, products
+from strongroom.cli import admin, audit, bench, events, ledger_commands, products
 from strongroom.cli import security as security_cli
 
 app = typer.Typer(
@@ -21,6 +21,8 @@ app.add_typer(products.app, name="products")
 app.add_typer(admin.app, name="admin")
 app.add_typer(admin.ledger_app, name="ledger")
 app.add_typer(security_cli.app, name="keys")
+app.add_typer(events.app, name="events")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:
