@@ -17,7 +17,7 @@ from typing import Any
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import NotFound, StorageError, ValidationError
 from strongroom.ids import new_id
-from strongroom.ledger.events import SCHEMA_VERSION, Envelope, encode
+from strongroom.ledger.events import SCHEMA_VERSION, OutgoingEnvelope, encode
 from strongroom.products.definitions import ProductDefinition, parse_product
 from strongroom.products.interest import AccrualState
 from strongroom.products.versions import (
@@ -104,7 +104,7 @@ class StoredProductCatalog:
             stored, inserted = await tx.publish(row)
             check_republish(stored.digest, definition)
             if inserted:
-                envelope = Envelope(
+                envelope = OutgoingEnvelope(
                     id=new_id(),
                     type=VERSION_PUBLISHED,
                     version=SCHEMA_VERSION,
@@ -268,7 +268,7 @@ class StoredProductCatalog:
             "limit_overrides": dict(after.limit_overrides),
             **record.detail,
         }
-        envelope = Envelope(
+        envelope = OutgoingEnvelope(
             id=record.id,
             type=ASSIGNMENT_CHANGED,
             version=SCHEMA_VERSION,
@@ -282,7 +282,7 @@ class StoredProductCatalog:
         return after
 
 
-def _events(envelope: Envelope) -> bytes:
+def _events(envelope: OutgoingEnvelope) -> bytes:
     encoded = encode([envelope])
     assert encoded is not None
     return encoded
