@@ -10,9 +10,15 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import asyncpg
 import pytest
+
+from strongroom.security.keyfile import LocalKeyFile
+from strongroom.store.encryption import EncryptionStore
+from strongroom.store.migrate import upgrade
+from strongroom.store.urls import parse_url
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -73,3 +79,18 @@ def redis_url() -> str:
 @pytest.fixture
 def nats_url() -> str:
     return server_url("STRONGROOM_TEST_NATS_URL", "NATS")
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> LocalKeyFile:
+    return LocalKeyFile(tmp_path / "keys" / "strongroom.keys")
+
+
+@pytest.fixture
+async def encryption(db_url: str, key_file: LocalKeyFile) -> AsyncIterator[EncryptionStore]:
+    """A migrated database with the encryption store opened on it, over a fresh key file."""
+    url = parse_url(db_url)
+    await upgrade(url)
+    store = EncryptionStore.open(url, key_file)
+    yield store
+    await store.close()
