@@ -1,0 +1,33 @@
+"""/v1/transfers: create (batch) and show."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from strongroom.api.http.auth import Caller, Service
+from strongroom.api.http.models import CreateTransfers, TransferOut, TransferResult, TransferResults
+from strongroom.api.http.problems import RESPONSES
+
+router = APIRouter(prefix="/v1/transfers", tags=["transfers"], responses=RESPONSES)
+
+
+@router.post("", response_model=TransferResults, summary="Create transfers (batch)")
+async def create_transfers(
+    body: CreateTransfers, caller: Caller, service: Service
+) -> TransferResults:
+    """Up to 8190 transfers, applied in order; one result per transfer: `ok`, `exists` or the
+    ledger's error code. An account of another tenant reads `account_not_found`."""
+    results = await service.create_transfers(caller, [t.spec() for t in body.transfers])
+    return TransferResults(
+        results=[
+            TransferResult(index=i, id=t.id, result=r)
+            for i, (t, r) in enumerate(zip(body.transfers, results, strict=True))
+        ]
+    )
+
+
+@router.get("/{id}", response_model=TransferOut, summary="Show a transfer")
+async def get_transfer(id: uuid.UUID, caller: Caller, service: Service) -> TransferOut:
+    return TransferOut.of(await service.get_transfer(caller, id))
