@@ -20,13 +20,25 @@ from strongroom.clock import Clock
 from strongroom.errors import StorageError
 from strongroom.ids import NIL
 from strongroom.ledger import events
+from strongroom.ledger.buckets import (
+    ALL,
+    BucketWrite,
+    SplitPolicy,
+    SplitSettings,
+    choose,
+    group,
+    view,
+    write_back,
+)
 from strongroom.ledger.results import CreateTransferResult as TR
-from strongroom.ledger.rules import BatchState, apply_transfers
-from strongroom.ledger.types import Transfer, TransferFlags
+from strongroom.ledger.rules import BalanceState, BatchState, apply_transfers
+from strongroom.ledger.types import AccountFlags, Transfer, TransferFlags
 from strongroom.store.ledger_store import SEQ_BLOCK_BITS, LedgerStore, LedgerTransaction
 from strongroom.tracing import Actor
 
-_RESOLVES = TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING
+_RESOLVES = int(TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
+_PENDING = int(TransferFlags.PENDING)
+_HISTORY = int(AccountFlags.HISTORY)
 _MAX_ATTEMPTS = 20
 
 
@@ -41,6 +53,10 @@ class EngineSettings:
     workers: int = 1
     #: Most due pending transfers one batch expires.
     expire_per_batch: int = 1000
+    #: Splitting hot accounts over several bucket rows (strongroom.ledger.buckets).
+    split: SplitSettings = field(default_factory=SplitSettings)
+    #: How often the engine re-reads which accounts are split, in seconds.
+    bucket_refresh_seconds: float = 1.0
 
 
 @dataclass(slots=True)
@@ -57,8 +73,24 @@ class EngineStats:
     batches: int = 0
     transfers: int = 0
     retries: int = 0
+    #: Batches rerun with all buckets of a split account locked.
+    escalations: int = 0
     expired: int = 0
+    resizes: int = 0
+    lock_wait_seconds: float = 0.0
     batch_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=10_000))
+
+
+class _Escalate(Exception):
+    """A single-bucket view refused a transfer the whole balance might allow."""
+
+    def __init__(self, accounts: set[uuid.UUID]) -> None:
+        super().__init__(f"{len(accounts)} accounts need all their buckets")
+        self.accounts = accounts
+
+
+class _StaleBuckets(Exception):
+    """A bucket row this process expected is gone: another process merged the account."""
 
 
 class BatchEngine:
@@ -72,10 +104,37 @@ class BatchEngine:
         self._last_timestamp = 0
         self._closing = False
         self.stats = EngineStats()
+        self._split = SplitPolicy(settings.split)
+        self._buckets: dict[uuid.UUID, int] = {}
+        self._buckets_read_at = -1.0
+        # Workers of different processes start at different buckets of a split account.
+        self._slot_base = random.randrange(1 << 16)
 
     def start(self) -> None:
         for n in range(self._settings.workers):
-            self._workers.append(asyncio.create_task(self._work(), name=f"ledger-batcher-{n}"))
+            self._workers.append(
+                asyncio.create_task(self._work(self._slot_base + n), name=f"ledger-batcher-{n}")
+            )
+
+    @property
+    def buckets(self) -> dict[uuid.UUID, int]:
+        """Split accounts and their bucket counts, as this process last read them."""
+        return dict(self._buckets)
+
+    async def refresh_buckets(self) -> None:
+        self._buckets = await self._store.bucket_counts()
+        self._buckets_read_at = asyncio.get_running_loop().time()
+
+    async def resize(self, account_id: uuid.UUID, buckets: int, cooldown: float = 0.0) -> bool:
+        """Split an account over `buckets` rows (1 merges it back). False when another process
+        resized it within `cooldown` seconds, or nothing changes."""
+        now = self._clock.now_ns()
+        async with self._store.transaction() as tx:
+            done = await tx.resize_buckets(account_id, buckets, now, int(cooldown * 1e9))
+        if done:
+            self.stats.resizes += 1
+        await self.refresh_buckets()
+        return done
 
     async def close(self) -> None:
         self._closing = True
@@ -101,7 +160,7 @@ class BatchEngine:
         self._wakeup.set()
         return await future
 
-    async def _work(self) -> None:
+    async def _work(self, slot: int) -> None:
         while True:
             if not self._queue:
                 if self._closing:
@@ -113,7 +172,7 @@ class BatchEngine:
                 await asyncio.sleep(self._settings.max_wait)
             calls = self._take()
             if calls:
-                await self._run(calls)
+                await self._run(calls, slot)
 
     def _take(self) -> list[_Call]:
         calls: list[_Call] = []
@@ -125,14 +184,14 @@ class BatchEngine:
             size += len(call.transfers)
         return calls
 
-    async def _run(self, calls: list[_Call]) -> None:
+    async def _run(self, calls: list[_Call], slot: int) -> None:
         try:
-            results = await self.execute(calls)
+            results = await self.execute(calls, slot)
         except Exception as error:
             if len(calls) > 1:
                 # Keep one caller's unforeseen failure from failing its neighbours.
                 for call in calls:
-                    await self._run([call])
+                    await self._run([call], slot)
                 return
             if not calls[0].future.done():
                 calls[0].future.set_exception(error)
@@ -144,43 +203,95 @@ class BatchEngine:
                 call.future.set_result(results[start:end])
             start = end
 
-    async def execute(self, calls: Sequence[_Call]) -> list[TR]:
+    async def execute(self, calls: Sequence[_Call], slot: int = 0) -> list[TR]:
         """Run `calls` as one transaction, retrying transient failures; the batch's results."""
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._buckets_read_at > self._settings.bucket_refresh_seconds:
+            await self.refresh_buckets()
+        escalated: set[uuid.UUID] = set()
         attempt = 0
         while True:
             try:
                 async with self._store.transaction() as tx:
-                    return await self._apply(tx, calls)
+                    results, resizes = await self._apply(tx, calls, slot, escalated)
+                break
+            except _Escalate as escalation:
+                escalated |= escalation.accounts
+                self.stats.escalations += 1
+            except _StaleBuckets:
+                await self.refresh_buckets()
+                self.stats.retries += 1
             except Exception as error:
                 attempt += 1
                 if not self._store.is_transient(error) or attempt >= _MAX_ATTEMPTS:
                     raise
                 self.stats.retries += 1
                 await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+        for account_id, buckets in resizes:
+            cooldown = self._settings.split.cooldown_seconds
+            if not await self.resize(account_id, buckets, cooldown):
+                await self.refresh_buckets()
+        return results
 
-    async def _apply(self, tx: LedgerTransaction, calls: Sequence[_Call]) -> list[TR]:
+    async def _apply(
+        self,
+        tx: LedgerTransaction,
+        calls: Sequence[_Call],
+        slot: int,
+        escalated: set[uuid.UUID],
+    ) -> tuple[list[TR], list[tuple[uuid.UUID, int]]]:
         transfers: list[Transfer] = []
         metadata: list[bytes | None] = []
         for call in calls:
             transfers.extend(call.transfers)
             metadata.extend(call.metadata_json)
         now = self._clock.now_ns()
-        account_ids: set[uuid.UUID] = set()
+        touches: dict[uuid.UUID, int] = {}
+        whole_needed = set(escalated)
         pending_refs: set[uuid.UUID] = set()
         for t in transfers:
-            if t.flags & _RESOLVES:
+            flags = int(t.flags)
+            if flags & _RESOLVES:
                 if t.pending_id is not None:
                     pending_refs.add(t.pending_id)
-            else:
-                account_ids.add(t.debit_account_id)
-                account_ids.add(t.credit_account_id)
+                continue
+            touches[t.debit_account_id] = touches.get(t.debit_account_id, 0) + 1
+            touches[t.credit_account_id] = touches.get(t.credit_account_id, 0) + 1
+            if flags & _PENDING:
+                # Reservations live in bucket 0 of a split account: see strongroom.ledger.buckets.
+                whole_needed.add(t.debit_account_id)
+                whole_needed.add(t.credit_account_id)
         due = await tx.due_pendings(now, self._settings.expire_per_batch)
         peeked = await tx.peek_pendings(list(pending_refs)) if pending_refs else []
+        account_ids = set(touches)
         for p in (*due, *peeked):
             account_ids.add(p.debit_account_id)
             account_ids.add(p.credit_account_id)
+            whole_needed.add(p.debit_account_id)
+            whole_needed.add(p.credit_account_id)
         account_ids.discard(NIL)
-        balances = await tx.lock_balances(sorted(account_ids)) if account_ids else {}
+        modes: dict[uuid.UUID, int] = {}
+        whole: list[uuid.UUID] = []
+        pairs: list[tuple[uuid.UUID, int]] = []
+        split = self._buckets
+        for account_id in account_ids:
+            mode = choose(split.get(account_id, 1), slot, account_id in whole_needed)
+            modes[account_id] = mode
+            if mode == ALL:
+                whole.append(account_id)
+            else:
+                pairs.append((account_id, mode))
+        started = asyncio.get_running_loop().time()
+        rows = group(await tx.lock_buckets(sorted(whole), sorted(pairs))) if account_ids else {}
+        lock_wait = asyncio.get_running_loop().time() - started
+        balances: dict[uuid.UUID, BalanceState] = {}
+        for account_id, mode in modes.items():
+            found = rows.get(account_id)
+            if found is None:
+                if mode > 0:
+                    raise _StaleBuckets(str(account_id))
+                continue
+            balances[account_id] = view(found, mode)
         lock_ids = sorted({p.id for p in due} | {p.id for p in peeked})
         pendings = await tx.lock_pendings(lock_ids) if lock_ids else {}
         existing = await tx.load_transfers([t.id for t in transfers]) if transfers else {}
@@ -198,21 +309,35 @@ class BatchEngine:
             first_timestamp=first_timestamp,
         )
         outcome = apply_transfers(transfers, metadata, state)
+        if outcome.escalate:
+            raise _Escalate(outcome.escalate)
         envelopes = events.pending_expired(outcome.expired, now)
         created = iter(outcome.transfers)
         position = 0
         for call in calls:
             for result in outcome.results[position : position + len(call.transfers)]:
                 if result is TR.OK:
-                    envelopes.append(
-                        events.transfer_created(next(created), call.trace_id, call.actor)
-                    )
+                    stored = next(created)
+                    envelopes.append(events.transfer_created(stored, call.trace_id, call.actor))
             position += len(call.transfers)
-        changed = [b for b in balances.values() if b.changed]
-        await tx.write_outcome(outcome, changed, events.encode(envelopes), now)
+        writes: list[BucketWrite] = []
+        for account_id, b in balances.items():
+            if b.changed:
+                writes.extend(write_back(b, rows[account_id], modes[account_id]))
+        await tx.write_outcome(outcome, writes, events.encode(envelopes), now)
         self._last_timestamp = first_timestamp + len(outcome.transfers) + len(outcome.expired)
         self.stats.batches += 1
         self.stats.transfers += len(transfers)
         self.stats.expired += len(outcome.expired)
+        self.stats.lock_wait_seconds += lock_wait
         self.stats.batch_sizes.append(len(transfers))
-        return outcome.results
+        unsplittable = {account_id for account_id, b in balances.items() if b.flags & _HISTORY}
+        resizes = self._split.observe(
+            touches,
+            len(transfers),
+            lock_wait,
+            asyncio.get_running_loop().time(),
+            split,
+            unsplittable,
+        )
+        return outcome.results, resizes

@@ -21,7 +21,7 @@ SCHEMA_VERSION = 1
 _EXPIRED = uuid.UUID("6f1d8e0a-6c0e-4b8e-9d55-2f3c5a1b7e01")
 
 
-class Envelope(msgspec.Struct, omit_defaults=False):
+class Envelope(msgspec.Struct):
     id: uuid.UUID
     type: str
     version: int
@@ -29,7 +29,25 @@ class Envelope(msgspec.Struct, omit_defaults=False):
     tenant: str
     trace_id: str | None
     actor: str | None
-    data: dict[str, Any]
+    data: Any
+
+
+class TransferData(msgspec.Struct):
+    """`data` of ledger.transfer.created; a Struct because it is encoded once per transfer."""
+
+    id: uuid.UUID
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    amount: int
+    ledger: str
+    code: int
+    flags: int
+    pending_id: uuid.UUID | None
+    timeout: int
+    metadata: Any
+    tenant: str
+    timestamp: int
+    seq: int
 
 
 _encode = msgspec.json.Encoder().encode
@@ -48,21 +66,21 @@ def transfer_created(t: Transfer, trace_id: str | None, actor: Actor | None) -> 
         tenant=t.tenant,
         trace_id=trace_id,
         actor=actor.principal if actor else None,
-        data={
-            "id": t.id,
-            "debit_account_id": t.debit_account_id,
-            "credit_account_id": t.credit_account_id,
-            "amount": t.amount,
-            "ledger": t.ledger,
-            "code": t.code,
-            "flags": int(t.flags),
-            "pending_id": t.pending_id,
-            "timeout": t.timeout,
-            "metadata": t.metadata,
-            "tenant": t.tenant,
-            "timestamp": t.timestamp,
-            "seq": t.seq,
-        },
+        data=TransferData(
+            t.id,
+            t.debit_account_id,
+            t.credit_account_id,
+            t.amount,
+            t.ledger,
+            t.code,
+            int(t.flags),
+            t.pending_id,
+            t.timeout,
+            t.metadata,
+            t.tenant,
+            t.timestamp,
+            t.seq,
+        ),
     )
 
 

@@ -15,6 +15,7 @@ import msgspec
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import BatchTooLarge, Conflict, NotFound, ValidationError
 from strongroom.ledger import events
+from strongroom.ledger.buckets import ALL, view
 from strongroom.ledger.engine import BatchEngine, EngineSettings
 from strongroom.ledger.invariants import InvariantReport, check_invariants
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
@@ -22,6 +23,7 @@ from strongroom.ledger.rules import BATCH_MAX, apply_accounts
 from strongroom.ledger.types import (
     Account,
     AccountBalance,
+    AccountFlags,
     AccountStatus,
     Page,
     PendingState,
@@ -217,12 +219,12 @@ class Ledger:
         while True:
             try:
                 async with self._store.transaction() as tx:
-                    balances = await tx.lock_balances([account_id])
+                    rows = await tx.lock_buckets([account_id], [])
                     accounts = await tx.load_accounts([account_id])
                     account = accounts.get(account_id)
                     if (
                         account is None
-                        or account_id not in balances
+                        or not rows
                         or (tenant is not None and account.tenant != tenant)
                     ):
                         raise NotFound(f"account {account_id} not found")
@@ -230,7 +232,7 @@ class Ledger:
                         return account
                     if account.status is AccountStatus.CLOSED:
                         raise Conflict(f"account {account_id} is closed for good")
-                    b = balances[account_id]
+                    b = view(rows, ALL)
                     if status is AccountStatus.CLOSED and (b.dp or b.cp or b.dpo != b.cpo):
                         raise Conflict(
                             f"account {account_id} still holds money or reservations; "
@@ -253,6 +255,21 @@ class Ledger:
             except Exception as error:
                 if not self._store.is_transient(error):
                     raise
+
+    async def split_account(self, account_id: uuid.UUID, buckets: int) -> bool:
+        """Spread an account's balance over `buckets` rows (1 merges it back), by hand.
+
+        The engine does this by itself for accounts it finds contended (see
+        docs/ledger-engine.md). Accounts with the history flag are never split.
+        """
+        if type(buckets) is not int or not 1 <= buckets <= 64:
+            raise ValidationError("buckets", "must be an integer from 1 to 64")
+        found = await self.lookup_accounts([account_id])
+        if not found:
+            raise NotFound(f"account {account_id} not found")
+        if buckets > 1 and found[0].flags & AccountFlags.HISTORY:
+            raise Conflict("accounts with the history flag keep one bucket")
+        return await self._engine.resize(account_id, buckets)
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -5,22 +5,46 @@ Plain SQL that both backends run unchanged. Flag bits: 2 pending, 4 post_pending
 
 from __future__ import annotations
 
-#: Per account: the four counters folded from the transfer log. A pending transfer counts while
-#: its reservation is held; a void moves nothing posted; a post moves what it settled.
-FOLD_FROM_LOG = """
-SELECT acct, SUM(dp), SUM(dpo), SUM(cp), SUM(cpo) FROM (
-    SELECT t.debit_account_id AS acct,
-           CASE WHEN (t.flags & 2) <> 0 AND p.state = 'pending' THEN t.amount ELSE 0 END AS dp,
-           CASE WHEN (t.flags & 10) = 0 THEN t.amount ELSE 0 END AS dpo,
-           0 AS cp, 0 AS cpo
-    FROM transfers t LEFT JOIN pending_transfers p ON p.id = t.id
-    UNION ALL
-    SELECT t.credit_account_id, 0, 0,
-           CASE WHEN (t.flags & 2) <> 0 AND p.state = 'pending' THEN t.amount ELSE 0 END,
-           CASE WHEN (t.flags & 10) = 0 THEN t.amount ELSE 0 END
-    FROM transfers t LEFT JOIN pending_transfers p ON p.id = t.id
-) AS moves GROUP BY acct
-"""
+#: A pending transfer's reservation is held now while its record says so.
+HELD_NOW = "p.state = 'pending'"
+
+
+def fold_sql(where: str = "1 = 1", held: str = HELD_NOW) -> str:
+    """Per account: the four counters folded from the transfer log.
+
+    A pending transfer counts while its reservation is held (`held`, a condition on `p`, its
+    pending record); a void moves nothing posted; a post moves what it settled. `where` is a
+    condition on `t` in which `{acct}` stands for the side's account column, so callers can
+    restrict the fold to some accounts or to a prefix of the log (`t.seq <= S`).
+    """
+    sides = []
+    for acct, pending, posted in (
+        ("t.debit_account_id", "dp", "dpo"),
+        ("t.credit_account_id", "cp", "cpo"),
+    ):
+        moves = {
+            "dp": "0",
+            "dpo": "0",
+            "cp": "0",
+            "cpo": "0",
+            pending: f"CASE WHEN (t.flags & 2) <> 0 AND {held} THEN t.amount ELSE 0 END",
+            posted: "CASE WHEN (t.flags & 10) = 0 THEN t.amount ELSE 0 END",
+        }
+        sides.append(
+            f"SELECT {acct} AS acct, {moves['dp']} AS dp, {moves['dpo']} AS dpo,"
+            f" {moves['cp']} AS cp, {moves['cpo']} AS cpo"
+            " FROM transfers t LEFT JOIN pending_transfers p ON p.id = t.id"
+            f" WHERE {where.format(acct=acct)}"
+        )
+    return (
+        "SELECT acct, SUM(dp), SUM(dpo), SUM(cp), SUM(cpo) FROM ("
+        + " UNION ALL ".join(sides)
+        + ") AS moves GROUP BY acct"
+    )
+
+
+#: Per account: the four counters folded from the whole log, reservations held as of now.
+FOLD_FROM_LOG = fold_sql()
 
 #: Per account: static fields and the counters summed over its bucket rows.
 BALANCES = """

@@ -12,7 +12,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from strongroom.ledger.rules import BalanceState, BatchOutcome, PendingRecord
+from strongroom.ledger.buckets import BucketRow, BucketWrite
+from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 
 Direction = Literal["debits", "credits", "both"]
@@ -69,8 +70,11 @@ class LedgerTransaction(Protocol):
 
     async def due_pendings(self, now: int, limit: int) -> list[PendingRecord]: ...
 
-    async def lock_balances(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BalanceState]:
-        """Lock the accounts' balance rows in ascending id order (no deadlocks) and read them."""
+    async def lock_buckets(
+        self, whole: Sequence[uuid.UUID], pairs: Sequence[tuple[uuid.UUID, int]]
+    ) -> list[BucketRow]:
+        """Lock and read every bucket row of the `whole` accounts and the single (account,
+        bucket) rows of `pairs`, in (account, bucket) order, so that no two batches deadlock."""
         ...
 
     async def lock_pendings(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PendingRecord]: ...
@@ -84,10 +88,17 @@ class LedgerTransaction(Protocol):
     async def write_outcome(
         self,
         outcome: BatchOutcome,
-        balances: Sequence[BalanceState],
+        buckets: Sequence[BucketWrite],
         events: bytes | None,
         now: int,
     ) -> None: ...
+
+    async def resize_buckets(
+        self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
+    ) -> bool:
+        """Split (or merge back) an account's balance into `buckets` rows, unless another
+        process resized it within the cooldown. True when this call resized it."""
+        ...
 
     async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None: ...
 
@@ -122,6 +133,10 @@ class LedgerStore(Protocol):
     ) -> list[Account]: ...
 
     async def fold_from_log(self) -> dict[uuid.UUID, tuple[int, int, int, int]]: ...
+
+    async def bucket_counts(self) -> dict[uuid.UUID, int]:
+        """Accounts split over more than one bucket row, and into how many."""
+        ...
 
     async def balances(self) -> list[AccountTotals]: ...
 

@@ -15,7 +15,8 @@ from typing import Final, Literal
 
 import asyncpg
 
-from strongroom.ledger.rules import BalanceState, BatchOutcome, PendingRecord
+from strongroom.ledger.buckets import BucketRow, BucketWrite
+from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.store import checks
 from strongroom.store.ledger_store import AccountTotals, HistoryQuery, TransferQuery, range_filters
@@ -104,21 +105,21 @@ class PostgresTransaction:
         )
         return [_pending(r) for r in rows]
 
-    async def lock_balances(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BalanceState]:
+    async def lock_buckets(
+        self, whole: Sequence[uuid.UUID], pairs: Sequence[tuple[uuid.UUID, int]]
+    ) -> list[BucketRow]:
         rows = await self._conn.fetch(
-            "SELECT b.account_id, a.ledger, a.flags, a.overdraft_limit, a.status, a.tenant,"
-            " b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted"
+            "SELECT b.account_id, b.bucket, a.ledger, a.flags, a.overdraft_limit, a.status,"
+            " a.tenant, b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted"
             " FROM account_balances b JOIN accounts a ON a.id = b.account_id"
-            " WHERE b.account_id = ANY($1::uuid[]) AND b.bucket = 0"
-            " ORDER BY b.account_id FOR UPDATE OF b",
-            ids,
+            " WHERE b.account_id = ANY($1::uuid[])"
+            " OR (b.account_id, b.bucket) IN (SELECT * FROM unnest($2::uuid[], $3::int2[]))"
+            " ORDER BY b.account_id, b.bucket FOR UPDATE OF b",
+            whole,
+            [i for i, _ in pairs],
+            [b for _, b in pairs],
         )
-        return {
-            r[0]: BalanceState(
-                r[0], r[1], r[2], r[3], AccountStatus(r[4]), r[5], r[6], r[7], r[8], r[9]
-            )
-            for r in rows
-        }
+        return [BucketRow(*r) for r in rows]
 
     async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]:
         rows = await self._conn.fetch(
@@ -137,7 +138,7 @@ class PostgresTransaction:
     async def write_outcome(
         self,
         outcome: BatchOutcome,
-        balances: Sequence[BalanceState],
+        buckets: Sequence[BucketWrite],
         events: bytes | None,
         now: int,
     ) -> None:
@@ -166,9 +167,9 @@ class PostgresTransaction:
         pendings = outcome.new_pendings
         if pendings:
             await conn.execute(
-                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}) SELECT * FROM unnest("
-                "$1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::int[],"
-                " $7::text[], $8::bigint[], $9::text[])",
+                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}, resolved_seq)"
+                " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[],"
+                " $5::text[], $6::int[], $7::text[], $8::bigint[], $9::text[], $10::bigint[])",
                 [p.id for p in pendings],
                 [p.debit_account_id for p in pendings],
                 [p.credit_account_id for p in pendings],
@@ -178,27 +179,31 @@ class PostgresTransaction:
                 [p.tenant for p in pendings],
                 [p.expires_at for p in pendings],
                 [p.state.value for p in pendings],
+                [p.resolved_seq for p in pendings],
             )
         changed = [*outcome.resolved, *outcome.expired]
         if changed:
             await conn.execute(
-                "UPDATE pending_transfers p SET state = u.state"
-                " FROM unnest($1::uuid[], $2::text[]) AS u(id, state) WHERE p.id = u.id",
+                "UPDATE pending_transfers p SET state = u.state, resolved_seq = u.resolved_seq"
+                " FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS u(id, state, resolved_seq)"
+                " WHERE p.id = u.id",
                 [p.id for p in changed],
                 [p.state.value for p in changed],
+                [p.resolved_seq for p in changed],
             )
-        if balances:
+        if buckets:
             await conn.execute(
                 "UPDATE account_balances b SET debits_pending = u.dp, debits_posted = u.dpo,"
                 " credits_pending = u.cp, credits_posted = u.cpo"
-                " FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[],"
-                " $5::bigint[]) AS u(id, dp, dpo, cp, cpo)"
-                " WHERE b.account_id = u.id AND b.bucket = 0",
-                [b.id for b in balances],
-                [b.dp for b in balances],
-                [b.dpo for b in balances],
-                [b.cp for b in balances],
-                [b.cpo for b in balances],
+                " FROM unnest($1::uuid[], $2::int2[], $3::bigint[], $4::bigint[],"
+                " $5::bigint[], $6::bigint[]) AS u(id, bucket, dp, dpo, cp, cpo)"
+                " WHERE b.account_id = u.id AND b.bucket = u.bucket",
+                [b.account_id for b in buckets],
+                [b.bucket for b in buckets],
+                [b.dp for b in buckets],
+                [b.dpo for b in buckets],
+                [b.cp for b in buckets],
+                [b.cpo for b in buckets],
             )
         history = outcome.history
         if history:
@@ -217,6 +222,58 @@ class PostgresTransaction:
             )
         if events is not None:
             await self.write_events(events, now)
+
+    async def resize_buckets(
+        self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
+    ) -> bool:
+        conn = self._conn
+        # Lock the account's rows first: a merge must not race a batch writing a bucket.
+        rows = await conn.fetch(
+            "SELECT bucket, debits_pending, debits_posted, credits_pending, credits_posted"
+            " FROM account_balances WHERE account_id = $1 ORDER BY bucket FOR UPDATE",
+            account_id,
+        )
+        current = len(rows)
+        claimed = await conn.fetchval(
+            "INSERT INTO account_buckets AS ab (account_id, buckets, resized_at)"
+            " VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE"
+            " SET buckets = excluded.buckets, resized_at = excluded.resized_at"
+            " WHERE ab.resized_at <= $3 - $4 AND ab.buckets <> excluded.buckets"
+            " RETURNING 1",
+            account_id,
+            buckets,
+            now,
+            cooldown_ns,
+        )
+        if not claimed or current == buckets:
+            return False
+        if buckets > current:
+            await conn.execute(
+                "INSERT INTO account_balances (account_id, bucket)"
+                " SELECT $1, b FROM generate_series($2::int, $3::int) AS b",
+                account_id,
+                current,
+                buckets - 1,
+            )
+            return True
+        totals = [sum(r[i] for r in rows) for i in range(1, 5)]
+        await conn.execute(
+            "DELETE FROM account_balances WHERE account_id = $1 AND bucket >= $2",
+            account_id,
+            buckets,
+        )
+        await conn.execute(
+            "UPDATE account_balances SET debits_pending = 0, debits_posted = 0,"
+            " credits_pending = 0, credits_posted = 0 WHERE account_id = $1 AND bucket > 0",
+            account_id,
+        )
+        await conn.execute(
+            "UPDATE account_balances SET debits_pending = $2, debits_posted = $3,"
+            " credits_pending = $4, credits_posted = $5 WHERE account_id = $1 AND bucket = 0",
+            account_id,
+            *totals,
+        )
+        return True
 
     async def write_events(self, events: bytes, now: int) -> None:
         await self._conn.execute(
@@ -366,3 +423,9 @@ class PostgresStore:
 
     async def pending_mismatches(self) -> list[tuple[uuid.UUID, str]]:
         return [(r[0], r[1]) for r in await self._pool.fetch(checks.PENDING_MISMATCHES)]
+
+    async def bucket_counts(self) -> dict[uuid.UUID, int]:
+        rows = await self._pool.fetch(
+            "SELECT account_id, buckets FROM account_buckets WHERE buckets > 1"
+        )
+        return {r[0]: r[1] for r in rows}

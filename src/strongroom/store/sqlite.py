@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from strongroom.ledger.rules import BalanceState, BatchOutcome, PendingRecord
+from strongroom.ledger.buckets import BucketRow, BucketWrite
+from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.store import checks
 from strongroom.store.ledger_store import AccountTotals, HistoryQuery, TransferQuery, range_filters
@@ -109,20 +110,28 @@ class SqliteTransaction:
         ) as cursor:
             return [_pending(r) for r in await cursor.fetchall()]
 
-    async def lock_balances(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BalanceState]:
+    async def lock_buckets(
+        self, whole: Sequence[uuid.UUID], pairs: Sequence[tuple[uuid.UUID, int]]
+    ) -> list[BucketRow]:
+        # The write transaction already excludes every other writer: reading is locking.
+        wanted = {(i.bytes, b) for i, b in pairs}
+        ids = {i.bytes: i for i in whole}
+        for i, _ in pairs:
+            ids[i.bytes] = i
         rows = await self._select_in(
-            "SELECT b.account_id, a.ledger, a.flags, a.overdraft_limit, a.status, a.tenant,"
-            " b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted"
+            "SELECT b.account_id, b.bucket, a.ledger, a.flags, a.overdraft_limit, a.status,"
+            " a.tenant, b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted"
             " FROM account_balances b JOIN accounts a ON a.id = b.account_id"
-            " WHERE b.account_id IN (?*) AND b.bucket = 0",
-            ids,
+            " WHERE b.account_id IN (?*)",
+            [*ids.values()],
         )
-        out: dict[uuid.UUID, BalanceState] = {}
-        for r in rows:
-            account_id = _u(r[0])
-            out[account_id] = BalanceState(
-                account_id, r[1], r[2], r[3], AccountStatus(r[4]), r[5], r[6], r[7], r[8], r[9]
-            )
+        whole_ids = {i.bytes for i in whole}
+        out = [
+            BucketRow(ids[r[0]], *r[1:])
+            for r in rows
+            if r[0] in whole_ids or (r[0], r[1]) in wanted
+        ]
+        out.sort(key=lambda row: (row.account_id.bytes, row.bucket))
         return out
 
     async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]:
@@ -143,7 +152,7 @@ class SqliteTransaction:
     async def write_outcome(
         self,
         outcome: BatchOutcome,
-        balances: Sequence[BalanceState],
+        buckets: Sequence[BucketWrite],
         events: bytes | None,
         now: int,
     ) -> None:
@@ -172,7 +181,8 @@ class SqliteTransaction:
             )
         if outcome.new_pendings:
             await db.executemany(
-                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}, resolved_seq)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         p.id.bytes,
@@ -184,6 +194,7 @@ class SqliteTransaction:
                         p.tenant,
                         p.expires_at,
                         p.state.value,
+                        p.resolved_seq,
                     )
                     for p in outcome.new_pendings
                 ],
@@ -191,14 +202,14 @@ class SqliteTransaction:
         changed = [*outcome.resolved, *outcome.expired]
         if changed:
             await db.executemany(
-                "UPDATE pending_transfers SET state = ? WHERE id = ?",
-                [(p.state.value, p.id.bytes) for p in changed],
+                "UPDATE pending_transfers SET state = ?, resolved_seq = ? WHERE id = ?",
+                [(p.state.value, p.resolved_seq, p.id.bytes) for p in changed],
             )
-        if balances:
+        if buckets:
             await db.executemany(
                 "UPDATE account_balances SET debits_pending = ?, debits_posted = ?,"
-                " credits_pending = ?, credits_posted = ? WHERE account_id = ? AND bucket = 0",
-                [(b.dp, b.dpo, b.cp, b.cpo, b.id.bytes) for b in balances],
+                " credits_pending = ?, credits_posted = ? WHERE account_id = ? AND bucket = ?",
+                [(b.dp, b.dpo, b.cp, b.cpo, b.account_id.bytes, b.bucket) for b in buckets],
             )
         if outcome.history:
             await db.executemany(
@@ -219,6 +230,51 @@ class SqliteTransaction:
             )
         if events is not None:
             await self.write_events(events, now)
+
+    async def resize_buckets(
+        self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
+    ) -> bool:
+        raw = account_id.bytes
+        async with self._db.execute(
+            "SELECT buckets, resized_at FROM account_buckets WHERE account_id = ?", (raw,)
+        ) as cursor:
+            found = await cursor.fetchone()
+        current = found[0] if found else 1
+        if current == buckets or (found and found[1] > now - cooldown_ns):
+            return False
+        await self._db.execute(
+            "INSERT INTO account_buckets (account_id, buckets, resized_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (account_id) DO UPDATE SET buckets = excluded.buckets,"
+            " resized_at = excluded.resized_at",
+            (raw, buckets, now),
+        )
+        if buckets > current:
+            await self._db.executemany(
+                "INSERT INTO account_balances (account_id, bucket) VALUES (?, ?)",
+                [(raw, b) for b in range(current, buckets)],
+            )
+            return True
+        async with self._db.execute(
+            "SELECT sum(debits_pending), sum(debits_posted), sum(credits_pending),"
+            " sum(credits_posted) FROM account_balances WHERE account_id = ?",
+            (raw,),
+        ) as cursor:
+            totals = await cursor.fetchone()
+        assert totals is not None
+        await self._db.execute(
+            "DELETE FROM account_balances WHERE account_id = ? AND bucket >= ?", (raw, buckets)
+        )
+        await self._db.execute(
+            "UPDATE account_balances SET debits_pending = 0, debits_posted = 0,"
+            " credits_pending = 0, credits_posted = 0 WHERE account_id = ? AND bucket > 0",
+            (raw,),
+        )
+        await self._db.execute(
+            "UPDATE account_balances SET debits_pending = ?, debits_posted = ?,"
+            " credits_pending = ?, credits_posted = ? WHERE account_id = ? AND bucket = 0",
+            (*totals, raw),
+        )
+        return True
 
     async def write_events(self, events: bytes, now: int) -> None:
         await self._db.execute(
@@ -419,3 +475,9 @@ class SqliteStore:
     async def pending_mismatches(self) -> list[tuple[uuid.UUID, str]]:
         async with self._db.execute(checks.PENDING_MISMATCHES) as cursor:
             return [(_u(r[0]), r[1]) for r in await cursor.fetchall()]
+
+    async def bucket_counts(self) -> dict[uuid.UUID, int]:
+        async with self._db.execute(
+            "SELECT account_id, buckets FROM account_buckets WHERE buckets > 1"
+        ) as cursor:
+            return {_u(r[0]): r[1] for r in await cursor.fetchall()}

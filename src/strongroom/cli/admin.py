@@ -1,0 +1,143 @@
+"""`strongroom admin reconcile|snapshot-reset|snapshot` and `strongroom ledger stats`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress
+from rich.table import Table
+
+from strongroom.cli.common import DbOption, console, run
+from strongroom.ledger import Ledger
+from strongroom.ledger.metrics import render_prometheus
+from strongroom.ledger.reconcile import reconcile as run_reconcile
+from strongroom.ledger.reconcile import snapshot_reset as run_snapshot_reset
+from strongroom.ledger.snapshots import Snapshots
+from strongroom.store import repair
+from strongroom.store.urls import DEFAULT_URL
+
+app = typer.Typer(name="admin", help="Repair tools: reconcile, snapshots.", no_args_is_help=True)
+ledger_app = typer.Typer(name="ledger", help="Ledger engine figures.", no_args_is_help=True)
+
+
+@app.command()
+def reconcile(
+    db: DbOption = DEFAULT_URL,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Rewrite differing accounts from the log.")
+    ] = False,
+) -> None:
+    """Compare every account's bucket rows with the log; exit 1 on differences left unfixed."""
+    if not run(_reconcile(db, fix)):
+        raise typer.Exit(1)
+
+
+async def _reconcile(db: str, fix: bool) -> bool:
+    async with await Snapshots.open(db) as snapshots:
+        async with snapshots.db.transaction("read") as conn:
+            total = await repair.count_accounts(conn)
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("accounts", total=total)
+            report = await run_reconcile(
+                snapshots.db, fix=fix, progress=lambda n: progress.advance(task, n)
+            )
+    for d in report.differences:
+        console.print(f"account {d.account_id} {d.counter}: stored {d.stored} != log {d.expected}")
+    for p in report.problems:
+        console.print(f"account {p.account_id} bucket {p.bucket}: {p.problem}")
+    console.print(
+        f"{report.accounts} accounts, {len(report.differences)} differences,"
+        f" {len(report.problems)} bucket problems, {len(report.fixed)} accounts rewritten"
+    )
+    return report.clean or fix
+
+
+@app.command("snapshot-reset")
+def snapshot_reset(db: DbOption = DEFAULT_URL) -> None:
+    """Rebuild every snapshot from the log, printing how the stored ones differed."""
+    run(_snapshot_reset(db))
+
+
+async def _snapshot_reset(db: str) -> None:
+    async with await Snapshots.open(db) as snapshots:
+        report = await run_snapshot_reset(snapshots.db)
+    for d in report.differences:
+        console.print(
+            f"snapshot {d.seq} account {d.account_id} {d.counter}:"
+            f" stored {d.stored} != log {d.expected}"
+        )
+    console.print(f"{report.snapshots} snapshots rebuilt, {len(report.differences)} differences")
+
+
+@app.command()
+def snapshot(
+    db: DbOption = DEFAULT_URL,
+    lock_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for open write batches (PostgreSQL).")
+    ] = 10.0,
+) -> None:
+    """Take a balance snapshot now."""
+    run(_snapshot(db, lock_timeout))
+
+
+async def _snapshot(db: str, lock_timeout: float) -> None:
+    async with await Snapshots.open(db) as snapshots:
+        taken = await snapshots.take(lock_timeout)
+    console.print(f"snapshot at seq {taken.seq}: {taken.accounts} accounts")
+
+
+@ledger_app.callback()
+def ledger_group() -> None:
+    """Ledger engine figures (a group, so that `stats` keeps its name as more commands come)."""
+
+
+@ledger_app.command()
+def stats(
+    db: DbOption = DEFAULT_URL,
+    prometheus: Annotated[
+        bool, typer.Option("--prometheus", help="Print Prometheus text instead of tables.")
+    ] = False,
+    top: Annotated[int, typer.Option(min=1, help="Accounts with the most buckets to list.")] = 20,
+) -> None:
+    """Engine figures, bucket counts per account and the snapshot watermark."""
+    run(_stats(db, prometheus, top))
+
+
+async def _stats(db: str, prometheus: bool, top: int) -> None:
+    async with await Ledger.open(db, sweep_interval=None) as ledger:
+        engine = ledger.engine
+        if prometheus:
+            typer.echo(render_prometheus(engine).decode(), nl=False)
+            return
+        async with await Snapshots.open(db) as snapshots:
+            latest = await snapshots.latest()
+            async with snapshots.db.transaction("read") as conn:
+                buckets = await repair.bucket_counts(conn, top)
+    figures = Table(title="ledger engine (this process)")
+    figures.add_column("measure")
+    figures.add_column("value", justify="right")
+    s = engine.stats
+    for label, value in (
+        ("batches", s.batches),
+        ("transfers", s.transfers),
+        ("retries", s.retries),
+        ("expired", s.expired),
+        ("queue depth", engine.queue_depth),
+        ("snapshot watermark", latest.seq if latest else "none"),
+        ("snapshot accounts", latest.accounts if latest else 0),
+    ):
+        figures.add_row(label, str(value))
+    console.print(figures)
+    table = Table(title="bucketed accounts")
+    table.add_column("account")
+    table.add_column("buckets", justify="right")
+    table.add_column("resized_at (ns)", justify="right")
+    for account_id, count, resized_at in buckets:
+        table.add_row(str(account_id), str(count), str(resized_at))
+    console.print(table)

@@ -1,0 +1,418 @@
+"""Storage of the product factory: published versions, pinned accounts, the history of their
+changes, and the accrual job's carried state, on SQLite and PostgreSQL.
+
+Owns every SQL statement of the product factory (SQLAlchemy Core over the async engine: one set
+of statements for both backends). Deals in this module's plain rows; the rules (what may be
+published, when an account may move) live in strongroom.products. May import strongroom.errors
+and strongroom.store; never strongroom.products, api or cli. Schema: migration 0004_products.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from strongroom.errors import Conflict
+from strongroom.store.migrate import upgrade
+from strongroom.store.urls import DatabaseURL, parse_url
+
+
+class _UuidBlob(sa.TypeDecorator[uuid.UUID]):
+    """A UUID as the 16-byte blob the migrations use on SQLite."""
+
+    impl = sa.LargeBinary(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: uuid.UUID | None, dialect: Dialect) -> bytes | None:
+        return value.bytes if value is not None else None
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> uuid.UUID | None:
+        return uuid.UUID(bytes=value) if value is not None else None
+
+
+UID = sa.Uuid().with_variant(_UuidBlob(), "sqlite")
+
+_metadata = sa.MetaData()
+_versions = sa.Table(
+    "product_versions",
+    _metadata,
+    sa.Column("product", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("digest", sa.String(64)),
+    sa.Column("definition", sa.Text),
+    sa.Column("published_by", sa.Text),
+    sa.Column("trace_id", sa.Text),
+    sa.Column("created_at", sa.BigInteger),
+)
+_assignments = sa.Table(
+    "product_assignments",
+    _metadata,
+    sa.Column("account_id", UID, primary_key=True),
+    sa.Column("tenant", sa.Text),
+    sa.Column("product", sa.Text),
+    sa.Column("version", sa.Integer),
+    sa.Column("limit_overrides", sa.Text),
+    sa.Column("assigned_at", sa.BigInteger),
+    sa.Column("updated_at", sa.BigInteger),
+)
+_changes = sa.Table(
+    "product_assignment_changes",
+    _metadata,
+    sa.Column("id", UID, primary_key=True),
+    sa.Column("account_id", UID),
+    sa.Column("tenant", sa.Text),
+    sa.Column("action", sa.String(16)),
+    sa.Column("product", sa.Text),
+    sa.Column("from_version", sa.Integer),
+    sa.Column("to_version", sa.Integer),
+    sa.Column("actor", sa.Text),
+    sa.Column("trace_id", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.Column("detail", sa.Text),
+    sa.Column("at", sa.BigInteger),
+)
+_accrual = sa.Table(
+    "product_accrual_states",
+    _metadata,
+    sa.Column("account_id", UID, primary_key=True),
+    sa.Column("last_day", sa.String(10)),
+    sa.Column("residue_credit", sa.Text),
+    sa.Column("residue_overdraft", sa.Text),
+    sa.Column("month_credit", sa.BigInteger),
+    sa.Column("month_overdraft", sa.BigInteger),
+    sa.Column("updated_at", sa.BigInteger),
+)
+_outbox = sa.Table(
+    "outbox",
+    _metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("created_at", sa.BigInteger),
+    sa.Column("events", sa.LargeBinary),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    product: str
+    version: int
+    digest: str
+    definition: str
+    published_by: str
+    trace_id: str | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRow:
+    account_id: uuid.UUID
+    tenant: str
+    product: str
+    version: int
+    limit_overrides: dict[str, int]
+    assigned_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    """One entry of an account's append-only assignment history."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    tenant: str
+    action: str
+    product: str
+    from_version: int | None
+    to_version: int
+    actor: str
+    trace_id: str | None
+    reason: str
+    at: int
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AccrualRow:
+    account_id: uuid.UUID
+    last_day: date | None
+    residue_credit: Fraction
+    residue_overdraft: Fraction
+    month_credit: int
+    month_overdraft: int
+
+
+def _version(r: sa.Row[Any]) -> VersionRow:
+    return VersionRow(
+        r.product, r.version, r.digest, r.definition, r.published_by, r.trace_id, r.created_at
+    )
+
+
+def _assignment(r: sa.Row[Any]) -> AssignmentRow:
+    return AssignmentRow(
+        r.account_id,
+        r.tenant,
+        r.product,
+        r.version,
+        json.loads(r.limit_overrides),
+        r.assigned_at,
+        r.updated_at,
+    )
+
+
+def _change(r: sa.Row[Any]) -> ChangeRow:
+    return ChangeRow(
+        r.id,
+        r.account_id,
+        r.tenant,
+        r.action,
+        r.product,
+        r.from_version,
+        r.to_version,
+        r.actor,
+        r.trace_id,
+        r.reason,
+        r.at,
+        json.loads(r.detail),
+    )
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+class ProductTransaction:
+    """Reads and writes inside one database transaction (see ProductStore.transaction)."""
+
+    def __init__(self, conn: AsyncConnection, kind: str) -> None:
+        self._conn = conn
+        self._kind = kind
+
+    def _insert(self, table: sa.Table) -> Any:
+        """INSERT with the backend's ON CONFLICT clause available."""
+        return (postgresql.insert if self._kind == "postgresql" else sqlite.insert)(table)
+
+    async def publish(self, row: VersionRow) -> tuple[VersionRow, bool]:
+        """Insert the version unless (product, version) exists; return the stored row and
+        whether this call inserted it."""
+        result = await self._conn.execute(
+            self._insert(_versions)
+            .values(
+                product=row.product,
+                version=row.version,
+                digest=row.digest,
+                definition=row.definition,
+                published_by=row.published_by,
+                trace_id=row.trace_id,
+                created_at=row.created_at,
+            )
+            .on_conflict_do_nothing(index_elements=["product", "version"])
+        )
+        stored = await get_version(self._conn, row.product, row.version)
+        assert stored is not None
+        return stored, result.rowcount == 1
+
+    async def get_version(self, product: str, version: int) -> VersionRow | None:
+        return await get_version(self._conn, product, version)
+
+    async def lock_assignment(self, account_id: uuid.UUID) -> AssignmentRow | None:
+        """The account's assignment, locked until the transaction ends (PostgreSQL: FOR
+        UPDATE; SQLite: the transaction already holds the write lock)."""
+        result = await self._conn.execute(
+            sa.select(_assignments).where(_assignments.c.account_id == account_id).with_for_update()
+        )
+        row = result.first()
+        return _assignment(row) if row is not None else None
+
+    async def insert_assignment(self, row: AssignmentRow) -> None:
+        result = await self._conn.execute(
+            self._insert(_assignments)
+            .values(
+                account_id=row.account_id,
+                tenant=row.tenant,
+                product=row.product,
+                version=row.version,
+                limit_overrides=_json(row.limit_overrides),
+                assigned_at=row.assigned_at,
+                updated_at=row.updated_at,
+            )
+            .on_conflict_do_nothing(index_elements=["account_id"])
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"account {row.account_id} was pinned concurrently; retry")
+
+    async def update_assignment(self, row: AssignmentRow) -> None:
+        await self._conn.execute(
+            sa.update(_assignments)
+            .where(_assignments.c.account_id == row.account_id)
+            .values(
+                product=row.product,
+                version=row.version,
+                limit_overrides=_json(row.limit_overrides),
+                updated_at=row.updated_at,
+            )
+        )
+
+    async def record_change(self, change: ChangeRow, events: bytes) -> None:
+        """Append the change to the history and its events to the outbox."""
+        await self._conn.execute(
+            sa.insert(_changes).values(
+                id=change.id,
+                account_id=change.account_id,
+                tenant=change.tenant,
+                action=change.action,
+                product=change.product,
+                from_version=change.from_version,
+                to_version=change.to_version,
+                actor=change.actor,
+                trace_id=change.trace_id,
+                reason=change.reason,
+                detail=_json(change.detail),
+                at=change.at,
+            )
+        )
+        await self.write_events(events, change.at)
+
+    async def save_accrual(self, row: AccrualRow, now: int) -> None:
+        """Insert or replace the account's carried accrual state."""
+        values = {
+            "last_day": row.last_day.isoformat() if row.last_day is not None else None,
+            "residue_credit": str(row.residue_credit),
+            "residue_overdraft": str(row.residue_overdraft),
+            "month_credit": row.month_credit,
+            "month_overdraft": row.month_overdraft,
+            "updated_at": now,
+        }
+        statement = self._insert(_accrual).values(account_id=row.account_id, **values)
+        await self._conn.execute(
+            statement.on_conflict_do_update(index_elements=["account_id"], set_=values)
+        )
+
+    async def write_events(self, events: bytes, now: int) -> None:
+        """One outbox row: the JSON array of envelopes this transaction produced."""
+        await self._conn.execute(sa.insert(_outbox).values(created_at=now, events=events))
+
+
+async def get_version(conn: AsyncConnection, product: str, version: int) -> VersionRow | None:
+    result = await conn.execute(
+        sa.select(_versions).where(_versions.c.product == product, _versions.c.version == version)
+    )
+    row = result.first()
+    return _version(row) if row is not None else None
+
+
+class ProductStore:
+    """The product factory's tables in one database. Open with `ProductStore.open(url)`."""
+
+    def __init__(self, engine: AsyncEngine, kind: str) -> None:
+        self._engine = engine
+        self._kind = kind
+
+    @classmethod
+    async def open(cls, url: str | DatabaseURL, *, migrate: bool = True) -> ProductStore:
+        parsed = parse_url(url) if isinstance(url, str) else url
+        if migrate:
+            await upgrade(parsed)
+        connect_args: dict[str, object] = {}
+        if parsed.kind == "postgresql" and parsed.schema:
+            connect_args["server_settings"] = {"search_path": parsed.schema}
+        engine = create_async_engine(parsed.sqlalchemy_url(), connect_args=connect_args)
+        if parsed.kind == "sqlite":
+            _sqlite_transactions(engine)
+        return cls(engine, parsed.kind)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[ProductTransaction]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        async with self._engine.connect() as conn:
+            conn = await conn.execution_options(strongroom_write=True)
+            async with conn.begin():
+                yield ProductTransaction(conn, self._kind)
+
+    async def get_version(self, product: str, version: int) -> VersionRow | None:
+        async with self._engine.connect() as conn:
+            return await get_version(conn, product, version)
+
+    async def list_versions(self, product: str | None = None) -> list[VersionRow]:
+        query = sa.select(_versions).order_by(_versions.c.product, _versions.c.version)
+        if product is not None:
+            query = query.where(_versions.c.product == product)
+        async with self._engine.connect() as conn:
+            return [_version(r) for r in await conn.execute(query)]
+
+    async def get_assignment(self, account_id: uuid.UUID) -> AssignmentRow | None:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(_assignments).where(_assignments.c.account_id == account_id)
+            )
+            row = result.first()
+        return _assignment(row) if row is not None else None
+
+    async def changes(self, account_id: uuid.UUID) -> list[ChangeRow]:
+        """The account's assignment history, oldest first."""
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(_changes)
+                .where(_changes.c.account_id == account_id)
+                .order_by(_changes.c.at, _changes.c.id)
+            )
+            return [_change(r) for r in result]
+
+    async def outbox_events(self) -> list[bytes]:
+        """Every outbox row's payload, oldest first (for inspection and tests)."""
+        async with self._engine.connect() as conn:
+            result = await conn.execute(sa.select(_outbox.c.events).order_by(_outbox.c.id))
+            return [bytes(r.events) for r in result]
+
+    async def load_accrual(self, account_id: uuid.UUID) -> AccrualRow | None:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(_accrual).where(_accrual.c.account_id == account_id)
+            )
+            r = result.first()
+        if r is None:
+            return None
+        return AccrualRow(
+            r.account_id,
+            date.fromisoformat(r.last_day) if r.last_day is not None else None,
+            Fraction(r.residue_credit),
+            Fraction(r.residue_overdraft),
+            r.month_credit,
+            r.month_overdraft,
+        )
+
+    async def save_accrual(self, row: AccrualRow, now: int) -> None:
+        async with self.transaction() as tx:
+            await tx.save_accrual(row, now)
+
+
+def _sqlite_transactions(engine: AsyncEngine) -> None:
+    """SQLite: write transactions take the write lock at BEGIN (BEGIN IMMEDIATE), so a
+    read-then-write never fails halfway on a lock upgrade; foreign keys on; wait for locks."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get("strongroom_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

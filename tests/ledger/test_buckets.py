@@ -1,0 +1,189 @@
+"""Bucket-partitioned balances: exact limits, hidden in the API, grown under contention."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from strongroom.clock import ManualClock
+from strongroom.errors import Conflict
+from strongroom.ids import new_id
+from strongroom.ledger import AccountFlags, EngineSettings, Ledger, Transfer, TransferFlags
+from strongroom.ledger.buckets import ALL, BucketRow, SplitSettings, view, write_back
+from tests.ledger.helpers import account, counters, open_accounts, results, transfer
+
+DMNEC = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
+CMNED = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
+
+
+@st.composite
+def split_account(draw: st.DrawFn) -> tuple[list[BucketRow], tuple[int, int, int, int]]:
+    """Bucket rows that respect the per-bucket rule, and new totals within the limit."""
+    flags = draw(st.sampled_from([0, DMNEC, CMNED]))
+    overdraft = draw(st.integers(0, 1000)) if flags else 0
+    k = draw(st.integers(2, 8))
+    account_id = uuid.uuid4()
+    rows = []
+    for b in range(k):
+        room = overdraft if b == 0 else 0
+        credits = draw(st.integers(0, 10_000))
+        debits = draw(st.integers(0, credits + room if flags == DMNEC else 10_000))
+        if flags == CMNED:
+            credits = draw(st.integers(0, debits + room))
+        held = draw(st.integers(0, 500)) if b == 0 else 0
+        rows.append(
+            BucketRow(
+                account_id, b, "USD", flags, overdraft, "open", "t", held, debits, held, credits
+            )
+        )
+    total = view(rows, ALL)
+    dp, dpo, cp, cpo = total.dp, total.dpo, total.cp, total.cpo
+    extra_in = draw(st.integers(0, 5_000))
+    if flags == DMNEC:
+        cpo += extra_in
+        dpo += draw(st.integers(0, max(0, cpo + overdraft - dpo - dp)))
+    elif flags == CMNED:
+        dpo += extra_in
+        cpo += draw(st.integers(0, max(0, dpo + overdraft - cpo - cp)))
+    else:
+        dpo += extra_in
+        cpo += draw(st.integers(0, 5_000))
+    return rows, (dp, dpo, cp, cpo)
+
+
+@given(split_account())
+def test_write_back_keeps_totals_and_every_bucket_within_its_limit(
+    case: tuple[list[BucketRow], tuple[int, int, int, int]],
+) -> None:
+    rows, (dp, dpo, cp, cpo) = case
+    state = view(rows, ALL)
+    state.dp, state.dpo, state.cp, state.cpo = dp, dpo, cp, cpo
+    writes = write_back(state, rows, ALL)
+    assert sorted(w.bucket for w in writes) == [r.bucket for r in rows]
+    assert sum(w.dp for w in writes) == dp
+    assert sum(w.dpo for w in writes) == dpo
+    assert sum(w.cp for w in writes) == cp
+    assert sum(w.cpo for w in writes) == cpo
+    for w in writes:
+        assert min(w.dp, w.dpo, w.cp, w.cpo) >= 0
+        room = state.overdraft_limit if w.bucket == 0 else 0
+        if state.flags & DMNEC:
+            assert w.dp + w.dpo <= w.cpo + room
+        if state.flags & CMNED:
+            assert w.cp + w.cpo <= w.dpo + room
+        if w.bucket:
+            assert w.dp == w.cp == 0
+
+
+async def test_a_split_account_keeps_its_limit_exact(ledger: Ledger) -> None:
+    bank, hot, other = await open_accounts(
+        ledger, account(), account(flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS), account()
+    )
+    assert await results(ledger, transfer(bank, hot, 1_000)) == ["ok"]
+    assert await ledger.split_account(hot, 4)
+    assert ledger.engine.buckets[hot] == 4
+    # Each bucket holds at most a share of the money: a debit bigger than any one bucket
+    # must still pass, by looking at all of them.
+    assert await results(ledger, transfer(hot, other, 900)) == ["ok"]
+    assert await results(ledger, transfer(hot, other, 101)) == ["exceeds_credits"]
+    assert await results(ledger, transfer(hot, other, 100)) == ["ok"]
+    assert await counters(ledger, hot) == (0, 1_000, 0, 1_000)
+    assert await results(ledger, transfer(bank, hot, 500)) == ["ok"]
+    hold = transfer(hot, other, 300, TransferFlags.PENDING)
+    assert await results(ledger, hold) == ["ok"]
+    post = Transfer(id=new_id(), pending_id=hold.id, flags=TransferFlags.POST_PENDING, amount=200)
+    assert await results(
+        ledger, post, transfer(hot, other, 300, TransferFlags.BALANCING_DEBIT)
+    ) == [
+        "ok",
+        "ok",
+    ]
+    assert await counters(ledger, hot) == (0, 1_500, 0, 1_500)
+    assert await ledger.split_account(hot, 1)
+    assert hot not in ledger.engine.buckets
+    assert await counters(ledger, hot) == (0, 1_500, 0, 1_500)
+
+
+async def test_history_accounts_are_never_split(ledger: Ledger) -> None:
+    (h,) = await open_accounts(ledger, account(flags=AccountFlags.HISTORY))
+    try:
+        await ledger.split_account(h, 2)
+    except Conflict:
+        pass
+    else:
+        raise AssertionError("a history account was split")
+
+
+async def test_resizes_respect_the_cooldown(ledger: Ledger) -> None:
+    (a,) = await open_accounts(ledger, account())
+    assert await ledger.engine.resize(a, 2, cooldown=60)
+    # Another resize inside the cooldown is refused, whichever process asks.
+    assert not await ledger.engine.resize(a, 4, cooldown=60)
+    assert ledger.engine.buckets[a] == 2
+
+
+async def test_random_traffic_on_split_accounts_matches_unsplit_totals(db_url: str) -> None:
+    ledger = await Ledger.open(db_url, clock=ManualClock(), sweep_interval=None)
+    try:
+        bank, *ids = await open_accounts(
+            ledger,
+            account(),
+            *(account(flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS) for _ in range(4)),
+        )
+        for i in ids:
+            assert await results(ledger, transfer(bank, i, 2_000)) == ["ok"]
+        for i, k in zip(ids, (2, 3, 5, 8), strict=True):
+            assert await ledger.split_account(i, k)
+        rng = random.Random(5)
+        expected = dict.fromkeys(ids, 2000)
+        for _ in range(40):
+            batch = []
+            for _ in range(20):
+                a, b = rng.sample(ids, 2)
+                batch.append(transfer(a, b, rng.randint(1, 700)))
+            outcome = await results(ledger, *batch)
+            for t, r in zip(batch, outcome, strict=True):
+                assert r in ("ok", "exceeds_credits")
+                # Refusals must be exact: the debit really did not fit in the whole balance.
+                if r == "exceeds_credits":
+                    assert expected[t.debit_account_id] < t.amount
+                else:
+                    expected[t.debit_account_id] -= t.amount
+                    expected[t.credit_account_id] += t.amount
+        for i in ids:
+            _, debits, _, credits = await counters(ledger, i)
+            assert credits - debits == expected[i]
+        report = await ledger.check_invariants()
+        assert report.ok, report.violations
+    finally:
+        await ledger.close()
+
+
+async def test_contention_splits_a_hot_account(pg_url: str) -> None:
+    settings = EngineSettings(
+        workers=4,
+        split=SplitSettings(lock_wait_seconds=0.0, strikes=2, cooldown_seconds=0.0),
+    )
+    ledger = await Ledger.open(pg_url, sweep_interval=None, engine=settings, pool_size=8)
+    try:
+        hot, *others = await open_accounts(ledger, account(), *(account() for _ in range(50)))
+
+        async def submitter(seed: int) -> None:
+            rng = random.Random(seed)
+            for _ in range(20):
+                await ledger.create_transfers(
+                    [transfer(rng.choice(others), hot, 1) for _ in range(50)]
+                )
+
+        await asyncio.gather(*(submitter(s) for s in range(8)))
+        assert ledger.engine.buckets.get(hot, 1) > 1
+        assert ledger.engine.stats.resizes >= 1
+        assert await counters(ledger, hot) == (0, 0, 0, 8 * 20 * 50)
+        report = await ledger.check_invariants()
+        assert report.ok, report.violations
+    finally:
+        await ledger.close()

@@ -1,0 +1,157 @@
+"""Reconcile and snapshot-reset find corrupted rows exactly and repair them, on both backends."""
+
+from __future__ import annotations
+
+import uuid
+
+from strongroom.clock import ManualClock
+from strongroom.ledger import Ledger, TransferFlags
+from strongroom.ledger.reconcile import (
+    BucketProblem,
+    Difference,
+    SnapshotDifference,
+    reconcile,
+    snapshot_reset,
+)
+from strongroom.ledger.snapshots import Snapshots
+from strongroom.store import snapshots as snapshot_sql
+from strongroom.store.admin_db import AdminDb
+from tests.ledger.helpers import account, counters, open_accounts, transfer
+
+
+async def all_snapshot_rows(db: AdminDb) -> dict[int, dict[uuid.UUID, tuple[int, ...]]]:
+    async with db.transaction("read") as conn:
+        return {
+            s.seq: dict(await snapshot_sql.snapshot_rows(conn, s.seq))
+            for s in await snapshot_sql.list_snapshots(conn)
+        }
+
+
+async def busy_ledger(ledger: Ledger, snapshots: Snapshots, clock: ManualClock) -> list[uuid.UUID]:
+    """Payments and reservations (held, posted, voided, expired) with a snapshot between each."""
+    a, b, c = await open_accounts(ledger, account(), account(), account())
+    held = transfer(a, b, 30, TransferFlags.PENDING)
+    posted = transfer(b, c, 20, TransferFlags.PENDING)
+    voided = transfer(c, a, 10, TransferFlags.PENDING)
+    expiring = transfer(a, c, 5, TransferFlags.PENDING, timeout=1)
+    await ledger.create_transfers([transfer(a, b, 100), held, posted, voided, expiring])
+    await snapshots.take()
+    await ledger.create_transfers(
+        [
+            transfer(b, c, 0, TransferFlags.POST_PENDING, pending_id=posted.id),
+            transfer(c, a, 0, TransferFlags.VOID_PENDING, pending_id=voided.id),
+        ]
+    )
+    await snapshots.take()
+    clock.advance(2)
+    assert await ledger.expire_pending() == 1
+    await ledger.create_transfers([transfer(c, b, 7)])
+    await snapshots.take()
+    return [a, b, c]
+
+
+async def test_reconcile_finds_and_fixes_corrupted_buckets(
+    ledger: Ledger, db_url: str, clock: ManualClock
+) -> None:
+    async with await Snapshots.open(db_url, clock) as snapshots:
+        a, b, c = await busy_ledger(ledger, snapshots, clock)
+        before = {i: await counters(ledger, i) for i in (a, b, c)}
+        db = snapshots.db
+        assert (await reconcile(db)).clean
+        async with db.transaction("write") as conn:
+            await conn.execute(
+                "UPDATE account_balances SET debits_posted = debits_posted + 13"
+                " WHERE account_id = $1 AND bucket = 0",
+                a,
+            )
+            await conn.execute(
+                "INSERT INTO account_balances (account_id, bucket, debits_pending,"
+                " debits_posted, credits_pending, credits_posted) VALUES ($1, 3, 0, 0, 0, 5)",
+                b,
+            )
+            await conn.execute(
+                "UPDATE pending_transfers SET debit_bucket = 2 WHERE state = 'pending'"
+            )
+        found = await reconcile(db)
+        assert found.accounts == 3
+        assert sorted(found.differences, key=lambda d: d.account_id) == sorted(
+            [
+                Difference(a, "debits_posted", before[a][1] + 13, before[a][1]),
+                Difference(b, "credits_posted", before[b][3] + 5, before[b][3]),
+            ],
+            key=lambda d: d.account_id,
+        )
+        assert sorted(found.problems, key=lambda p: p.account_id) == sorted(
+            [
+                BucketProblem(b, 3, "bucket outside 0..0"),
+                BucketProblem(a, 2, "held reservation names a missing bucket"),
+            ],
+            key=lambda p: p.account_id,
+        )
+        assert found.fixed == []
+        seen: list[int] = []
+        fixed = await reconcile(db, fix=True, page_size=2, clock=clock, progress=seen.append)
+        assert seen == [2, 1]
+        assert fixed.differences == found.differences
+        assert sorted(fixed.fixed) == sorted([a, b])
+        assert (await reconcile(db)).clean
+        assert {i: await counters(ledger, i) for i in (a, b, c)} == before
+        async with db.transaction("read") as conn:
+            assert await conn.fetch(
+                "SELECT buckets, resized_at FROM account_buckets ORDER BY account_id"
+            ) == [(1, clock.now_ns()), (1, clock.now_ns())]
+        # The ledger goes on working on the repaired rows.
+        await ledger.create_transfers([transfer(b, a, 1)])
+        assert (await reconcile(db)).clean
+
+
+async def test_snapshot_reset_rebuilds_the_originals(
+    ledger: Ledger, db_url: str, clock: ManualClock
+) -> None:
+    async with await Snapshots.open(db_url, clock) as snapshots:
+        await busy_ledger(ledger, snapshots, clock)
+        originals = await all_snapshot_rows(snapshots.db)
+        assert len(originals) == 3
+        report = await snapshot_reset(snapshots.db)
+        assert (report.snapshots, report.differences) == (3, [])
+        assert await all_snapshot_rows(snapshots.db) == originals
+        assert [s.taken_at for s in await snapshots.list()] == [clock.now_ns() - 2 * 10**9] * 2 + [
+            clock.now_ns()
+        ]
+
+
+async def test_snapshot_reset_finds_and_repairs_a_corrupted_row(
+    ledger: Ledger, db_url: str, clock: ManualClock
+) -> None:
+    async with await Snapshots.open(db_url, clock) as snapshots:
+        a, b, _ = await busy_ledger(ledger, snapshots, clock)
+        originals = await all_snapshot_rows(snapshots.db)
+        middle = sorted(originals)[1]
+        async with snapshots.db.transaction("write") as conn:
+            await conn.execute(
+                "UPDATE balance_snapshots SET credits_posted = credits_posted + 9"
+                " WHERE seq = $1 AND account_id = $2",
+                middle,
+                b,
+            )
+            await conn.execute(
+                "DELETE FROM balance_snapshots WHERE seq = $1 AND account_id = $2", middle, a
+            )
+        report = await snapshot_reset(snapshots.db)
+        want_b = originals[middle][b]
+        want_a = originals[middle][a]
+        assert sorted(report.differences, key=lambda d: (d.account_id, d.counter)) == sorted(
+            [SnapshotDifference(middle, b, "credits_posted", want_b[3] + 9, want_b[3])]
+            + [
+                SnapshotDifference(middle, a, name, 0, value)
+                for name, value in zip(
+                    ("debits_pending", "debits_posted", "credits_pending", "credits_posted"),
+                    want_a,
+                    strict=True,
+                )
+                if value
+            ],
+            key=lambda d: (d.account_id, d.counter),
+        )
+        assert await all_snapshot_rows(snapshots.db) == originals
+        assert (await snapshot_reset(snapshots.db)).differences == []
