@@ -12,7 +12,8 @@ from strongroom.api.service import LedgerService, Principal
 _bearer = HTTPBearer(auto_error=False, description="An API key: sr_<id>_<secret>")
 
 
-def service_of(request: Request) -> LedgerService:
+async def service_of(request: Request) -> LedgerService:
+    # async: FastAPI runs a plain `def` dependency in a thread pool, a hop per request.
     service: LedgerService = request.app.state.service
     return service
 
@@ -22,7 +23,8 @@ async def _principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     token = credentials.credentials if credentials is not None else None
-    return await service_of(request).authenticate(token)
+    service: LedgerService = request.app.state.service
+    return await service.authenticate(token)
 
 
 Caller = Annotated[Principal, Depends(_principal)]

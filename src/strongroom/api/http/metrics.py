@@ -6,46 +6,14 @@ Each app has its own CollectorRegistry, so several apps (tests, the demo) never 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strongroom.ledger import Ledger
+from strongroom.ledger.metrics import LedgerCollector
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-
-
-class EngineCollector(Collector):
-    """Reads `ledger.engine.stats` and `queue_depth` at scrape time."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
-
-    def collect(self) -> Iterator[Metric]:
-        engine = self._ledger.engine
-        stats = engine.stats
-        for name, value, text in (
-            ("batches", stats.batches, "Batches committed by the ledger engine"),
-            ("transfers", stats.transfers, "Transfers processed by the ledger engine"),
-            ("retries", stats.retries, "Batches retried after a transient database error"),
-            ("expired", stats.expired, "Pending transfers released at their timeout"),
-        ):
-            yield CounterMetricFamily(f"strongroom_ledger_{name}", text, value=value)
-        sizes = stats.batch_sizes
-        mean = sum(sizes) / len(sizes) if sizes else 0.0
-        yield GaugeMetricFamily(
-            "strongroom_ledger_batch_size_mean",
-            "Mean transfers per batch over the last 10,000 batches",
-            value=mean,
-        )
-        yield GaugeMetricFamily(
-            "strongroom_ledger_queue_depth",
-            "Transfers waiting for the ledger engine",
-            value=engine.queue_depth,
-        )
 
 
 class ApiMetrics:
@@ -64,7 +32,8 @@ class ApiMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(EngineCollector(ledger))
+        # The ledger's own collector: engine counters, queue depth, recent batch sizes.
+        self.registry.register(LedgerCollector(ledger.engine))
 
 
 class MetricsMiddleware:
