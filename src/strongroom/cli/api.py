@@ -206,15 +206,17 @@ def accounts_list(
             return await service.list_accounts(_operator(tenant), limit=limit, cursor=cursor)
 
     result = run(page())
-    table = Table("id", "ledger", "code", "status", "debits_posted", "credits_posted")
+    table = Table("ledger", "code", "status", "debits_posted", "credits_posted")
+    # Ids are what people copy from this listing: never wrapped or cut.
+    table.add_column("id", no_wrap=True, min_width=36)
     for a in result.items:
         table.add_row(
-            str(a.id),
             a.ledger,
             str(a.code),
             a.status.value,
             f"{a.debits_posted:,}",
             f"{a.credits_posted:,}",
+            str(a.id),
         )
     console.print(table)
     if result.next_cursor:
@@ -337,9 +339,10 @@ def keys_list(
         finally:
             await store.close()
 
-    table = Table("id", "tenant", "role", "name", "revoked")
+    table = Table("tenant", "role", "name", "revoked")
+    table.add_column("id", no_wrap=True, min_width=32)
     for k in run(listed()):
-        table.add_row(k.id, k.tenant, k.role.value, k.name, "yes" if k.revoked else "")
+        table.add_row(k.tenant, k.role.value, k.name, "yes" if k.revoked else "", k.id)
     console.print(table)
 
 
