@@ -33,18 +33,18 @@ async def test_another_tenant_sees_nothing_and_moves_nothing(
     assert r.status_code == 404
     assert (await client.get("/v1/accounts", headers=globex)).json()["items"] == []
 
-    mine = account()
-    await client.post("/v1/accounts", json={"accounts": [mine]}, headers=globex)
+    mine, also_mine = account(), account()
+    await client.post("/v1/accounts", json={"accounts": [mine, also_mine]}, headers=globex)
     steal = transfer(a["id"], mine["id"], 40)
     r = await client.post("/v1/transfers", json={"transfers": [steal]}, headers=globex)
     assert r.json()["results"][0]["result"] == "account_not_found"
-    # Reusing acme's transfer id does not reveal that it exists.
-    replay = {**t, "debit_account_id": mine["id"], "credit_account_id": mine["id"]}
+    # Reusing acme's transfer id neither replays nor overwrites it.
+    replay = {**t, "debit_account_id": mine["id"], "credit_account_id": also_mine["id"]}
     r = await client.post("/v1/transfers", json={"transfers": [replay]}, headers=globex)
-    assert r.json()["results"][0]["result"] != "exists"
+    assert r.json()["results"][0]["result"].startswith("exists_with_different_")
     # An account id taken by acme cannot be created again by globex.
     r = await client.post("/v1/accounts", json={"accounts": [a]}, headers=globex)
-    assert r.json()["results"][0]["result"] != "exists"
+    assert r.json()["results"][0]["result"] == "exists_with_different_tenant"
 
     shown = (await client.get(f"/v1/accounts/{a['id']}", headers=writer)).json()
     assert shown["debits_posted"] == 40
