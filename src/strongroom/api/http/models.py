@@ -75,6 +75,8 @@ Metadata = Annotated[dict[str, Any] | None, Field(description="Any JSON object")
 
 
 def flags_to_int(names: list[str], kind: type[AccountFlags] | type[TransferFlags]) -> int:
+    if not names:
+        return 0
     value = 0
     for name in names:
         value |= kind[name.upper()].value
