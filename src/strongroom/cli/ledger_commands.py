@@ -1,19 +1,23 @@
-"""`strongroom migrate` and `strongroom demo`."""
+"""`strongroom migrate` and `strongroom demo` (a small bank driven through the HTTP API)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-import uuid
+from dataclasses import dataclass
 from random import Random
 from typing import Annotated
 
+import httpx
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from strongroom.api.keys import KeyStore, Role
+from strongroom.api.server import serving
 from strongroom.cli.common import DbOption, console, run
 from strongroom.ids import new_id
-from strongroom.ledger import Account, AccountFlags, Ledger, Transfer, TransferFlags
+from strongroom.ledger import InvariantReport, Ledger
 from strongroom.money import format_amount
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import DEFAULT_URL, parse_url
@@ -21,6 +25,9 @@ from strongroom.store.urls import DEFAULT_URL, parse_url
 CURRENCY = "USD"
 CUSTOMER, OPERATING, FEES = 100, 200, 300
 PAYMENT, FUNDING, FEE = 1, 2, 3
+DEMO_TENANT = "demo"
+#: Payments per HTTP request: 250 payments are 500 transfers (each payment with its fee).
+CHUNK = 250
 
 
 def migrate(db: DbOption = DEFAULT_URL) -> None:
@@ -36,73 +43,118 @@ def demo(
         int, typer.Option(min=1, help="Payments to push (each is a payment and its fee).")
     ] = 15_000,
     seed: Annotated[int, typer.Option(help="Random seed for the payment stream.")] = 7,
+    clients: Annotated[int, typer.Option(min=1, help="Concurrent HTTP clients.")] = 4,
 ) -> None:
-    """Run a small bank: open accounts, push payments with fees, print balances and checks."""
-    run(_demo(db, customers, payments, seed))
+    """Run a small bank through the HTTP API: start the server, open accounts, push payments
+    with fees, print throughput, balances and the invariant check."""
+    run(_demo(db, customers, payments, seed, clients))
 
 
-async def _demo(db: str, customers: int, payments: int, seed: int) -> None:
+async def _demo(db: str, customers: int, payments: int, seed: int, clients: int) -> None:
     rng = Random(seed)
     async with await Ledger.open(db) as ledger:
-        operating = Account(id=new_id(), ledger=CURRENCY, code=OPERATING)
-        fees = Account(id=new_id(), ledger=CURRENCY, code=FEES)
-        accounts = [
-            Account(
-                id=new_id(),
-                ledger=CURRENCY,
-                code=CUSTOMER,
-                flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
-                metadata={"customer": n},
-            )
-            for n in range(customers)
-        ]
-        await ledger.create_accounts([operating, fees, *accounts])
-        customer_ids = [a.id for a in accounts]
-        funding = [
-            Transfer(
-                id=new_id(),
-                debit_account_id=operating.id,
-                credit_account_id=c,
-                amount=100_000,
-                ledger=CURRENCY,
-                code=FUNDING,
-            )
-            for c in customer_ids
-        ]
-        await ledger.create_transfers(funding)
-        outcomes: dict[str, int] = {}
-        started = time.perf_counter()
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        ) as progress:
-            task = progress.add_task("payments", total=payments)
-            done = 0
-            while done < payments:
-                chunk = min(250, payments - done)
-                batch = _payments(rng, customer_ids, fees.id, chunk)
-                for result in await ledger.create_transfers(batch):
-                    outcomes[result.value] = outcomes.get(result.value, 0) + 1
-                done += chunk
-                progress.advance(task, chunk)
-        elapsed = time.perf_counter() - started
-        report = await ledger.check_invariants()
-        main = await ledger.lookup_accounts([operating.id, fees.id])
+        keys = await KeyStore.open(db, migrate=False)
+        try:
+            async with serving(ledger, keys, port=0, grpc_port=None) as servers:
+                token = (await keys.create(DEMO_TENANT, Role.ADMIN, "demo")).token
+                console.print(f"API on {servers.http_url}, tenant {DEMO_TENANT!r}", highlight=False)
+                async with httpx.AsyncClient(
+                    base_url=servers.http_url,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=60.0,
+                ) as client:
+                    run_ = await _run_bank(client, rng, customers, payments, clients)
+            report = await ledger.check_invariants()
+        finally:
+            await keys.close()
+    _print_summary(db, payments, run_, report)
+    if not report.ok:
+        raise typer.Exit(1)
 
-    table = Table(title=f"Strongroom demo on {db}")
+
+@dataclass
+class _BankRun:
+    outcomes: dict[str, int]
+    elapsed: float
+    requests: int
+    #: (label, balance in minor units) of the operating and fee income accounts.
+    balances: list[tuple[str, int]]
+
+
+async def _post(client: httpx.AsyncClient, path: str, body: dict[str, object]) -> list[str]:
+    response = await client.post(path, json=body)
+    response.raise_for_status()
+    return [r["result"] for r in response.json()["results"]]
+
+
+async def _run_bank(
+    client: httpx.AsyncClient, rng: Random, customers: int, payments: int, clients: int
+) -> _BankRun:
+    operating, fees = str(new_id()), str(new_id())
+    customer_ids = [str(new_id()) for _ in range(customers)]
+    accounts: list[dict[str, object]] = [
+        {"id": operating, "ledger": CURRENCY, "code": OPERATING},
+        {"id": fees, "ledger": CURRENCY, "code": FEES},
+    ]
+    accounts += [
+        {
+            "id": c,
+            "ledger": CURRENCY,
+            "code": CUSTOMER,
+            "flags": ["debits_must_not_exceed_credits"],
+            "metadata": {"customer": n},
+        }
+        for n, c in enumerate(customer_ids)
+    ]
+    await _post(client, "/v1/accounts", {"accounts": accounts})
+    funding = [_transfer(operating, c, 100_000, FUNDING) for c in customer_ids]
+    await _post(client, "/v1/transfers", {"transfers": funding})
+
+    chunks = [min(CHUNK, payments - done) for done in range(0, payments, CHUNK)]
+    bodies = [_payments(rng, customer_ids, fees, n) for n in chunks]
+    outcomes: dict[str, int] = {}
+    requests = 0
+    started = time.perf_counter()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("payments", total=payments)
+        queue = list(reversed(bodies))
+
+        async def worker() -> None:
+            nonlocal requests
+            while queue:
+                batch = queue.pop()
+                for result in await _post(client, "/v1/transfers", {"transfers": batch}):
+                    outcomes[result] = outcomes.get(result, 0) + 1
+                requests += 1
+                progress.advance(task, len(batch) // 2)
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    balances = []
+    for label, account_id in (("operating account", operating), ("fee income", fees)):
+        shown = (await client.get(f"/v1/accounts/{account_id}")).json()
+        balances.append((label, shown["credits_posted"] - shown["debits_posted"]))
+    return _BankRun(outcomes, elapsed, requests, balances)
+
+
+def _print_summary(db: str, payments: int, bank: _BankRun, report: InvariantReport) -> None:
+    table = Table(title=f"Strongroom demo over HTTP on {db}")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    transfers = sum(outcomes.values())
+    transfers = sum(bank.outcomes.values())
     table.add_row("payments (payment + linked fee)", f"{payments:,}")
-    table.add_row("transfers submitted", f"{transfers:,}")
-    table.add_row("throughput", f"{transfers / elapsed:,.0f} transfers/s")
-    for code, count in sorted(outcomes.items()):
+    table.add_row("transfers submitted", f"{transfers:,} in {bank.requests:,} HTTP requests")
+    table.add_row("throughput", f"{transfers / bank.elapsed:,.0f} transfers/s")
+    for code, count in sorted(bank.outcomes.items()):
         table.add_row(f"  result {code}", f"{count:,}")
-    for label, a in zip(("operating account", "fee income"), main, strict=True):
-        table.add_row(label, format_amount(a.credits_posted - a.debits_posted, CURRENCY))
+    for label, balance in bank.balances:
+        table.add_row(label, format_amount(balance, CURRENCY))
     for ledger_code, (dp, dpo, cp, cpo) in report.ledgers.items():
         table.add_row(f"{ledger_code} debits = credits", f"{dpo:,} = {cpo:,} (pending {dp}={cp})")
     table.add_row("accounts checked against the log", f"{report.accounts:,}")
@@ -112,35 +164,28 @@ async def _demo(db: str, customers: int, payments: int, seed: int) -> None:
         console.print(
             f"[red]invariant {violation.invariant}[/red] {violation.subject}: {violation.detail}"
         )
-    if not report.ok:
-        raise typer.Exit(1)
 
 
-def _payments(rng: Random, customers: list[uuid.UUID], fees: uuid.UUID, n: int) -> list[Transfer]:
+def _transfer(
+    debit: str, credit: str, amount: int, code: int, flags: list[str] | None = None
+) -> dict[str, object]:
+    return {
+        "id": str(new_id()),
+        "debit_account_id": debit,
+        "credit_account_id": credit,
+        "amount": amount,
+        "ledger": CURRENCY,
+        "code": code,
+        "flags": flags or [],
+    }
+
+
+def _payments(rng: Random, customers: list[str], fees: str, n: int) -> list[dict[str, object]]:
     """`n` customer-to-customer payments, each linked with its 1% fee (at least one cent)."""
-    batch: list[Transfer] = []
+    batch: list[dict[str, object]] = []
     for _ in range(n):
         payer, payee = rng.sample(customers, 2)
         amount = rng.randint(100, 20_000)
-        batch.append(
-            Transfer(
-                id=new_id(),
-                debit_account_id=payer,
-                credit_account_id=payee,
-                amount=amount,
-                ledger=CURRENCY,
-                code=PAYMENT,
-                flags=TransferFlags.LINKED,
-            )
-        )
-        batch.append(
-            Transfer(
-                id=new_id(),
-                debit_account_id=payer,
-                credit_account_id=fees,
-                amount=max(1, amount // 100),
-                ledger=CURRENCY,
-                code=FEE,
-            )
-        )
+        batch.append(_transfer(payer, payee, amount, PAYMENT, ["linked"]))
+        batch.append(_transfer(payer, fees, max(1, amount // 100), FEE))
     return batch

@@ -1,0 +1,1 @@
+"""Generated gRPC code (see strongroom.api.grpc.generate)."""

@@ -1,0 +1,329 @@
+"""`LedgerServicer` (strongroom.v1.Ledger on grpc.aio) and `start_grpc_server`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import grpc
+
+from strongroom.api.errors import PermissionDenied, Unauthenticated
+from strongroom.api.grpc.gen import ledger_pb2 as pb
+from strongroom.api.grpc.gen import ledger_pb2_grpc
+from strongroom.api.service import LedgerService, Principal
+from strongroom.errors import Conflict, NotFound, StorageError, StrongroomError, ValidationError
+from strongroom.ids import NIL, parse_id
+from strongroom.ledger import Account, AccountBalance, AccountStatus, Transfer
+from strongroom.tracing import bound, new_trace_id
+
+R = TypeVar("R")
+
+#: As the HTTP body limit: a full batch with modest metadata fits.
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+_DEFAULT_LIMIT = 100
+_PROBLEM_PREFIX = "urn:strongroom:problem:"
+_INT64_MAX = 2**63 - 1
+
+_STATUS: list[tuple[type[StrongroomError], grpc.StatusCode]] = [
+    (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
+    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
+    (StorageError, grpc.StatusCode.UNAVAILABLE),
+]
+
+
+def _id(value: str, field: str) -> uuid.UUID:
+    return parse_id(value, field) if value else NIL
+
+
+def _metadata_in(text: str, field: str) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ValidationError(field, "not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ValidationError(field, "must be a JSON object")
+    return value
+
+
+def _metadata_out(value: Mapping[str, Any] | None) -> str:
+    return json.dumps(value, separators=(",", ":")) if value is not None else ""
+
+
+def _limit(value: int) -> int:
+    return value or _DEFAULT_LIMIT
+
+
+def account_pb(a: Account) -> pb.Account:
+    return pb.Account(
+        id=str(a.id),
+        tenant=a.tenant,
+        ledger=a.ledger,
+        code=a.code,
+        flags=int(a.flags),
+        overdraft_limit=a.overdraft_limit,
+        status=a.status.value,
+        metadata_json=_metadata_out(a.metadata),
+        debits_pending=a.debits_pending,
+        debits_posted=a.debits_posted,
+        credits_pending=a.credits_pending,
+        credits_posted=a.credits_posted,
+        timestamp=a.timestamp,
+    )
+
+
+def transfer_pb(t: Transfer) -> pb.Transfer:
+    return pb.Transfer(
+        id=str(t.id),
+        tenant=t.tenant,
+        debit_account_id=str(t.debit_account_id),
+        credit_account_id=str(t.credit_account_id),
+        amount=t.amount,
+        ledger=t.ledger,
+        code=t.code,
+        flags=int(t.flags),
+        pending_id=str(t.pending_id) if t.pending_id is not None else "",
+        timeout=t.timeout,
+        metadata_json=_metadata_out(t.metadata),
+        timestamp=t.timestamp,
+        seq=t.seq,
+    )
+
+
+def balance_pb(b: AccountBalance) -> pb.Balance:
+    return pb.Balance(
+        account_id=str(b.account_id),
+        seq=b.seq,
+        timestamp=b.timestamp,
+        debits_pending=b.debits_pending,
+        debits_posted=b.debits_posted,
+        credits_pending=b.credits_pending,
+        credits_posted=b.credits_posted,
+    )
+
+
+def _optional(message: Any, field: str) -> Any:
+    """An `optional` field's value, or None when unset. Integers must fit the database's
+    signed 64-bit columns."""
+    if not message.HasField(field):
+        return None
+    value = getattr(message, field)
+    if isinstance(value, int) and value > _INT64_MAX:
+        raise ValidationError(field, f"must be at most {_INT64_MAX}")
+    return value
+
+
+def _status(value: str) -> AccountStatus:
+    try:
+        return AccountStatus(value)
+    except ValueError:
+        raise ValidationError("status", "must be open, frozen or closed") from None
+
+
+class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
+    def __init__(self, service: LedgerService) -> None:
+        self._service = service
+
+    async def _call(
+        self,
+        context: grpc.aio.ServicerContext[Any, Any],
+        work: Callable[[Principal], Awaitable[R]],
+    ) -> R:
+        """Bind the trace id, authenticate, run `work`; errors become gRPC status codes."""
+        headers = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+        request_id = headers.get("x-request-id", "")
+        if not (0 < len(request_id) <= 128 and request_id.isascii() and request_id.isprintable()):
+            request_id = new_trace_id()
+        with bound(request_id):
+            await context.send_initial_metadata((("x-request-id", request_id),))
+            try:
+                authorization = headers.get("authorization", "")
+                scheme, _, token = authorization.partition(" ")
+                who = await self._service.authenticate(
+                    token.strip() if scheme.lower() == "bearer" else None
+                )
+                return await work(who)
+            except StrongroomError as error:
+                code = next(
+                    (c for kind, c in _STATUS if isinstance(error, kind)),
+                    grpc.StatusCode.INTERNAL,
+                )
+                context.set_trailing_metadata((("problem-type", _PROBLEM_PREFIX + error.code),))
+                await context.abort(code, str(error))
+                raise  # abort raises; this keeps type checkers sure we never fall through
+
+    async def CreateAccounts(
+        self, request: pb.CreateAccountsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CreateAccountsResponse:
+        async def work(who: Principal) -> pb.CreateAccountsResponse:
+            specs = [
+                {
+                    "id": _id(a.id, f"accounts[{i}].id"),
+                    "ledger": a.ledger,
+                    "code": a.code,
+                    "flags": a.flags,
+                    "overdraft_limit": a.overdraft_limit,
+                    "metadata": _metadata_in(a.metadata_json, f"accounts[{i}].metadata_json"),
+                }
+                for i, a in enumerate(request.accounts)
+            ]
+            results = await self._service.create_accounts(who, specs)
+            return pb.CreateAccountsResponse(
+                results=[
+                    pb.CreateResult(index=i, id=str(s["id"]), result=r.value)
+                    for i, (s, r) in enumerate(zip(specs, results, strict=True))
+                ]
+            )
+
+        return await self._call(context, work)
+
+    async def GetAccount(
+        self, request: pb.GetAccountRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.Account:
+        async def work(who: Principal) -> pb.Account:
+            return account_pb(await self._service.get_account(who, parse_id(request.id, "id")))
+
+        return await self._call(context, work)
+
+    async def ListAccounts(
+        self, request: pb.ListAccountsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.AccountPage:
+        async def work(who: Principal) -> pb.AccountPage:
+            status = _optional(request, "status")
+            page = await self._service.list_accounts(
+                who,
+                limit=_limit(request.limit),
+                cursor=request.cursor or None,
+                ledger=_optional(request, "ledger"),
+                code=_optional(request, "code"),
+                status=_status(status) if status is not None else None,
+            )
+            return pb.AccountPage(
+                items=[account_pb(a) for a in page.items], next_cursor=page.next_cursor or ""
+            )
+
+        return await self._call(context, work)
+
+    async def SetAccountStatus(
+        self, request: pb.SetAccountStatusRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.Account:
+        async def work(who: Principal) -> pb.Account:
+            account = await self._service.set_account_status(
+                who, parse_id(request.id, "id"), _status(request.status)
+            )
+            return account_pb(account)
+
+        return await self._call(context, work)
+
+    async def CreateTransfers(
+        self, request: pb.CreateTransfersRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CreateTransfersResponse:
+        async def work(who: Principal) -> pb.CreateTransfersResponse:
+            specs = [
+                {
+                    "id": _id(t.id, f"transfers[{i}].id"),
+                    "debit_account_id": _id(t.debit_account_id, f"transfers[{i}].debit_account_id"),
+                    "credit_account_id": _id(
+                        t.credit_account_id, f"transfers[{i}].credit_account_id"
+                    ),
+                    "amount": t.amount,
+                    "ledger": t.ledger,
+                    "code": t.code,
+                    "flags": t.flags,
+                    "pending_id": (
+                        parse_id(t.pending_id, f"transfers[{i}].pending_id")
+                        if t.pending_id
+                        else None
+                    ),
+                    "timeout": t.timeout,
+                    "metadata": _metadata_in(t.metadata_json, f"transfers[{i}].metadata_json"),
+                }
+                for i, t in enumerate(request.transfers)
+            ]
+            results = await self._service.create_transfers(who, specs)
+            return pb.CreateTransfersResponse(
+                results=[
+                    pb.CreateResult(index=i, id=str(s["id"]), result=r.value)
+                    for i, (s, r) in enumerate(zip(specs, results, strict=True))
+                ]
+            )
+
+        return await self._call(context, work)
+
+    async def GetTransfer(
+        self, request: pb.GetTransferRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.Transfer:
+        async def work(who: Principal) -> pb.Transfer:
+            return transfer_pb(await self._service.get_transfer(who, parse_id(request.id, "id")))
+
+        return await self._call(context, work)
+
+    async def GetAccountTransfers(
+        self, request: pb.GetAccountTransfersRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.TransferPage:
+        async def work(who: Principal) -> pb.TransferPage:
+            direction = request.direction or "both"
+            if direction not in ("debits", "credits", "both"):
+                raise ValidationError("direction", "must be debits, credits or both")
+            page = await self._service.account_transfers(
+                who,
+                parse_id(request.account_id, "account_id"),
+                direction=direction,  # type: ignore[arg-type]
+                seq_min=_optional(request, "seq_min"),
+                seq_max=_optional(request, "seq_max"),
+                timestamp_min=_optional(request, "timestamp_min"),
+                timestamp_max=_optional(request, "timestamp_max"),
+                code=_optional(request, "code"),
+                limit=_limit(request.limit),
+                reverse=request.reverse,
+                cursor=request.cursor or None,
+            )
+            return pb.TransferPage(
+                items=[transfer_pb(t) for t in page.items], next_cursor=page.next_cursor or ""
+            )
+
+        return await self._call(context, work)
+
+    async def GetAccountBalances(
+        self, request: pb.GetAccountBalancesRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.BalancePage:
+        async def work(who: Principal) -> pb.BalancePage:
+            page = await self._service.account_balances(
+                who,
+                parse_id(request.account_id, "account_id"),
+                seq_min=_optional(request, "seq_min"),
+                seq_max=_optional(request, "seq_max"),
+                timestamp_min=_optional(request, "timestamp_min"),
+                timestamp_max=_optional(request, "timestamp_max"),
+                limit=_limit(request.limit),
+                reverse=request.reverse,
+                cursor=request.cursor or None,
+            )
+            return pb.BalancePage(
+                items=[balance_pb(b) for b in page.items], next_cursor=page.next_cursor or ""
+            )
+
+        return await self._call(context, work)
+
+
+async def start_grpc_server(
+    service: LedgerService, host: str = "127.0.0.1", port: int = 0
+) -> tuple[grpc.aio.Server, int]:
+    """Start serving on host:port (0: a free port); returns the server and the bound port."""
+    options = [
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ]
+    server = grpc.aio.server(options=options)
+    ledger_pb2_grpc.add_LedgerServicer_to_server(  # type: ignore[no-untyped-call]
+        LedgerServicer(service), server
+    )
+    bound_port = server.add_insecure_port(f"{host}:{port}")
+    await server.start()
+    return server, bound_port

@@ -1,0 +1,69 @@
+"""`create_app(ledger, keys)`: the FastAPI application, its middleware and error rendering.
+
+Middleware, outermost first: request id (binds the trace id), metrics, body size limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from strongroom.api.http import accounts, health, problems, transfers
+from strongroom.api.http import keys as key_routes
+from strongroom.api.http.metrics import ApiMetrics, MetricsMiddleware
+from strongroom.api.http.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from strongroom.api.keys import KeyStore
+from strongroom.api.service import LedgerService
+from strongroom.ledger import Ledger
+
+#: 8 MiB: a full batch of 8190 transfers with modest metadata fits.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+DESCRIPTION = """\
+The Strongroom ledger over HTTP. Authenticate with `Authorization: Bearer sr_<id>_<secret>`.
+Amounts are JSON integers in minor units (a decimal string is accepted above 2**53); errors are
+RFC 9457 problem+json. Request bodies are limited to {limit} bytes. See docs/api.md.
+"""
+
+
+def create_app(ledger: Ledger, keys: KeyStore, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    app = FastAPI(
+        title="Strongroom",
+        version="1",
+        description=DESCRIPTION.format(limit=max_body_bytes),
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.service = LedgerService(ledger, keys)
+    app.state.metrics = ApiMetrics(ledger)
+    for module in (accounts, transfers, key_routes, health):
+        app.include_router(module.router)
+    problems.install(app)
+    # add_middleware wraps: the last added runs first.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Add the Problem schema the error responses refer to, and the request id header."""
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = plain_openapi()
+        definitions = problems.Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        nested = definitions.pop("$defs", {})
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(nested)
+        components["Problem"] = definitions
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

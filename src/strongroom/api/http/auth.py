@@ -1,0 +1,31 @@
+"""The `Authorization: Bearer sr_<id>_<secret>` dependency shared by every /v1 route."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from strongroom.api.service import LedgerService, Principal
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: sr_<id>_<secret>")
+
+
+async def service_of(request: Request) -> LedgerService:
+    # async: FastAPI runs a plain `def` dependency in a thread pool, a hop per request.
+    service: LedgerService = request.app.state.service
+    return service
+
+
+async def _principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    token = credentials.credentials if credentials is not None else None
+    service: LedgerService = request.app.state.service
+    return await service.authenticate(token)
+
+
+Caller = Annotated[Principal, Depends(_principal)]
+Service = Annotated[LedgerService, Depends(service_of)]

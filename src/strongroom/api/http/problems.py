@@ -1,0 +1,165 @@
+"""RFC 9457 problem details: every error response is `application/problem+json`.
+
+`type` is `urn:strongroom:problem:<code>`, stable per error (the codes are listed in
+docs/api.md); validation problems add `errors: [{field, reason}]` naming each bad field with a
+dotted path such as `transfers[3].amount`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from strongroom.api.errors import PermissionDenied, Unauthenticated
+from strongroom.errors import (
+    BatchTooLarge,
+    Conflict,
+    NotFound,
+    StorageError,
+    StrongroomError,
+    ValidationError,
+)
+from strongroom.tracing import current_trace_id
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:strongroom:problem:"
+
+#: HTTP status of each Strongroom error class; the most specific class listed wins.
+_STATUS: list[tuple[type[StrongroomError], int]] = [
+    (BatchTooLarge, 413),
+    (ValidationError, 422),
+    (Unauthenticated, 401),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (StorageError, 503),
+]
+
+#: Codes for errors Starlette raises itself (routing, body reading), by status.
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+class FieldProblem(BaseModel):
+    field: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    #: The request's trace id (also in the X-Request-Id header).
+    trace_id: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    errors: Sequence[tuple[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + code,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "trace_id": current_trace_id(),
+    }
+    if errors is not None:
+        body["errors"] = [{"field": f, "reason": r} for f, r in errors]
+    return Response(json.dumps(body), status, headers=headers, media_type=MEDIA_TYPE)
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    """('body', 'transfers', 3, 'amount') -> 'transfers[3].amount'."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or str(loc[0] if loc else "body")
+
+
+def _strongroom_error(error: StrongroomError) -> Response:
+    status = next((s for kind, s in _STATUS if isinstance(error, kind)), 500)
+    if isinstance(error, ValidationError):
+        return problem_response(status, error.code, str(error), [(error.field, error.reason)])
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthenticated) else None
+    return problem_response(status, error.code, str(error), headers=headers)
+
+
+def _request_validation(error: RequestValidationError) -> Response:
+    issues = error.errors()
+    if any(issue.get("type") == "json_invalid" for issue in issues):
+        return problem_response(400, "malformed_json", "the request body is not valid JSON")
+    errors = [(_field_path(issue.get("loc", ())), str(issue.get("msg", ""))) for issue in issues]
+    detail = "; ".join(f"{field}: {reason}" for field, reason in errors)
+    return problem_response(422, "validation_error", detail, errors)
+
+
+def install(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json."""
+
+    async def on_strongroom(_: Request, error: Exception) -> Response:
+        assert isinstance(error, StrongroomError)
+        return _strongroom_error(error)
+
+    async def on_validation(_: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        return _request_validation(error)
+
+    async def on_http(_: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        code = _HTTP_CODES.get(error.status_code, f"http_{error.status_code}")
+        return problem_response(error.status_code, code, str(error.detail), headers=error.headers)
+
+    async def on_unexpected(_: Request, error: Exception) -> Response:
+        return problem_response(500, "internal_error", "an unexpected error; see the server log")
+
+    app.add_exception_handler(StrongroomError, on_strongroom)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def _documented(status: int, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+#: The error responses every authenticated operation documents in the OpenAPI document.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented(400, "Malformed JSON or an unreadable request (malformed_json)"),
+    401: _documented(401, "Missing, unknown or revoked API key (unauthenticated)"),
+    403: _documented(403, "The key's role does not allow this (permission_denied)"),
+    404: _documented(404, "Not found, or owned by another tenant (not_found)"),
+    413: _documented(413, "Body over the size limit, or batch over the maximum"),
+    422: _documented(422, "A field is missing, of the wrong type or out of range"),
+}

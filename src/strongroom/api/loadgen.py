@@ -1,0 +1,152 @@
+"""The HTTP load generator `strongroom bench-http` runs in a separate process.
+
+`python -m strongroom.api.loadgen --url URL --key KEY --mode single|batch ...` sets up its own
+accounts through the API, drives the server for `--seconds`, and prints one JSON line of
+results. Bodies are pre-encoded bytes so that the generator spends its CPU on HTTP, not on
+building JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass
+
+import httpx
+
+_CUSTOMERS = 1000
+
+
+@dataclass
+class Outcome:
+    mode: str
+    clients: int
+    batch: int
+    seconds: float
+    requests: int
+    transfers: int
+    failed_requests: int
+    failed_transfers: int
+    requests_per_s: float
+    transfers_per_s: float
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return 0.0
+    index = min(len(sorted_values) - 1, int(fraction * len(sorted_values)))
+    return sorted_values[index] * 1000
+
+
+def _transfers_body(rng: random.Random, accounts: list[str], n: int) -> bytes:
+    items = []
+    for _ in range(n):
+        debit, credit = rng.sample(accounts, 2)
+        items.append(
+            f'{{"id":"{uuid.uuid4()}","debit_account_id":"{debit}",'
+            f'"credit_account_id":"{credit}","amount":{rng.randint(1, 10_000)},'
+            f'"ledger":"USD","code":1}}'
+        )
+    return ('{"transfers":[' + ",".join(items) + "]}").encode()
+
+
+async def _setup(client: httpx.AsyncClient) -> list[str]:
+    """Accounts without limits, so that every transfer the benchmark sends succeeds."""
+    ids = [str(uuid.uuid4()) for _ in range(_CUSTOMERS)]
+    body = {"accounts": [{"id": i, "ledger": "USD", "code": 1} for i in ids]}
+    response = await client.post("/v1/accounts", json=body)
+    response.raise_for_status()
+    return ids
+
+
+async def run(url: str, key: str, mode: str, clients: int, batch: int, seconds: float) -> Outcome:
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    timeout = httpx.Timeout(30.0)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=timeout) as client:
+        accounts = await _setup(client)
+        rng = random.Random(1)
+        size = 1 if mode == "single" else batch
+        # Distinct ids per request: every request is a new write, never an idempotent replay.
+        latencies: list[float] = []
+        counts = {"requests": 0, "failed_requests": 0, "failed_transfers": 0}
+        warmup_until = time.perf_counter() + min(1.0, seconds / 5)
+        stop_at = warmup_until + seconds
+
+        async def worker() -> None:
+            # One client (one keep-alive connection) per worker: a shared httpx pool spends
+            # CPU per request that grows with the number of connections.
+            async with httpx.AsyncClient(base_url=url, headers=headers, timeout=timeout) as own:
+                await loop(own)
+
+        async def loop(own: httpx.AsyncClient) -> None:
+            while True:
+                body = _transfers_body(rng, accounts, size)
+                started = time.perf_counter()
+                if started >= stop_at:
+                    return
+                response = await own.post("/v1/transfers", content=body)
+                done = time.perf_counter()
+                if started < warmup_until:
+                    continue
+                latencies.append(done - started)
+                counts["requests"] += 1
+                if response.status_code != 200:
+                    counts["failed_requests"] += 1
+                    continue
+                results = response.json()["results"]
+                counts["failed_transfers"] += sum(r["result"] != "ok" for r in results)
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    latencies.sort()
+    requests = counts["requests"]
+    transfers = (requests - counts["failed_requests"]) * size
+    return Outcome(
+        mode=mode,
+        clients=clients,
+        batch=size,
+        seconds=seconds,
+        requests=requests,
+        transfers=transfers,
+        failed_requests=counts["failed_requests"],
+        failed_transfers=counts["failed_transfers"],
+        requests_per_s=requests / seconds,
+        transfers_per_s=transfers / seconds,
+        p50_ms=_percentile(latencies, 0.50),
+        p99_ms=_percentile(latencies, 0.99),
+        p999_ms=_percentile(latencies, 0.999),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--key", required=True, help="an API key with the write role")
+    parser.add_argument("--mode", choices=["single", "batch"], default="single")
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    try:
+        import uvloop
+
+        runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
+    except ImportError:
+        runner = asyncio.Runner()
+    with runner:
+        outcome = runner.run(
+            run(args.url, args.key, args.mode, args.clients, args.batch, args.seconds)
+        )
+    print(json.dumps(asdict(outcome)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Run the HTTP (uvicorn) and gRPC servers together on the current event loop.
+
+`serving()` is the one composition of the transports: `strongroom serve`, the demo and
+`bench-http` all start the API through it. Signal handling is the caller's: uvicorn's own
+handlers (which re-raise the signal after shutdown) are turned off so that the ledger closes
+cleanly after the servers stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Generator
+from dataclasses import dataclass
+
+import grpc
+import uvicorn
+
+from strongroom.api.grpc import start_grpc_server
+from strongroom.api.http import MAX_BODY_BYTES, create_app
+from strongroom.api.keys import KeyStore
+from strongroom.ledger import Ledger
+
+
+class _Uvicorn(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+@dataclass
+class Serving:
+    http_url: str
+    #: host:port of the gRPC server, or None when it was not started.
+    grpc_target: str | None
+    _http: _Uvicorn
+    _task: asyncio.Task[None]
+    _grpc: grpc.aio.Server | None
+
+    def stop(self) -> None:
+        """Ask the servers to finish their in-flight requests and stop."""
+        self._http.should_exit = True
+
+    async def wait(self) -> None:
+        """Until the HTTP server has stopped (after `stop()`)."""
+        await asyncio.shield(self._task)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    ledger: Ledger,
+    keys: KeyStore,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    grpc_port: int | None = 50051,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> AsyncIterator[Serving]:
+    """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC)."""
+    app = create_app(ledger, keys, max_body_bytes=max_body_bytes)
+    config = uvicorn.Config(
+        app,
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        # A burst of 64+ clients connecting at once must not be refused.
+        backlog=4096,
+    )
+    sock = _listen(host, port)
+    bound = sock.getsockname()[1]
+    http = _Uvicorn(config)
+    task = asyncio.create_task(http.serve(sockets=[sock]), name="http-server")
+    grpc_server = None
+    try:
+        while not http.started:
+            if task.done():
+                await task
+                raise RuntimeError("the HTTP server stopped while starting")
+            await asyncio.sleep(0.01)
+        grpc_target = None
+        if grpc_port is not None:
+            grpc_server, grpc_bound = await start_grpc_server(app.state.service, host, grpc_port)
+            grpc_target = f"{host}:{grpc_bound}"
+        url_host = f"[{host}]" if ":" in host else host
+        yield Serving(f"http://{url_host}:{bound}", grpc_target, http, task, grpc_server)
+    finally:
+        http.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if grpc_server is not None:
+            await grpc_server.stop(grace=5)
+        sock.close()

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from strongroom.api.keys import KeyStore
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """Edge-only checks: the input never reaches the ledger, so one backend is enough."""
+    return sqlite_url
+
+
+async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) -> None:
+    first = await client.get("/healthz")
+    second = await client.get("/v1/accounts")
+    ids = [first.headers["x-request-id"], second.headers["x-request-id"]]
+    assert all(len(i) == 32 for i in ids)
+    assert ids[0] != ids[1]
+    assert second.json()["trace_id"] == ids[1]
+
+
+async def test_a_client_request_id_is_honoured(client: httpx.AsyncClient) -> None:
+    r = await client.get("/v1/accounts", headers={"X-Request-Id": "order-77.retry:2"})
+    assert r.headers["x-request-id"] == "order-77.retry:2"
+    assert r.json()["trace_id"] == "order-77.retry:2"
+
+
+@pytest.mark.parametrize("bad", ["has space", "x" * 129, "ünïcode"])
+async def test_an_unsafe_request_id_is_replaced(client: httpx.AsyncClient, bad: str) -> None:
+    r = await client.get("/healthz", headers={"X-Request-Id": bad.encode("utf-8")})
+    assert r.headers["x-request-id"] != bad
+    assert len(r.headers["x-request-id"]) == 32
+
+
+async def test_health_readiness_and_metrics(
+    client: httpx.AsyncClient, keys: KeyStore, writer: dict[str, str]
+) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/readyz")).json() == {"status": "ready"}
+    await client.get("/v1/accounts", headers=writer)
+    text = (await client.get("/metrics")).text
+    assert (
+        'strongroom_http_requests_total{method="GET",route="/v1/accounts",status="200"} 1.0' in text
+    )
+    assert "strongroom_http_request_duration_seconds_bucket" in text
+    for name in ("batches_total", "transfers_total", "retries_total", "queue_depth"):
+        assert f"strongroom_ledger_{name}" in text

@@ -1,0 +1,47 @@
+"""A real API server (uvicorn on a loopback port) running in a thread with its own event loop,
+for tests whose client is synchronous (schemathesis) or lives in another process."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from strongroom.api.keys import KeyStore, Role
+from strongroom.api.server import serving
+from strongroom.ledger import Ledger
+
+
+class ServedApi:
+    def __init__(self, db_url: str, tenant: str = "fuzz", role: Role = Role.ADMIN) -> None:
+        self._db_url = db_url
+        self._tenant = tenant
+        self._role = role
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
+        self.url = ""
+        self.token = ""
+        self.invariants_ok = False
+
+    def __enter__(self) -> ServedApi:
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise RuntimeError("the API server did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    async def _main(self) -> None:
+        async with await Ledger.open(self._db_url, sweep_interval=None) as ledger:
+            keys = await KeyStore.open(self._db_url, migrate=False)
+            try:
+                async with serving(ledger, keys, port=0, grpc_port=None) as servers:
+                    self.token = (await keys.create(self._tenant, self._role)).token
+                    self.url = servers.http_url
+                    self._ready.set()
+                    await asyncio.to_thread(self._stop.wait)
+                self.invariants_ok = (await ledger.check_invariants()).ok
+            finally:
+                await keys.close()

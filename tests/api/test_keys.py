@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import sqlalchemy as sa
+
+from strongroom.api.errors import Unauthenticated
+from strongroom.api.keys import KeyStore, Role, api_keys
+from strongroom.errors import NotFound, ValidationError
+
+
+async def test_a_created_key_authenticates_as_its_tenant_and_role(keys: KeyStore) -> None:
+    new = await keys.create("acme", "write", name="ci")
+    assert new.token.startswith(f"sr_{new.key.id}_")
+    key = await keys.authenticate(new.token)
+    assert (key.tenant, key.role, key.name) == ("acme", Role.WRITE, "ci")
+
+
+async def test_only_a_hash_of_the_secret_is_stored(keys: KeyStore) -> None:
+    new = await keys.create("acme", Role.READ)
+    secret = new.token.split("_", 2)[2]
+    async with keys._engine.connect() as conn:
+        row = (await conn.execute(sa.select(api_keys))).one()._mapping
+    assert secret.encode() not in b"".join(str(v).encode() for v in row.values())
+    assert row["secret_sha256"] == hashlib.sha256(secret.encode()).digest()
+
+
+async def test_missing_malformed_or_unknown_keys_are_refused(keys: KeyStore) -> None:
+    for token in [
+        None,
+        "",
+        "nonsense",
+        "sr_short_secret",
+        "sr_" + "0" * 32 + "_s",
+        "x_" + "0" * 32,
+    ]:
+        with pytest.raises(Unauthenticated):
+            await keys.authenticate(token)
+
+
+async def test_a_wrong_secret_is_refused(keys: KeyStore) -> None:
+    new = await keys.create("acme", Role.ADMIN)
+    with pytest.raises(Unauthenticated, match="unknown"):
+        await keys.authenticate(new.token[:-2] + "xx")
+
+
+async def test_a_revoked_key_is_refused_at_once(keys: KeyStore) -> None:
+    new = await keys.create("acme", Role.WRITE)
+    await keys.authenticate(new.token)  # now cached
+    revoked = await keys.revoke(new.key.id)
+    assert revoked.revoked
+    with pytest.raises(Unauthenticated, match="revoked"):
+        await keys.authenticate(new.token)
+    assert (await keys.revoke(new.key.id)).revoked_at == revoked.revoked_at
+
+
+async def test_a_revocation_by_another_process_applies_after_the_cache_ttl(
+    db_url: str, keys: KeyStore
+) -> None:
+    other = await KeyStore.open(db_url, migrate=False, cache_ttl=0)
+    try:
+        new = await keys.create("acme", Role.WRITE)
+        await other.authenticate(new.token)
+        await keys.revoke(new.key.id)
+        with pytest.raises(Unauthenticated):
+            await other.authenticate(new.token)
+    finally:
+        await other.close()
+
+
+async def test_listing_and_revoking_are_scoped_to_a_tenant(keys: KeyStore) -> None:
+    mine = await keys.create("acme", Role.READ)
+    theirs = await keys.create("globex", Role.READ)
+    assert [k.id for k in await keys.list("acme")] == [mine.key.id]
+    assert {k.id for k in await keys.list()} == {mine.key.id, theirs.key.id}
+    with pytest.raises(NotFound):
+        await keys.revoke(theirs.key.id, tenant="acme")
+    assert not (await keys.authenticate(theirs.token)).revoked
+
+
+async def test_bad_tenant_or_role_is_a_validation_error(keys: KeyStore) -> None:
+    for tenant, role in [("", "read"), ("acme", "owner"), ("a" * 65, "read")]:
+        with pytest.raises(ValidationError):
+            await keys.create(tenant, role)
+
+
+def test_roles_are_ordered() -> None:
+    assert Role.ADMIN.allows(Role.WRITE)
+    assert Role.WRITE.allows(Role.READ)
+    assert not Role.READ.allows(Role.WRITE)
+    assert not Role.WRITE.allows(Role.ADMIN)

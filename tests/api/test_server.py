@@ -1,0 +1,38 @@
+"""End to end: `serving()` starts uvicorn and gRPC on loopback ports; both reach the same data."""
+
+from __future__ import annotations
+
+import grpc
+import httpx
+
+from strongroom.api.grpc.gen import ledger_pb2 as pb
+from strongroom.api.grpc.gen import ledger_pb2_grpc
+from strongroom.api.keys import KeyStore, Role
+from strongroom.api.server import serving
+from strongroom.ledger import Ledger
+from tests.api.helpers import account, transfer
+
+
+async def test_http_and_grpc_serve_the_same_ledger(ledger: Ledger, keys: KeyStore) -> None:
+    token = (await keys.create("acme", Role.WRITE)).token
+    async with serving(ledger, keys, port=0, grpc_port=0) as servers:
+        assert servers.grpc_target is not None
+        async with httpx.AsyncClient(
+            base_url=servers.http_url, headers={"Authorization": f"Bearer {token}"}
+        ) as client:
+            a, b = account(), account()
+            r = await client.post("/v1/accounts", json={"accounts": [a, b]})
+            assert r.status_code == 200
+            r = await client.post(
+                "/v1/transfers", json={"transfers": [transfer(a["id"], b["id"], 9)]}
+            )
+            assert r.json()["results"][0]["result"] == "ok"
+            assert (await client.get("/openapi.json")).json()["info"]["title"] == "Strongroom"
+        async with grpc.aio.insecure_channel(servers.grpc_target) as channel:
+            stub = ledger_pb2_grpc.LedgerStub(channel)
+            shown = await stub.GetAccount(
+                pb.GetAccountRequest(id=b["id"]), metadata=(("authorization", f"Bearer {token}"),)
+            )
+        assert shown.credits_posted == 9
+        servers.stop()
+        await servers.wait()
