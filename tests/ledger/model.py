@@ -145,6 +145,7 @@ class Model:
         resolving = bool(t.flags & (F.POST_PENDING | F.VOID_PENDING))
         balancing = bool(t.flags & (F.BALANCING_DEBIT | F.BALANCING_CREDIT))
         checks = [
+            ("tenant", t.tenant == e.tenant),
             ("flags", t.flags == e.flags),
             (
                 "debit_account_id",
@@ -167,7 +168,6 @@ class Model:
             ("code", t.code == e.code or (resolving and t.code == 0)),
             ("timeout", t.timeout == e.timeout),
             ("metadata", (t.metadata or None) == (e.metadata or None)),
-            ("tenant", t.tenant == e.tenant),
         ]
         for name, same in checks:
             if not same:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from strongroom.cli.api import bench_http
 from strongroom.cli.common import DbOption, console, run
 from strongroom.ledger.bench import BenchConfig, run_bench
 from strongroom.store.urls import DEFAULT_URL
@@ -30,8 +31,15 @@ def bench(
         int | None, typer.Option(help="Batches in flight per process (default: 1 SQLite, 2 PG).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    http: Annotated[
+        bool,
+        typer.Option("--http", help="Benchmark the HTTP API instead (options: bench-http)."),
+    ] = False,
 ) -> None:
     """Measure transfers/s, latency per transfer, batch sizes and peak RSS; check invariants."""
+    if http:
+        bench_http()
+        return
     config = BenchConfig(
         url=db,
         accounts=accounts,

@@ -25,7 +25,9 @@ from strongroom.store.parties import PARTIES
 from strongroom.store.shredding import shred_subject
 from strongroom.store.urls import DEFAULT_URL, parse_url
 
-app = typer.Typer(name="keys", help="Encryption keys: rotation, shredding, benchmark.")
+app = typer.Typer(
+    name="keys", help="API keys (create, list, revoke) and encryption keys (rotate, shred, bench)."
+)
 # Soft wrap: long lines (ids, figures) stay on one line for logs and scripts.
 console = Console(soft_wrap=True)
 

@@ -247,6 +247,9 @@ def compare_existing(t: Transfer, e: Transfer) -> TR:
     transfer when stored, so a zero in the retry matches whatever was stored. A balancing
     transfer stores the amount it could move, which is at most the amount asked for.
     """
+    # Another tenant's id: say only that, never which of its fields differ.
+    if t.tenant != e.tenant:
+        return TR.EXISTS_WITH_DIFFERENT_TENANT
     flags = int(t.flags)
     if flags != int(e.flags):
         return TR.EXISTS_WITH_DIFFERENT_FLAGS
@@ -269,8 +272,6 @@ def compare_existing(t: Transfer, e: Transfer) -> TR:
         return TR.EXISTS_WITH_DIFFERENT_TIMEOUT
     if (t.metadata or None) != (e.metadata or None):
         return TR.EXISTS_WITH_DIFFERENT_METADATA
-    if t.tenant != e.tenant:
-        return TR.EXISTS_WITH_DIFFERENT_TENANT
     return TR.EXISTS
 
 
@@ -642,6 +643,8 @@ def account_code(a: Account, metadata_len: int) -> AR | None:
 
 
 def compare_account(a: Account, e: Account) -> AR:
+    if a.tenant != e.tenant:
+        return AR.EXISTS_WITH_DIFFERENT_TENANT
     if a.ledger != e.ledger:
         return AR.EXISTS_WITH_DIFFERENT_LEDGER
     if a.code != e.code:
@@ -652,8 +655,6 @@ def compare_account(a: Account, e: Account) -> AR:
         return AR.EXISTS_WITH_DIFFERENT_OVERDRAFT_LIMIT
     if (a.metadata or None) != (e.metadata or None):
         return AR.EXISTS_WITH_DIFFERENT_METADATA
-    if a.tenant != e.tenant:
-        return AR.EXISTS_WITH_DIFFERENT_TENANT
     return AR.EXISTS
 
 
