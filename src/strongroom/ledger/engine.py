@@ -13,8 +13,9 @@ import asyncio
 import random
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from strongroom.clock import Clock
 from strongroom.errors import StorageError, StrongroomError
@@ -41,6 +42,7 @@ _RESOLVES = int(TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
 _PENDING = int(TransferFlags.PENDING)
 _HISTORY = int(AccountFlags.HISTORY)
 _MAX_ATTEMPTS = 20
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,29 @@ class EngineStats:
     resizes: int = 0
     lock_wait_seconds: float = 0.0
     batch_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=10_000))
+
+
+async def run_in_transaction(
+    store: LedgerStore, work: Callable[[LedgerTransaction], Awaitable[T]]
+) -> T:
+    """Run `work` in one transaction, again on transient failures (deadlock, serialization,
+    a concurrent writer of the same id); other database failures become StorageError."""
+    attempt = 0
+    while True:
+        try:
+            async with store.transaction() as tx:
+                return await work(tx)
+        except StrongroomError:
+            raise
+        except Exception as error:
+            attempt += 1
+            if not store.is_transient(error) or attempt >= _MAX_ATTEMPTS:
+                raise StorageError(f"failed after {attempt} attempts: {error}") from error
+            await asyncio.sleep(_backoff(attempt))
+
+
+def _backoff(attempt: int) -> float:
+    return random.uniform(0, 0.002 * min(attempt, 10))
 
 
 def _uuid_int(value: uuid.UUID) -> int:
@@ -140,8 +165,10 @@ class BatchEngine:
         """Split an account over `buckets` rows (1 merges it back). False when another process
         resized it within `cooldown` seconds, or nothing changes."""
         now = self._clock.now_ns()
-        async with self._store.transaction() as tx:
-            done = await tx.resize_buckets(account_id, buckets, now, int(cooldown * 1e9))
+        done = await run_in_transaction(
+            self._store,
+            lambda tx: tx.resize_buckets(account_id, buckets, now, int(cooldown * 1e9)),
+        )
         if done:
             self.stats.resizes += 1
         await self.refresh_buckets()
@@ -240,7 +267,7 @@ class BatchEngine:
                     raise StorageError(f"batch failed after {attempt} attempts: {error}") from error
                 self.stats.retries += 1
                 self.contention.record_retry(self._attempt_hot)
-                await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+                await asyncio.sleep(_backoff(attempt))
         for account_id, buckets in resizes:
             cooldown = self._settings.split.cooldown_seconds
             if not await self.resize(account_id, buckets, cooldown):

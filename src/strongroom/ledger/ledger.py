@@ -16,7 +16,7 @@ from strongroom.clock import Clock, SystemClock
 from strongroom.errors import BatchTooLarge, Conflict, NotFound, ValidationError
 from strongroom.ledger import events
 from strongroom.ledger.buckets import ALL, view
-from strongroom.ledger.engine import BatchEngine, EngineSettings
+from strongroom.ledger.engine import BatchEngine, EngineSettings, run_in_transaction
 from strongroom.ledger.invariants import InvariantReport, check_invariants
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
 from strongroom.ledger.rules import BATCH_MAX, apply_accounts
@@ -32,7 +32,13 @@ from strongroom.ledger.types import (
     Transfer,
     TransferFlags,
 )
-from strongroom.store.ledger_store import Direction, HistoryQuery, LedgerStore, TransferQuery
+from strongroom.store.ledger_store import (
+    Direction,
+    HistoryQuery,
+    LedgerStore,
+    LedgerTransaction,
+    TransferQuery,
+)
 from strongroom.store.migrate import upgrade
 from strongroom.store.postgres import PostgresStore
 from strongroom.store.sqlite import SqliteStore
@@ -180,25 +186,18 @@ class Ledger:
         if not accounts:
             return []
         trace_id, actor = current_trace_id(), current_actor()
-        while True:
-            try:
-                async with self._store.transaction() as tx:
-                    existing = await tx.load_accounts(list({a.id for a in accounts}))
-                    now = self._clock.now_ns()
-                    results, created = apply_accounts(accounts, metadata, existing, now)
-                    if created:
-                        await tx.insert_accounts(created)
-                        await tx.write_events(
-                            events.encode(
-                                [events.account_created(a, trace_id, actor) for a, _ in created]
-                            )
-                            or b"[]",
-                            now,
-                        )
-                    return results
-            except Exception as error:
-                if not self._store.is_transient(error):
-                    raise
+
+        async def create(tx: LedgerTransaction) -> list[CreateAccountResult]:
+            existing = await tx.load_accounts(list({a.id for a in accounts}))
+            now = self._clock.now_ns()
+            results, created = apply_accounts(accounts, metadata, existing, now)
+            if created:
+                await tx.insert_accounts(created)
+                envelopes = [events.account_created(a, trace_id, actor) for a, _ in created]
+                await tx.write_events(events.encode(envelopes) or b"[]", now)
+            return results
+
+        return await run_in_transaction(self._store, create)
 
     async def create_transfers(self, transfers: Sequence[Transfer]) -> list[CreateTransferResult]:
         """Apply transfers in order; one result per transfer (see docs/ledger.md).
@@ -234,45 +233,38 @@ class Ledger:
         if status is AccountStatus.CLOSED:
             # A reservation past its timeout no longer holds money: release it first.
             await self.expire_pending()
-        while True:
-            try:
-                async with self._store.transaction() as tx:
-                    rows = await tx.lock_buckets([account_id], [])
-                    accounts = await tx.load_accounts([account_id])
-                    account = accounts.get(account_id)
-                    if (
-                        account is None
-                        or not rows
-                        or (tenant is not None and account.tenant != tenant)
-                    ):
-                        raise NotFound(f"account {account_id} not found")
-                    if account.status is status:
-                        return account
-                    if account.status is AccountStatus.CLOSED:
-                        raise Conflict(f"account {account_id} is closed for good")
-                    b = view(rows, ALL)
-                    if status is AccountStatus.CLOSED and (b.dp or b.cp or b.dpo != b.cpo):
-                        raise Conflict(
-                            f"account {account_id} still holds money or reservations; "
-                            "move them out before closing it"
-                        )
-                    now = self._clock.now_ns()
-                    await tx.set_status(account_id, status)
-                    envelope = events.status_changed(
-                        account, status, now, current_trace_id(), current_actor()
-                    )
-                    await tx.write_events(events.encode([envelope]) or b"[]", now)
-                    return dataclasses.replace(
-                        account,
-                        status=status,
-                        debits_pending=b.dp,
-                        debits_posted=b.dpo,
-                        credits_pending=b.cp,
-                        credits_posted=b.cpo,
-                    )
-            except Exception as error:
-                if not self._store.is_transient(error):
-                    raise
+
+        async def change(tx: LedgerTransaction) -> Account:
+            rows = await tx.lock_buckets([account_id], [])
+            account = (await tx.load_accounts([account_id])).get(account_id)
+            if account is None or not rows or (tenant is not None and account.tenant != tenant):
+                raise NotFound(f"account {account_id} not found")
+            if account.status is status:
+                return account
+            if account.status is AccountStatus.CLOSED:
+                raise Conflict(f"account {account_id} is closed for good")
+            b = view(rows, ALL)
+            if status is AccountStatus.CLOSED and (b.dp or b.cp or b.dpo != b.cpo):
+                raise Conflict(
+                    f"account {account_id} still holds money or reservations; "
+                    "move them out before closing it"
+                )
+            now = self._clock.now_ns()
+            await tx.set_status(account_id, status)
+            envelope = events.status_changed(
+                account, status, now, current_trace_id(), current_actor()
+            )
+            await tx.write_events(events.encode([envelope]) or b"[]", now)
+            return dataclasses.replace(
+                account,
+                status=status,
+                debits_pending=b.dp,
+                debits_posted=b.dpo,
+                credits_pending=b.cp,
+                credits_posted=b.cpo,
+            )
+
+        return await run_in_transaction(self._store, change)
 
     async def split_account(self, account_id: uuid.UUID, buckets: int) -> bool:
         """Spread an account's balance over `buckets` rows (1 merges it back), by hand.
