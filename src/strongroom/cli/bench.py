@@ -66,6 +66,9 @@ def bench(
             f"{result.batches:,} (mean {result.mean_batch:,.0f}, max {result.max_batch:,})",
         )
         table.add_row("engine retries", f"{result.retries:,}")
+        table.add_row(
+            "bucket resizes / escalations", f"{result.resizes:,} / {result.escalations:,}"
+        )
         table.add_row("peak RSS", " -> ".join(f"{mb:.0f} MB" for mb in result.peak_rss_mb))
         table.add_row("invariants", "hold" if result.invariants_ok else "VIOLATED")
         console.print(table)

@@ -51,6 +51,8 @@ class BenchResult:
     mean_batch: float = 0.0
     max_batch: int = 0
     retries: int = 0
+    escalations: int = 0
+    resizes: int = 0
     peak_rss_mb: list[float] = field(default_factory=list)
     invariants_ok: bool = False
     violations: list[str] = field(default_factory=list)
@@ -161,6 +163,8 @@ async def _drive(
     result.transfers = result.ok + result.failed
     result.batches = stats.batches
     result.retries = stats.retries
+    result.escalations = stats.escalations
+    result.resizes = stats.resizes
     sizes = list(stats.batch_sizes)
     result.mean_batch = sum(sizes) / len(sizes) if sizes else 0
     result.max_batch = max(sizes, default=0)
@@ -204,6 +208,8 @@ async def run_bench(config: BenchConfig) -> BenchResult:
             result.failed += p["failed"]
             result.batches += p["batches"]
             result.retries += p["retries"]
+            result.escalations += p["escalations"]
+            result.resizes += p["resizes"]
             result.max_batch = max(result.max_batch, p["max_batch"])
             sizes_total += p["mean_batch"] * p["batches"]
             result.peak_rss_mb.append(max(p["peak_rss_mb"]))
