@@ -15,7 +15,7 @@ import msgspec
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import BatchTooLarge, Conflict, NotFound, ValidationError
 from strongroom.ledger import events
-from strongroom.ledger.buckets import ALL, view
+from strongroom.ledger.buckets import ALL, SplitSettings, view
 from strongroom.ledger.engine import BatchEngine, EngineSettings, run_in_transaction
 from strongroom.ledger.invariants import InvariantReport, check_invariants
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
@@ -139,7 +139,8 @@ class Ledger:
         store: LedgerStore
         if parsed.kind == "sqlite":
             store = await SqliteStore.connect(parsed.target)
-            settings = engine or EngineSettings(workers=1)
+            # One writer: splitting an account cannot let two batches write at once there.
+            settings = engine or EngineSettings(workers=1, split=SplitSettings(enabled=False))
         else:
             store = await PostgresStore.connect(parsed, pool_size=pool_size)
             settings = engine or EngineSettings(workers=2)
