@@ -45,6 +45,9 @@ def _transfer(r: asyncpg.Record) -> Transfer:
     return transfer_from_row(*r)
 
 
+_TRANSFER_COPY_COLUMNS: Final = [c.strip() for c in TRANSFER_COLUMNS.split(",")]
+
+
 def _text(meta: bytes | None) -> str | None:
     return meta.decode() if meta is not None else None
 
@@ -147,24 +150,28 @@ class PostgresTransaction:
         conn = self._conn
         transfers = outcome.transfers
         if transfers:
-            await conn.execute(
-                f"INSERT INTO transfers ({TRANSFER_COLUMNS}) SELECT * FROM unnest("
-                "$1::bigint[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::bigint[],"
-                " $7::text[], $8::int[], $9::int[], $10::uuid[], $11::int[], $12::jsonb[],"
-                " $13::bigint[])",
-                [t.seq for t in transfers],
-                [t.id for t in transfers],
-                [t.tenant for t in transfers],
-                [t.debit_account_id for t in transfers],
-                [t.credit_account_id for t in transfers],
-                [t.amount for t in transfers],
-                [t.ledger for t in transfers],
-                [t.code for t in transfers],
-                [int(t.flags) for t in transfers],
-                [t.pending_id for t in transfers],
-                [t.timeout for t in transfers],
-                [_text(m) for m in outcome.metadata_json],
-                [t.timestamp for t in transfers],
+            # Binary COPY: the fastest bulk path into PostgreSQL, inside the batch transaction.
+            await conn.copy_records_to_table(
+                "transfers",
+                columns=_TRANSFER_COPY_COLUMNS,
+                records=[
+                    (
+                        t.seq,
+                        t.id,
+                        t.tenant,
+                        t.debit_account_id,
+                        t.credit_account_id,
+                        t.amount,
+                        t.ledger,
+                        t.code,
+                        int(t.flags),
+                        t.pending_id,
+                        t.timeout,
+                        _text(meta),
+                        t.timestamp,
+                    )
+                    for t, meta in zip(transfers, outcome.metadata_json, strict=True)
+                ],
             )
         pendings = outcome.new_pendings
         if pendings:
