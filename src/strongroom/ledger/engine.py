@@ -268,10 +268,9 @@ class BatchEngine:
                 self.stats.retries += 1
                 self.contention.record_retry(self._attempt_hot)
                 await asyncio.sleep(_backoff(attempt))
+        # resize() re-reads the bucket map itself, whether or not it resized.
         for account_id, buckets in resizes:
-            cooldown = self._settings.split.cooldown_seconds
-            if not await self.resize(account_id, buckets, cooldown):
-                await self.refresh_buckets()
+            await self.resize(account_id, buckets, self._settings.split.cooldown_seconds)
         return results
 
     async def _apply(

@@ -181,7 +181,6 @@ class BatchOutcome:
     #: Pending records expired by this batch.
     expired: list[PendingRecord] = field(default_factory=list)
     history: list[AccountBalance] = field(default_factory=list)
-    last_seq: int = 0
     #: Accounts whose single-bucket view refused something: rerun the batch with all buckets.
     escalate: set[uuid.UUID] = field(default_factory=set)
 
@@ -394,7 +393,6 @@ def apply_transfers(
         for j in range(chain_start, n - 1):
             results[j] = TR.LINKED_EVENT_FAILED
         results[n - 1] = TR.LINKED_EVENT_CHAIN_OPEN
-    out.last_seq = seq - 1
     return out
 
 

@@ -321,10 +321,6 @@ class PostgresStore:
         )
         return cls(pool)
 
-    @property
-    def pool(self) -> asyncpg.Pool:
-        return self._pool
-
     async def close(self) -> None:
         await self._pool.close()
 

@@ -44,10 +44,6 @@ def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
-def _balance_counters(row: Sequence[Any]) -> tuple[int, int, int, int]:
-    return (row[0], row[1], row[2], row[3])
-
-
 class SqliteTransaction:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
@@ -391,7 +387,7 @@ class SqliteStore:
         due = await self._due_adjustments(ids, now)
         accounts = []
         for account_id, r in zip(ids, rows, strict=True):
-            dp, dpo, cp, cpo = _balance_counters(r[9:])
+            dp, dpo, cp, cpo = r[9:13]
             held_debit, held_credit = due.get(account_id, (0, 0))
             accounts.append(
                 account_from_row(account_id, r[1:9], (dp - held_debit, dpo, cp - held_credit, cpo))
