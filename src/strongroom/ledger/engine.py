@@ -34,13 +34,34 @@ from strongroom.ledger.buckets import (
 from strongroom.ledger.metrics import ContentionTracker
 from strongroom.ledger.results import CreateTransferResult as TR
 from strongroom.ledger.rules import BalanceState, BatchState, apply_transfers
-from strongroom.ledger.types import AccountFlags, Transfer, TransferFlags
-from strongroom.store.ledger_store import SEQ_BLOCK_BITS, LedgerStore, LedgerTransaction
+from strongroom.ledger.types import AccountFlags, AccountStatus, Transfer, TransferFlags
+from strongroom.money import AMOUNT_MAX
+from strongroom.store.ledger_store import (
+    DELTA_CAP,
+    SEQ_BLOCK_BITS,
+    AccountMeta,
+    DeltasRefused,
+    LedgerStore,
+    LedgerTransaction,
+)
 from strongroom.tracing import Actor
 
 _RESOLVES = int(TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
 _PENDING = int(TransferFlags.PENDING)
 _HISTORY = int(AccountFlags.HISTORY)
+_BALANCING = int(TransferFlags.BALANCING_DEBIT | TransferFlags.BALANCING_CREDIT)
+#: Accounts whose rules read the counters (limits, history) are always locked and read.
+_NEEDS_COUNTERS = int(
+    AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
+    | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
+    | AccountFlags.HISTORY
+)
+_STATUS = {s.value: s for s in AccountStatus}
+_OVERFLOWS = frozenset(r for r in TR if r.name.startswith("OVERFLOWS_"))
+#: A transfer up to this amount cannot overflow a delta account's counters, which stay at most
+#: DELTA_CAP; larger ones lock their accounts. So the rules' verdicts on delta accounts are
+#: the exact ones whenever the deltas themselves do not overflow.
+DELTA_SAFE_AMOUNT = AMOUNT_MAX - DELTA_CAP
 _MAX_ATTEMPTS = 20
 T = TypeVar("T")
 
@@ -54,12 +75,16 @@ class EngineSettings:
     max_wait: float = 0.0
     #: Batches in flight at once (one transaction and connection each).
     workers: int = 1
+    #: With several workers free, each takes an equal share of the queue, but not less.
+    min_share: int = 500
     #: Most due pending transfers one batch expires.
     expire_per_batch: int = 1000
     #: Splitting hot accounts over several bucket rows (strongroom.ledger.buckets).
     split: SplitSettings = field(default_factory=SplitSettings)
     #: How often the engine re-reads which accounts are split, in seconds.
     bucket_refresh_seconds: float = 1.0
+    #: Most accounts whose static fields (ledger, flags, tenant, status) a process keeps.
+    account_cache: int = 200_000
 
 
 @dataclass(slots=True)
@@ -115,6 +140,10 @@ def _pair_key(pair: tuple[uuid.UUID, int]) -> tuple[int, int]:
     return (pair[0].int, pair[1])
 
 
+def _write_key(write: BucketWrite) -> tuple[int, int]:
+    return (write.account_id.int, write.bucket)
+
+
 class _Escalate(Exception):
     """A single-bucket view refused a transfer the whole balance might allow."""
 
@@ -143,6 +172,9 @@ class BatchEngine:
         self._attempt_hot: list[uuid.UUID] = []
         self._buckets: dict[uuid.UUID, int] = {}
         self._buckets_read_at = -1.0
+        self._accounts: dict[uuid.UUID, AccountMeta] = {}
+        self._busy = 0
+        self._status_epoch = -1
         # Workers of different processes start at different buckets of a split account.
         self._slot_base = random.randrange(1 << 16)
 
@@ -210,13 +242,23 @@ class BatchEngine:
                 await asyncio.sleep(self._settings.max_wait)
             calls = self._take()
             if calls:
-                await self._run(calls, slot)
+                self._busy += 1
+                try:
+                    await self._run(calls, slot)
+                finally:
+                    self._busy -= 1
 
     def _take(self) -> list[_Call]:
+        """The next batch: the queue shared among the workers free to run one, so that one
+        batch's database time overlaps the next one's Python time instead of idling."""
+        queue = self._queue
+        free = max(1, len(self._workers) - self._busy)
+        limit = self._settings.max_batch
+        if free > 1:
+            limit = min(limit, max(self._settings.min_share, -(-self.queue_depth // free)))
         calls: list[_Call] = []
         size = 0
-        queue = self._queue
-        while queue and (not calls or size + len(queue[0].transfers) <= self._settings.max_batch):
+        while queue and (not calls or size + len(queue[0].transfers) <= limit):
             call = queue.popleft()
             calls.append(call)
             size += len(call.transfers)
@@ -247,12 +289,18 @@ class BatchEngine:
         if loop.time() - self._buckets_read_at > self._settings.bucket_refresh_seconds:
             await self.refresh_buckets()
         escalated: set[uuid.UUID] = set()
+        exact = False
         attempt = 0
         while True:
             try:
                 async with self._store.transaction() as tx:
-                    results, resizes = await self._apply(tx, calls, slot, escalated)
+                    results, resizes = await self._apply(tx, calls, slot, escalated, exact)
                 break
+            except DeltasRefused:
+                # A counter near 2**63: rerun with every row locked, where the rules see the
+                # real counters and answer with the overflow code.
+                exact = True
+                self.stats.retries += 1
             except _Escalate as escalation:
                 escalated |= escalation.accounts
                 self.stats.escalations += 1
@@ -279,6 +327,7 @@ class BatchEngine:
         calls: Sequence[_Call],
         slot: int,
         escalated: set[uuid.UUID],
+        exact: bool,
     ) -> tuple[list[TR], list[tuple[uuid.UUID, int]]]:
         transfers: list[Transfer] = []
         metadata: list[bytes | None] = []
@@ -288,6 +337,7 @@ class BatchEngine:
         now = self._clock.now_ns()
         touches: dict[uuid.UUID, int] = {}
         whole_needed = set(escalated)
+        exact_needed: set[uuid.UUID] = set()
         pending_refs: set[uuid.UUID] = set()
         for t in transfers:
             flags = int(t.flags)
@@ -301,6 +351,15 @@ class BatchEngine:
                 # Reservations live in bucket 0 of a split account: see strongroom.ledger.buckets.
                 whole_needed.add(t.debit_account_id)
                 whole_needed.add(t.credit_account_id)
+            elif flags & _BALANCING or t.amount > DELTA_SAFE_AMOUNT:
+                exact_needed.add(t.debit_account_id)
+                exact_needed.add(t.credit_account_id)
+        # First: it admits the batch among the writers, after which no status can change.
+        block = await tx.allocate_seq_block()
+        epoch = await tx.status_epoch()
+        if epoch != self._status_epoch:
+            self._accounts.clear()
+            self._status_epoch = epoch
         due = await tx.due_pendings(now, self._settings.expire_per_batch)
         peeked = await tx.peek_pendings(list(pending_refs)) if pending_refs else []
         account_ids = set(touches)
@@ -310,29 +369,52 @@ class BatchEngine:
             whole_needed.add(p.debit_account_id)
             whole_needed.add(p.credit_account_id)
         account_ids.discard(NIL)
-        modes: dict[uuid.UUID, int] = {}
-        whole: list[uuid.UUID] = []
-        pairs: list[tuple[uuid.UUID, int]] = []
-        split = self._buckets
-        for account_id in account_ids:
-            mode = choose(split.get(account_id, 1), slot, account_id in whole_needed)
-            modes[account_id] = mode
-            if mode == ALL:
-                whole.append(account_id)
-            else:
-                pairs.append((account_id, mode))
         threshold = max(
             self._settings.split.hot_min, self._settings.split.hot_share * len(transfers)
         )
         # Per-account contention figures are kept for the accounts that are hot in a batch.
         self._attempt_hot = [a for a, n in touches.items() if n >= threshold]
+        known = await self._account_meta(tx, account_ids)
+        modes: dict[uuid.UUID, int] = {}
+        whole: list[uuid.UUID] = []
+        pairs: list[tuple[uuid.UUID, int]] = []
+        balances: dict[uuid.UUID, BalanceState] = {}
+        split = self._buckets
+        locked = exact_needed | whole_needed
+        locked.update(self._attempt_hot)
+        for account_id in account_ids:
+            meta = known.get(account_id)
+            if meta is None:
+                continue
+            k = split.get(account_id, 1)
+            if exact or k > 1 or meta.flags & _NEEDS_COUNTERS or account_id in locked:
+                mode = choose(k, slot, account_id in whole_needed)
+                modes[account_id] = mode
+                if mode == ALL:
+                    whole.append(account_id)
+                else:
+                    pairs.append((account_id, mode))
+            else:
+                # Nothing in this batch depends on its counters: the rules see zeros, and the
+                # write adds what they moved (see docs/ledger-engine.md, "Delta accounts").
+                balances[account_id] = BalanceState(
+                    account_id,
+                    meta.ledger,
+                    meta.flags,
+                    meta.overdraft_limit,
+                    _STATUS[meta.status],
+                    meta.tenant,
+                    0,
+                    0,
+                    0,
+                    0,
+                )
         started = asyncio.get_running_loop().time()
         # Sorting on .int is the database's byte order, without UUID.__lt__ in Python.
         whole.sort(key=_uuid_int)
         pairs.sort(key=_pair_key)
-        rows = group(await tx.lock_buckets(whole, pairs)) if account_ids else {}
+        rows = group(await tx.lock_buckets(whole, pairs)) if modes else {}
         lock_wait = asyncio.get_running_loop().time() - started
-        balances: dict[uuid.UUID, BalanceState] = {}
         for account_id, mode in modes.items():
             found = rows.get(account_id)
             if found is None:
@@ -349,7 +431,6 @@ class BatchEngine:
         # this process never hand out the same nanosecond.
         first_timestamp = max(now, self._last_timestamp + 1)
         self._last_timestamp = first_timestamp + len(transfers) + len(due) + len(pending_refs)
-        block = await tx.allocate_seq_block()
         state = BatchState(
             balances=balances,
             existing=existing,
@@ -362,6 +443,10 @@ class BatchEngine:
         outcome = apply_transfers(transfers, metadata, state)
         if outcome.escalate:
             raise _Escalate(outcome.escalate)
+        if len(balances) > len(modes) and not _OVERFLOWS.isdisjoint(outcome.results):
+            # Only the batch's own moves added up past 2**63 - 1 (see DELTA_CAP): the real
+            # counters tell which transfer overflows first, and which counter.
+            raise DeltasRefused("an overflow within the batch's deltas")
         envelopes = events.pending_expired(outcome.expired, now)
         created = iter(outcome.transfers)
         position = 0
@@ -372,10 +457,17 @@ class BatchEngine:
                     envelopes.append(events.transfer_created(stored, call.trace_id, call.actor))
             position += len(call.transfers)
         writes: list[BucketWrite] = []
+        deltas: list[BucketWrite] = []
         for account_id, b in balances.items():
-            if b.changed:
+            if not b.changed:
+                continue
+            if account_id in modes:
                 writes.extend(write_back(b, rows[account_id], modes[account_id]))
-        await tx.write_outcome(outcome, writes, events.encode(envelopes), now)
+            else:
+                deltas.append(BucketWrite(account_id, 0, b.dp, b.dpo, b.cp, b.cpo))
+        # Sorted like the locks: concurrent batches add to shared rows in one order.
+        deltas.sort(key=_write_key)
+        await tx.write_outcome(outcome, writes, deltas, events.encode(envelopes), now)
         self.stats.batches += 1
         self.stats.transfers += len(transfers)
         self.stats.expired += len(outcome.expired)
@@ -391,3 +483,16 @@ class BatchEngine:
             unsplittable,
         )
         return outcome.results, resizes
+
+    async def _account_meta(
+        self, tx: LedgerTransaction, ids: set[uuid.UUID]
+    ) -> dict[uuid.UUID, AccountMeta]:
+        """The existing accounts among `ids`, from this process's cache where it has them."""
+        cache = self._accounts
+        unknown = [i for i in ids if i not in cache]
+        if unknown:
+            if len(cache) + len(unknown) > self._settings.account_cache:
+                cache.clear()
+            for meta in await tx.account_meta(unknown):
+                cache[meta.id] = meta
+        return cache

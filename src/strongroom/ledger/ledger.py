@@ -236,6 +236,9 @@ class Ledger:
             await self.expire_pending()
 
         async def change(tx: LedgerTransaction) -> Account:
+            # Batches add to unlocked balance rows of accounts they believe open: a status
+            # changes only while no batch runs (see docs/ledger-engine.md, "Delta accounts").
+            await tx.exclude_writers()
             rows = await tx.lock_buckets([account_id], [])
             account = (await tx.load_accounts([account_id])).get(account_id)
             if account is None or not rows or (tenant is not None and account.tenant != tenant):

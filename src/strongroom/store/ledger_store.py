@@ -23,6 +23,30 @@ Direction = Literal["debits", "credits", "both"]
 SEQ_BLOCK_BITS = 20
 
 
+#: A delta is added only while the row's counters (and pending + posted) stay at most this, so
+#: that no transfer of at most 2**63 - 1 - DELTA_CAP could have overflowed them. Accounts holding
+#: more are written the locked way, where the rules see their real counters.
+DELTA_CAP = 2**62
+
+
+class DeltasRefused(Exception):
+    """A balance delta found no row it could add to: a counter (or pending + posted) would pass
+    DELTA_CAP, or the row is missing. The batch reruns with every row locked and read."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMeta:
+    """What the rules need of an account besides its counters. Only `status` ever changes, and
+    every change bumps the status epoch (see `LedgerTransaction.status_epoch`)."""
+
+    id: uuid.UUID
+    ledger: str
+    flags: int
+    overdraft_limit: int
+    status: str
+    tenant: str
+
+
 @dataclass(frozen=True, slots=True)
 class TransferQuery:
     account_id: uuid.UUID
@@ -79,19 +103,40 @@ class LedgerTransaction(Protocol):
 
     async def lock_pendings(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PendingRecord]: ...
 
+    async def account_meta(self, ids: Sequence[uuid.UUID]) -> list[AccountMeta]:
+        """The accounts among `ids` that exist, without locking anything."""
+        ...
+
     async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]: ...
 
     async def allocate_seq_block(self) -> int:
-        """A fresh block number; the batch numbers its changes from block << SEQ_BLOCK_BITS."""
+        """A fresh block number; the batch numbers its changes from block << SEQ_BLOCK_BITS.
+
+        Also admits the batch among the writers (shared with other batches): until it ends, no
+        status change can commit (see `exclude_writers`)."""
+        ...
+
+    async def status_epoch(self) -> int:
+        """A number every account status change increases. Read after `allocate_seq_block`, it
+        tells whether statuses cached before are still those of this transaction."""
+        ...
+
+    async def exclude_writers(self) -> None:
+        """Wait until no write batch is running and keep new ones out until this transaction
+        ends; call first in a transaction that changes an account's status."""
         ...
 
     async def write_outcome(
         self,
         outcome: BatchOutcome,
         buckets: Sequence[BucketWrite],
+        deltas: Sequence[BucketWrite],
         events: bytes | None,
         now: int,
-    ) -> None: ...
+    ) -> None:
+        """Insert the outcome, set `buckets` rows to their values and add `deltas` to the
+        counters of theirs (rows not locked before); DeltasRefused when a delta cannot apply."""
+        ...
 
     async def resize_buckets(
         self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
@@ -100,7 +145,9 @@ class LedgerTransaction(Protocol):
         process resized it within the cooldown. True when this call resized it."""
         ...
 
-    async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None: ...
+    async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None:
+        """Change the status and bump the status epoch."""
+        ...
 
     async def write_events(self, events: bytes, now: int) -> None: ...
 

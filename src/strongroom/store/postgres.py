@@ -19,7 +19,15 @@ from strongroom.ledger.buckets import BucketRow, BucketWrite
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.store import checks
-from strongroom.store.ledger_store import AccountTotals, HistoryQuery, TransferQuery, range_filters
+from strongroom.store.ledger_store import (
+    DELTA_CAP,
+    AccountMeta,
+    AccountTotals,
+    DeltasRefused,
+    HistoryQuery,
+    TransferQuery,
+    range_filters,
+)
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
     PENDING_COLUMNS,
@@ -126,6 +134,14 @@ class PostgresTransaction:
         )
         return [BucketRow(*r) for r in rows]
 
+    async def account_meta(self, ids: Sequence[uuid.UUID]) -> list[AccountMeta]:
+        rows = await self._conn.fetch(
+            "SELECT id, ledger, flags, overdraft_limit, status, tenant FROM accounts"
+            " WHERE id = ANY($1::uuid[])",
+            ids,
+        )
+        return [AccountMeta(*r) for r in rows]
+
     async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]:
         rows = await self._conn.fetch(
             f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ANY($1::uuid[])", ids
@@ -140,10 +156,18 @@ class PostgresTransaction:
         )
         return int(block)
 
+    async def status_epoch(self) -> int:
+        epoch = await self._conn.fetchval(_STATUS_EPOCH)
+        return int(epoch or 0)
+
+    async def exclude_writers(self) -> None:
+        await self._conn.execute("SELECT pg_advisory_xact_lock($1)", SEQ_LOCK_KEY)
+
     async def write_outcome(
         self,
         outcome: BatchOutcome,
         buckets: Sequence[BucketWrite],
+        deltas: Sequence[BucketWrite],
         events: bytes | None,
         now: int,
     ) -> None:
@@ -214,6 +238,19 @@ class PostgresTransaction:
                 [b.cp for b in buckets],
                 [b.cpo for b in buckets],
             )
+        if deltas:
+            status = await conn.execute(
+                _ADD_DELTAS,
+                [d.account_id for d in deltas],
+                [d.bucket for d in deltas],
+                [d.dp for d in deltas],
+                [d.dpo for d in deltas],
+                [d.cp for d in deltas],
+                [d.cpo for d in deltas],
+                DELTA_CAP,
+            )
+            if int(status.rsplit(" ", 1)[1]) != len(deltas):
+                raise DeltasRefused(f"{status}, expected {len(deltas)} rows")
         history = outcome.history
         if history:
             await conn.execute(
@@ -293,6 +330,30 @@ class PostgresTransaction:
         await self._conn.execute(
             "UPDATE accounts SET status = $1 WHERE id = $2", status.value, account_id
         )
+        await self._conn.execute(_BUMP_STATUS_EPOCH)
+
+
+_STATUS_EPOCH: Final = "SELECT value FROM ledger_counters WHERE name = 'account_status_epoch'"
+_BUMP_STATUS_EPOCH: Final = (
+    "INSERT INTO ledger_counters (name, value) VALUES ('account_status_epoch', 1)"
+    " ON CONFLICT (name) DO UPDATE SET value = ledger_counters.value + 1"
+)
+
+# Adds each delta to a row nobody locked before. The guard refuses a row whose counters would
+# pass DELTA_CAP (as each counter, or debits/credits pending + posted): the rules only knew the
+# deltas, and their verdicts hold only below it. A refused or missing row shows in the count.
+_ADD_DELTAS: Final = (
+    "UPDATE account_balances b SET debits_pending = b.debits_pending + u.dp,"
+    " debits_posted = b.debits_posted + u.dpo, credits_pending = b.credits_pending + u.cp,"
+    " credits_posted = b.credits_posted + u.cpo"
+    " FROM unnest($1::uuid[], $2::int2[], $3::bigint[], $4::bigint[], $5::bigint[],"
+    " $6::bigint[]) AS u(id, bucket, dp, dpo, cp, cpo)"
+    " WHERE b.account_id = u.id AND b.bucket = u.bucket"
+    " AND b.debits_pending <= $7 - u.dp AND b.debits_posted <= $7 - u.dpo"
+    " AND b.credits_pending <= $7 - u.cp AND b.credits_posted <= $7 - u.cpo"
+    " AND b.debits_pending + b.debits_posted <= $7 - u.dp - u.dpo"
+    " AND b.credits_pending + b.credits_posted <= $7 - u.cp - u.cpo"
+)
 
 
 _ACCOUNT_WITH_BALANCE = (

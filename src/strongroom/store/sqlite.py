@@ -19,7 +19,15 @@ from strongroom.ledger.buckets import BucketRow, BucketWrite
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.store import checks
-from strongroom.store.ledger_store import AccountTotals, HistoryQuery, TransferQuery, range_filters
+from strongroom.store.ledger_store import (
+    DELTA_CAP,
+    AccountMeta,
+    AccountTotals,
+    DeltasRefused,
+    HistoryQuery,
+    TransferQuery,
+    range_filters,
+)
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
     PENDING_COLUMNS,
@@ -130,6 +138,14 @@ class SqliteTransaction:
         out.sort(key=lambda row: (row.account_id.bytes, row.bucket))
         return out
 
+    async def account_meta(self, ids: Sequence[uuid.UUID]) -> list[AccountMeta]:
+        rows = await self._select_in(
+            "SELECT id, ledger, flags, overdraft_limit, status, tenant FROM accounts"
+            " WHERE id IN (?*)",
+            ids,
+        )
+        return [AccountMeta(_u(r[0]), *r[1:]) for r in rows]
+
     async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]:
         rows = await self._select_in(
             f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id IN (?*)", ids
@@ -145,10 +161,21 @@ class SqliteTransaction:
         assert row is not None
         return int(row[0])
 
+    async def status_epoch(self) -> int:
+        async with self._db.execute(
+            "SELECT value FROM ledger_counters WHERE name = 'account_status_epoch'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row is not None else 0
+
+    async def exclude_writers(self) -> None:
+        """Nothing to do: a write transaction (BEGIN IMMEDIATE) already excludes the others."""
+
     async def write_outcome(
         self,
         outcome: BatchOutcome,
         buckets: Sequence[BucketWrite],
+        deltas: Sequence[BucketWrite],
         events: bytes | None,
         now: int,
     ) -> None:
@@ -207,6 +234,24 @@ class SqliteTransaction:
                 " credits_pending = ?, credits_posted = ? WHERE account_id = ? AND bucket = ?",
                 [(b.dp, b.dpo, b.cp, b.cpo, b.account_id.bytes, b.bucket) for b in buckets],
             )
+        if deltas:
+            # The guard (see DELTA_CAP) leaves a row that would pass the cap as it is, which
+            # shows in the row count; it also keeps SQLite from ever making a sum a float.
+            cursor = await db.executemany(
+                "UPDATE account_balances SET debits_pending = debits_pending + ?1,"
+                " debits_posted = debits_posted + ?2, credits_pending = credits_pending + ?3,"
+                " credits_posted = credits_posted + ?4 WHERE account_id = ?5 AND bucket = ?6"
+                " AND debits_pending <= ?7 - ?1 AND debits_posted <= ?7 - ?2"
+                " AND credits_pending <= ?7 - ?3 AND credits_posted <= ?7 - ?4"
+                " AND debits_pending + debits_posted <= ?7 - ?1 - ?2"
+                " AND credits_pending + credits_posted <= ?7 - ?3 - ?4",
+                [
+                    (d.dp, d.dpo, d.cp, d.cpo, d.account_id.bytes, d.bucket, DELTA_CAP)
+                    for d in deltas
+                ],
+            )
+            if cursor.rowcount != len(deltas):
+                raise DeltasRefused(f"{cursor.rowcount} rows updated, expected {len(deltas)}")
         if outcome.history:
             await db.executemany(
                 "INSERT INTO account_history (account_id, seq, timestamp, debits_pending,"
@@ -280,6 +325,10 @@ class SqliteTransaction:
     async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None:
         await self._db.execute(
             "UPDATE accounts SET status = ? WHERE id = ?", (status.value, account_id.bytes)
+        )
+        await self._db.execute(
+            "INSERT INTO ledger_counters (name, value) VALUES ('account_status_epoch', 1)"
+            " ON CONFLICT (name) DO UPDATE SET value = value + 1"
         )
 
 
