@@ -16,6 +16,7 @@ import resource
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from multiprocessing.synchronize import Barrier as BarrierType
 
 from strongroom.ids import new_id
 from strongroom.ledger.engine import EngineSettings
@@ -45,6 +46,9 @@ class BenchResult:
     ok: int = 0
     failed: int = 0
     seconds: float = 0.0
+    #: Wall-clock (time.time()) span of the measured run, to combine several processes.
+    started_at: float = 0.0
+    ended_at: float = 0.0
     transfers_per_second: float = 0.0
     latency_ms: dict[str, float] = field(default_factory=dict)
     batches: int = 0
@@ -161,9 +165,14 @@ async def _drive(
             if done in checkpoints:
                 result.peak_rss_mb.append(round(_rss_mb(), 1))
 
+    if _start_together is not None:
+        # Every process opens its ledger first: start-up is not part of the measured run.
+        _start_together.wait()
+    result.started_at = time.time()
     started = time.perf_counter()
     await asyncio.gather(*(submitter(n) for n in range(config.submitters)))
     result.seconds = time.perf_counter() - started
+    result.ended_at = time.time()
     result.peak_rss_mb.append(round(_rss_mb(), 1))
     stats = ledger.engine.stats
     result.transfers = result.ok + result.failed
@@ -176,6 +185,14 @@ async def _drive(
     result.max_batch = max(sizes, default=0)
     await ledger.close()
     return result, samples
+
+
+_start_together: BarrierType | None = None
+
+
+def _join(barrier: BarrierType) -> None:
+    global _start_together
+    _start_together = barrier
 
 
 def _child(config: BenchConfig, hot: str, others: list[str], transfers: int, seed: int) -> str:
@@ -192,8 +209,8 @@ async def run_bench(config: BenchConfig) -> BenchResult:
     else:
         share = config.transfers // config.processes
         context = multiprocessing.get_context("spawn")
-        started = time.perf_counter()
-        with context.Pool(config.processes) as pool:
+        barrier = context.Barrier(config.processes)
+        with context.Pool(config.processes, initializer=_join, initargs=(barrier,)) as pool:
             outputs = await asyncio.get_running_loop().run_in_executor(
                 None,
                 pool.starmap,
@@ -203,11 +220,15 @@ async def run_bench(config: BenchConfig) -> BenchResult:
                     for p in range(config.processes)
                 ],
             )
-        result = BenchResult(seconds=time.perf_counter() - started)
+        parts = [json.loads(raw) for raw in outputs]
+        result = BenchResult(
+            started_at=min(part["result"]["started_at"] for part in parts),
+            ended_at=max(part["result"]["ended_at"] for part in parts),
+        )
+        result.seconds = result.ended_at - result.started_at
         samples = []
         sizes_total = 0.0
-        for raw in outputs:
-            part = json.loads(raw)
+        for part in parts:
             p = part["result"]
             samples.extend((s, w) for s, w in part["samples"])
             result.ok += p["ok"]
