@@ -43,6 +43,7 @@ from strongroom.store.ledger_store import (
     DeltasRefused,
     LedgerStore,
     LedgerTransaction,
+    PostedDelta,
 )
 from strongroom.tracing import Actor
 
@@ -140,8 +141,8 @@ def _pair_key(pair: tuple[uuid.UUID, int]) -> tuple[int, int]:
     return (pair[0].int, pair[1])
 
 
-def _write_key(write: BucketWrite) -> tuple[int, int]:
-    return (write.account_id.int, write.bucket)
+def _delta_key(delta: PostedDelta) -> int:
+    return delta[0].int
 
 
 class _Escalate(Exception):
@@ -457,16 +458,18 @@ class BatchEngine:
                     envelopes.append(events.transfer_created(stored, call.trace_id, call.actor))
             position += len(call.transfers)
         writes: list[BucketWrite] = []
-        deltas: list[BucketWrite] = []
+        deltas: list[PostedDelta] = []
         for account_id, b in balances.items():
             if not b.changed:
                 continue
             if account_id in modes:
                 writes.extend(write_back(b, rows[account_id], modes[account_id]))
+            elif b.dp or b.cp:
+                raise RuntimeError(f"delta account {account_id} changed a pending counter")
             else:
-                deltas.append(BucketWrite(account_id, 0, b.dp, b.dpo, b.cp, b.cpo))
+                deltas.append((account_id, b.dpo, b.cpo))
         # Sorted like the locks: concurrent batches add to shared rows in one order.
-        deltas.sort(key=_write_key)
+        deltas.sort(key=_delta_key)
         await tx.write_outcome(outcome, writes, deltas, events.encode(envelopes), now)
         self.stats.batches += 1
         self.stats.transfers += len(transfers)

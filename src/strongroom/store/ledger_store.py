@@ -29,6 +29,11 @@ SEQ_BLOCK_BITS = 20
 DELTA_CAP = 2**62
 
 
+#: (account id, debits_posted delta, credits_posted delta), added to the account's bucket 0.
+#: Delta accounts never change pending counters: reservations always lock their accounts.
+PostedDelta = tuple[uuid.UUID, int, int]
+
+
 class DeltasRefused(Exception):
     """A balance delta found no row it could add to: a counter (or pending + posted) would pass
     DELTA_CAP, or the row is missing. The batch reruns with every row locked and read."""
@@ -130,12 +135,12 @@ class LedgerTransaction(Protocol):
         self,
         outcome: BatchOutcome,
         buckets: Sequence[BucketWrite],
-        deltas: Sequence[BucketWrite],
+        deltas: Sequence[PostedDelta],
         events: bytes | None,
         now: int,
     ) -> None:
-        """Insert the outcome, set `buckets` rows to their values and add `deltas` to the
-        counters of theirs (rows not locked before); DeltasRefused when a delta cannot apply."""
+        """Insert the outcome, set `buckets` rows to their values and add `deltas` to bucket 0
+        of their accounts (rows not locked before); DeltasRefused when a delta cannot apply."""
         ...
 
     async def resize_buckets(

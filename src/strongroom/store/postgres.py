@@ -25,6 +25,7 @@ from strongroom.store.ledger_store import (
     AccountTotals,
     DeltasRefused,
     HistoryQuery,
+    PostedDelta,
     TransferQuery,
     range_filters,
 )
@@ -167,7 +168,7 @@ class PostgresTransaction:
         self,
         outcome: BatchOutcome,
         buckets: Sequence[BucketWrite],
-        deltas: Sequence[BucketWrite],
+        deltas: Sequence[PostedDelta],
         events: bytes | None,
         now: int,
     ) -> None:
@@ -239,16 +240,8 @@ class PostgresTransaction:
                 [b.cpo for b in buckets],
             )
         if deltas:
-            status = await conn.execute(
-                _ADD_DELTAS,
-                [d.account_id for d in deltas],
-                [d.bucket for d in deltas],
-                [d.dp for d in deltas],
-                [d.dpo for d in deltas],
-                [d.cp for d in deltas],
-                [d.cpo for d in deltas],
-                DELTA_CAP,
-            )
+            ids, debits, credits = zip(*deltas, strict=True)
+            status = await conn.execute(_ADD_DELTAS, ids, debits, credits, DELTA_CAP)
             if int(status.rsplit(" ", 1)[1]) != len(deltas):
                 raise DeltasRefused(f"{status}, expected {len(deltas)} rows")
         history = outcome.history
@@ -339,20 +332,16 @@ _BUMP_STATUS_EPOCH: Final = (
     " ON CONFLICT (name) DO UPDATE SET value = ledger_counters.value + 1"
 )
 
-# Adds each delta to a row nobody locked before. The guard refuses a row whose counters would
-# pass DELTA_CAP (as each counter, or debits/credits pending + posted): the rules only knew the
-# deltas, and their verdicts hold only below it. A refused or missing row shows in the count.
+# Adds each delta to a row nobody locked before. The guard refuses a row whose pending + posted
+# (so each counter too) would pass DELTA_CAP: the rules only knew the deltas, and their
+# verdicts hold only below it. A refused or missing row shows in the row count.
 _ADD_DELTAS: Final = (
-    "UPDATE account_balances b SET debits_pending = b.debits_pending + u.dp,"
-    " debits_posted = b.debits_posted + u.dpo, credits_pending = b.credits_pending + u.cp,"
+    "UPDATE account_balances b SET debits_posted = b.debits_posted + u.dpo,"
     " credits_posted = b.credits_posted + u.cpo"
-    " FROM unnest($1::uuid[], $2::int2[], $3::bigint[], $4::bigint[], $5::bigint[],"
-    " $6::bigint[]) AS u(id, bucket, dp, dpo, cp, cpo)"
-    " WHERE b.account_id = u.id AND b.bucket = u.bucket"
-    " AND b.debits_pending <= $7 - u.dp AND b.debits_posted <= $7 - u.dpo"
-    " AND b.credits_pending <= $7 - u.cp AND b.credits_posted <= $7 - u.cpo"
-    " AND b.debits_pending + b.debits_posted <= $7 - u.dp - u.dpo"
-    " AND b.credits_pending + b.credits_posted <= $7 - u.cp - u.cpo"
+    " FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS u(id, dpo, cpo)"
+    " WHERE b.account_id = u.id AND b.bucket = 0"
+    " AND b.debits_pending + b.debits_posted <= $4 - u.dpo"
+    " AND b.credits_pending + b.credits_posted <= $4 - u.cpo"
 )
 
 

@@ -25,6 +25,7 @@ from strongroom.store.ledger_store import (
     AccountTotals,
     DeltasRefused,
     HistoryQuery,
+    PostedDelta,
     TransferQuery,
     range_filters,
 )
@@ -175,7 +176,7 @@ class SqliteTransaction:
         self,
         outcome: BatchOutcome,
         buckets: Sequence[BucketWrite],
-        deltas: Sequence[BucketWrite],
+        deltas: Sequence[PostedDelta],
         events: bytes | None,
         now: int,
     ) -> None:
@@ -238,17 +239,11 @@ class SqliteTransaction:
             # The guard (see DELTA_CAP) leaves a row that would pass the cap as it is, which
             # shows in the row count; it also keeps SQLite from ever making a sum a float.
             cursor = await db.executemany(
-                "UPDATE account_balances SET debits_pending = debits_pending + ?1,"
-                " debits_posted = debits_posted + ?2, credits_pending = credits_pending + ?3,"
-                " credits_posted = credits_posted + ?4 WHERE account_id = ?5 AND bucket = ?6"
-                " AND debits_pending <= ?7 - ?1 AND debits_posted <= ?7 - ?2"
-                " AND credits_pending <= ?7 - ?3 AND credits_posted <= ?7 - ?4"
-                " AND debits_pending + debits_posted <= ?7 - ?1 - ?2"
-                " AND credits_pending + credits_posted <= ?7 - ?3 - ?4",
-                [
-                    (d.dp, d.dpo, d.cp, d.cpo, d.account_id.bytes, d.bucket, DELTA_CAP)
-                    for d in deltas
-                ],
+                "UPDATE account_balances SET debits_posted = debits_posted + ?2,"
+                " credits_posted = credits_posted + ?3 WHERE account_id = ?1 AND bucket = 0"
+                " AND debits_pending + debits_posted <= ?4 - ?2"
+                " AND credits_pending + credits_posted <= ?4 - ?3",
+                [(account_id.bytes, dpo, cpo, DELTA_CAP) for account_id, dpo, cpo in deltas],
             )
             if cursor.rowcount != len(deltas):
                 raise DeltasRefused(f"{cursor.rowcount} rows updated, expected {len(deltas)}")
