@@ -58,6 +58,7 @@ _NEEDS_COUNTERS = int(
     | AccountFlags.HISTORY
 )
 _STATUS = {s.value: s for s in AccountStatus}
+_OK = TR.OK
 _OVERFLOWS = frozenset(r for r in TR if r.name.startswith("OVERFLOWS_"))
 #: A transfer up to this amount cannot overflow a delta account's counters, which stay at most
 #: DELTA_CAP; larger ones lock their accounts. So the rules' verdicts on delta accounts are
@@ -453,7 +454,7 @@ class BatchEngine:
         position = 0
         for call in calls:
             for result in outcome.results[position : position + len(call.transfers)]:
-                if result is TR.OK:
+                if result is _OK:
                     stored = next(created)
                     envelopes.append(events.transfer_created(stored, call.trace_id, call.actor))
             position += len(call.transfers)

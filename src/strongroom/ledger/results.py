@@ -33,7 +33,7 @@ class CreateAccountResult(enum.StrEnum):
 
     @property
     def succeeded(self) -> bool:
-        return self in (CreateAccountResult.OK, CreateAccountResult.EXISTS)
+        return self in _ACCOUNT_SUCCESSES
 
 
 class CreateTransferResult(enum.StrEnum):
@@ -102,4 +102,10 @@ class CreateTransferResult(enum.StrEnum):
 
     @property
     def succeeded(self) -> bool:
-        return self in (CreateTransferResult.OK, CreateTransferResult.EXISTS)
+        return self in _TRANSFER_SUCCESSES
+
+
+# Module constants: reading an Enum member off its class costs ~0.25 µs on Python 3.11, and
+# callers ask `succeeded` of every result.
+_ACCOUNT_SUCCESSES = frozenset({CreateAccountResult.OK, CreateAccountResult.EXISTS})
+_TRANSFER_SUCCESSES = frozenset({CreateTransferResult.OK, CreateTransferResult.EXISTS})

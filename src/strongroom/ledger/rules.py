@@ -51,6 +51,9 @@ _TWO_PHASE: Final = _PENDING | _POST | _VOID
 _new_object = object.__new__
 _set = object.__setattr__
 _OPEN: Final = AccountStatus.OPEN
+# Enum members read per transfer are module constants: off the class each read costs ~0.25 µs.
+_OK: Final = TR.OK
+_EXISTS: Final = TR.EXISTS
 _FROZEN: Final = AccountStatus.FROZEN
 
 
@@ -296,7 +299,7 @@ def apply_transfers(
     Mutates `state` (balances, pendings, existing) to the batch's end state. Linked chains are
     atomic: a failure inside one undoes the chain's earlier effects.
     """
-    out = BatchOutcome(results=[TR.OK] * len(transfers))
+    out = BatchOutcome(results=[_OK] * len(transfers))
     seq = state.first_seq
     ts = state.first_timestamp
     now = state.now
@@ -358,7 +361,7 @@ def apply_transfers(
                 code = compare_existing(t, e)
             else:
                 code = _apply_one(t, state, out, seq, ts, undo)
-                if code is TR.OK:
+                if code is _OK:
                     stored = inserted[-1]
                     out.metadata_json.append(meta)
                     existing[t.id] = stored
@@ -375,7 +378,7 @@ def apply_transfers(
         results[i] = code
         if chain_start < 0:
             continue
-        failed = code is not TR.OK and code is not TR.EXISTS
+        failed = code is not _OK and code is not _EXISTS
         if failed:
             assert undo is not None
             _rollback(undo, state, out)
@@ -511,7 +514,7 @@ def _apply_one(
     out.transfers.append(
         _stamped(t, seq, ts, t.debit_account_id, t.credit_account_id, amount, t.ledger, t.code)
     )
-    return TR.OK
+    return _OK
 
 
 def _resolve_pending(
@@ -580,7 +583,7 @@ def _resolve_pending(
     out.transfers.append(
         _stamped(t, seq, ts, p.debit_account_id, p.credit_account_id, amount, p.ledger, p.code)
     )
-    return TR.OK
+    return _OK
 
 
 def _stamped(
