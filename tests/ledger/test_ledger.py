@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import msgspec
 import pytest
 
 from strongroom.clock import ManualClock
@@ -91,11 +92,11 @@ async def test_reusing_an_id_for_other_content_is_refused(ledger: Ledger) -> Non
     assert await results(ledger, t) == ["ok"]
     assert await results(
         ledger,
-        dataclasses.replace(t, amount=101),
-        dataclasses.replace(t, credit_account_id=c),
-        dataclasses.replace(t, code=6),
-        dataclasses.replace(t, flags=F.PENDING),
-        dataclasses.replace(t, metadata={"x": 1}),
+        msgspec.structs.replace(t, amount=101),
+        msgspec.structs.replace(t, credit_account_id=c),
+        msgspec.structs.replace(t, code=6),
+        msgspec.structs.replace(t, flags=F.PENDING),
+        msgspec.structs.replace(t, metadata={"x": 1}),
     ) == [
         "exists_with_different_amount",
         "exists_with_different_credit_account_id",

@@ -6,9 +6,9 @@ after every scenario.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,7 +77,7 @@ def transfer_spec(draw: st.DrawFn, pool: list[uuid.UUID], seen: list[Transfer]) 
         original = draw(st.sampled_from(seen))
         if kind == "retry":
             return original
-        return dataclasses.replace(original, amount=original.amount + 1)
+        return msgspec.structs.replace(original, amount=original.amount + 1)
     if kind in ("post", "void"):
         pendings = [t.id for t in seen if t.flags & F.PENDING]
         pending_id = draw(st.sampled_from([*pendings, new_id()])) if pendings else new_id()

@@ -88,7 +88,8 @@ def _metadata(text: str | None) -> dict[str, Any] | None:
 
 def _fields(item: Account | Transfer) -> Table:
     table = Table(show_header=False)
-    for name in item.__slots__:
+    names = item.__struct_fields__ if isinstance(item, Transfer) else item.__slots__
+    for name in names:
         value = getattr(item, name)
         if isinstance(value, AccountFlags | TransferFlags):
             value = ", ".join(

@@ -13,10 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import msgspec
+
 from strongroom.errors import ValidationError
 from strongroom.ids import NIL, parse_id
 
 Metadata = Mapping[str, Any] | None
+_force = msgspec.structs.force_setattr
 F = TypeVar("F", bound=enum.IntFlag)
 T = TypeVar("T")
 
@@ -122,8 +125,15 @@ class Account:
         return self.credits_posted + self.overdraft_limit - self.debits_posted - self.debits_pending
 
 
-@dataclass(frozen=True, slots=True)
-class Transfer:
+class Transfer(msgspec.Struct, frozen=True):
+    """A movement of `amount` from `debit_account_id` to `credit_account_id`.
+
+    Immutable, like a dataclass with `frozen=True`, but a `msgspec.Struct`: a client creates one
+    per transfer and the ledger another when it stores it, and a frozen dataclass spends ~4 µs of
+    its ~5 µs constructor in `object.__setattr__`. Copy with changes through
+    `msgspec.structs.replace(transfer, amount=...)`.
+    """
+
     id: uuid.UUID
     debit_account_id: uuid.UUID = NIL
     credit_account_id: uuid.UUID = NIL
@@ -142,19 +152,15 @@ class Transfer:
 
     def __post_init__(self) -> None:
         if type(self.id) is not uuid.UUID:
-            object.__setattr__(self, "id", parse_id(self.id, "id"))
+            _force(self, "id", parse_id(self.id, "id"))
         if type(self.debit_account_id) is not uuid.UUID:
-            object.__setattr__(
-                self, "debit_account_id", parse_id(self.debit_account_id, "debit_account_id")
-            )
+            _force(self, "debit_account_id", parse_id(self.debit_account_id, "debit_account_id"))
         if type(self.credit_account_id) is not uuid.UUID:
-            object.__setattr__(
-                self, "credit_account_id", parse_id(self.credit_account_id, "credit_account_id")
-            )
+            _force(self, "credit_account_id", parse_id(self.credit_account_id, "credit_account_id"))
         if self.pending_id is not None:
             pending_id = parse_id(self.pending_id, "pending_id")
             # The zero UUID means "none", as for the other ids; store it as None.
-            object.__setattr__(self, "pending_id", None if pending_id == NIL else pending_id)
+            _force(self, "pending_id", None if pending_id == NIL else pending_id)
         if type(self.amount) is not int:
             _check_int("amount", self.amount)
         if type(self.code) is not int:
@@ -162,7 +168,7 @@ class Transfer:
         if type(self.timeout) is not int:
             _check_int("timeout", self.timeout)
         if type(self.flags) is not TransferFlags:
-            object.__setattr__(self, "flags", _flags(TransferFlags, self.flags))
+            _force(self, "flags", _flags(TransferFlags, self.flags))
         if not isinstance(self.ledger, str):
             raise ValidationError("ledger", "must be an ISO 4217 code string")
         if self.metadata is not None:

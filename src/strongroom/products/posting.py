@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+import msgspec
 
 from strongroom.errors import ValidationError
 from strongroom.ledger import CreateTransferResult, Transfer, TransferFlags
@@ -91,7 +93,9 @@ def link(transfers: Sequence[Transfer]) -> list[Transfer]:
         flags = t.flags | TransferFlags.LINKED
         if i == len(transfers) - 1:
             flags = t.flags & ~TransferFlags.LINKED
-        out.append(t if flags == t.flags else replace(t, flags=TransferFlags(flags)))
+        out.append(
+            t if flags == t.flags else msgspec.structs.replace(t, flags=TransferFlags(flags))
+        )
     return out
 
 
