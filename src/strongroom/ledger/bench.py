@@ -9,6 +9,7 @@ verified at the end.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import multiprocessing
 import random
@@ -193,6 +194,9 @@ _start_together: BarrierType | None = None
 def _join(barrier: BarrierType) -> None:
     global _start_together
     _start_together = barrier
+    # As `strongroom` itself does at start-up (strongroom.cli.main): imports are permanent.
+    gc.collect()
+    gc.freeze()
 
 
 def _child(config: BenchConfig, hot: str, others: list[str], transfers: int, seed: int) -> str:
