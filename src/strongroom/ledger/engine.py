@@ -39,7 +39,6 @@ from strongroom.money import AMOUNT_MAX
 from strongroom.store.ledger_store import (
     DELTA_CAP,
     SEQ_BLOCK_BITS,
-    AccountMeta,
     DeltasRefused,
     LedgerStore,
     LedgerTransaction,
@@ -66,6 +65,9 @@ _OVERFLOWS = frozenset(r for r in TR if r.name.startswith("OVERFLOWS_"))
 DELTA_SAFE_AMOUNT = AMOUNT_MAX - DELTA_CAP
 _MAX_ATTEMPTS = 20
 T = TypeVar("T")
+#: BalanceState's arguments for an account with zero counters: how the engine caches accounts,
+#: so that a batch builds a delta account's state with one call.
+_ZeroState = tuple[uuid.UUID, str, int, int, AccountStatus, str, int, int, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +176,7 @@ class BatchEngine:
         self._attempt_hot: list[uuid.UUID] = []
         self._buckets: dict[uuid.UUID, int] = {}
         self._buckets_read_at = -1.0
-        self._accounts: dict[uuid.UUID, AccountMeta] = {}
+        self._accounts: dict[uuid.UUID, _ZeroState] = {}
         self._busy = 0
         self._status_epoch = -1
         # Workers of different processes start at different buckets of a split account.
@@ -385,11 +387,11 @@ class BatchEngine:
         locked = exact_needed | whole_needed
         locked.update(self._attempt_hot)
         for account_id in account_ids:
-            meta = known.get(account_id)
-            if meta is None:
+            zero = known.get(account_id)
+            if zero is None:
                 continue
             k = split.get(account_id, 1)
-            if exact or k > 1 or meta.flags & _NEEDS_COUNTERS or account_id in locked:
+            if exact or k > 1 or zero[2] & _NEEDS_COUNTERS or account_id in locked:
                 mode = choose(k, slot, account_id in whole_needed)
                 modes[account_id] = mode
                 if mode == ALL:
@@ -399,18 +401,7 @@ class BatchEngine:
             else:
                 # Nothing in this batch depends on its counters: the rules see zeros, and the
                 # write adds what they moved (see docs/ledger-engine.md, "Delta accounts").
-                balances[account_id] = BalanceState(
-                    account_id,
-                    meta.ledger,
-                    meta.flags,
-                    meta.overdraft_limit,
-                    _STATUS[meta.status],
-                    meta.tenant,
-                    0,
-                    0,
-                    0,
-                    0,
-                )
+                balances[account_id] = BalanceState(*zero)
         started = asyncio.get_running_loop().time()
         # Sorting on .int is the database's byte order, without UUID.__lt__ in Python.
         whole.sort(key=_uuid_int)
@@ -490,13 +481,24 @@ class BatchEngine:
 
     async def _account_meta(
         self, tx: LedgerTransaction, ids: set[uuid.UUID]
-    ) -> dict[uuid.UUID, AccountMeta]:
+    ) -> dict[uuid.UUID, _ZeroState]:
         """The existing accounts among `ids`, from this process's cache where it has them."""
         cache = self._accounts
         unknown = [i for i in ids if i not in cache]
         if unknown:
             if len(cache) + len(unknown) > self._settings.account_cache:
                 cache.clear()
-            for meta in await tx.account_meta(unknown):
-                cache[meta.id] = meta
+            for m in await tx.account_meta(unknown):
+                cache[m.id] = (
+                    m.id,
+                    m.ledger,
+                    m.flags,
+                    m.overdraft_limit,
+                    _STATUS[m.status],
+                    m.tenant,
+                    0,
+                    0,
+                    0,
+                    0,
+                )
         return cache

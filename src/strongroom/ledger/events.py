@@ -21,7 +21,6 @@ from strongroom.events.schemas import (
     AccountCreatedV1,
     AccountStatusChangedV1,
     PendingExpiredV1,
-    TransferCreatedV1,
 )
 from strongroom.ids import new_id
 from strongroom.ledger.rules import PendingRecord
@@ -58,6 +57,9 @@ def _principal(actor: Actor | None) -> str | None:
 
 
 def transfer_created(t: Transfer, trace_id: str | None, actor: Actor | None) -> OutgoingEnvelope:
+    # A stored Transfer has TransferCreatedV1's fields, in its order, and msgspec encodes both
+    # alike (flags as an int), so the payload is the transfer itself: one struct fewer per
+    # transfer. tests/ledger/test_events.py decodes what this writes as TransferCreatedV1.
     return OutgoingEnvelope(
         t.id,
         TRANSFER_CREATED,
@@ -66,21 +68,7 @@ def transfer_created(t: Transfer, trace_id: str | None, actor: Actor | None) -> 
         t.tenant,
         trace_id,
         _principal(actor),
-        TransferCreatedV1(
-            id=t.id,
-            debit_account_id=t.debit_account_id,
-            credit_account_id=t.credit_account_id,
-            amount=t.amount,
-            ledger=t.ledger,
-            code=t.code,
-            flags=int(t.flags),
-            pending_id=t.pending_id,
-            timeout=t.timeout,
-            metadata=dict(t.metadata) if t.metadata is not None else None,
-            tenant=t.tenant,
-            timestamp=t.timestamp,
-            seq=t.seq,
-        ),
+        t,
     )
 
 
