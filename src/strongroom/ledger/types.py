@@ -11,6 +11,7 @@ import enum
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -180,10 +181,17 @@ class Transfer(msgspec.Struct, frozen=True):
 def _flags(kind: type[F], value: object) -> F:
     if type(value) is not int and not isinstance(value, kind):
         raise ValidationError("flags", f"must be {kind.__name__} or int")
+    member: F = _flag_member(kind, int(value))
+    return member
+
+
+@cache
+def _flag_member(kind: type[F], as_int: int) -> F:
+    """The flag for a valid int, remembered: building an IntFlag from an int costs microseconds,
+    and API callers send plain ints with every transfer. Invalid ints raise and stay uncached."""
     known = 0
     for member in kind:
         known |= member.value
-    as_int = int(value)
     if as_int < 0 or as_int & ~known:
         raise ValidationError("flags", f"unknown {kind.__name__} bits in {as_int}")
     return kind(as_int)
