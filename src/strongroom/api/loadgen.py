@@ -3,7 +3,8 @@
 `python -m strongroom.api.loadgen --url URL --key KEY --mode single|batch ...` sets up its own
 accounts through the API, drives the server for `--seconds`, and prints one JSON line of
 results. Bodies are pre-encoded bytes so that the generator spends its CPU on HTTP, not on
-building JSON.
+building JSON. The client is aiohttp: httpx spent ~4.5 ms of CPU per request here, which made
+the generator, not the server, the limit (aiohttp: ~0.3 ms; docs/performance.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 
-import httpx
+import aiohttp
 
 _CUSTOMERS = 1000
 
@@ -58,53 +59,54 @@ def _transfers_body(rng: random.Random, accounts: list[str], n: int) -> bytes:
     return ('{"transfers":[' + ",".join(items) + "]}").encode()
 
 
-async def _setup(client: httpx.AsyncClient) -> list[str]:
+async def _setup(session: aiohttp.ClientSession) -> list[str]:
     """Accounts without limits, so that every transfer the benchmark sends succeeds."""
     ids = [str(uuid.uuid4()) for _ in range(_CUSTOMERS)]
     body = {"accounts": [{"id": i, "ledger": "USD", "code": 1} for i in ids]}
-    response = await client.post("/v1/accounts", json=body)
-    response.raise_for_status()
+    async with session.post("/v1/accounts", json=body) as response:
+        response.raise_for_status()
     return ids
 
 
 async def run(url: str, key: str, mode: str, clients: int, batch: int, seconds: float) -> Outcome:
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    timeout = httpx.Timeout(30.0)
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=timeout) as client:
-        accounts = await _setup(client)
-        rng = random.Random(1)
-        size = 1 if mode == "single" else batch
-        # Distinct ids per request: every request is a new write, never an idempotent replay.
-        latencies: list[float] = []
-        counts = {"requests": 0, "failed_requests": 0, "failed_transfers": 0}
-        warmup_until = time.perf_counter() + min(1.0, seconds / 5)
-        stop_at = warmup_until + seconds
+    timeout = aiohttp.ClientTimeout(total=30.0)
+    async with aiohttp.ClientSession(url, headers=headers, timeout=timeout) as session:
+        accounts = await _setup(session)
+    rng = random.Random(1)
+    size = 1 if mode == "single" else batch
+    # Distinct ids per request: every request is a new write, never an idempotent replay.
+    latencies: list[float] = []
+    counts = {"requests": 0, "failed_requests": 0, "failed_transfers": 0}
+    warmup_until = time.perf_counter() + min(1.0, seconds / 5)
+    stop_at = warmup_until + seconds
 
-        async def worker() -> None:
-            # One client (one keep-alive connection) per worker: a shared httpx pool spends
-            # CPU per request that grows with the number of connections.
-            async with httpx.AsyncClient(base_url=url, headers=headers, timeout=timeout) as own:
-                await loop(own)
-
-        async def loop(own: httpx.AsyncClient) -> None:
+    async def worker() -> None:
+        # One keep-alive connection per client, as 64 independent callers would have.
+        connector = aiohttp.TCPConnector(limit=1)
+        async with aiohttp.ClientSession(
+            url, headers=headers, timeout=timeout, connector=connector
+        ) as own:
             while True:
                 body = _transfers_body(rng, accounts, size)
                 started = time.perf_counter()
                 if started >= stop_at:
                     return
-                response = await own.post("/v1/transfers", content=body)
+                async with own.post("/v1/transfers", data=body) as response:
+                    status = response.status
+                    raw = await response.read()
                 done = time.perf_counter()
                 if started < warmup_until:
                     continue
                 latencies.append(done - started)
                 counts["requests"] += 1
-                if response.status_code != 200:
+                if status != 200:
                     counts["failed_requests"] += 1
                     continue
-                results = response.json()["results"]
+                results = json.loads(raw)["results"]
                 counts["failed_transfers"] += sum(r["result"] != "ok" for r in results)
 
-        await asyncio.gather(*(worker() for _ in range(clients)))
+    await asyncio.gather(*(worker() for _ in range(clients)))
     latencies.sort()
     requests = counts["requests"]
     transfers = (requests - counts["failed_requests"]) * size
