@@ -144,8 +144,13 @@ class PostgresTransaction:
         return [AccountMeta(*r) for r in rows]
 
     async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]:
+        # One index probe per id, whatever the planner thinks of the array: with `id = ANY($1)`
+        # it chose a sequential scan of the whole (ever growing) log for ~1,000 ids, which took
+        # 0.4 s per batch under load. The LIMIT keeps the subquery from being flattened.
         rows = await self._conn.fetch(
-            f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ANY($1::uuid[])", ids
+            "SELECT t.* FROM unnest($1::uuid[]) AS w(id),"
+            f" LATERAL (SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = w.id LIMIT 1) AS t",
+            ids,
         )
         return {r[1]: _transfer(r) for r in rows}
 
