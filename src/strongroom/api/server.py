@@ -47,10 +47,13 @@ class Serving:
         await asyncio.shield(self._task)
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        # Several server processes bind the same port; the kernel spreads connections.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.set_inheritable(True)
     return sock
@@ -65,8 +68,12 @@ async def serving(
     port: int = 8000,
     grpc_port: int | None = 50051,
     max_body_bytes: int = MAX_BODY_BYTES,
+    reuse_port: bool = False,
 ) -> AsyncIterator[Serving]:
-    """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC)."""
+    """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC).
+
+    `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
+    processes by default)."""
     app = create_app(ledger, keys, max_body_bytes=max_body_bytes)
     config = uvicorn.Config(
         app,
@@ -77,7 +84,7 @@ async def serving(
         # A burst of 64+ clients connecting at once must not be refused.
         backlog=4096,
     )
-    sock = _listen(host, port)
+    sock = _listen(host, port, reuse_port)
     bound = sock.getsockname()[1]
     http = _Uvicorn(config)
     task = asyncio.create_task(http.serve(sockets=[sock]), name="http-server")

@@ -7,7 +7,9 @@ service layer as the API, acting as an admin of `--tenant`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import multiprocessing
 import signal
 import subprocess
 import sys
@@ -30,7 +32,8 @@ from strongroom.cli.common import DbOption, console, run
 from strongroom.errors import ValidationError
 from strongroom.ids import new_id
 from strongroom.ledger import Account, AccountFlags, Ledger, Transfer, TransferFlags
-from strongroom.store.urls import DEFAULT_URL
+from strongroom.store.migrate import upgrade
+from strongroom.store.urls import DEFAULT_URL, parse_url
 
 T = TypeVar("T")
 
@@ -49,8 +52,8 @@ def _run_on_uvloop(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 @asynccontextmanager
-async def _opened(db: str) -> AsyncIterator[tuple[Ledger, KeyStore]]:
-    async with await Ledger.open(db) as ledger:
+async def _opened(db: str, migrate: bool = True) -> AsyncIterator[tuple[Ledger, KeyStore]]:
+    async with await Ledger.open(db, migrate=migrate) as ledger:
         keys = await KeyStore.open(db, migrate=False)
         try:
             yield ledger, keys
@@ -111,25 +114,91 @@ def serve(
     max_body_bytes: Annotated[
         int, typer.Option(min=1024, help="Largest accepted HTTP request body.")
     ] = MAX_BODY_BYTES,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Server processes sharing the ports (PostgreSQL only; 1 core each)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API and the gRPC API until interrupted (embedded SQLite by default)."""
-    _run_on_uvloop(_serve(db, host, port, None if no_grpc else grpc_port, max_body_bytes))
+    grpc = None if no_grpc else grpc_port
+    if workers == 1:
+        _run_on_uvloop(_serve(db, host, port, grpc, max_body_bytes))
+        return
+    if parse_url(db).kind != "postgresql":
+        raise typer.BadParameter("several workers need PostgreSQL (SQLite has one writer)")
+    if port == 0 or grpc == 0:
+        raise typer.BadParameter("several workers need fixed ports, not 0")
+    # Once, before the workers open the ledger: they must not race to migrate.
+    run(upgrade(parse_url(db)))
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(
+            target=_serve_worker,
+            args=(db, host, port, grpc, max_body_bytes, n == 0),
+            name=f"strongroom-serve-{n}",
+        )
+        for n in range(workers)
+    ]
+    for child in children:
+        child.start()
+
+    def stop(signum: int, frame: object) -> None:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.join()
+    failed = [c.name for c in children if c.exitcode not in (0, -signal.SIGTERM)]
+    if failed:
+        raise typer.Exit(1)
 
 
-async def _serve(db: str, host: str, port: int, grpc_port: int | None, max_body: int) -> None:
+def _serve_worker(
+    db: str, host: str, port: int, grpc_port: int | None, max_body: int, announce: bool
+) -> None:
+    # What the spawned worker imported is permanent, as in strongroom.cli.main.
+    gc.collect()
+    gc.freeze()
+    _run_on_uvloop(_serve(db, host, port, grpc_port, max_body, reuse_port=True, announce=announce))
+
+
+async def _serve(
+    db: str,
+    host: str,
+    port: int,
+    grpc_port: int | None,
+    max_body: int,
+    *,
+    reuse_port: bool = False,
+    announce: bool = True,
+) -> None:
     async with (
-        _opened(db) as (ledger, keys),
+        _opened(db, migrate=not reuse_port) as (ledger, keys),
         serving(
-            ledger, keys, host=host, port=port, grpc_port=grpc_port, max_body_bytes=max_body
+            ledger,
+            keys,
+            host=host,
+            port=port,
+            grpc_port=grpc_port,
+            max_body_bytes=max_body,
+            reuse_port=reuse_port,
         ) as servers,
     ):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, servers.stop)
-        console.print(f"HTTP on {servers.http_url} (OpenAPI at {servers.http_url}/openapi.json)")
-        if servers.grpc_target:
-            console.print(f"gRPC on {servers.grpc_target}")
-        console.print(f"database {db}; Ctrl-C stops", highlight=False)
+        if announce:
+            console.print(
+                f"HTTP on {servers.http_url} (OpenAPI at {servers.http_url}/openapi.json)"
+            )
+            if servers.grpc_target:
+                console.print(f"gRPC on {servers.grpc_target}")
+            console.print(f"database {db}; Ctrl-C stops", highlight=False)
         await servers.wait()
 
 
