@@ -175,8 +175,9 @@ class BatchEngine:
         self.contention = ContentionTracker()
         self._attempt_hot: list[uuid.UUID] = []
         self._buckets: dict[uuid.UUID, int] = {}
+        self._split_by_int: dict[int, int] = {}
         self._buckets_read_at = -1.0
-        self._accounts: dict[uuid.UUID, _ZeroState] = {}
+        self._accounts: dict[int, _ZeroState] = {}
         self._busy = 0
         self._status_epoch = -1
         # Workers of different processes start at different buckets of a split account.
@@ -195,6 +196,7 @@ class BatchEngine:
 
     async def refresh_buckets(self) -> None:
         self._buckets = await self._store.bucket_counts()
+        self._split_by_int = {a.int: k for a, k in self._buckets.items()}
         self._buckets_read_at = asyncio.get_running_loop().time()
 
     async def resize(self, account_id: uuid.UUID, buckets: int, cooldown: float = 0.0) -> bool:
@@ -339,9 +341,12 @@ class BatchEngine:
             transfers.extend(call.transfers)
             metadata.extend(call.metadata_json)
         now = self._clock.now_ns()
-        touches: dict[uuid.UUID, int] = {}
-        whole_needed = set(escalated)
-        exact_needed: set[uuid.UUID] = set()
+        # Accounts are keyed by UUID.int inside a batch (UUID.__hash__ is Python-level); `ids`
+        # gives back the UUID for what goes to the store and the metrics.
+        ids: dict[int, uuid.UUID] = {}
+        touches: dict[int, int] = {}
+        whole_needed = {a.int for a in escalated}
+        exact_needed: set[int] = set()
         pending_refs: set[uuid.UUID] = set()
         for t in transfers:
             flags = int(t.flags)
@@ -349,15 +354,19 @@ class BatchEngine:
                 if t.pending_id is not None:
                     pending_refs.add(t.pending_id)
                 continue
-            touches[t.debit_account_id] = touches.get(t.debit_account_id, 0) + 1
-            touches[t.credit_account_id] = touches.get(t.credit_account_id, 0) + 1
+            debit = t.debit_account_id.int
+            credit = t.credit_account_id.int
+            ids[debit] = t.debit_account_id
+            ids[credit] = t.credit_account_id
+            touches[debit] = touches.get(debit, 0) + 1
+            touches[credit] = touches.get(credit, 0) + 1
             if flags & _PENDING:
                 # Reservations live in bucket 0 of a split account: see strongroom.ledger.buckets.
-                whole_needed.add(t.debit_account_id)
-                whole_needed.add(t.credit_account_id)
+                whole_needed.add(debit)
+                whole_needed.add(credit)
             elif flags & _BALANCING or t.amount > DELTA_SAFE_AMOUNT:
-                exact_needed.add(t.debit_account_id)
-                exact_needed.add(t.credit_account_id)
+                exact_needed.add(debit)
+                exact_needed.add(credit)
         # First: it admits the batch among the writers, after which no status can change.
         block = await tx.allocate_seq_block()
         epoch = await tx.status_epoch()
@@ -366,34 +375,33 @@ class BatchEngine:
             self._status_epoch = epoch
         due = await tx.due_pendings(now, self._settings.expire_per_batch)
         peeked = await tx.peek_pendings(list(pending_refs)) if pending_refs else []
-        account_ids = set(touches)
         for p in (*due, *peeked):
-            account_ids.add(p.debit_account_id)
-            account_ids.add(p.credit_account_id)
-            whole_needed.add(p.debit_account_id)
-            whole_needed.add(p.credit_account_id)
-        account_ids.discard(NIL)
+            for account_id in (p.debit_account_id, p.credit_account_id):
+                ids[account_id.int] = account_id
+                whole_needed.add(account_id.int)
+        ids.pop(NIL.int, None)
         threshold = max(
             self._settings.split.hot_min, self._settings.split.hot_share * len(transfers)
         )
+        hot = [a for a, n in touches.items() if n >= threshold]
         # Per-account contention figures are kept for the accounts that are hot in a batch.
-        self._attempt_hot = [a for a, n in touches.items() if n >= threshold]
-        known = await self._account_meta(tx, account_ids)
-        modes: dict[uuid.UUID, int] = {}
+        self._attempt_hot = [ids[a] for a in hot]
+        known = await self._account_meta(tx, ids)
+        modes: dict[int, int] = {}
         whole: list[uuid.UUID] = []
         pairs: list[tuple[uuid.UUID, int]] = []
-        balances: dict[uuid.UUID, BalanceState] = {}
-        split = self._buckets
+        balances: dict[int, BalanceState] = {}
+        split = self._split_by_int
         locked = exact_needed | whole_needed
-        locked.update(self._attempt_hot)
-        for account_id in account_ids:
-            zero = known.get(account_id)
+        locked.update(hot)
+        for a, account_id in ids.items():
+            zero = known.get(a)
             if zero is None:
                 continue
-            k = split.get(account_id, 1)
-            if exact or k > 1 or zero[2] & _NEEDS_COUNTERS or account_id in locked:
-                mode = choose(k, slot, account_id in whole_needed)
-                modes[account_id] = mode
+            k = split.get(a, 1) if split else 1
+            if exact or k > 1 or zero[2] & _NEEDS_COUNTERS or a in locked:
+                mode = choose(k, slot, a in whole_needed)
+                modes[a] = mode
                 if mode == ALL:
                     whole.append(account_id)
                 else:
@@ -401,25 +409,27 @@ class BatchEngine:
             else:
                 # Nothing in this batch depends on its counters: the rules see zeros, and the
                 # write adds what they moved (see docs/ledger-engine.md, "Delta accounts").
-                balances[account_id] = BalanceState(*zero)
+                balances[a] = BalanceState(*zero)
         started = asyncio.get_running_loop().time()
         # Sorting on .int is the database's byte order, without UUID.__lt__ in Python.
         whole.sort(key=_uuid_int)
         pairs.sort(key=_pair_key)
         rows = group(await tx.lock_buckets(whole, pairs)) if modes else {}
         lock_wait = asyncio.get_running_loop().time() - started
-        for account_id, mode in modes.items():
-            found = rows.get(account_id)
+        for a, mode in modes.items():
+            found = rows.get(ids[a])
             if found is None:
                 if mode > 0:
-                    raise _StaleBuckets(str(account_id))
+                    raise _StaleBuckets(str(ids[a]))
                 continue
-            balances[account_id] = view(found, mode)
+            balances[a] = view(found, mode)
         lock_ids = sorted({p.id for p in due} | {p.id for p in peeked})
-        pendings = await tx.lock_pendings(lock_ids) if lock_ids else {}
-        existing = await tx.load_transfers([t.id for t in transfers]) if transfers else {}
-        missing = [i for i in pending_refs if i not in pendings and i not in existing]
-        not_pending = set((await tx.load_transfers(missing)).keys()) if missing else set()
+        locked_pendings = await tx.lock_pendings(lock_ids) if lock_ids else {}
+        pendings = {i.int: p for i, p in locked_pendings.items()}
+        earlier = await tx.load_transfers([t.id for t in transfers]) if transfers else {}
+        existing = {i.int: t for i, t in earlier.items()}
+        missing = [i for i in pending_refs if i.int not in pendings and i.int not in existing]
+        not_pending = {i.int for i in await tx.load_transfers(missing)} if missing else set()
         # Reserve this batch's timestamps before the next await, so that concurrent workers of
         # this process never hand out the same nanosecond.
         first_timestamp = max(now, self._last_timestamp + 1)
@@ -451,15 +461,15 @@ class BatchEngine:
             position += len(call.transfers)
         writes: list[BucketWrite] = []
         deltas: list[PostedDelta] = []
-        for account_id, b in balances.items():
+        for a, b in balances.items():
             if not b.changed:
                 continue
-            if account_id in modes:
-                writes.extend(write_back(b, rows[account_id], modes[account_id]))
+            if a in modes:
+                writes.extend(write_back(b, rows[b.id], modes[a]))
             elif b.dp or b.cp:
-                raise RuntimeError(f"delta account {account_id} changed a pending counter")
+                raise RuntimeError(f"delta account {b.id} changed a pending counter")
             else:
-                deltas.append((account_id, b.dpo, b.cpo))
+                deltas.append((b.id, b.dpo, b.cpo))
         # Sorted like the locks: concurrent batches add to shared rows in one order.
         deltas.sort(key=_delta_key)
         await tx.write_outcome(outcome, writes, deltas, events.encode(envelopes), now)
@@ -469,27 +479,27 @@ class BatchEngine:
         self.stats.lock_wait_seconds += lock_wait
         self.stats.batch_sizes.append(len(transfers))
         self.contention.record_batch(self._attempt_hot, lock_wait)
-        unsplittable = {account_id for account_id, b in balances.items() if b.flags & _HISTORY}
+        unsplittable = {b.id for b in balances.values() if b.flags & _HISTORY}
         resizes = self._split.observe(
             self._attempt_hot,
             lock_wait,
             asyncio.get_running_loop().time(),
-            split,
+            self._buckets,
             unsplittable,
         )
         return outcome.results, resizes
 
     async def _account_meta(
-        self, tx: LedgerTransaction, ids: set[uuid.UUID]
-    ) -> dict[uuid.UUID, _ZeroState]:
+        self, tx: LedgerTransaction, ids: dict[int, uuid.UUID]
+    ) -> dict[int, _ZeroState]:
         """The existing accounts among `ids`, from this process's cache where it has them."""
         cache = self._accounts
-        unknown = [i for i in ids if i not in cache]
+        unknown = [account_id for a, account_id in ids.items() if a not in cache]
         if unknown:
             if len(cache) + len(unknown) > self._settings.account_cache:
                 cache.clear()
             for m in await tx.account_meta(unknown):
-                cache[m.id] = (
+                cache[m.id.int] = (
                     m.id,
                     m.ledger,
                     m.flags,
