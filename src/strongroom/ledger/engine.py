@@ -303,8 +303,8 @@ class BatchEngine:
                     results, resizes = await self._apply(tx, calls, slot, escalated, exact)
                 break
             except DeltasRefused:
-                # A counter near 2**63: rerun with every row locked, where the rules see the
-                # real counters and answer with the overflow code.
+                # An account past DELTA_CAP, or the batch's own moves past 2**63 - 1: rerun
+                # with every row locked, where the rules see the real counters.
                 exact = True
                 self.stats.retries += 1
             except _Escalate as escalation:
