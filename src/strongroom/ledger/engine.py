@@ -160,6 +160,58 @@ class _StaleBuckets(Exception):
     """A bucket row this process expected is gone: another process merged the account."""
 
 
+@dataclass(slots=True)
+class _Touched:
+    """What a batch's transfers touch. Accounts are keyed by UUID.int (UUID.__hash__ is a
+    Python-level method); `ids` gives back the UUID for the store and the metrics."""
+
+    ids: dict[int, uuid.UUID] = field(default_factory=dict)
+    #: How many of the batch's transfers name each account (hot accounts).
+    touches: dict[int, int] = field(default_factory=dict)
+    #: Accounts whose every bucket the batch locks (reservations live in bucket 0).
+    whole: set[int] = field(default_factory=set)
+    #: Accounts the rules must see with their real counters (balancing, huge amounts).
+    exact: set[int] = field(default_factory=set)
+    #: Pending transfers the batch posts or voids.
+    pending_refs: set[uuid.UUID] = field(default_factory=set)
+
+
+def _touched(transfers: Sequence[Transfer], escalated: set[uuid.UUID]) -> _Touched:
+    out = _Touched(whole={a.int for a in escalated})
+    ids, touches, whole, exact = out.ids, out.touches, out.whole, out.exact
+    for t in transfers:
+        flags = int(t.flags)
+        if flags & _RESOLVES:
+            if t.pending_id is not None:
+                out.pending_refs.add(t.pending_id)
+            continue
+        debit = t.debit_account_id.int
+        credit = t.credit_account_id.int
+        ids[debit] = t.debit_account_id
+        ids[credit] = t.credit_account_id
+        touches[debit] = touches.get(debit, 0) + 1
+        touches[credit] = touches.get(credit, 0) + 1
+        if flags & _PENDING:
+            # Reservations live in bucket 0 of a split account: see strongroom.ledger.buckets.
+            whole.add(debit)
+            whole.add(credit)
+        elif flags & _BALANCING or t.amount > DELTA_SAFE_AMOUNT:
+            exact.add(debit)
+            exact.add(credit)
+    return out
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Accounts a batch locks (bucket mode per account, and the lock lists in database order)
+    and the zero-counter states of the accounts it only adds deltas to."""
+
+    modes: dict[int, int] = field(default_factory=dict)
+    whole: list[uuid.UUID] = field(default_factory=list)
+    pairs: list[tuple[uuid.UUID, int]] = field(default_factory=list)
+    balances: dict[int, BalanceState] = field(default_factory=dict)
+
+
 class BatchEngine:
     def __init__(self, store: LedgerStore, clock: Clock, settings: EngineSettings) -> None:
         self._store = store
@@ -341,32 +393,9 @@ class BatchEngine:
             transfers.extend(call.transfers)
             metadata.extend(call.metadata_json)
         now = self._clock.now_ns()
-        # Accounts are keyed by UUID.int inside a batch (UUID.__hash__ is Python-level); `ids`
-        # gives back the UUID for what goes to the store and the metrics.
-        ids: dict[int, uuid.UUID] = {}
-        touches: dict[int, int] = {}
-        whole_needed = {a.int for a in escalated}
-        exact_needed: set[int] = set()
-        pending_refs: set[uuid.UUID] = set()
-        for t in transfers:
-            flags = int(t.flags)
-            if flags & _RESOLVES:
-                if t.pending_id is not None:
-                    pending_refs.add(t.pending_id)
-                continue
-            debit = t.debit_account_id.int
-            credit = t.credit_account_id.int
-            ids[debit] = t.debit_account_id
-            ids[credit] = t.credit_account_id
-            touches[debit] = touches.get(debit, 0) + 1
-            touches[credit] = touches.get(credit, 0) + 1
-            if flags & _PENDING:
-                # Reservations live in bucket 0 of a split account: see strongroom.ledger.buckets.
-                whole_needed.add(debit)
-                whole_needed.add(credit)
-            elif flags & _BALANCING or t.amount > DELTA_SAFE_AMOUNT:
-                exact_needed.add(debit)
-                exact_needed.add(credit)
+        touched = _touched(transfers, escalated)
+        ids = touched.ids
+        pending_refs = touched.pending_refs
         # First: it admits the batch among the writers, after which no status can change.
         block = await tx.allocate_seq_block()
         epoch = await tx.status_epoch()
@@ -378,43 +407,20 @@ class BatchEngine:
         for p in (*due, *peeked):
             for account_id in (p.debit_account_id, p.credit_account_id):
                 ids[account_id.int] = account_id
-                whole_needed.add(account_id.int)
+                touched.whole.add(account_id.int)
         ids.pop(NIL.int, None)
         threshold = max(
             self._settings.split.hot_min, self._settings.split.hot_share * len(transfers)
         )
-        hot = [a for a, n in touches.items() if n >= threshold]
+        hot = [a for a, n in touched.touches.items() if n >= threshold]
         # Per-account contention figures are kept for the accounts that are hot in a batch.
         self._attempt_hot = [ids[a] for a in hot]
         known = await self._account_meta(tx, ids)
-        modes: dict[int, int] = {}
-        whole: list[uuid.UUID] = []
-        pairs: list[tuple[uuid.UUID, int]] = []
-        balances: dict[int, BalanceState] = {}
-        split = self._split_by_int
-        locked = exact_needed | whole_needed
-        locked.update(hot)
-        for a, account_id in ids.items():
-            zero = known.get(a)
-            if zero is None:
-                continue
-            k = split.get(a, 1) if split else 1
-            if exact or k > 1 or zero[2] & _NEEDS_COUNTERS or a in locked:
-                mode = choose(k, slot, a in whole_needed)
-                modes[a] = mode
-                if mode == ALL:
-                    whole.append(account_id)
-                else:
-                    pairs.append((account_id, mode))
-            else:
-                # Nothing in this batch depends on its counters: the rules see zeros, and the
-                # write adds what they moved (see docs/ledger-engine.md, "Delta accounts").
-                balances[a] = BalanceState(*zero)
+        plan = self._plan(touched, known, hot, slot, exact)
+        modes = plan.modes
+        balances = plan.balances
         started = asyncio.get_running_loop().time()
-        # Sorting on .int is the database's byte order, without UUID.__lt__ in Python.
-        whole.sort(key=_uuid_int)
-        pairs.sort(key=_pair_key)
-        rows = group(await tx.lock_buckets(whole, pairs)) if modes else {}
+        rows = group(await tx.lock_buckets(plan.whole, plan.pairs)) if modes else {}
         lock_wait = asyncio.get_running_loop().time() - started
         for a, mode in modes.items():
             found = rows.get(ids[a])
@@ -488,6 +494,42 @@ class BatchEngine:
             unsplittable,
         )
         return outcome.results, resizes
+
+    def _plan(
+        self,
+        touched: _Touched,
+        known: dict[int, _ZeroState],
+        hot: list[int],
+        slot: int,
+        exact: bool,
+    ) -> _Plan:
+        """Which accounts the batch locks and reads (and how many of their buckets), and which
+        it only adds deltas to. Accounts missing from `known` do not exist: the rules answer
+        `account_not_found` for them."""
+        plan = _Plan()
+        split = self._split_by_int
+        locked = touched.exact | touched.whole
+        locked.update(hot)
+        for a, account_id in touched.ids.items():
+            zero = known.get(a)
+            if zero is None:
+                continue
+            k = split.get(a, 1) if split else 1
+            if exact or k > 1 or zero[2] & _NEEDS_COUNTERS or a in locked:
+                mode = choose(k, slot, a in touched.whole)
+                plan.modes[a] = mode
+                if mode == ALL:
+                    plan.whole.append(account_id)
+                else:
+                    plan.pairs.append((account_id, mode))
+            else:
+                # Nothing in this batch depends on its counters: the rules see zeros, and the
+                # write adds what they moved (see docs/ledger-engine.md, "Delta accounts").
+                plan.balances[a] = BalanceState(*zero)
+        # Sorting on .int is the database's byte order, without UUID.__lt__ in Python.
+        plan.whole.sort(key=_uuid_int)
+        plan.pairs.sort(key=_pair_key)
+        return plan
 
     async def _account_meta(
         self, tx: LedgerTransaction, ids: dict[int, uuid.UUID]
