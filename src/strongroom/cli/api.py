@@ -153,8 +153,7 @@ def serve(
     signal.signal(signal.SIGINT, stop)
     for child in children:
         child.join()
-    failed = [c.name for c in children if c.exitcode not in (0, -signal.SIGTERM)]
-    if failed:
+    if any(c.exitcode not in (0, -signal.SIGTERM) for c in children):
         raise typer.Exit(1)
 
 

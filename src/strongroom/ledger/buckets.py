@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from strongroom.ledger.rules import BalanceState
-from strongroom.ledger.types import AccountFlags, AccountStatus
+from strongroom.ledger.types import STATUS_BY_VALUE, AccountFlags
 
 ALL: Final = -1
 
 _DMNEC: Final = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
 _CMNED: Final = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
-_STATUS: Final = {s.value: s for s in AccountStatus}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +74,7 @@ def view(rows: Sequence[BucketRow], mode: int) -> BalanceState:
             first.ledger,
             first.flags,
             first.overdraft_limit,
-            _STATUS[first.status],
+            STATUS_BY_VALUE[first.status],
             first.tenant,
             first.dp,
             first.dpo,
@@ -89,7 +88,7 @@ def view(rows: Sequence[BucketRow], mode: int) -> BalanceState:
             first.ledger,
             first.flags,
             first.overdraft_limit if row.bucket == 0 else 0,
-            _STATUS[first.status],
+            STATUS_BY_VALUE[first.status],
             first.tenant,
             row.dp,
             row.dpo,
@@ -103,7 +102,7 @@ def view(rows: Sequence[BucketRow], mode: int) -> BalanceState:
         first.ledger,
         first.flags,
         first.overdraft_limit,
-        _STATUS[first.status],
+        STATUS_BY_VALUE[first.status],
         first.tenant,
         sum(r.dp for r in rows),
         sum(r.dpo for r in rows),

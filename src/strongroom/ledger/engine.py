@@ -34,7 +34,13 @@ from strongroom.ledger.buckets import (
 from strongroom.ledger.metrics import ContentionTracker
 from strongroom.ledger.results import CreateTransferResult as TR
 from strongroom.ledger.rules import BalanceState, BatchState, apply_transfers
-from strongroom.ledger.types import AccountFlags, AccountStatus, Transfer, TransferFlags
+from strongroom.ledger.types import (
+    STATUS_BY_VALUE,
+    AccountFlags,
+    AccountStatus,
+    Transfer,
+    TransferFlags,
+)
 from strongroom.money import AMOUNT_MAX
 from strongroom.store.ledger_store import (
     DELTA_CAP,
@@ -56,7 +62,6 @@ _NEEDS_COUNTERS = int(
     | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
     | AccountFlags.HISTORY
 )
-_STATUS = {s.value: s for s in AccountStatus}
 _OK = TR.OK
 _OVERFLOWS = frozenset(r for r in TR if r.name.startswith("OVERFLOWS_"))
 #: A transfer up to this amount cannot overflow a delta account's counters, which stay at most
@@ -546,7 +551,7 @@ class BatchEngine:
                     m.ledger,
                     m.flags,
                     m.overdraft_limit,
-                    _STATUS[m.status],
+                    STATUS_BY_VALUE[m.status],
                     m.tenant,
                     0,
                     0,

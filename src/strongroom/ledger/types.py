@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import msgspec
 
@@ -58,6 +58,11 @@ class AccountStatus(enum.StrEnum):
     FROZEN = "frozen"
     #: Terminal: the account held nothing when closed and can never move money again.
     CLOSED = "closed"
+
+
+#: AccountStatus by its stored value: a dict look-up instead of an Enum call for every row a
+#: batch reads.
+STATUS_BY_VALUE: Final = {s.value: s for s in AccountStatus}
 
 
 class PendingState(enum.StrEnum):
