@@ -1,8 +1,9 @@
 """Fixtures for the events tests: migrated databases, unique JetStream names, outbox rows.
 
-Until the ledger writes the outbox itself, `write_outbox` inserts rows with plain SQL in exactly
-the shape the ledger writes (docs/events.md): one row per transaction, `events` a JSON array of
-envelopes.
+`write_outbox` inserts rows with plain SQL in the shape the ledger writes for accounts and
+status changes (docs/events.md): one row per transaction, `events` a JSON array of envelopes.
+Rows that refer to the ledger's transfers are covered by tests/events/test_transfer_refs.py and
+tests/ledger/test_events.py.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 Works on a throwaway database (a fresh schema in the given PostgreSQL database, dropped
 afterwards, or a temporary SQLite file) and throwaway JetStream streams: it never touches real
 data. Each scenario
-writes its own outbox rows shaped like the ledger's (one row per transaction, `per_row` transfer
-events in it) and times how long the relay (and consumer) take to get through them.
+writes its own outbox rows of explicit envelopes (one row per transaction, `per_row` transfer
+events in it; the shape the ledger writes for accounts and status changes, while its transfer
+batches refer to the log: strongroom.events.transfer_refs) and times how long the relay (and
+consumer) take to get through them.
 
 Imports strongroom.events and strongroom.store (migrate, urls) only.
 """

@@ -1,7 +1,8 @@
 """The outbox relay: publishes the events the ledger wrote to `outbox`, in id order, at least once.
 
-Each round reads up to `batch_size` rows with `published_at IS NULL` (lowest ids first),
-publishes their events, then sets `published_at` on those rows. A crash between the publish and
+Each round reads up to `batch_size` rows with `published_at IS NULL` (lowest ids first), with
+the transfers they refer to (strongroom.events.transfer_refs), publishes their events, then sets
+`published_at` on those rows. A crash between the publish and
 the mark publishes those rows again on restart: JetStream drops them by `Nats-Msg-Id` inside its
 duplicate window and idempotent consumers skip ids they have processed. A marker, not an id
 cursor, because on PostgreSQL a transaction may commit an outbox row with a lower id than rows
@@ -13,7 +14,8 @@ an exclusive `flock` on `<database file>.relay-<name>.lock`. Both are released b
 system or the server when the process dies, so a restarted or standby relay takes over at once.
 Others wait as standbys, retrying every `standby_interval` seconds.
 
-Imports strongroom.events (bus, schemas, tables, database), strongroom.store.urls, clock, errors.
+Imports strongroom.events (bus, schemas, tables, transfer_refs, database), strongroom.store.urls,
+clock, errors.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from strongroom.events.bus import Bus
 from strongroom.events.database import open_engine
 from strongroom.events.schemas import Envelope, decode_batch
 from strongroom.events.tables import outbox
+from strongroom.events.transfer_refs import transfer_events
 from strongroom.store.urls import DatabaseURL, parse_url
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,8 @@ ADVISORY_LOCK_CLASS = 0x53524556  # "SREV"
 
 
 class OutboxCorrupt(StorageError):
-    """An outbox row that is not a JSON array of event envelopes. The relay stops at it."""
+    """An outbox row that is not a JSON array of event envelopes, or whose transfer reference
+    does not match the log. The relay stops at it."""
 
     code = "outbox_corrupt"
 
@@ -144,28 +148,37 @@ class Relay:
 
     async def _relay_round(self, connection: AsyncConnection) -> tuple[int, int]:
         """Publish the next batch of waiting rows and mark them; return (rows, events)."""
+        events: list[Envelope] = []
         async with connection.begin():
             result = await connection.execute(
-                sa.select(outbox.c.id, outbox.c.events)
+                sa.select(
+                    outbox.c.id,
+                    outbox.c.events,
+                    outbox.c.transfers_from,
+                    outbox.c.transfers_to,
+                    outbox.c.origins,
+                )
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(self.batch_size)
             )
             rows = result.all()
+            for row_id, raw, first_seq, last_seq, origins in rows:
+                try:
+                    events.extend(decode_batch(bytes(raw)))
+                    if first_seq is not None:
+                        refs = b"[]" if origins is None else bytes(origins)
+                        events.extend(await transfer_events(connection, first_seq, last_seq, refs))
+                except ValidationError as exc:
+                    raise OutboxCorrupt(f"outbox row {row_id}: {exc.reason}") from None
         if not rows:
             return 0, 0
-        events: list[Envelope] = []
-        for row_id, raw in rows:
-            try:
-                events.extend(decode_batch(bytes(raw)))
-            except ValidationError as exc:
-                raise OutboxCorrupt(f"outbox row {row_id}: {exc.reason}") from None
         await self.bus.publish(events)
         self.published += len(events)
         async with connection.begin():
             await connection.execute(
                 sa.update(outbox)
-                .where(outbox.c.id.in_([row_id for row_id, _ in rows]))
+                .where(outbox.c.id.in_([row[0] for row in rows]))
                 .values(published_at=self.clock.now_ns())
             )
         return len(rows), len(events)

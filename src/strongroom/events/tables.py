@@ -1,6 +1,7 @@
 """SQLAlchemy Core descriptions of the tables the events package reads and writes.
 
-They mirror migrations 0001_ledger (outbox) and 0003_events, which alone create the schema.
+They mirror migrations 0001_ledger (outbox, transfers), 0003_events and 0007_outbox_transfer_refs,
+which alone create the schema. The events package only reads `transfers`.
 Imports nothing from Strongroom.
 """
 
@@ -45,6 +46,29 @@ outbox = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("events", sa.LargeBinary, nullable=False),
     sa.Column("published_at", sa.BigInteger, nullable=True),
+    sa.Column("transfers_from", sa.BigInteger, nullable=True),
+    sa.Column("transfers_to", sa.BigInteger, nullable=True),
+    sa.Column("origins", sa.LargeBinary, nullable=True),
+)
+
+#: The ledger's log, for the `ledger.transfer.created` events an outbox row refers to.
+#: `metadata` is jsonb on PostgreSQL, text on SQLite: read it as text on both.
+transfers = sa.Table(
+    "transfers",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("id", UID(), nullable=False),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("debit_account_id", UID(), nullable=False),
+    sa.Column("credit_account_id", UID(), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("ledger", sa.String(3), nullable=False),
+    sa.Column("code", sa.Integer, nullable=False),
+    sa.Column("flags", sa.Integer, nullable=False),
+    sa.Column("pending_id", UID(), nullable=True),
+    sa.Column("timeout", sa.Integer, nullable=False),
+    sa.Column("metadata", sa.Text, nullable=True),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
 )
 
 processed_events = sa.Table(

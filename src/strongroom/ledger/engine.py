@@ -33,7 +33,7 @@ from strongroom.ledger.buckets import (
 )
 from strongroom.ledger.metrics import ContentionTracker
 from strongroom.ledger.results import CreateTransferResult as TR
-from strongroom.ledger.rules import BalanceState, BatchState, apply_transfers
+from strongroom.ledger.rules import BalanceState, BatchOutcome, BatchState, apply_transfers
 from strongroom.ledger.types import (
     STATUS_BY_VALUE,
     AccountFlags,
@@ -48,6 +48,7 @@ from strongroom.store.ledger_store import (
     DeltasRefused,
     LedgerStore,
     LedgerTransaction,
+    OutboxRow,
     PostedDelta,
 )
 from strongroom.tracing import Actor
@@ -461,15 +462,7 @@ class BatchEngine:
             # Only the batch's own moves added up past 2**63 - 1 (see DELTA_CAP): the real
             # counters tell which transfer overflows first, and which counter.
             raise DeltasRefused("an overflow within the batch's deltas")
-        envelopes = events.pending_expired(outcome.expired, now)
-        created = iter(outcome.transfers)
-        position = 0
-        for call in calls:
-            for result in outcome.results[position : position + len(call.transfers)]:
-                if result is _OK:
-                    stored = next(created)
-                    envelopes.append(events.transfer_created(stored, call.trace_id, call.actor))
-            position += len(call.transfers)
+        outbox = self._outbox(calls, outcome, now)
         writes: list[BucketWrite] = []
         deltas: list[PostedDelta] = []
         for a, b in balances.items():
@@ -483,7 +476,7 @@ class BatchEngine:
                 deltas.append((b.id, b.dpo, b.cpo))
         # Sorted like the locks: concurrent batches add to shared rows in one order.
         deltas.sort(key=_delta_key)
-        await tx.write_outcome(outcome, writes, deltas, events.encode(envelopes), now)
+        await tx.write_outcome(outcome, writes, deltas, outbox, now)
         self.stats.batches += 1
         self.stats.transfers += len(transfers)
         self.stats.expired += len(outcome.expired)
@@ -499,6 +492,24 @@ class BatchEngine:
             unsplittable,
         )
         return outcome.results, resizes
+
+    def _outbox(self, calls: Sequence[_Call], outcome: BatchOutcome, now: int) -> OutboxRow | None:
+        """The batch's outbox row: expiries as envelopes, created transfers by reference."""
+        expired = events.encode(events.pending_expired(outcome.expired, now))
+        created = outcome.transfers
+        if not created:
+            return OutboxRow(expired) if expired is not None else None
+        counts = []
+        position = 0
+        for call in calls:
+            end = position + len(call.transfers)
+            counts.append((outcome.results[position:end].count(_OK), call.trace_id, call.actor))
+            position = end
+        return OutboxRow(
+            expired or b"[]",
+            (created[0].seq, created[-1].seq),
+            events.created_origins(counts),
+        )
 
     def _plan(
         self,

@@ -1,8 +1,10 @@
 """Domain events the ledger writes to the outbox, in the same transaction as the change.
 
-One outbox row holds the JSON array of envelopes a transaction produced. The payloads are the
-versioned schemas of strongroom.events.schemas (docs/events.md); each envelope carries the
-trace id and actor of the call that caused it.
+One outbox row holds the JSON array of envelopes a transaction produced, except for the
+transfers a batch created: the row refers to them by their seq range, and the relay rebuilds
+their `ledger.transfer.created` envelopes from the log. The payloads are the versioned schemas of
+strongroom.events.schemas (docs/events.md); each envelope carries the trace id and actor of the
+call that caused it.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from strongroom.events.schemas import (
     ACCOUNT_CREATED,
     ACCOUNT_STATUS_CHANGED,
     PENDING_EXPIRED,
-    TRANSFER_CREATED,
     AccountCreatedV1,
     AccountStatusChangedV1,
     PendingExpiredV1,
 )
+from strongroom.events.transfer_refs import Origin, encode_origins
 from strongroom.ids import new_id
 from strongroom.ledger.rules import PendingRecord
-from strongroom.ledger.types import Account, AccountStatus, Transfer
+from strongroom.ledger.types import Account, AccountStatus
 from strongroom.tracing import Actor
 
 SCHEMA_VERSION = 1
@@ -56,20 +58,20 @@ def _principal(actor: Actor | None) -> str | None:
     return actor.principal if actor else None
 
 
-def transfer_created(t: Transfer, trace_id: str | None, actor: Actor | None) -> OutgoingEnvelope:
-    # A stored Transfer has TransferCreatedV1's fields, in its order, and msgspec encodes both
-    # alike (flags as an int), so the payload is the transfer itself: one struct fewer per
-    # transfer. tests/ledger/test_events.py decodes what this writes as TransferCreatedV1.
-    return OutgoingEnvelope(
-        t.id,
-        TRANSFER_CREATED,
-        SCHEMA_VERSION,
-        t.timestamp,
-        t.tenant,
-        trace_id,
-        _principal(actor),
-        t,
-    )
+def created_origins(calls: Iterable[tuple[int, str | None, Actor | None]]) -> bytes:
+    """The outbox's `origins` of a batch's created transfers, from (transfers created, trace id,
+    actor) per call in batch order: consecutive calls with the same trace and actor share a run.
+    The relay rebuilds each transfer's envelope from the log (strongroom.events.transfer_refs)."""
+    runs: list[Origin] = []
+    for count, trace_id, actor in calls:
+        if not count:
+            continue
+        principal = _principal(actor)
+        if runs and runs[-1][1] == trace_id and runs[-1][2] == principal:
+            runs[-1] = (runs[-1][0] + count, trace_id, principal)
+        else:
+            runs.append((count, trace_id, principal))
+    return encode_origins(runs)
 
 
 def pending_expired(expired: Iterable[PendingRecord], now: int) -> list[OutgoingEnvelope]:

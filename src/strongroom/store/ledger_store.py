@@ -40,6 +40,17 @@ class DeltasRefused(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """What one ledger transaction writes to the outbox (docs/events.md): `events`, a JSON array
+    of envelopes, then the `ledger.transfer.created` events of the transfers whose seq lies in
+    `transfers` (inclusive), caused as `origins` says (strongroom.events.transfer_refs)."""
+
+    events: bytes
+    transfers: tuple[int, int] | None = None
+    origins: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AccountMeta:
     """What the rules need of an account besides its counters. Only `status` ever changes, and
     every change bumps the status epoch (see `LedgerTransaction.status_epoch`)."""
@@ -136,11 +147,12 @@ class LedgerTransaction(Protocol):
         outcome: BatchOutcome,
         buckets: Sequence[BucketWrite],
         deltas: Sequence[PostedDelta],
-        events: bytes | None,
+        outbox: OutboxRow | None,
         now: int,
     ) -> None:
-        """Insert the outcome, set `buckets` rows to their values and add `deltas` to bucket 0
-        of their accounts (rows not locked before); DeltasRefused when a delta cannot apply."""
+        """Insert the outcome and its outbox row, set `buckets` rows to their values and add
+        `deltas` to bucket 0 of their accounts (rows not locked before); DeltasRefused when a
+        delta cannot apply."""
         ...
 
     async def resize_buckets(

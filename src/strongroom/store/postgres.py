@@ -25,6 +25,7 @@ from strongroom.store.ledger_store import (
     AccountTotals,
     DeltasRefused,
     HistoryQuery,
+    OutboxRow,
     PostedDelta,
     TransferQuery,
     range_filters,
@@ -186,7 +187,7 @@ class PostgresTransaction:
         outcome: BatchOutcome,
         buckets: Sequence[BucketWrite],
         deltas: Sequence[PostedDelta],
-        events: bytes | None,
+        outbox: OutboxRow | None,
         now: int,
     ) -> None:
         conn = self._conn
@@ -278,8 +279,8 @@ class PostgresTransaction:
                 [h.credits_pending for h in history],
                 [h.credits_posted for h in history],
             )
-        if events is not None:
-            await self.write_events(events, now)
+        if outbox is not None:
+            await self._insert_outbox(outbox, now)
 
     async def resize_buckets(
         self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
@@ -334,8 +335,18 @@ class PostgresTransaction:
         return True
 
     async def write_events(self, events: bytes, now: int) -> None:
+        await self._insert_outbox(OutboxRow(events), now)
+
+    async def _insert_outbox(self, row: OutboxRow, now: int) -> None:
+        first, last = row.transfers or (None, None)
         await self._conn.execute(
-            "INSERT INTO outbox (created_at, events) VALUES ($1, $2)", now, events
+            "INSERT INTO outbox (created_at, events, transfers_from, transfers_to, origins)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            now,
+            row.events,
+            first,
+            last,
+            row.origins,
         )
 
     async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None:

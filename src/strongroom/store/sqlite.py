@@ -25,6 +25,7 @@ from strongroom.store.ledger_store import (
     AccountTotals,
     DeltasRefused,
     HistoryQuery,
+    OutboxRow,
     PostedDelta,
     TransferQuery,
     range_filters,
@@ -177,7 +178,7 @@ class SqliteTransaction:
         outcome: BatchOutcome,
         buckets: Sequence[BucketWrite],
         deltas: Sequence[PostedDelta],
-        events: bytes | None,
+        outbox: OutboxRow | None,
         now: int,
     ) -> None:
         db = self._db
@@ -264,8 +265,8 @@ class SqliteTransaction:
                     for h in outcome.history
                 ],
             )
-        if events is not None:
-            await self.write_events(events, now)
+        if outbox is not None:
+            await self._insert_outbox(outbox, now)
 
     async def resize_buckets(
         self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
@@ -313,8 +314,14 @@ class SqliteTransaction:
         return True
 
     async def write_events(self, events: bytes, now: int) -> None:
+        await self._insert_outbox(OutboxRow(events), now)
+
+    async def _insert_outbox(self, row: OutboxRow, now: int) -> None:
+        first, last = row.transfers or (None, None)
         await self._db.execute(
-            "INSERT INTO outbox (created_at, events) VALUES (?, ?)", (now, events)
+            "INSERT INTO outbox (created_at, events, transfers_from, transfers_to, origins)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (now, row.events, first, last, row.origins),
         )
 
     async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None:

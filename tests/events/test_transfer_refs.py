@@ -1,0 +1,60 @@
+"""strongroom.events.transfer_refs: an outbox row's reference must match the log exactly."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from strongroom.events.database import open_engine
+from strongroom.events.inprocess import InProcessBus
+from strongroom.events.relay import OutboxCorrupt, Relay
+from strongroom.events.transfer_refs import encode_origins
+from strongroom.ledger import Account, CreateTransferResult, Ledger, Transfer
+
+
+async def _one_transfer(url: str) -> int:
+    async with await Ledger.open(url, sweep_interval=None) as ledger:
+        a, b = uuid.uuid4(), uuid.uuid4()
+        await ledger.create_accounts([Account(id=i, ledger="EUR", code=1) for i in (a, b)])
+        transfer = Transfer(
+            id=uuid.uuid4(), debit_account_id=a, credit_account_id=b, amount=1, ledger="EUR", code=1
+        )
+        assert await ledger.create_transfers([transfer]) == [CreateTransferResult.OK]
+        (stored,) = await ledger.lookup_transfers([transfer.id])
+    return stored.seq
+
+
+async def _refer(url: str, first: int, last: int, origins: bytes) -> None:
+    engine = open_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.text(
+                "INSERT INTO outbox (created_at, events, transfers_from, transfers_to, origins)"
+                " VALUES (0, :events, :first, :last, :origins)"
+            ),
+            {"events": b"[]", "first": first, "last": last, "origins": origins},
+        )
+    await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("span", "origins", "reason"),
+    [
+        ((0, 0), encode_origins([(2, None, None)]), "1 transfers in seq .*, origins name 2"),
+        ((-5, -1), encode_origins([(1, None, None)]), "0 transfers in seq"),
+        ((0, 0), encode_origins([(1, None, None), (0, "t", None)]), "at least one transfer"),
+        ((0, 0), b"[[1, 2, 3]]", "Expected `str | null`"),
+    ],
+    ids=["too-few-named", "no-such-transfers", "empty-run", "malformed"],
+)
+async def test_a_reference_that_disagrees_with_the_log_stops_the_relay(
+    events_db: str, span: tuple[int, int], origins: bytes, reason: str
+) -> None:
+    seq = await _one_transfer(events_db)
+    first, last = (seq + span[0], seq + span[1]) if span[0] == 0 else span
+    await _refer(events_db, first, last, origins)
+    relay = Relay(events_db, InProcessBus())
+    with pytest.raises(OutboxCorrupt, match=reason):
+        await relay.drain()
