@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import msgspec
 import pytest
 
 from strongroom.ledger import AccountFlags, AccountStatus, Ledger, TransferFlags
@@ -106,3 +107,46 @@ async def test_free_workers_share_the_queue(db_url: str, workers: int) -> None:
         assert sum(t[1] for t in totals) == sum(t[3] for t in totals) == 60 * 15
         if workers > 1:
             assert ledger.engine.stats.batches > 1
+
+
+async def test_a_retried_transfer_is_found_by_the_log_index_and_never_applied_twice(
+    db_url: str,
+) -> None:
+    """Ids are not looked up before the rules until a batch meets a reused one: the insert's
+    unique index refuses it, and the batch reruns with its ids looked up first."""
+    async with await Ledger.open(db_url, sweep_interval=None) as ledger:
+        a, b = await open_accounts(ledger, account(), account())
+        first = transfer(a, b, 5)
+        assert await results(ledger, first) == ["ok"]
+        assert ledger.engine.stats.reused_ids == 0
+        assert await results(ledger, transfer(a, b, 1), first) == ["ok", "exists"]
+        assert ledger.engine.stats.reused_ids == 1
+        # Within the probing window the next retry is looked up first: no second rerun.
+        assert await results(ledger, first, transfer(a, b, 2)) == ["exists", "ok"]
+        assert ledger.engine.stats.reused_ids == 1
+        assert await counters(ledger, b) == (0, 0, 0, 8)
+
+
+async def test_a_retry_the_rules_would_refuse_now_still_reports_its_first_outcome(
+    db_url: str,
+) -> None:
+    """A retried transfer that no longer fits the limit is not applied (no insert to refuse
+    it): its refusal makes the engine look its id up, and the answer is `exists`."""
+    settings = EngineSettings(probe_ids_seconds=0)
+    async with await Ledger.open(db_url, sweep_interval=None, engine=settings) as ledger:
+        bank, customer = await open_accounts(
+            ledger, account(), account(flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
+        )
+        assert await results(ledger, transfer(bank, customer, 100)) == ["ok"]
+        spend = transfer(customer, bank, 100)
+        assert await results(ledger, spend) == ["ok"]
+        assert await results(ledger, spend) == ["exists"]
+        assert await results(ledger, spend, transfer(customer, bank, 1)) == [
+            "exists",
+            "exceeds_credits",
+        ]
+        changed = msgspec.structs.replace(spend, amount=99)
+        assert await results(ledger, changed) == ["exists_with_different_amount"]
+        # No window: every batch with a reused id reran.
+        assert ledger.engine.stats.reused_ids == 3
+        assert await counters(ledger, customer) == (0, 100, 0, 100)

@@ -95,6 +95,10 @@ class EngineSettings:
     bucket_refresh_seconds: float = 1.0
     #: Most accounts whose static fields (ledger, flags, tenant, status) a process keeps.
     account_cache: int = 200_000
+    #: After a batch reused a stored transfer id, batches look their ids up before the rules
+    #: for this long (seconds); otherwise only refused transfers' ids are looked up, and the
+    #: log's unique index catches the rest (docs/ledger-engine.md, "Idempotency").
+    probe_ids_seconds: float = 10.0
 
 
 @dataclass(slots=True)
@@ -111,6 +115,8 @@ class EngineStats:
     batches: int = 0
     transfers: int = 0
     retries: int = 0
+    #: Batches rerun with their ids looked up first, because one of them was stored already.
+    reused_ids: int = 0
     #: Batches rerun with all buckets of a split account locked.
     escalations: int = 0
     expired: int = 0
@@ -164,6 +170,11 @@ class _Escalate(Exception):
 
 class _StaleBuckets(Exception):
     """A bucket row this process expected is gone: another process merged the account."""
+
+
+class _ReusedIds(Exception):
+    """A transfer the rules refused has an id already in the log: its result is `exists` (or
+    a difference), which only a run with the ids looked up first can tell."""
 
 
 @dataclass(slots=True)
@@ -238,6 +249,8 @@ class BatchEngine:
         self._accounts: dict[int, _ZeroState] = {}
         self._busy = 0
         self._status_epoch = -1
+        #: Loop time until which batches look their transfer ids up before the rules.
+        self._probe_until = 0.0
         # Workers of different processes start at different buckets of a split account.
         self._slot_base = random.randrange(1 << 16)
 
@@ -354,12 +367,15 @@ class BatchEngine:
             await self.refresh_buckets()
         escalated: set[uuid.UUID] = set()
         exact = False
+        probe = loop.time() < self._probe_until
         attempt = 0
         while True:
             try:
                 async with self._store.transaction() as tx:
-                    results, resizes = await self._apply(tx, calls, slot, escalated, exact)
+                    results, resizes = await self._apply(tx, calls, slot, escalated, exact, probe)
                 break
+            except _ReusedIds:
+                probe = self._reused_ids()
             except DeltasRefused:
                 # An account past DELTA_CAP, or the batch's own moves past 2**63 - 1: rerun
                 # with every row locked, where the rules see the real counters.
@@ -374,6 +390,10 @@ class BatchEngine:
             except StrongroomError:
                 raise
             except Exception as error:
+                if not probe and self._store.is_duplicate(error):
+                    # A transfer applied as new was stored already (retried by its caller).
+                    probe = self._reused_ids()
+                    continue
                 attempt += 1
                 if not self._store.is_transient(error) or attempt >= _MAX_ATTEMPTS:
                     raise StorageError(f"batch failed after {attempt} attempts: {error}") from error
@@ -385,6 +405,13 @@ class BatchEngine:
             await self.resize(account_id, buckets, self._settings.split.cooldown_seconds)
         return results
 
+    def _reused_ids(self) -> bool:
+        """Rerun the batch, and the next ones for a while, with ids looked up first: callers
+        that retry tend to retry many."""
+        self.stats.reused_ids += 1
+        self._probe_until = asyncio.get_running_loop().time() + self._settings.probe_ids_seconds
+        return True
+
     async def _apply(
         self,
         tx: LedgerTransaction,
@@ -392,6 +419,7 @@ class BatchEngine:
         slot: int,
         escalated: set[uuid.UUID],
         exact: bool,
+        probe: bool,
     ) -> tuple[list[TR], list[tuple[uuid.UUID, int]]]:
         transfers: list[Transfer] = []
         metadata: list[bytes | None] = []
@@ -438,7 +466,7 @@ class BatchEngine:
         lock_ids = sorted({p.id for p in due} | {p.id for p in peeked})
         locked_pendings = await tx.lock_pendings(lock_ids) if lock_ids else {}
         pendings = {i.int: p for i, p in locked_pendings.items()}
-        earlier = await tx.load_transfers([t.id for t in transfers]) if transfers else {}
+        earlier = await tx.load_transfers([t.id for t in transfers]) if probe and transfers else {}
         existing = {i.int: t for i, t in earlier.items()}
         missing = [i for i in pending_refs if i.int not in pendings and i.int not in existing]
         not_pending = {i.int for i in await tx.load_transfers(missing)} if missing else set()
@@ -458,6 +486,12 @@ class BatchEngine:
         outcome = apply_transfers(transfers, metadata, state)
         if outcome.escalate:
             raise _Escalate(outcome.escalate)
+        if not probe and len(outcome.transfers) < len(transfers):
+            refused = [
+                t.id for t, r in zip(transfers, outcome.results, strict=True) if r is not _OK
+            ]
+            if await tx.load_transfers(refused):
+                raise _ReusedIds()
         if len(balances) > len(modes) and not _OVERFLOWS.isdisjoint(outcome.results):
             # Only the batch's own moves added up past 2**63 - 1 (see DELTA_CAP): the real
             # counters tell which transfer overflows first, and which counter.

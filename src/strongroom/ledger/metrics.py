@@ -144,6 +144,11 @@ class LedgerCollector(Collector):
             ("batches", "Write batches committed.", stats.batches),
             ("transfers", "Transfers submitted in committed batches.", stats.transfers),
             ("retries", "Whole-batch retries after transient database failures.", stats.retries),
+            (
+                "reused_ids",
+                "Batches rerun with their ids looked up first, for a stored transfer id.",
+                stats.reused_ids,
+            ),
             ("expired", "Pending transfers released at their timeout.", stats.expired),
             (
                 "escalations",

@@ -412,6 +412,9 @@ class PostgresStore:
     def is_transient(self, error: BaseException) -> bool:
         return isinstance(error, asyncpg.PostgresError) and error.sqlstate in _TRANSIENT
 
+    def is_duplicate(self, error: BaseException) -> bool:
+        return isinstance(error, asyncpg.UniqueViolationError)
+
     async def get_accounts(self, ids: Sequence[uuid.UUID], now: int) -> list[Account]:
         rows = await self._pool.fetch(
             f"{_ACCOUNT_WITH_BALANCE} WHERE a.id = ANY($1::uuid[]) GROUP BY a.id", ids

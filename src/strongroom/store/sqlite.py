@@ -397,6 +397,9 @@ class SqliteStore:
     def is_transient(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
 
+    def is_duplicate(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
+
     async def _select_in(
         self, sql: str, ids: Sequence[uuid.UUID], extra: tuple[Any, ...] = ()
     ) -> list[sqlite3.Row]:
