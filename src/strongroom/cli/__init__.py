@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-
 import typer
 
 from strongroom.cli import admin, audit, bench, events, ledger_commands, products
 from strongroom.cli import api as api_cli
 from strongroom.cli import security as security_cli
+from strongroom.runtime import settle_heap
 
 app = typer.Typer(
     name="strongroom",
@@ -37,9 +36,5 @@ app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:
-    # What is loaded by now (modules, their classes and constants) lives as long as the process.
-    # Frozen, the cyclic collector stops rescanning it at every full collection: that was ~15%
-    # of a busy ledger's CPU (docs/performance.md).
-    gc.collect()
-    gc.freeze()
+    settle_heap()
     app()

@@ -9,7 +9,6 @@ verified at the end.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import multiprocessing
 import random
@@ -23,6 +22,7 @@ from strongroom.ids import new_id
 from strongroom.ledger.engine import EngineSettings
 from strongroom.ledger.ledger import Ledger
 from strongroom.ledger.types import Account, AccountFlags, Transfer
+from strongroom.runtime import settle_heap
 
 CURRENCY = "USD"
 
@@ -166,6 +166,8 @@ async def _drive(
             if done in checkpoints:
                 result.peak_rss_mb.append(round(_rss_mb(), 1))
 
+    # The accounts and the open ledger live through the run, as a server's start-up would.
+    settle_heap()
     if _start_together is not None:
         # Every process opens its ledger first: start-up is not part of the measured run.
         _start_together.wait()
@@ -194,9 +196,7 @@ _start_together: BarrierType | None = None
 def _join(barrier: BarrierType) -> None:
     global _start_together
     _start_together = barrier
-    # As `strongroom` itself does at start-up (strongroom.cli.main): imports are permanent.
-    gc.collect()
-    gc.freeze()
+    settle_heap()
 
 
 def _child(config: BenchConfig, hot: str, others: list[str], transfers: int, seed: int) -> str:
