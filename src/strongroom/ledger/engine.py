@@ -343,7 +343,7 @@ class BatchEngine:
 
     async def _run(self, calls: list[_Call], slot: int) -> None:
         try:
-            results = await self.execute(calls, slot)
+            results, resizes = await self.execute(calls, slot)
         except Exception as error:
             if len(calls) > 1:
                 # Keep one caller's unforeseen failure from failing its neighbours.
@@ -359,9 +359,16 @@ class BatchEngine:
             if not call.future.done():
                 call.future.set_result(results[start:end])
             start = end
+        # After the callers have their results: a resize is a transaction of its own, and
+        # resize() re-reads the bucket map itself, whether or not it resized.
+        for account_id, buckets in resizes:
+            await self.resize(account_id, buckets, self._settings.split.cooldown_seconds)
 
-    async def execute(self, calls: Sequence[_Call], slot: int = 0) -> list[TR]:
-        """Run `calls` as one transaction, retrying transient failures; the batch's results."""
+    async def execute(
+        self, calls: Sequence[_Call], slot: int = 0
+    ) -> tuple[list[TR], list[tuple[uuid.UUID, int]]]:
+        """Run `calls` as one transaction, retrying transient failures: the batch's results,
+        and the bucket resizes its contention asks for."""
         loop = asyncio.get_running_loop()
         if loop.time() - self._buckets_read_at > self._settings.bucket_refresh_seconds:
             await self.refresh_buckets()
@@ -400,10 +407,7 @@ class BatchEngine:
                 self.stats.retries += 1
                 self.contention.record_retry(self._attempt_hot)
                 await asyncio.sleep(_backoff(attempt))
-        # resize() re-reads the bucket map itself, whether or not it resized.
-        for account_id, buckets in resizes:
-            await self.resize(account_id, buckets, self._settings.split.cooldown_seconds)
-        return results
+        return results, resizes
 
     def _reused_ids(self) -> bool:
         """Rerun the batch, and the next ones for a while, with ids looked up first: callers
