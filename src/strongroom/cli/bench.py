@@ -30,6 +30,18 @@ def bench(
     workers: Annotated[
         int | None, typer.Option(help="Batches in flight per process (default: 1 SQLite, 2 PG).")
     ] = None,
+    warmup: Annotated[
+        int,
+        typer.Option(min=0, help="Transfers per process sent before the measured run."),
+    ] = 20_000,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            min=1.0,
+            help="Open loop: offer this many transfers/s in all, on a fixed schedule, and count"
+            " latency from when each call was due (--submitters is then unused).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     http: Annotated[
         bool,
@@ -49,6 +61,8 @@ def bench(
         call_size=call_size,
         processes=processes,
         workers=workers,
+        rate=rate,
+        warmup=warmup,
     )
     result = run(run_bench(config))
     if as_json:
@@ -58,6 +72,8 @@ def bench(
         table.add_column("measure")
         table.add_column("value", justify="right")
         table.add_row("transfers", f"{result.transfers:,} ({result.failed:,} refused)")
+        if result.offered_per_second is not None:
+            table.add_row("offered (open loop)", f"{result.offered_per_second:,.0f} transfers/s")
         table.add_row("throughput", f"{result.transfers_per_second:,.0f} transfers/s")
         for name, value in result.latency_ms.items():
             table.add_row(f"latency {name}", f"{value:.1f} ms")

@@ -4,6 +4,12 @@ Submitters (asyncio tasks, optionally in several OS processes) send `create_tran
 of `call_size` transfers; a `hot_fraction` of transfers touch one hot account that has
 `debits_must_not_exceed_credits`, so its limit is checked on every debit. Invariants are
 verified at the end.
+
+Closed loop (the default): each submitter sends its next call when the last one returned, so
+`submitters * call_size` transfers are always in flight and latency is that of a saturated
+ledger. Open loop (`rate`): calls leave on a fixed schedule, `rate` transfers/s in all,
+whatever the ledger answers, and each call's latency counts from the moment it was due: the
+latency of the ledger at that load, late sends included.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import random
 import resource
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from multiprocessing.synchronize import Barrier as BarrierType
 
@@ -39,6 +46,11 @@ class BenchConfig:
     workers: int | None = None
     max_batch: int = 8190 * 2
     seed: int = 1
+    #: Transfers per second offered in all (open loop); None: closed loop with `submitters`.
+    rate: float | None = None
+    #: Transfers each process sends (closed loop) before the measured run, so that the run
+    #: starts with the caches, prepared statements and hot-account buckets a running ledger has.
+    warmup: int = 20_000
 
 
 @dataclass(slots=True)
@@ -51,6 +63,8 @@ class BenchResult:
     started_at: float = 0.0
     ended_at: float = 0.0
     transfers_per_second: float = 0.0
+    #: The open loop's schedule, transfers/s (None in a closed loop).
+    offered_per_second: float | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
     batches: int = 0
     mean_batch: float = 0.0
@@ -124,48 +138,76 @@ async def _drive(
     )
     result = BenchResult()
     samples: list[tuple[float, int]] = []
-    per_submitter = transfers // config.submitters
-    calls = per_submitter // config.call_size
+    rate = config.rate / config.processes if config.rate else None
+    submitters = 1 if rate else config.submitters
+    calls = transfers // submitters // config.call_size
     done = 0
-    checkpoints = {calls * config.submitters * q // 10 for q in (1, 5)}
+    checkpoints = {calls * submitters * q // 10 for q in (1, 5)}
+    count = len(others)
+    hot_fraction = config.hot_fraction
 
-    async def submitter(n: int) -> None:
-        nonlocal done
+    def make_call(rand: Callable[[], float]) -> list[Transfer]:
         # random() alone: sample() and randint() cost more CPU than the ledger spends on
         # some transfers, and this process's CPU is the ledger's.
-        rand = random.Random(seed * 1_000_003 + n).random
-        count = len(others)
-        hot_fraction = config.hot_fraction
-        for _ in range(calls):
-            batch = []
-            for _ in range(config.call_size):
-                i = int(rand() * count)
-                j = (i + 1 + int(rand() * (count - 1))) % count
-                a, b = others[i], others[j]
-                if rand() < hot_fraction:
-                    a, b = (hot, b) if rand() < 0.5 else (a, hot)
-                batch.append(
-                    Transfer(
-                        id=new_id(),
-                        debit_account_id=a,
-                        credit_account_id=b,
-                        amount=1 + int(rand() * 1000),
-                        ledger=CURRENCY,
-                        code=1,
-                    )
+        batch = []
+        for _ in range(config.call_size):
+            i = int(rand() * count)
+            j = (i + 1 + int(rand() * (count - 1))) % count
+            a, b = others[i], others[j]
+            if rand() < hot_fraction:
+                a, b = (hot, b) if rand() < 0.5 else (a, hot)
+            batch.append(
+                Transfer(
+                    id=new_id(),
+                    debit_account_id=a,
+                    credit_account_id=b,
+                    amount=1 + int(rand() * 1000),
+                    ledger=CURRENCY,
+                    code=1,
                 )
-            started = time.perf_counter()
-            results = await ledger.create_transfers(batch)
-            samples.append((time.perf_counter() - started, len(batch)))
-            for r in results:
-                if r.succeeded:
-                    result.ok += 1
-                else:
-                    result.failed += 1
-            done += 1
-            if done in checkpoints:
-                result.peak_rss_mb.append(round(_rss_mb(), 1))
+            )
+        return batch
 
+    async def send(batch: list[Transfer], since: float) -> None:
+        nonlocal done
+        results = await ledger.create_transfers(batch)
+        if since < 0:
+            return
+        samples.append((time.perf_counter() - since, len(batch)))
+        for r in results:
+            if r.succeeded:
+                result.ok += 1
+            else:
+                result.failed += 1
+        done += 1
+        if done in checkpoints:
+            result.peak_rss_mb.append(round(_rss_mb(), 1))
+
+    async def submitter(n: int, calls: int, measured: bool) -> None:
+        rand = random.Random(seed * 1_000_003 + n + (0 if measured else 7919)).random
+        for _ in range(calls):
+            batch = make_call(rand)
+            await send(batch, time.perf_counter() if measured else -1.0)
+
+    async def scheduled(per_second: float) -> None:
+        rand = random.Random(seed * 1_000_003).random
+        interval = config.call_size / per_second
+        first = time.perf_counter()
+        in_flight = []
+        for n in range(calls):
+            due = first + n * interval
+            ahead = due - time.perf_counter()
+            if ahead > 0:
+                await asyncio.sleep(ahead)
+            in_flight.append(asyncio.create_task(send(make_call(rand), due)))
+        await asyncio.gather(*in_flight)
+
+    warmup_calls = config.warmup // config.submitters // config.call_size
+    await asyncio.gather(*(submitter(n, warmup_calls, False) for n in range(config.submitters)))
+    stats = ledger.engine.stats
+    # The engine's figures of the measured run only.
+    before = (stats.batches, stats.retries, stats.escalations, stats.resizes)
+    stats.batch_sizes.clear()
     # The accounts and the open ledger live through the run, as a server's start-up would.
     settle_heap()
     if _start_together is not None:
@@ -173,16 +215,18 @@ async def _drive(
         _start_together.wait()
     result.started_at = time.time()
     started = time.perf_counter()
-    await asyncio.gather(*(submitter(n) for n in range(config.submitters)))
+    if rate:
+        await scheduled(rate)
+    else:
+        await asyncio.gather(*(submitter(n, calls, True) for n in range(submitters)))
     result.seconds = time.perf_counter() - started
     result.ended_at = time.time()
     result.peak_rss_mb.append(round(_rss_mb(), 1))
-    stats = ledger.engine.stats
     result.transfers = result.ok + result.failed
-    result.batches = stats.batches
-    result.retries = stats.retries
-    result.escalations = stats.escalations
-    result.resizes = stats.resizes
+    result.batches = stats.batches - before[0]
+    result.retries = stats.retries - before[1]
+    result.escalations = stats.escalations - before[2]
+    result.resizes = stats.resizes - before[3]
     sizes = list(stats.batch_sizes)
     result.mean_batch = sum(sizes) / len(sizes) if sizes else 0
     result.max_batch = max(sizes, default=0)
@@ -247,6 +291,7 @@ async def run_bench(config: BenchConfig) -> BenchResult:
         result.transfers = result.ok + result.failed
         result.mean_batch = sizes_total / result.batches if result.batches else 0
     result.transfers_per_second = result.transfers / result.seconds if result.seconds else 0
+    result.offered_per_second = config.rate
     result.latency_ms = {
         name: round(percentile(samples, q) * 1000, 2)
         for name, q in (("p50", 0.5), ("p99", 0.99), ("p99.9", 0.999))
