@@ -435,8 +435,7 @@ class BatchEngine:
         ids = touched.ids
         pending_refs = touched.pending_refs
         # First: it admits the batch among the writers, after which no status can change.
-        block = await tx.allocate_seq_block()
-        epoch = await tx.status_epoch()
+        block, epoch = await tx.admit_batch()
         if epoch != self._status_epoch:
             self._accounts.clear()
             self._status_epoch = epoch

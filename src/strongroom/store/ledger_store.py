@@ -53,7 +53,7 @@ class OutboxRow:
 @dataclass(frozen=True, slots=True)
 class AccountMeta:
     """What the rules need of an account besides its counters. Only `status` ever changes, and
-    every change bumps the status epoch (see `LedgerTransaction.status_epoch`)."""
+    every change bumps the status epoch (see `LedgerTransaction.admit_batch`)."""
 
     id: uuid.UUID
     ledger: str
@@ -125,16 +125,14 @@ class LedgerTransaction(Protocol):
 
     async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]: ...
 
-    async def allocate_seq_block(self) -> int:
-        """A fresh block number; the batch numbers its changes from block << SEQ_BLOCK_BITS.
+    async def admit_batch(self) -> tuple[int, int]:
+        """Admit the batch among the writers and return (seq block, status epoch).
 
-        Also admits the batch among the writers (shared with other batches): until it ends, no
-        status change can commit (see `exclude_writers`)."""
-        ...
-
-    async def status_epoch(self) -> int:
-        """A number every account status change increases. Read after `allocate_seq_block`, it
-        tells whether statuses cached before are still those of this transaction."""
+        The batch numbers its changes from block << SEQ_BLOCK_BITS. Admission is shared with
+        other batches: until the batch ends, no status change can commit (see
+        `exclude_writers`). The epoch, a number every account status change increases, is read
+        once admitted, so it tells whether statuses cached before are still those of this
+        transaction."""
         ...
 
     async def exclude_writers(self) -> None:

@@ -167,17 +167,16 @@ class PostgresTransaction:
         )
         return {r[1]: _transfer(r) for r in rows}
 
-    async def allocate_seq_block(self) -> int:
+    async def admit_batch(self) -> tuple[int, int]:
         block = await self._conn.fetchval(
             "SELECT nextval('transfer_block_seq')"
             " FROM (SELECT pg_advisory_xact_lock_shared($1)) AS watermark",
             SEQ_LOCK_KEY,
         )
-        return int(block)
-
-    async def status_epoch(self) -> int:
+        # A statement of its own: its snapshot is taken once the lock above is granted, so it
+        # sees a status change that committed while this batch waited for it.
         epoch = await self._conn.fetchval(_STATUS_EPOCH)
-        return int(epoch or 0)
+        return int(block), int(epoch or 0)
 
     async def exclude_writers(self) -> None:
         await self._conn.execute("SELECT pg_advisory_xact_lock($1)", SEQ_LOCK_KEY)

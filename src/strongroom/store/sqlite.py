@@ -64,8 +64,7 @@ class SqliteTransaction:
         rows: list[sqlite3.Row] = []
         for part in chunks(ids, _CHUNK):
             query = sql.replace("(?*)", f"({_placeholders(len(part))})")
-            async with self._db.execute(query, (*[i.bytes for i in part], *extra)) as cursor:
-                rows.extend(await cursor.fetchall())
+            rows.extend(await self._db.execute_fetchall(query, (*[i.bytes for i in part], *extra)))
         return rows
 
     async def load_accounts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
@@ -108,13 +107,13 @@ class SqliteTransaction:
         return {p.id: p for p in await self.peek_pendings(ids)}
 
     async def due_pendings(self, now: int, limit: int) -> list[PendingRecord]:
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"SELECT {PENDING_COLUMNS} FROM pending_transfers"
             " WHERE state = 'pending' AND expires_at > 0 AND expires_at <= ?"
             " ORDER BY expires_at LIMIT ?",
             (now, limit),
-        ) as cursor:
-            return [_pending(r) for r in await cursor.fetchall()]
+        )
+        return [_pending(r) for r in rows]
 
     async def lock_buckets(
         self, whole: Sequence[uuid.UUID], pairs: Sequence[tuple[uuid.UUID, int]]
@@ -154,21 +153,14 @@ class SqliteTransaction:
         )
         return {t.id: t for t in map(_transfer, rows)}
 
-    async def allocate_seq_block(self) -> int:
-        async with self._db.execute(
+    async def admit_batch(self) -> tuple[int, int]:
+        # BEGIN IMMEDIATE holds the write lock already: one statement reads both.
+        ((block, epoch),) = await self._db.execute_fetchall(
             "UPDATE ledger_counters SET value = value + 1 WHERE name = 'transfer_block'"
-            " RETURNING value"
-        ) as cursor:
-            row = await cursor.fetchone()
-        assert row is not None
-        return int(row[0])
-
-    async def status_epoch(self) -> int:
-        async with self._db.execute(
-            "SELECT value FROM ledger_counters WHERE name = 'account_status_epoch'"
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row is not None else 0
+            " RETURNING value, (SELECT value FROM ledger_counters"
+            " WHERE name = 'account_status_epoch')"
+        )
+        return int(block), int(epoch or 0)
 
     async def exclude_writers(self) -> None:
         """Nothing to do: a write transaction (BEGIN IMMEDIATE) already excludes the others."""
@@ -272,10 +264,14 @@ class SqliteTransaction:
         self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
     ) -> bool:
         raw = account_id.bytes
-        async with self._db.execute(
-            "SELECT buckets, resized_at FROM account_buckets WHERE account_id = ?", (raw,)
-        ) as cursor:
-            found = await cursor.fetchone()
+        found = next(
+            iter(
+                await self._db.execute_fetchall(
+                    "SELECT buckets, resized_at FROM account_buckets WHERE account_id = ?", (raw,)
+                )
+            ),
+            None,
+        )
         current = found[0] if found else 1
         if current == buckets or (found and found[1] > now - cooldown_ns):
             return False
@@ -291,13 +287,11 @@ class SqliteTransaction:
                 [(raw, b) for b in range(current, buckets)],
             )
             return True
-        async with self._db.execute(
+        (totals,) = await self._db.execute_fetchall(
             "SELECT sum(debits_pending), sum(debits_posted), sum(credits_pending),"
             " sum(credits_posted) FROM account_balances WHERE account_id = ?",
             (raw,),
-        ) as cursor:
-            totals = await cursor.fetchone()
-        assert totals is not None
+        )
         await self._db.execute(
             "DELETE FROM account_balances WHERE account_id = ? AND bucket >= ?", (raw, buckets)
         )
@@ -429,14 +423,15 @@ class SqliteStore:
         if after is not None:
             where.append("a.id > ?")
             params.append(after.bytes)
-        async with self._db.execute(
-            f"SELECT {ACCOUNT_COLUMNS}, sum(b.debits_pending), sum(b.debits_posted),"
-            " sum(b.credits_pending), sum(b.credits_posted)"
-            " FROM accounts a JOIN account_balances b ON b.account_id = a.id"
-            f" WHERE {' AND '.join(where)} GROUP BY a.id ORDER BY a.id LIMIT ?",
-            (*params, limit),
-        ) as cursor:
-            rows = list(await cursor.fetchall())
+        rows = list(
+            await self._db.execute_fetchall(
+                f"SELECT {ACCOUNT_COLUMNS}, sum(b.debits_pending), sum(b.debits_posted),"
+                " sum(b.credits_pending), sum(b.credits_posted)"
+                " FROM accounts a JOIN account_balances b ON b.account_id = a.id"
+                f" WHERE {' AND '.join(where)} GROUP BY a.id ORDER BY a.id LIMIT ?",
+                (*params, limit),
+            )
+        )
         return await self._accounts(rows, now)
 
     async def _accounts(self, rows: Sequence[Sequence[Any]], now: int) -> list[Account]:
@@ -459,19 +454,19 @@ class SqliteStore:
         if not ids:
             return out
         wanted = set(ids)
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT debit_account_id, credit_account_id, amount FROM pending_transfers"
             " WHERE state = 'pending' AND expires_at > 0 AND expires_at <= ?",
             (now,),
-        ) as cursor:
-            for debit_raw, credit_raw, amount in await cursor.fetchall():
-                debit, credit = _u(debit_raw), _u(credit_raw)
-                if debit in wanted:
-                    held = out.get(debit, (0, 0))
-                    out[debit] = (held[0] + amount, held[1])
-                if credit in wanted:
-                    held = out.get(credit, (0, 0))
-                    out[credit] = (held[0], held[1] + amount)
+        )
+        for debit_raw, credit_raw, amount in rows:
+            debit, credit = _u(debit_raw), _u(credit_raw)
+            if debit in wanted:
+                held = out.get(debit, (0, 0))
+                out[debit] = (held[0] + amount, held[1])
+            if credit in wanted:
+                held = out.get(credit, (0, 0))
+                out[credit] = (held[0], held[1] + amount)
         return out
 
     async def get_transfers(self, ids: Sequence[uuid.UUID]) -> list[Transfer]:
@@ -497,40 +492,34 @@ class SqliteStore:
             selects.append(f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE {side} = ?{filters}")
             all_params.extend([query.account_id.bytes, *params])
         sql = " UNION ALL ".join(selects) + f" ORDER BY seq {order} LIMIT ?"
-        async with self._db.execute(sql, (*all_params, query.limit)) as cursor:
-            return [_transfer(r) for r in await cursor.fetchall()]
+        rows = await self._db.execute_fetchall(sql, (*all_params, query.limit))
+        return [_transfer(r) for r in rows]
 
     async def account_history(self, query: HistoryQuery) -> list[AccountBalance]:
         filters, params = range_filters(query, lambda _: "?")
         order = "DESC" if query.reverse else "ASC"
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT seq, timestamp, debits_pending, debits_posted, credits_pending,"
             f" credits_posted FROM account_history WHERE account_id = ?{filters}"
             f" ORDER BY seq {order} LIMIT ?",
             (query.account_id.bytes, *params, query.limit),
-        ) as cursor:
-            return [AccountBalance(query.account_id, *r) for r in await cursor.fetchall()]
+        )
+        return [AccountBalance(query.account_id, *r) for r in rows]
 
     async def fold_from_log(self) -> dict[uuid.UUID, tuple[int, int, int, int]]:
-        async with self._db.execute(checks.FOLD_FROM_LOG) as cursor:
-            return {
-                _u(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
-                for r in await cursor.fetchall()
-            }
+        rows = await self._db.execute_fetchall(checks.FOLD_FROM_LOG)
+        return {_u(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
 
     async def balances(self) -> list[AccountTotals]:
-        async with self._db.execute(checks.BALANCES) as cursor:
-            return [
-                AccountTotals(_u(r[0]), r[1], r[2], r[3], (r[4], r[5], r[6], r[7]))
-                for r in await cursor.fetchall()
-            ]
+        rows = await self._db.execute_fetchall(checks.BALANCES)
+        return [AccountTotals(_u(r[0]), r[1], r[2], r[3], (r[4], r[5], r[6], r[7])) for r in rows]
 
     async def pending_mismatches(self) -> list[tuple[uuid.UUID, str]]:
-        async with self._db.execute(checks.PENDING_MISMATCHES) as cursor:
-            return [(_u(r[0]), r[1]) for r in await cursor.fetchall()]
+        rows = await self._db.execute_fetchall(checks.PENDING_MISMATCHES)
+        return [(_u(r[0]), r[1]) for r in rows]
 
     async def bucket_counts(self) -> dict[uuid.UUID, int]:
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT account_id, buckets FROM account_buckets WHERE buckets > 1"
-        ) as cursor:
-            return {_u(r[0]): r[1] for r in await cursor.fetchall()}
+        )
+        return {_u(r[0]): r[1] for r in rows}
