@@ -435,11 +435,10 @@ class BatchEngine:
         ids = touched.ids
         pending_refs = touched.pending_refs
         # First: it admits the batch among the writers, after which no status can change.
-        block, epoch = await tx.admit_batch()
+        block, epoch, due = await tx.admit_batch(now, self._settings.expire_per_batch)
         if epoch != self._status_epoch:
             self._accounts.clear()
             self._status_epoch = epoch
-        due = await tx.due_pendings(now, self._settings.expire_per_batch)
         peeked = await tx.peek_pendings(list(pending_refs)) if pending_refs else []
         for p in (*due, *peeked):
             for account_id in (p.debit_account_id, p.credit_account_id):

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from strongroom.ledger.buckets import BucketRow, BucketWrite
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
@@ -37,6 +37,14 @@ PostedDelta = tuple[uuid.UUID, int, int]
 class DeltasRefused(Exception):
     """A balance delta found no row it could add to: a counter (or pending + posted) would pass
     DELTA_CAP, or the row is missing. The batch reruns with every row locked and read."""
+
+
+class Admission(NamedTuple):
+    """What `LedgerTransaction.admit_batch` returns."""
+
+    block: int
+    status_epoch: int
+    due: list[PendingRecord]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +116,6 @@ class LedgerTransaction(Protocol):
         """Pending records without locking them: only to learn which accounts to lock."""
         ...
 
-    async def due_pendings(self, now: int, limit: int) -> list[PendingRecord]: ...
-
     async def lock_buckets(
         self, whole: Sequence[uuid.UUID], pairs: Sequence[tuple[uuid.UUID, int]]
     ) -> list[BucketRow]:
@@ -125,8 +131,9 @@ class LedgerTransaction(Protocol):
 
     async def load_transfers(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Transfer]: ...
 
-    async def admit_batch(self) -> tuple[int, int]:
-        """Admit the batch among the writers and return (seq block, status epoch).
+    async def admit_batch(self, now: int, due_limit: int) -> Admission:
+        """Admit the batch among the writers: its seq block, the status epoch, and at most
+        `due_limit` pending transfers whose timeout has passed by `now`, soonest first.
 
         The batch numbers its changes from block << SEQ_BLOCK_BITS. Admission is shared with
         other batches: until the batch ends, no status change can commit (see

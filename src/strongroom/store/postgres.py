@@ -23,6 +23,7 @@ from strongroom.store.ledger_store import (
     DELTA_CAP,
     AccountMeta,
     AccountTotals,
+    Admission,
     DeltasRefused,
     HistoryQuery,
     OutboxRow,
@@ -167,7 +168,7 @@ class PostgresTransaction:
         )
         return {r[1]: _transfer(r) for r in rows}
 
-    async def admit_batch(self) -> tuple[int, int]:
+    async def admit_batch(self, now: int, due_limit: int) -> Admission:
         block = await self._conn.fetchval(
             "SELECT nextval('transfer_block_seq')"
             " FROM (SELECT pg_advisory_xact_lock_shared($1)) AS watermark",
@@ -176,7 +177,7 @@ class PostgresTransaction:
         # A statement of its own: its snapshot is taken once the lock above is granted, so it
         # sees a status change that committed while this batch waited for it.
         epoch = await self._conn.fetchval(_STATUS_EPOCH)
-        return int(block), int(epoch or 0)
+        return Admission(int(block), int(epoch or 0), await self.due_pendings(now, due_limit))
 
     async def exclude_writers(self) -> None:
         await self._conn.execute("SELECT pg_advisory_xact_lock($1)", SEQ_LOCK_KEY)

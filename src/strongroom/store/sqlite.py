@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import aiosqlite
 
@@ -23,6 +23,7 @@ from strongroom.store.ledger_store import (
     DELTA_CAP,
     AccountMeta,
     AccountTotals,
+    Admission,
     DeltasRefused,
     HistoryQuery,
     OutboxRow,
@@ -153,14 +154,19 @@ class SqliteTransaction:
         )
         return {t.id: t for t in map(_transfer, rows)}
 
-    async def admit_batch(self) -> tuple[int, int]:
-        # BEGIN IMMEDIATE holds the write lock already: one statement reads both.
-        ((block, epoch),) = await self._db.execute_fetchall(
-            "UPDATE ledger_counters SET value = value + 1 WHERE name = 'transfer_block'"
-            " RETURNING value, (SELECT value FROM ledger_counters"
-            " WHERE name = 'account_status_epoch')"
+    async def admit_batch(self, now: int, due_limit: int) -> Admission:
+        # BEGIN IMMEDIATE holds the write lock already: one statement reads block and epoch,
+        # and the due pendings' query is queued behind it without waiting for its answer.
+        admitted, due = await asyncio.gather(
+            self._db.execute_fetchall(
+                "UPDATE ledger_counters SET value = value + 1 WHERE name = 'transfer_block'"
+                " RETURNING value, (SELECT value FROM ledger_counters"
+                " WHERE name = 'account_status_epoch')"
+            ),
+            self.due_pendings(now, due_limit),
         )
-        return int(block), int(epoch or 0)
+        ((block, epoch),) = admitted
+        return Admission(int(block), int(epoch or 0), due)
 
     async def exclude_writers(self) -> None:
         """Nothing to do: a write transaction (BEGIN IMMEDIATE) already excludes the others."""
@@ -174,91 +180,78 @@ class SqliteTransaction:
         now: int,
     ) -> None:
         db = self._db
+        # Queued on the connection's thread one behind the other and awaited together: one
+        # turn of the event loop for the whole write instead of one per statement.
+        statements: list[Awaitable[object]] = []
         if outcome.transfers:
-            await db.executemany(
-                f"INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        t.seq,
-                        t.id.bytes,
-                        t.tenant,
-                        t.debit_account_id.bytes,
-                        t.credit_account_id.bytes,
-                        t.amount,
-                        t.ledger,
-                        t.code,
-                        int(t.flags),
-                        t.pending_id.bytes if t.pending_id is not None else None,
-                        t.timeout,
-                        meta.decode() if meta is not None else None,
-                        t.timestamp,
-                    )
-                    for t, meta in zip(outcome.transfers, outcome.metadata_json, strict=True)
-                ],
-            )
+            rows = [
+                (
+                    t.seq,
+                    t.id.bytes,
+                    t.tenant,
+                    t.debit_account_id.bytes,
+                    t.credit_account_id.bytes,
+                    t.amount,
+                    t.ledger,
+                    t.code,
+                    int(t.flags),
+                    t.pending_id.bytes if t.pending_id is not None else None,
+                    t.timeout,
+                    meta.decode() if meta is not None else None,
+                    t.timestamp,
+                )
+                for t, meta in zip(outcome.transfers, outcome.metadata_json, strict=True)
+            ]
+            statements.append(db.executemany(_INSERT_TRANSFERS, rows))
         if outcome.new_pendings:
-            await db.executemany(
-                f"INSERT INTO pending_transfers ({PENDING_COLUMNS}, resolved_seq)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        p.id.bytes,
-                        p.debit_account_id.bytes,
-                        p.credit_account_id.bytes,
-                        p.amount,
-                        p.ledger,
-                        p.code,
-                        p.tenant,
-                        p.expires_at,
-                        p.state.value,
-                        p.resolved_seq,
-                    )
-                    for p in outcome.new_pendings
-                ],
-            )
+            pendings = [
+                (
+                    p.id.bytes,
+                    p.debit_account_id.bytes,
+                    p.credit_account_id.bytes,
+                    p.amount,
+                    p.ledger,
+                    p.code,
+                    p.tenant,
+                    p.expires_at,
+                    p.state.value,
+                    p.resolved_seq,
+                )
+                for p in outcome.new_pendings
+            ]
+            statements.append(db.executemany(_INSERT_PENDINGS, pendings))
         changed = [*outcome.resolved, *outcome.expired]
         if changed:
-            await db.executemany(
-                "UPDATE pending_transfers SET state = ?, resolved_seq = ? WHERE id = ?",
-                [(p.state.value, p.resolved_seq, p.id.bytes) for p in changed],
-            )
+            states = [(p.state.value, p.resolved_seq, p.id.bytes) for p in changed]
+            statements.append(db.executemany(_UPDATE_PENDINGS, states))
         if buckets:
-            await db.executemany(
-                "UPDATE account_balances SET debits_pending = ?, debits_posted = ?,"
-                " credits_pending = ?, credits_posted = ? WHERE account_id = ? AND bucket = ?",
-                [(b.dp, b.dpo, b.cp, b.cpo, b.account_id.bytes, b.bucket) for b in buckets],
-            )
+            values = [(b.dp, b.dpo, b.cp, b.cpo, b.account_id.bytes, b.bucket) for b in buckets]
+            statements.append(db.executemany(_SET_BUCKETS, values))
+        counted = len(statements)
         if deltas:
-            # The guard (see DELTA_CAP) leaves a row that would pass the cap as it is, which
-            # shows in the row count; it also keeps SQLite from ever making a sum a float.
-            cursor = await db.executemany(
-                "UPDATE account_balances SET debits_posted = debits_posted + ?2,"
-                " credits_posted = credits_posted + ?3 WHERE account_id = ?1 AND bucket = 0"
-                " AND debits_pending + debits_posted <= ?4 - ?2"
-                " AND credits_pending + credits_posted <= ?4 - ?3",
-                [(account_id.bytes, dpo, cpo, DELTA_CAP) for account_id, dpo, cpo in deltas],
-            )
-            if cursor.rowcount != len(deltas):
-                raise DeltasRefused(f"{cursor.rowcount} rows updated, expected {len(deltas)}")
+            moves = [(account_id.bytes, dpo, cpo, DELTA_CAP) for account_id, dpo, cpo in deltas]
+            statements.append(db.executemany(_ADD_DELTAS, moves))
         if outcome.history:
-            await db.executemany(
-                "INSERT INTO account_history (account_id, seq, timestamp, debits_pending,"
-                " debits_posted, credits_pending, credits_posted) VALUES (?,?,?,?,?,?,?)",
-                [
-                    (
-                        h.account_id.bytes,
-                        h.seq,
-                        h.timestamp,
-                        h.debits_pending,
-                        h.debits_posted,
-                        h.credits_pending,
-                        h.credits_posted,
-                    )
-                    for h in outcome.history
-                ],
-            )
+            history = [
+                (
+                    h.account_id.bytes,
+                    h.seq,
+                    h.timestamp,
+                    h.debits_pending,
+                    h.debits_posted,
+                    h.credits_pending,
+                    h.credits_posted,
+                )
+                for h in outcome.history
+            ]
+            statements.append(db.executemany(_INSERT_HISTORY, history))
         if outbox is not None:
-            await self._insert_outbox(outbox, now)
+            statements.append(self._insert_outbox(outbox, now))
+        done = await asyncio.gather(*statements)
+        if deltas:
+            updated = cast(aiosqlite.Cursor, done[counted]).rowcount
+            if updated != len(deltas):
+                raise DeltasRefused(f"{updated} rows updated, expected {len(deltas)}")
 
     async def resize_buckets(
         self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
@@ -326,6 +319,29 @@ class SqliteTransaction:
             "INSERT INTO ledger_counters (name, value) VALUES ('account_status_epoch', 1)"
             " ON CONFLICT (name) DO UPDATE SET value = value + 1"
         )
+
+
+_INSERT_TRANSFERS = f"INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_PENDINGS = (
+    f"INSERT INTO pending_transfers ({PENDING_COLUMNS}, resolved_seq) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
+_UPDATE_PENDINGS = "UPDATE pending_transfers SET state = ?, resolved_seq = ? WHERE id = ?"
+_SET_BUCKETS = (
+    "UPDATE account_balances SET debits_pending = ?, debits_posted = ?,"
+    " credits_pending = ?, credits_posted = ? WHERE account_id = ? AND bucket = ?"
+)
+# The guard (see DELTA_CAP) leaves a row that would pass the cap as it is, which shows in the
+# row count; it also keeps SQLite from ever making a sum a float.
+_ADD_DELTAS = (
+    "UPDATE account_balances SET debits_posted = debits_posted + ?2,"
+    " credits_posted = credits_posted + ?3 WHERE account_id = ?1 AND bucket = 0"
+    " AND debits_pending + debits_posted <= ?4 - ?2"
+    " AND credits_pending + credits_posted <= ?4 - ?3"
+)
+_INSERT_HISTORY = (
+    "INSERT INTO account_history (account_id, seq, timestamp, debits_pending,"
+    " debits_posted, credits_pending, credits_posted) VALUES (?,?,?,?,?,?,?)"
+)
 
 
 def _pending(r: Sequence[Any]) -> PendingRecord:
