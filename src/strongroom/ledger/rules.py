@@ -8,9 +8,11 @@ without a database, and both storage backends share them to the letter.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
+
+import msgspec
 
 from strongroom.ids import NIL
 from strongroom.ledger.results import CreateAccountResult as AR
@@ -53,53 +55,32 @@ _OPEN: Final = AccountStatus.OPEN
 _OK: Final = TR.OK
 _EXISTS: Final = TR.EXISTS
 _FROZEN: Final = AccountStatus.FROZEN
+_set = msgspec.structs.force_setattr
+# A Struct's own C-level copy (msgspec's type stubs do not declare it).
+_copy: Final[Callable[[Transfer], Transfer]] = getattr(Transfer, "__copy__")  # noqa: B009
 
 
-class BalanceState:
-    """An account's working copy inside one batch: static fields plus the four counters."""
+class BalanceState(msgspec.Struct, gc=False):
+    """An account's working copy inside one batch: static fields plus the four counters.
 
-    __slots__ = (
-        "changed",
-        "cp",
-        "cpo",
-        "dp",
-        "dpo",
-        "flags",
-        "id",
-        "ledger",
-        "overdraft_limit",
-        "partial",
-        "status",
-        "tenant",
-    )
+    A batch builds one per account it touches: a `msgspec.Struct` builds in a third of the
+    time of a slotted class, and `gc=False` keeps these short-lived objects (which hold no
+    containers, so no cycles) out of the garbage collector's counts."""
 
-    def __init__(
-        self,
-        id: uuid.UUID,
-        ledger: str,
-        flags: int,
-        overdraft_limit: int,
-        status: AccountStatus,
-        tenant: str,
-        dp: int,
-        dpo: int,
-        cp: int,
-        cpo: int,
-    ) -> None:
-        self.id = id
-        self.ledger = ledger
-        self.flags = flags
-        self.overdraft_limit = overdraft_limit
-        self.status = status
-        self.tenant = tenant
-        self.dp = dp
-        self.dpo = dpo
-        self.cp = cp
-        self.cpo = cpo
-        self.changed = False
-        #: Only one bucket of a split account (strongroom.ledger.buckets): a refusal by a limit
-        #: is not final, the whole balance might allow it.
-        self.partial = False
+    id: uuid.UUID
+    ledger: str
+    flags: int
+    overdraft_limit: int
+    status: AccountStatus
+    tenant: str
+    dp: int
+    dpo: int
+    cp: int
+    cpo: int
+    changed: bool = False
+    #: Only one bucket of a split account (strongroom.ledger.buckets): a refusal by a limit
+    #: is not final, the whole balance might allow it.
+    partial: bool = False
 
     def counters(self) -> tuple[int, int, int, int]:
         return (self.dp, self.dpo, self.cp, self.cpo)
@@ -603,22 +584,26 @@ def _stamped(
     ledger: str,
     code: int,
 ) -> Transfer:
-    """`t` as stored: numbered, timestamped, with resolved fields."""
-    return Transfer(
-        t.id,
-        debit,
-        credit,
-        amount,
-        ledger,
-        code,
-        t.flags,
-        t.pending_id,
-        t.timeout,
-        t.metadata,
-        t.tenant,
-        ts,
-        seq,
-    )
+    """`t` as stored: numbered, timestamped, with resolved fields.
+
+    A copy of the checked transfer with the ledger's fields set, not a new one: the
+    constructor's checks (`Transfer.__post_init__`) passed already, and this runs per transfer.
+    """
+    stored = _copy(t)
+    _set(stored, "seq", seq)
+    _set(stored, "timestamp", ts)
+    # A post or void takes its pending transfer's fields; a balancing transfer, less amount.
+    if debit is not t.debit_account_id:
+        _set(stored, "debit_account_id", debit)
+    if credit is not t.credit_account_id:
+        _set(stored, "credit_account_id", credit)
+    if amount != t.amount:
+        _set(stored, "amount", amount)
+    if ledger is not t.ledger:
+        _set(stored, "ledger", ledger)
+    if code != t.code:
+        _set(stored, "code", code)
+    return stored
 
 
 def account_code(a: Account, metadata_len: int) -> AR | None:
