@@ -382,7 +382,8 @@ class BatchEngine:
                     results, resizes = await self._apply(tx, calls, slot, escalated, exact, probe)
                 break
             except _ReusedIds:
-                probe = self._reused_ids()
+                self._probe_ids()
+                probe = True
             except DeltasRefused:
                 # An account past DELTA_CAP, or the batch's own moves past 2**63 - 1: rerun
                 # with every row locked, where the rules see the real counters.
@@ -399,7 +400,8 @@ class BatchEngine:
             except Exception as error:
                 if not probe and self._store.is_duplicate(error):
                     # A transfer applied as new was stored already (retried by its caller).
-                    probe = self._reused_ids()
+                    self._probe_ids()
+                    probe = True
                     continue
                 attempt += 1
                 if not self._store.is_transient(error) or attempt >= _MAX_ATTEMPTS:
@@ -409,12 +411,11 @@ class BatchEngine:
                 await asyncio.sleep(_backoff(attempt))
         return results, resizes
 
-    def _reused_ids(self) -> bool:
-        """Rerun the batch, and the next ones for a while, with ids looked up first: callers
-        that retry tend to retry many."""
+    def _probe_ids(self) -> None:
+        """A batch met a reused id: it reruns with its ids looked up first, and so do the next
+        batches for a while, because callers that retry tend to retry many."""
         self.stats.reused_ids += 1
         self._probe_until = asyncio.get_running_loop().time() + self._settings.probe_ids_seconds
-        return True
 
     async def _apply(
         self,
