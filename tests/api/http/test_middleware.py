@@ -47,3 +47,22 @@ async def test_health_readiness_and_metrics(
     assert "strongroom_http_request_duration_seconds_bucket" in text
     for name in ("batches_total", "transfers_total", "retries_total", "queue_depth"):
         assert f"strongroom_ledger_{name}" in text
+
+
+async def test_a_refused_body_carries_the_request_id_and_is_counted(
+    client: httpx.AsyncClient, writer: dict[str, str]
+) -> None:
+    headers = {**writer, "X-Request-Id": "big-1", "Content-Type": "application/json"}
+    r = await client.post("/v1/transfers", content=b"[" + b" " * 300_000 + b"]", headers=headers)
+    assert r.status_code == 413
+    assert r.headers["x-request-id"] == "big-1"
+    assert r.json()["trace_id"] == "big-1"
+    text = (await client.get("/metrics")).text
+    assert (
+        'strongroom_http_requests_total{method="POST",route="unmatched",status="413"} 1.0' in text
+    )
+
+
+async def test_only_the_first_request_id_header_counts(client: httpx.AsyncClient) -> None:
+    r = await client.get("/healthz", headers=[("X-Request-Id", "has space"), ("X-Request-Id", "b")])
+    assert r.headers["x-request-id"] not in ("has space", "b")

@@ -1,6 +1,7 @@
 """`create_app(ledger, keys)`: the FastAPI application, its middleware and error rendering.
 
-Middleware, outermost first: request id (binds the trace id), metrics, body size limit.
+Our one middleware (`RequestMiddleware`: request id, body size limit, metrics) runs inside
+FastAPI's own (server errors, telemetry).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from fastapi import FastAPI
 
 from strongroom.api.http import accounts, health, problems, transfers
 from strongroom.api.http import keys as key_routes
-from strongroom.api.http.metrics import ApiMetrics, MetricsMiddleware
-from strongroom.api.http.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from strongroom.api.http.metrics import ApiMetrics
+from strongroom.api.http.middleware import RequestMiddleware
 from strongroom.api.keys import KeyStore
 from strongroom.api.service import LedgerService
 from strongroom.ledger import Ledger
@@ -40,10 +41,7 @@ def create_app(ledger: Ledger, keys: KeyStore, *, max_body_bytes: int = MAX_BODY
     for module in (accounts, transfers, key_routes, health):
         app.include_router(module.router)
     problems.install(app)
-    # add_middleware wraps: the last added runs first.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_bytes=max_body_bytes)
     _document_problems(app)
     return app
 
