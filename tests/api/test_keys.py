@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 import pytest
@@ -90,3 +91,22 @@ def test_roles_are_ordered() -> None:
     assert Role.WRITE.allows(Role.READ)
     assert not Role.READ.allows(Role.WRITE)
     assert not Role.WRITE.allows(Role.ADMIN)
+
+
+async def test_concurrent_requests_share_one_lookup_of_an_uncached_key(keys: KeyStore) -> None:
+    new = await keys.create("acme", Role.WRITE)
+    queries: list[str] = []
+    sa.event.listen(
+        keys._engine.sync_engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: queries.append(statement),
+    )
+    found = await asyncio.gather(*(keys.authenticate(new.token) for _ in range(64)))
+    assert {k.id for k in found} == {new.key.id}
+    assert len(queries) == 1
+    unknown = "sr_" + "0" * 32 + "_s"
+    refused = await asyncio.gather(
+        *(keys.authenticate(unknown) for _ in range(8)), return_exceptions=True
+    )
+    assert all(isinstance(r, Unauthenticated) for r in refused)
+    assert len(queries) == 2

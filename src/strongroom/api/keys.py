@@ -6,13 +6,17 @@ argon2) protects low-entropy human passwords against guessing; a 256-bit random 
 guessed, so one fast hash is enough and keeps authentication off the request's critical path.
 
 Verified keys are cached in memory for `cache_ttl` seconds: a revocation made through this store
-applies at once, one made by another process (the CLI) within `cache_ttl`.
+applies at once, one made by another process (the CLI) within `cache_ttl`. A key missing from the
+cache is looked up once however many requests present it meanwhile: when the entry of a busy key
+expires, its concurrent requests (64 under bench-http) all wait for that one query instead of
+each sending their own.
 
 May import strongroom.store (URLs, migrations), errors, ids, clock; never the transports.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import enum
 import hashlib
@@ -129,6 +133,8 @@ class KeyStore:
         self._clock = clock
         self._cache_ttl = cache_ttl
         self._cache: dict[str, _Cached] = {}
+        #: The lookup in flight for a key id that is missing from the cache or stale.
+        self._lookups: dict[str, asyncio.Task[_Cached | None]] = {}
 
     @classmethod
     async def open(
@@ -207,6 +213,8 @@ class KeyStore:
                     .values(revoked_at=now)
                 )
             key = await self.get(key_id)
+        # A lookup that started before the revocation must not cache what it read.
+        self._lookups.pop(key_id, None)
         self._cache.pop(key_id, None)
         return key
 
@@ -215,18 +223,36 @@ class KeyStore:
         if not token:
             raise Unauthenticated("an API key is required: Authorization: Bearer sr_<id>_<secret>")
         key_id, secret = _split(token)
-        now = time.monotonic()
         cached = self._cache.get(key_id)
-        if cached is None or cached.until < now:
-            async with self._engine.connect() as conn:
-                row = (await conn.execute(api_keys.select().where(api_keys.c.id == key_id))).first()
-            if row is None:
-                self._cache.pop(key_id, None)
+        if cached is None or cached.until < time.monotonic():
+            lookup = self._lookups.get(key_id)
+            if lookup is None:
+                lookup = asyncio.create_task(self._load(key_id))
+                self._lookups[key_id] = lookup
+            # Shielded: a caller that gives up must not cancel the others' lookup.
+            cached = await asyncio.shield(lookup)
+            if cached is None:
                 raise Unauthenticated("unknown API key")
-            cached = _Cached(_row_to_key(row), row._mapping["secret_sha256"], now + self._cache_ttl)
-            self._cache[key_id] = cached
         if not hmac.compare_digest(cached.digest, _digest(secret)):
             raise Unauthenticated("unknown API key")
         if cached.key.revoked:
             raise Unauthenticated("this API key has been revoked")
         return cached.key
+
+    async def _load(self, key_id: str) -> _Cached | None:
+        """Read one key into the cache (None: no such key), unless revoked meanwhile."""
+        try:
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(api_keys.select().where(api_keys.c.id == key_id))).first()
+        finally:
+            current = self._lookups.get(key_id) is asyncio.current_task()
+            if current:
+                del self._lookups[key_id]
+        if row is None:
+            self._cache.pop(key_id, None)
+            return None
+        until = time.monotonic() + self._cache_ttl
+        cached = _Cached(_row_to_key(row), row._mapping["secret_sha256"], until)
+        if current:
+            self._cache[key_id] = cached
+        return cached
