@@ -53,7 +53,7 @@ async def test_a_refused_body_carries_the_request_id_and_is_counted(
     client: httpx.AsyncClient, writer: dict[str, str]
 ) -> None:
     headers = {**writer, "X-Request-Id": "big-1", "Content-Type": "application/json"}
-    r = await client.post("/v1/transfers", content=b"[" + b" " * 300_000 + b"]", headers=headers)
+    r = await client.post("/v1/accounts", content=b"[" + b" " * 300_000 + b"]", headers=headers)
     assert r.status_code == 413
     assert r.headers["x-request-id"] == "big-1"
     assert r.json()["trace_id"] == "big-1"

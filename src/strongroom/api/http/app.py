@@ -1,7 +1,7 @@
 """`create_app(ledger, keys)`: the FastAPI application, its middleware and error rendering.
 
-Our one middleware (`RequestMiddleware`: request id, body size limit, metrics) runs inside
-FastAPI's own (server errors, telemetry).
+Our one middleware (`RequestMiddleware`: request id, body size limit, metrics, and the hand-off
+of DirectRoute requests past the router) runs inside FastAPI's own (server errors, telemetry).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from strongroom.api.http import accounts, health, problems, transfers
 from strongroom.api.http import keys as key_routes
 from strongroom.api.http.metrics import ApiMetrics
 from strongroom.api.http.middleware import RequestMiddleware
+from strongroom.api.http.routing import DirectRoute
 from strongroom.api.keys import KeyStore
 from strongroom.api.service import LedgerService
 from strongroom.ledger import Ledger
@@ -38,10 +39,17 @@ def create_app(ledger: Ledger, keys: KeyStore, *, max_body_bytes: int = MAX_BODY
     )
     app.state.service = LedgerService(ledger, keys)
     app.state.metrics = ApiMetrics(ledger)
-    for module in (accounts, transfers, key_routes, health):
-        app.include_router(module.router)
+    routers = [module.router for module in (accounts, transfers, key_routes, health)]
+    for router in routers:
+        app.include_router(router)
     problems.install(app)
-    app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_bytes=max_body_bytes)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=app.state.metrics,
+        max_bytes=max_body_bytes,
+        # Included without a prefix of their own, routes keep the paths their routers gave them.
+        direct=[r for router in routers for r in router.routes if isinstance(r, DirectRoute)],
+    )
     _document_problems(app)
     return app
 

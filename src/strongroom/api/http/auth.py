@@ -1,4 +1,6 @@
-"""The `Authorization: Bearer sr_<id>_<secret>` dependency shared by every /v1 route."""
+"""The `Authorization: Bearer sr_<id>_<secret>` dependency shared by every /v1 route, and the
+same authentication called directly (`caller_of`) by routes that bypass the dependency injector
+(strongroom.api.http.routing)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ async def _principal(
     token = credentials.credentials if credentials is not None else None
     service: LedgerService = request.app.state.service
     return await service.authenticate(token)
+
+
+async def caller_of(request: Request) -> Principal:
+    """The caller of `request`, as the `Caller` dependency would resolve it."""
+    return await _principal(request, await _bearer(request))
 
 
 Caller = Annotated[Principal, Depends(_principal)]

@@ -105,6 +105,20 @@ def _field_path(loc: Sequence[int | str]) -> str:
     return path or str(loc[0] if loc else "body")
 
 
+#: The errors `render` turns into problem documents; anything else is a 500 (`install`).
+HANDLED = (StrongroomError, RequestValidationError, StarletteHTTPException)
+
+
+def render(error: StrongroomError | RequestValidationError | StarletteHTTPException) -> Response:
+    """The problem+json response for an error raised while serving a request."""
+    if isinstance(error, StrongroomError):
+        return _strongroom_error(error)
+    if isinstance(error, RequestValidationError):
+        return _request_validation(error)
+    code = _HTTP_CODES.get(error.status_code, f"http_{error.status_code}")
+    return problem_response(error.status_code, code, str(error.detail), headers=error.headers)
+
+
 def _strongroom_error(error: StrongroomError) -> Response:
     status = next((s for kind, s in _STATUS if isinstance(error, kind)), 500)
     if isinstance(error, ValidationError):
@@ -125,25 +139,15 @@ def _request_validation(error: RequestValidationError) -> Response:
 def install(app: FastAPI) -> None:
     """Render every error the app can raise as problem+json."""
 
-    async def on_strongroom(_: Request, error: Exception) -> Response:
-        assert isinstance(error, StrongroomError)
-        return _strongroom_error(error)
-
-    async def on_validation(_: Request, error: Exception) -> Response:
-        assert isinstance(error, RequestValidationError)
-        return _request_validation(error)
-
-    async def on_http(_: Request, error: Exception) -> Response:
-        assert isinstance(error, StarletteHTTPException)
-        code = _HTTP_CODES.get(error.status_code, f"http_{error.status_code}")
-        return problem_response(error.status_code, code, str(error.detail), headers=error.headers)
+    async def on_error(_: Request, error: Exception) -> Response:
+        assert isinstance(error, HANDLED)
+        return render(error)
 
     async def on_unexpected(_: Request, error: Exception) -> Response:
         return problem_response(500, "internal_error", "an unexpected error; see the server log")
 
-    app.add_exception_handler(StrongroomError, on_strongroom)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
+    for kind in HANDLED:
+        app.add_exception_handler(kind, on_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 
