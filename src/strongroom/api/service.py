@@ -15,8 +15,8 @@ May import the ledger, api.keys and api.errors; never the transports.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Literal
 
 from strongroom.api.errors import PermissionDenied
@@ -41,15 +41,15 @@ Direction = Literal["debits", "credits", "both"]
 Principal = ApiKey
 
 
-@contextmanager
-def _acting(who: Principal, needed: Role) -> Iterator[None]:
-    """Check the role, then run under the caller's actor so ledger events name the key."""
+def _acting(who: Principal, needed: Role) -> AbstractContextManager[str]:
+    """Check the role, and return the context to run in: the caller's actor, so that ledger
+    events name the key. Returned as is rather than wrapped in a generator of our own: one
+    context manager per service call, not two (~1 µs)."""
     if not who.role.allows(needed):
         raise PermissionDenied(
             f"this operation needs the {needed.value} role; the key has {who.role.value}"
         )
-    with bound(current_trace_id(), Actor(who.tenant, who.id)):
-        yield
+    return bound(current_trace_id(), Actor(who.tenant, who.id))
 
 
 def _build(
