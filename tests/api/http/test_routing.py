@@ -142,3 +142,10 @@ def test_bad_bodies_are_request_validation_errors_rooted_at_body(
         parse_body(CreateTransfers, content_type, raw)
     (error,) = raised.value.errors()
     assert (error["type"], tuple(error["loc"])) == (kind, loc)
+
+
+def test_an_endpoint_of_another_shape_is_refused_when_the_route_is_made() -> None:
+    async def endpoint(body: CreateTransfers, who: str) -> None: ...
+
+    with pytest.raises(TypeError):
+        DirectRoute("/x", endpoint, methods=["POST"])

@@ -93,7 +93,7 @@ class RequestMiddleware:
 
         direct = self.direct.get((scope["method"], scope["path"]))
         if direct is not None:
-            # As the router would have: the metrics and FastAPI's handlers read the route here.
+            # As the router would: the metrics label the request by its route's template.
             scope["route"] = direct
         app = self.app if direct is None else direct.serve
         token = trace_id_var.set(trace_id)
