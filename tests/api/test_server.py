@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-
 import grpc
 import httpx
 
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.gen import ledger_pb2_grpc
 from strongroom.api.keys import KeyStore, Role
-from strongroom.api.server import GC_YOUNG_THRESHOLD, serving, tune_gc
+from strongroom.api.server import serving
 from strongroom.ledger import Ledger
 from tests.api.helpers import account, transfer
 
@@ -38,12 +36,3 @@ async def test_http_and_grpc_serve_the_same_ledger(ledger: Ledger, keys: KeyStor
         assert shown.credits_posted == 9
         servers.stop()
         await servers.wait()
-
-
-def test_tune_gc_raises_the_young_threshold_only() -> None:
-    before = gc.get_threshold()
-    try:
-        tune_gc()
-        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
-    finally:
-        gc.set_threshold(*before)

@@ -3,14 +3,13 @@
 `serving()` is the one composition of the transports: `strongroom serve`, the demo and
 `bench-http` all start the API through it. Signal handling is the caller's: uvicorn's own
 handlers (which re-raise the signal after shutdown) are turned off so that the ledger closes
-cleanly after the servers stop. `tune_gc()` is for the processes that exist to serve.
+cleanly after the servers stop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import socket
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
@@ -22,18 +21,6 @@ from strongroom.api.grpc import start_grpc_server
 from strongroom.api.http import MAX_BODY_BYTES, create_app
 from strongroom.api.keys import KeyStore
 from strongroom.ledger import Ledger
-
-#: The collector's first threshold in a serving process. It counts net new container objects,
-#: and the default, 700, is crossed by the objects of the requests in flight alone: under
-#: bench-http's 64 clients the collector ran ~330 times a second, each run promoting what the
-#: requests still held, so that full collections followed every ~0.4 s; ~5% of the server's CPU,
-#: all on the event loop. At 10,000: 26 young collections in a 10 s run instead of ~3,600.
-GC_YOUNG_THRESHOLD = 10_000
-
-
-def tune_gc() -> None:
-    """Set the collector up for serving (process-wide: call it where the process starts)."""
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 class _Uvicorn(uvicorn.Server):

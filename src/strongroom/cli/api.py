@@ -7,7 +7,6 @@ service layer as the API, acting as an admin of `--tenant`.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import multiprocessing
 import signal
@@ -26,12 +25,13 @@ from rich.table import Table
 
 from strongroom.api.http import MAX_BODY_BYTES
 from strongroom.api.keys import ApiKey, KeyStore, Role
-from strongroom.api.server import serving, tune_gc
+from strongroom.api.server import serving
 from strongroom.api.service import LedgerService
 from strongroom.cli.common import DbOption, console, run
 from strongroom.errors import ValidationError
 from strongroom.ids import new_id
 from strongroom.ledger import Account, AccountFlags, Ledger, Transfer, TransferFlags
+from strongroom.runtime import settle_heap
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import DEFAULT_URL, parse_url
 
@@ -42,8 +42,7 @@ HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
 
 
 def _run_on_uvloop(coroutine: Coroutine[Any, Any, T]) -> T:
-    """`run()` on uvloop, with the collector tuned for serving: how the servers are measured."""
-    tune_gc()
+    """`run()` on uvloop: how the servers run and are measured."""
     policy = asyncio.get_event_loop_policy()
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     try:
@@ -161,9 +160,8 @@ def serve(
 def _serve_worker(
     db: str, host: str, port: int, grpc_port: int | None, max_body: int, announce: bool
 ) -> None:
-    # What the spawned worker imported is permanent, as in strongroom.cli.main.
-    gc.collect()
-    gc.freeze()
+    # A spawned worker does not start in strongroom.cli.main: settle its heap the same way.
+    settle_heap()
     _run_on_uvloop(_serve(db, host, port, grpc_port, max_body, reuse_port=True, announce=announce))
 
 
@@ -189,6 +187,8 @@ async def _serve(
             reuse_port=reuse_port,
         ) as servers,
     ):
+        # The app, the ledger and their connections live as long as the server.
+        settle_heap()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, servers.stop)
