@@ -168,10 +168,11 @@ async def _drive(
             )
         return batch
 
-    async def send(batch: list[Transfer], since: float) -> None:
+    async def send(batch: list[Transfer], since: float | None) -> None:
+        """One call; measured from `since` (perf_counter), or not at all (the warm-up)."""
         nonlocal done
         results = await ledger.create_transfers(batch)
-        if since < 0:
+        if since is None:
             return
         samples.append((time.perf_counter() - since, len(batch)))
         for r in results:
@@ -184,10 +185,12 @@ async def _drive(
             result.peak_rss_mb.append(round(_rss_mb(), 1))
 
     async def submitter(n: int, calls: int, measured: bool) -> None:
+        # The warm-up draws from streams of its own: the measured calls stay the same with any
+        # warm-up, or none.
         rand = random.Random(seed * 1_000_003 + n + (0 if measured else 7919)).random
         for _ in range(calls):
             batch = make_call(rand)
-            await send(batch, time.perf_counter() if measured else -1.0)
+            await send(batch, time.perf_counter() if measured else None)
 
     async def scheduled(per_second: float) -> None:
         rand = random.Random(seed * 1_000_003).random
