@@ -2,11 +2,11 @@
 
 Each round reads up to `batch_size` rows with `published_at IS NULL` (lowest ids first), with
 the transfers they refer to (strongroom.events.transfer_refs), publishes their events, then sets
-`published_at` on those rows. A crash between the publish and
-the mark publishes those rows again on restart: JetStream drops them by `Nats-Msg-Id` inside its
-duplicate window and idempotent consumers skip ids they have processed. A marker, not an id
-cursor, because on PostgreSQL a transaction may commit an outbox row with a lower id than rows
-already published; the relay picks such a row up on its next round instead of skipping it.
+`published_at` on those rows. A crash between the publish and the mark publishes those rows
+again on restart: JetStream drops them by `Nats-Msg-Id` inside its duplicate window and
+idempotent consumers skip ids they have processed. A marker, not an id cursor, because on
+PostgreSQL a transaction may commit an outbox row with a lower id than rows already published;
+the relay picks such a row up on its next round instead of skipping it.
 
 One relay is active per database (and relay name) at a time: on PostgreSQL it holds a
 session-level advisory lock, keyed by schema and name, on the connection it works on; on SQLite

@@ -227,8 +227,8 @@ class SqliteTransaction:
         if buckets:
             values = [(b.dp, b.dpo, b.cp, b.cpo, b.account_id.bytes, b.bucket) for b in buckets]
             statements.append(db.executemany(_SET_BUCKETS, values))
-        counted = len(statements)
         if deltas:
+            counted = len(statements)
             moves = [(account_id.bytes, dpo, cpo, DELTA_CAP) for account_id, dpo, cpo in deltas]
             statements.append(db.executemany(_ADD_DELTAS, moves))
         if outcome.history:
@@ -257,14 +257,10 @@ class SqliteTransaction:
         self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
     ) -> bool:
         raw = account_id.bytes
-        found = next(
-            iter(
-                await self._db.execute_fetchall(
-                    "SELECT buckets, resized_at FROM account_buckets WHERE account_id = ?", (raw,)
-                )
-            ),
-            None,
+        rows = await self._db.execute_fetchall(
+            "SELECT buckets, resized_at FROM account_buckets WHERE account_id = ?", (raw,)
         )
+        found = next(iter(rows), None)
         current = found[0] if found else 1
         if current == buckets or (found and found[1] > now - cooldown_ns):
             return False
