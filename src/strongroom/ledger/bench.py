@@ -22,14 +22,14 @@ import resource
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.synchronize import Barrier as BarrierType
 
 from strongroom.ids import new_id
-from strongroom.ledger.engine import EngineSettings
-from strongroom.ledger.ledger import Ledger
+from strongroom.ledger.ledger import Ledger, default_engine
 from strongroom.ledger.types import Account, AccountFlags, Transfer
 from strongroom.runtime import settle_heap
+from strongroom.store.urls import parse_url
 
 CURRENCY = "USD"
 
@@ -125,16 +125,14 @@ async def setup_accounts(config: BenchConfig) -> tuple[uuid.UUID, list[uuid.UUID
 async def _drive(
     config: BenchConfig, hot: uuid.UUID, others: list[uuid.UUID], transfers: int, seed: int
 ) -> tuple[BenchResult, list[tuple[float, int]]]:
-    workers = config.workers
+    engine = default_engine(parse_url(config.url).kind)
+    workers = config.workers or engine.workers
     ledger = await Ledger.open(
         config.url,
         migrate=False,
         sweep_interval=None,
-        pool_size=max(4, (workers or 2) + 2),
-        engine=EngineSettings(
-            max_batch=config.max_batch,
-            workers=workers or (1 if config.url.startswith("sqlite") else 2),
-        ),
+        pool_size=max(4, workers + 2),
+        engine=replace(engine, max_batch=config.max_batch, workers=workers),
     )
     result = BenchResult()
     samples: list[tuple[float, int]] = []

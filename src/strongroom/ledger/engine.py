@@ -15,6 +15,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 from strongroom.clock import Clock
@@ -23,6 +24,7 @@ from strongroom.ids import NIL
 from strongroom.ledger import events
 from strongroom.ledger.buckets import (
     ALL,
+    BucketRow,
     BucketWrite,
     SplitPolicy,
     SplitSettings,
@@ -31,9 +33,16 @@ from strongroom.ledger.buckets import (
     view,
     write_back,
 )
+from strongroom.ledger.chain import Chain, leave
 from strongroom.ledger.metrics import ContentionTracker
 from strongroom.ledger.results import CreateTransferResult as TR
-from strongroom.ledger.rules import BalanceState, BatchOutcome, BatchState, apply_transfers
+from strongroom.ledger.rules import (
+    BalanceState,
+    BatchOutcome,
+    BatchState,
+    PendingRecord,
+    apply_transfers,
+)
 from strongroom.ledger.types import (
     STATUS_BY_VALUE,
     AccountFlags,
@@ -45,11 +54,15 @@ from strongroom.money import AMOUNT_MAX
 from strongroom.store.ledger_store import (
     DELTA_CAP,
     SEQ_BLOCK_BITS,
+    Admission,
+    ChainedWrite,
+    ChainedWriter,
     DeltasRefused,
     LedgerStore,
     LedgerTransaction,
     OutboxRow,
     PostedDelta,
+    WriterOrder,
 )
 from strongroom.tracing import Actor
 
@@ -119,6 +132,10 @@ class EngineStats:
     reused_ids: int = 0
     #: Batches rerun with all buckets of a split account locked.
     escalations: int = 0
+    #: Batches whose rules ran while the batch before them was still writing
+    #: (strongroom.ledger.chain), and batches that did so but found their admission moved on.
+    chained: int = 0
+    chain_misses: int = 0
     expired: int = 0
     resizes: int = 0
     lock_wait_seconds: float = 0.0
@@ -170,6 +187,10 @@ class _Escalate(Exception):
 
 class _StaleBuckets(Exception):
     """A bucket row this process expected is gone: another process merged the account."""
+
+
+class _ChainMoved(Exception):
+    """A batch's admission was not the one its early rules assumed (strongroom.ledger.chain)."""
 
 
 class _ReusedIds(Exception):
@@ -229,6 +250,38 @@ class _Plan:
     balances: dict[int, BalanceState] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _Decision:
+    """A batch's rules and what they ran on."""
+
+    transfers: list[Transfer]
+    now: int
+    plan: _Plan
+    #: The bucket rows of the locked accounts, as the rules saw them.
+    rows: dict[uuid.UUID, list[BucketRow]]
+    balances: dict[int, BalanceState]
+    outcome: BatchOutcome
+    lock_wait: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    """A batch's place among a one-writer store's batches: the chain its predecessor leaves
+    (None: none it can use), and the one it leaves itself."""
+
+    previous: asyncio.Future[Chain | None]
+    next: asyncio.Future[Chain | None]
+
+
+def _flatten(calls: Sequence[_Call]) -> tuple[list[Transfer], list[bytes | None]]:
+    transfers: list[Transfer] = []
+    metadata: list[bytes | None] = []
+    for call in calls:
+        transfers.extend(call.transfers)
+        metadata.extend(call.metadata_json)
+    return transfers, metadata
+
+
 class BatchEngine:
     def __init__(self, store: LedgerStore, clock: Clock, settings: EngineSettings) -> None:
         self._store = store
@@ -251,6 +304,8 @@ class BatchEngine:
         self._status_epoch = -1
         #: Loop time until which batches look their transfer ids up before the rules.
         self._probe_until = 0.0
+        #: What the latest batch to start leaves (strongroom.ledger.chain).
+        self._chain_tail: asyncio.Future[Chain | None] | None = None
         # Workers of different processes start at different buckets of a split account.
         self._slot_base = random.randrange(1 << 16)
 
@@ -376,46 +431,155 @@ class BatchEngine:
         exact = False
         probe = loop.time() < self._probe_until
         attempt = 0
-        while True:
-            try:
-                async with self._store.transaction() as tx:
-                    results, resizes = await self._apply(tx, calls, slot, escalated, exact, probe)
-                break
-            except _ReusedIds:
-                self._probe_ids()
-                probe = True
-            except DeltasRefused:
-                # An account past DELTA_CAP, or the batch's own moves past 2**63 - 1: rerun
-                # with every row locked, where the rules see the real counters.
-                exact = True
-                self.stats.retries += 1
-            except _Escalate as escalation:
-                escalated |= escalation.accounts
-                self.stats.escalations += 1
-            except _StaleBuckets:
-                await self.refresh_buckets()
-                self.stats.retries += 1
-            except StrongroomError:
-                raise
-            except Exception as error:
-                if not probe and self._store.is_duplicate(error):
-                    # A transfer applied as new was stored already (retried by its caller).
+        writer = self._store.chained_writer
+        link = self._link() if writer is not None else None
+        try:
+            early = None
+            chain = None
+            if link is not None:
+                chain = await link.previous
+                if chain is not None and not probe:
+                    early = self._early(calls, slot, chain)
+            while True:
+                try:
+                    if writer is not None and early is not None and chain is not None:
+                        results, resizes = await self._write_early(
+                            writer, calls, early, chain, link
+                        )
+                    else:
+                        async with self._store.transaction() as tx:
+                            results, resizes = await self._apply(
+                                tx, calls, slot, escalated, exact, probe, link
+                            )
+                    break
+                except _ChainMoved:
+                    self.stats.chain_misses += 1
+                except _ReusedIds:
                     self._probe_ids()
                     probe = True
-                    continue
-                attempt += 1
-                if not self._store.is_transient(error) or attempt >= _MAX_ATTEMPTS:
-                    raise StorageError(f"batch failed after {attempt} attempts: {error}") from error
-                self.stats.retries += 1
-                self.contention.record_retry(self._attempt_hot)
-                await asyncio.sleep(_backoff(attempt))
+                except DeltasRefused:
+                    # An account past DELTA_CAP, or the batch's own moves past 2**63 - 1: rerun
+                    # with every row locked, where the rules see the real counters.
+                    exact = True
+                    self.stats.retries += 1
+                except _Escalate as escalation:
+                    escalated |= escalation.accounts
+                    self.stats.escalations += 1
+                except _StaleBuckets:
+                    await self.refresh_buckets()
+                    self.stats.retries += 1
+                except StrongroomError:
+                    raise
+                except Exception as error:
+                    if not probe and self._store.is_duplicate(error):
+                        # A transfer applied as new was stored already (retried by its caller).
+                        self._probe_ids()
+                        probe = True
+                        continue
+                    attempt += 1
+                    if not self._store.is_transient(error) or attempt >= _MAX_ATTEMPTS:
+                        raise StorageError(
+                            f"batch failed after {attempt} attempts: {error}"
+                        ) from error
+                    self.stats.retries += 1
+                    self.contention.record_retry(self._attempt_hot)
+                    await asyncio.sleep(_backoff(attempt))
+                finally:
+                    # Rules run early hold for the first attempt only.
+                    early = None
+        finally:
+            if link is not None and not link.next.done():
+                link.next.set_result(None)
         return results, resizes
+
+    def _link(self) -> _Link:
+        """This batch's place in the chain: its predecessor's chain, once known, and its own."""
+        loop = asyncio.get_running_loop()
+        previous = self._chain_tail
+        mine: asyncio.Future[Chain | None] = loop.create_future()
+        self._chain_tail = mine
+        if previous is None:
+            previous = loop.create_future()
+            previous.set_result(None)
+        return _Link(previous, mine)
 
     def _probe_ids(self) -> None:
         """A batch met a reused id: it reruns with its ids looked up first, and so do the next
         batches for a while, because callers that retry tend to retry many."""
         self.stats.reused_ids += 1
         self._probe_until = asyncio.get_running_loop().time() + self._settings.probe_ids_seconds
+
+    def _early(self, calls: Sequence[_Call], slot: int, chain: Chain) -> _Decision | None:
+        """The batch's rules run now, before its admission, on what `chain` leaves; None when
+        the batch needs anything the chain does not tell (pending transfers, accounts not
+        cached, rows the predecessor did not lock)."""
+        transfers, metadata = _flatten(calls)
+        touched = _touched(transfers, set())
+        if touched.pending_refs or chain.status_epoch != self._status_epoch:
+            return None
+        touched.ids.pop(NIL.int, None)
+        cache = self._accounts
+        if any(a not in cache for a in touched.ids):
+            return None
+        hot = self._hot(touched, len(transfers))
+        plan = self._plan(touched, cache, hot, slot, False)
+        rows: dict[uuid.UUID, list[BucketRow]] = {}
+        for a, mode in plan.modes.items():
+            account_id = touched.ids[a]
+            found = chain.rows_for(account_id, mode)
+            if found is None:
+                return None
+            rows[account_id] = found
+        now = self._clock.now_ns()
+        try:
+            return self._decide(
+                transfers, metadata, touched, plan, rows, chain.block + 1, now, {}, {}, set()
+            )
+        except _Escalate:
+            return None
+
+    async def _write_early(
+        self,
+        writer: ChainedWriter,
+        calls: Sequence[_Call],
+        decision: _Decision,
+        chain: Chain,
+        link: _Link | None,
+    ) -> tuple[list[TR], list[tuple[uuid.UUID, int]]]:
+        """Write a batch whose rules ran on `chain`, in a transaction that checks the chain held."""
+        outcome = decision.outcome
+        outbox, writes, deltas = self._writes(calls, decision)
+        block = chain.block + 1
+
+        def queued(order: WriterOrder) -> None:
+            if link is not None and not link.next.done():
+                link.next.set_result(
+                    leave(
+                        order, block, chain.status_epoch, decision.plan.modes, decision.rows, writes
+                    )
+                )
+
+        result = await writer.write_chained(
+            ChainedWrite(
+                after=chain.order.transaction,
+                data_version=chain.order.data_version,
+                block=block,
+                status_epoch=chain.status_epoch,
+                now=decision.now,
+                refused=self._refused(decision),
+                outcome=outcome,
+                buckets=writes,
+                deltas=deltas,
+                outbox=outbox,
+            ),
+            queued,
+        )
+        if result == "moved":
+            raise _ChainMoved()
+        if result == "reused":
+            raise _ReusedIds()
+        self.stats.chained += 1
+        return outcome.results, self._count(decision)
 
     async def _apply(
         self,
@@ -425,47 +589,127 @@ class BatchEngine:
         escalated: set[uuid.UUID],
         exact: bool,
         probe: bool,
+        link: _Link | None,
     ) -> tuple[list[TR], list[tuple[uuid.UUID, int]]]:
-        transfers: list[Transfer] = []
-        metadata: list[bytes | None] = []
-        for call in calls:
-            transfers.extend(call.transfers)
-            metadata.extend(call.metadata_json)
         now = self._clock.now_ns()
+        # First: it admits the batch among the writers, after which no status can change.
+        admission = await tx.admit_batch(now, self._settings.expire_per_batch)
+        decision = await self._read_and_decide(
+            tx, calls, slot, escalated, exact, probe, admission, now
+        )
+        if not probe:
+            refused = self._refused(decision)
+            if refused and await tx.load_transfers(refused):
+                raise _ReusedIds()
+        outbox, writes, deltas = self._writes(calls, decision)
+        queued = None
+        if link is not None and admission.order is not None and not link.next.done():
+            # Once this batch's writes are queued, the next batch may run its rules while they
+            # execute.
+            queued = partial(
+                link.next.set_result,
+                leave(
+                    admission.order,
+                    admission.block,
+                    admission.status_epoch,
+                    decision.plan.modes,
+                    decision.rows,
+                    writes,
+                ),
+            )
+        await tx.write_outcome(decision.outcome, writes, deltas, outbox, now, queued)
+        return decision.outcome.results, self._count(decision)
+
+    def _refused(self, decision: _Decision) -> list[uuid.UUID]:
+        """Ids of the transfers the rules refused: one stored already means a reused id, whose
+        answer only a run with the ids looked up first can give."""
+        outcome = decision.outcome
+        if len(outcome.transfers) == len(decision.transfers):
+            return []
+        return [
+            t.id for t, r in zip(decision.transfers, outcome.results, strict=True) if r is not _OK
+        ]
+
+    def _writes(
+        self, calls: Sequence[_Call], decision: _Decision
+    ) -> tuple[OutboxRow | None, list[BucketWrite], list[PostedDelta]]:
+        """The batch's outbox row, the bucket rows it sets and the deltas it adds."""
+        outcome = decision.outcome
+        balances = decision.balances
+        modes = decision.plan.modes
+        if len(balances) > len(modes) and not _OVERFLOWS.isdisjoint(outcome.results):
+            # Only the batch's own moves added up past 2**63 - 1 (see DELTA_CAP): the real
+            # counters tell which transfer overflows first, and which counter.
+            raise DeltasRefused("an overflow within the batch's deltas")
+        outbox = self._outbox(calls, outcome, decision.now)
+        writes: list[BucketWrite] = []
+        deltas: list[PostedDelta] = []
+        for a, b in balances.items():
+            if not b.changed:
+                continue
+            if a in modes:
+                writes.extend(write_back(b, decision.rows[b.id], modes[a]))
+            elif b.dp or b.cp:
+                raise RuntimeError(f"delta account {b.id} changed a pending counter")
+            else:
+                deltas.append((b.id, b.dpo, b.cpo))
+        # Sorted like the locks: concurrent batches add to shared rows in one order.
+        deltas.sort(key=_delta_key)
+        return outbox, writes, deltas
+
+    def _count(self, decision: _Decision) -> list[tuple[uuid.UUID, int]]:
+        """Account for a committed batch: its figures, and the bucket resizes they ask for."""
+        size = len(decision.transfers)
+        self.stats.batches += 1
+        self.stats.transfers += size
+        self.stats.expired += len(decision.outcome.expired)
+        self.stats.lock_wait_seconds += decision.lock_wait
+        self.stats.batch_sizes.append(size)
+        self.contention.record_batch(self._attempt_hot, decision.lock_wait)
+        unsplittable = {b.id for b in decision.balances.values() if b.flags & _HISTORY}
+        return self._split.observe(
+            self._attempt_hot,
+            decision.lock_wait,
+            asyncio.get_running_loop().time(),
+            self._buckets,
+            unsplittable,
+        )
+
+    async def _read_and_decide(
+        self,
+        tx: LedgerTransaction,
+        calls: Sequence[_Call],
+        slot: int,
+        escalated: set[uuid.UUID],
+        exact: bool,
+        probe: bool,
+        admission: Admission,
+        now: int,
+    ) -> _Decision:
+        """The batch's rules on what it reads and locks in `tx`."""
+        transfers, metadata = _flatten(calls)
         touched = _touched(transfers, escalated)
         ids = touched.ids
         pending_refs = touched.pending_refs
-        # First: it admits the batch among the writers, after which no status can change.
-        block, epoch, due = await tx.admit_batch(now, self._settings.expire_per_batch)
-        if epoch != self._status_epoch:
+        due = admission.due
+        if admission.status_epoch != self._status_epoch:
             self._accounts.clear()
-            self._status_epoch = epoch
+            self._status_epoch = admission.status_epoch
         peeked = await tx.peek_pendings(list(pending_refs)) if pending_refs else []
         for p in (*due, *peeked):
             for account_id in (p.debit_account_id, p.credit_account_id):
                 ids[account_id.int] = account_id
                 touched.whole.add(account_id.int)
         ids.pop(NIL.int, None)
-        threshold = max(
-            self._settings.split.hot_min, self._settings.split.hot_share * len(transfers)
-        )
-        hot = [a for a, n in touched.touches.items() if n >= threshold]
-        # Per-account contention figures are kept for the accounts that are hot in a batch.
-        self._attempt_hot = [ids[a] for a in hot]
+        hot = self._hot(touched, len(transfers))
         known = await self._account_meta(tx, ids)
         plan = self._plan(touched, known, hot, slot, exact)
-        modes = plan.modes
-        balances = plan.balances
         started = asyncio.get_running_loop().time()
-        rows = group(await tx.lock_buckets(plan.whole, plan.pairs)) if modes else {}
+        rows = group(await tx.lock_buckets(plan.whole, plan.pairs)) if plan.modes else {}
         lock_wait = asyncio.get_running_loop().time() - started
-        for a, mode in modes.items():
-            found = rows.get(ids[a])
-            if found is None:
-                if mode > 0:
-                    raise _StaleBuckets(str(ids[a]))
-                continue
-            balances[a] = view(found, mode)
+        for a, mode in plan.modes.items():
+            if mode > 0 and ids[a] not in rows:
+                raise _StaleBuckets(str(ids[a]))
         lock_ids = sorted({p.id for p in due} | {p.id for p in peeked})
         locked_pendings = await tx.lock_pendings(lock_ids) if lock_ids else {}
         pendings = {i.int: p for i, p in locked_pendings.items()}
@@ -473,10 +717,53 @@ class BatchEngine:
         existing = {i.int: t for i, t in earlier.items()}
         missing = [i for i in pending_refs if i.int not in pendings and i.int not in existing]
         not_pending = {i.int for i in await tx.load_transfers(missing)} if missing else set()
+        decision = self._decide(
+            transfers,
+            metadata,
+            touched,
+            plan,
+            rows,
+            admission.block,
+            now,
+            existing,
+            pendings,
+            not_pending,
+        )
+        decision.lock_wait = lock_wait
+        return decision
+
+    def _hot(self, touched: _Touched, size: int) -> list[int]:
+        """The accounts hot in this batch; their contention figures are kept."""
+        threshold = max(self._settings.split.hot_min, self._settings.split.hot_share * size)
+        hot = [a for a, n in touched.touches.items() if n >= threshold]
+        self._attempt_hot = [touched.ids[a] for a in hot]
+        return hot
+
+    def _decide(
+        self,
+        transfers: list[Transfer],
+        metadata: list[bytes | None],
+        touched: _Touched,
+        plan: _Plan,
+        rows: dict[uuid.UUID, list[BucketRow]],
+        block: int,
+        now: int,
+        existing: dict[int, Transfer],
+        pendings: dict[int, PendingRecord],
+        not_pending: set[int],
+    ) -> _Decision:
+        """Run the rules on the locked `rows` and the delta accounts' zero states."""
+        balances = plan.balances
+        for a, mode in plan.modes.items():
+            found = rows.get(touched.ids[a])
+            if found is not None:
+                balances[a] = view(found, mode)
         # Reserve this batch's timestamps before the next await, so that concurrent workers of
         # this process never hand out the same nanosecond.
         first_timestamp = max(now, self._last_timestamp + 1)
-        self._last_timestamp = first_timestamp + len(transfers) + len(due) + len(pending_refs)
+        self._last_timestamp = (
+            first_timestamp + len(transfers) + len(pendings) + len(touched.pending_refs)
+        )
         state = BatchState(
             balances=balances,
             existing=existing,
@@ -489,46 +776,7 @@ class BatchEngine:
         outcome = apply_transfers(transfers, metadata, state)
         if outcome.escalate:
             raise _Escalate(outcome.escalate)
-        if not probe and len(outcome.transfers) < len(transfers):
-            refused = [
-                t.id for t, r in zip(transfers, outcome.results, strict=True) if r is not _OK
-            ]
-            if await tx.load_transfers(refused):
-                raise _ReusedIds()
-        if len(balances) > len(modes) and not _OVERFLOWS.isdisjoint(outcome.results):
-            # Only the batch's own moves added up past 2**63 - 1 (see DELTA_CAP): the real
-            # counters tell which transfer overflows first, and which counter.
-            raise DeltasRefused("an overflow within the batch's deltas")
-        outbox = self._outbox(calls, outcome, now)
-        writes: list[BucketWrite] = []
-        deltas: list[PostedDelta] = []
-        for a, b in balances.items():
-            if not b.changed:
-                continue
-            if a in modes:
-                writes.extend(write_back(b, rows[b.id], modes[a]))
-            elif b.dp or b.cp:
-                raise RuntimeError(f"delta account {b.id} changed a pending counter")
-            else:
-                deltas.append((b.id, b.dpo, b.cpo))
-        # Sorted like the locks: concurrent batches add to shared rows in one order.
-        deltas.sort(key=_delta_key)
-        await tx.write_outcome(outcome, writes, deltas, outbox, now)
-        self.stats.batches += 1
-        self.stats.transfers += len(transfers)
-        self.stats.expired += len(outcome.expired)
-        self.stats.lock_wait_seconds += lock_wait
-        self.stats.batch_sizes.append(len(transfers))
-        self.contention.record_batch(self._attempt_hot, lock_wait)
-        unsplittable = {b.id for b in balances.values() if b.flags & _HISTORY}
-        resizes = self._split.observe(
-            self._attempt_hot,
-            lock_wait,
-            asyncio.get_running_loop().time(),
-            self._buckets,
-            unsplittable,
-        )
-        return outcome.results, resizes
+        return _Decision(transfers, now, plan, rows, balances, outcome)
 
     def _outbox(self, calls: Sequence[_Call], outcome: BatchOutcome, now: int) -> OutboxRow | None:
         """The batch's outbox row: expiries as envelopes, created transfers by reference."""

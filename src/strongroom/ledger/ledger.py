@@ -94,6 +94,15 @@ def decode_cursor(cursor: str) -> int:
     return int.from_bytes(raw, "big")
 
 
+def default_engine(kind: str) -> EngineSettings:
+    """The engine settings a ledger on `kind` ("sqlite" or "postgresql") runs with."""
+    if kind == "sqlite":
+        # Two workers: one batch runs its rules while the other writes (strongroom.ledger.chain).
+        # One writer: splitting an account cannot let two batches write at once there.
+        return EngineSettings(workers=2, split=SplitSettings(enabled=False))
+    return EngineSettings(workers=2)
+
+
 class Ledger:
     """A double-entry ledger on SQLite (embedded) or PostgreSQL. Open with `await Ledger.open()`."""
 
@@ -139,11 +148,9 @@ class Ledger:
         store: LedgerStore
         if parsed.kind == "sqlite":
             store = await SqliteStore.connect(parsed.target)
-            # One writer: splitting an account cannot let two batches write at once there.
-            settings = engine or EngineSettings(workers=1, split=SplitSettings(enabled=False))
         else:
             store = await PostgresStore.connect(parsed, pool_size=pool_size)
-            settings = engine or EngineSettings(workers=2)
+        settings = engine or default_engine(parsed.kind)
         batch_engine = BatchEngine(store, clock or SystemClock(), settings)
         batch_engine.start()
         ledger = cls(store, clock or batch_engine._clock, batch_engine, sweep_interval, url)

@@ -39,12 +39,25 @@ class DeltasRefused(Exception):
     DELTA_CAP, or the row is missing. The batch reruns with every row locked and read."""
 
 
+class WriterOrder(NamedTuple):
+    """Where a transaction stands among the writers of a store with one writer (SQLite)."""
+
+    #: This transaction's number on its connection.
+    transaction: int
+    #: The number of the last transaction the connection committed before this one.
+    after: int
+    #: Changes whenever another connection commits (SQLite's PRAGMA data_version).
+    data_version: int
+
+
 class Admission(NamedTuple):
     """What `LedgerTransaction.admit_batch` returns."""
 
     block: int
     status_epoch: int
     due: list[PendingRecord]
+    #: Set by stores with one writer (see `LedgerStore.chained_writer`).
+    order: WriterOrder | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +167,13 @@ class LedgerTransaction(Protocol):
         deltas: Sequence[PostedDelta],
         outbox: OutboxRow | None,
         now: int,
+        queued: Callable[[], object] | None = None,
     ) -> None:
         """Insert the outcome and its outbox row, set `buckets` rows to their values and add
         `deltas` to bucket 0 of their accounts (rows not locked before); DeltasRefused when a
-        delta cannot apply."""
+        delta cannot apply. A one-writer store calls `queued` as soon as every statement is
+        handed to its connection, before they run: whatever the connection does next comes
+        after them (other stores ignore it)."""
         ...
 
     async def resize_buckets(
@@ -174,9 +190,51 @@ class LedgerTransaction(Protocol):
     async def write_events(self, events: bytes, now: int) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ChainedWrite:
+    """A batch whose rules ran before its admission (strongroom.ledger.chain): what they
+    assumed the admission would be, and what the batch writes when it is."""
+
+    #: The transaction it must follow directly, and the data version it must find.
+    after: int
+    data_version: int
+    block: int
+    status_epoch: int
+    #: No pending transfer may be due at `now`.
+    now: int
+    #: Ids of the transfers the rules refused: none may be in the log already.
+    refused: Sequence[uuid.UUID]
+    outcome: BatchOutcome
+    buckets: Sequence[BucketWrite]
+    deltas: Sequence[PostedDelta]
+    outbox: OutboxRow | None
+
+
+#: How a chained write ended: committed, or rolled back because its admission was not the one
+#: assumed ("moved") or a refused transfer's id is in the log ("reused").
+ChainedResult = Literal["written", "moved", "reused"]
+
+
+class ChainedWriter(Protocol):
+    async def write_chained(
+        self, write: ChainedWrite, queued: Callable[[WriterOrder], object]
+    ) -> ChainedResult:
+        """Run `write` as one transaction of its own, queued behind the transactions already
+        queued. `queued` is called with its order as soon as it is queued: whatever the store
+        runs next comes after it. DeltasRefused and database errors roll it back and raise."""
+        ...
+
+
 class LedgerStore(Protocol):
     @property
     def kind(self) -> Literal["sqlite", "postgresql"]: ...
+
+    @property
+    def chained_writer(self) -> ChainedWriter | None:
+        """Set when write transactions run one at a time, in the order this process opens them,
+        and `Admission.order` tells what committed before each: the engine then chains batches
+        (strongroom.ledger.chain)."""
+        ...
 
     async def close(self) -> None: ...
 

@@ -9,7 +9,7 @@ the snapshot watermark takes the same lock exclusively (see strongroom.ledger.sn
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Final, Literal
 
@@ -24,6 +24,7 @@ from strongroom.store.ledger_store import (
     AccountMeta,
     AccountTotals,
     Admission,
+    ChainedWriter,
     DeltasRefused,
     HistoryQuery,
     OutboxRow,
@@ -189,6 +190,7 @@ class PostgresTransaction:
         deltas: Sequence[PostedDelta],
         outbox: OutboxRow | None,
         now: int,
+        queued: Callable[[], object] | None = None,
     ) -> None:
         conn = self._conn
         transfers = outcome.transfers
@@ -386,6 +388,11 @@ class PostgresStore:
     @property
     def kind(self) -> Literal["sqlite", "postgresql"]:
         return "postgresql"
+
+    @property
+    def chained_writer(self) -> ChainedWriter | None:
+        # Batches write in parallel on several connections: none follows another's writes.
+        return None
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool

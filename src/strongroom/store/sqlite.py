@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Literal, cast
+from functools import partial
+from typing import Any, Literal, TypeVar, cast
 
 import aiosqlite
+import msgspec
 
 from strongroom.ledger.buckets import BucketRow, BucketWrite
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
@@ -24,11 +27,15 @@ from strongroom.store.ledger_store import (
     AccountMeta,
     AccountTotals,
     Admission,
+    ChainedResult,
+    ChainedWrite,
+    ChainedWriter,
     DeltasRefused,
     HistoryQuery,
     OutboxRow,
     PostedDelta,
     TransferQuery,
+    WriterOrder,
     range_filters,
 )
 from strongroom.store.rows import (
@@ -41,10 +48,15 @@ from strongroom.store.rows import (
     transfer_from_row,
 )
 
+#: Seconds a thread waiting for the GIL waits before it asks for it (see SqliteStore.connect).
+_SWITCH_INTERVAL = 0.0001
+
 #: Well under SQLite's default limit of 32,766 bound parameters per statement.
 _CHUNK = 900
 
 _UUID = uuid.UUID
+_json = msgspec.json.encode
+T = TypeVar("T")
 
 
 def _u(raw: bytes) -> uuid.UUID:
@@ -56,8 +68,10 @@ def _placeholders(n: int) -> str:
 
 
 class SqliteTransaction:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, number: int = 0, after: int = 0) -> None:
         self._db = db
+        self._number = number
+        self._after = after
 
     async def _select_in(
         self, sql: str, ids: Sequence[uuid.UUID], extra: tuple[Any, ...] = ()
@@ -108,12 +122,7 @@ class SqliteTransaction:
         return {p.id: p for p in await self.peek_pendings(ids)}
 
     async def due_pendings(self, now: int, limit: int) -> list[PendingRecord]:
-        rows = await self._db.execute_fetchall(
-            f"SELECT {PENDING_COLUMNS} FROM pending_transfers"
-            " WHERE state = 'pending' AND expires_at > 0 AND expires_at <= ?"
-            " ORDER BY expires_at LIMIT ?",
-            (now, limit),
-        )
+        rows = await self._db.execute_fetchall(_DUE, (now, limit))
         return [_pending(r) for r in rows]
 
     async def lock_buckets(
@@ -158,15 +167,12 @@ class SqliteTransaction:
         # BEGIN IMMEDIATE holds the write lock already: one statement reads block and epoch,
         # and the due pendings' query is queued behind it without waiting for its answer.
         admitted, due = await asyncio.gather(
-            self._db.execute_fetchall(
-                "UPDATE ledger_counters SET value = value + 1 WHERE name = 'transfer_block'"
-                " RETURNING value, (SELECT value FROM ledger_counters"
-                " WHERE name = 'account_status_epoch')"
-            ),
+            self._db.execute_fetchall(_ADMIT),
             self.due_pendings(now, due_limit),
         )
-        ((block, epoch),) = admitted
-        return Admission(int(block), int(epoch or 0), due)
+        ((block, epoch, data_version),) = admitted
+        order = WriterOrder(self._number, self._after, int(data_version))
+        return Admission(int(block), int(epoch or 0), due, order)
 
     async def exclude_writers(self) -> None:
         """Nothing to do: a write transaction (BEGIN IMMEDIATE) already excludes the others."""
@@ -178,80 +184,15 @@ class SqliteTransaction:
         deltas: Sequence[PostedDelta],
         outbox: OutboxRow | None,
         now: int,
+        queued: Callable[[], object] | None = None,
     ) -> None:
-        db = self._db
-        # Queued on the connection's thread one behind the other and awaited together: one
-        # turn of the event loop for the whole write instead of one per statement.
-        statements: list[Awaitable[object]] = []
-        if outcome.transfers:
-            rows = [
-                (
-                    t.seq,
-                    t.id.bytes,
-                    t.tenant,
-                    t.debit_account_id.bytes,
-                    t.credit_account_id.bytes,
-                    t.amount,
-                    t.ledger,
-                    t.code,
-                    int(t.flags),
-                    t.pending_id.bytes if t.pending_id is not None else None,
-                    t.timeout,
-                    meta.decode() if meta is not None else None,
-                    t.timestamp,
-                )
-                for t, meta in zip(outcome.transfers, outcome.metadata_json, strict=True)
-            ]
-            statements.append(db.executemany(_INSERT_TRANSFERS, rows))
-        if outcome.new_pendings:
-            pendings = [
-                (
-                    p.id.bytes,
-                    p.debit_account_id.bytes,
-                    p.credit_account_id.bytes,
-                    p.amount,
-                    p.ledger,
-                    p.code,
-                    p.tenant,
-                    p.expires_at,
-                    p.state.value,
-                    p.resolved_seq,
-                )
-                for p in outcome.new_pendings
-            ]
-            statements.append(db.executemany(_INSERT_PENDINGS, pendings))
-        changed = [*outcome.resolved, *outcome.expired]
-        if changed:
-            states = [(p.state.value, p.resolved_seq, p.id.bytes) for p in changed]
-            statements.append(db.executemany(_UPDATE_PENDINGS, states))
-        if buckets:
-            values = [(b.dp, b.dpo, b.cp, b.cpo, b.account_id.bytes, b.bucket) for b in buckets]
-            statements.append(db.executemany(_SET_BUCKETS, values))
-        if deltas:
-            counted = len(statements)
-            moves = [(account_id.bytes, dpo, cpo, DELTA_CAP) for account_id, dpo, cpo in deltas]
-            statements.append(db.executemany(_ADD_DELTAS, moves))
-        if outcome.history:
-            history = [
-                (
-                    h.account_id.bytes,
-                    h.seq,
-                    h.timestamp,
-                    h.debits_pending,
-                    h.debits_posted,
-                    h.credits_pending,
-                    h.credits_posted,
-                )
-                for h in outcome.history
-            ]
-            statements.append(db.executemany(_INSERT_HISTORY, history))
-        if outbox is not None:
-            statements.append(self._insert_outbox(outbox, now))
-        done = await asyncio.gather(*statements)
-        if deltas:
-            updated = cast(aiosqlite.Cursor, done[counted]).rowcount
-            if updated != len(deltas):
-                raise DeltasRefused(f"{updated} rows updated, expected {len(deltas)}")
+        writes = _Writes(outcome, buckets, deltas, outbox, now)
+        running = asyncio.ensure_future(_on_thread(self._db, writes.run))
+        if queued is not None:
+            # One turn of the loop runs the task up to its wait for the connection's thread.
+            await asyncio.sleep(0)
+            queued()
+        await running
 
     async def resize_buckets(
         self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
@@ -300,12 +241,7 @@ class SqliteTransaction:
         await self._insert_outbox(OutboxRow(events), now)
 
     async def _insert_outbox(self, row: OutboxRow, now: int) -> None:
-        first, last = row.transfers or (None, None)
-        await self._db.execute(
-            "INSERT INTO outbox (created_at, events, transfers_from, transfers_to, origins)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (now, row.events, first, last, row.origins),
-        )
+        await self._db.execute(_INSERT_OUTBOX, _outbox_values(row, now))
 
     async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None:
         await self._db.execute(
@@ -317,7 +253,17 @@ class SqliteTransaction:
         )
 
 
-_INSERT_TRANSFERS = f"INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+# The two statements a batch's size drives take their rows as one JSON array plus one blob of
+# the rows' UUIDs (SQLite 3.40 has no unhex()), so SQLite runs each as one call: the connection's
+# thread keeps off the GIL for the whole insert, instead of taking it back for every row as
+# executemany does, and the event loop's next batch runs meanwhile (docs/ledger-engine.md).
+_INSERT_TRANSFERS = (
+    f"INSERT INTO transfers ({TRANSFER_COLUMNS})"
+    " SELECT j.value ->> 0, substr(?2, j.key * 48 + 1, 16), j.value ->> 1,"
+    " substr(?2, j.key * 48 + 17, 16), substr(?2, j.key * 48 + 33, 16), j.value ->> 2,"
+    " j.value ->> 3, j.value ->> 4, j.value ->> 5, substr(?3, (j.value ->> 6) * 16 + 1, 16),"
+    " j.value ->> 7, j.value ->> 8, j.value ->> 9 FROM json_each(?1) AS j"
+)
 _INSERT_PENDINGS = (
     f"INSERT INTO pending_transfers ({PENDING_COLUMNS}, resolved_seq) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
@@ -329,15 +275,162 @@ _SET_BUCKETS = (
 # The guard (see DELTA_CAP) leaves a row that would pass the cap as it is, which shows in the
 # row count; it also keeps SQLite from ever making a sum a float.
 _ADD_DELTAS = (
-    "UPDATE account_balances SET debits_posted = debits_posted + ?2,"
-    " credits_posted = credits_posted + ?3 WHERE account_id = ?1 AND bucket = 0"
-    " AND debits_pending + debits_posted <= ?4 - ?2"
-    " AND credits_pending + credits_posted <= ?4 - ?3"
+    "UPDATE account_balances AS b SET debits_posted = b.debits_posted + (d.value ->> 0),"
+    " credits_posted = b.credits_posted + (d.value ->> 1) FROM json_each(?1) AS d"
+    " WHERE b.account_id = substr(?2, d.key * 16 + 1, 16) AND b.bucket = 0"
+    " AND b.debits_pending + b.debits_posted <= ?3 - (d.value ->> 0)"
+    " AND b.credits_pending + b.credits_posted <= ?3 - (d.value ->> 1)"
 )
 _INSERT_HISTORY = (
     "INSERT INTO account_history (account_id, seq, timestamp, debits_pending,"
     " debits_posted, credits_pending, credits_posted) VALUES (?,?,?,?,?,?,?)"
 )
+
+
+_INSERT_OUTBOX = (
+    "INSERT INTO outbox (created_at, events, transfers_from, transfers_to, origins)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+_ADMIT = (
+    "UPDATE ledger_counters SET value = value + 1 WHERE name = 'transfer_block'"
+    " RETURNING value, (SELECT value FROM ledger_counters WHERE name = 'account_status_epoch'),"
+    " (SELECT data_version FROM pragma_data_version())"
+)
+_DUE = (
+    f"SELECT {PENDING_COLUMNS} FROM pending_transfers"
+    " WHERE state = 'pending' AND expires_at > 0 AND expires_at <= ? ORDER BY expires_at LIMIT ?"
+)
+
+
+def _on_thread(db: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
+    """Run `fn` on the connection's own thread, after what is queued there already: several
+    statements for one hand-over (and one wake-up of the event loop) instead of one each.
+    aiosqlite runs its own methods this way."""
+    run = cast(Callable[[Callable[[], T]], Awaitable[T]], db._execute)
+    return run(lambda: fn(db._conn))
+
+
+def _any_transfer(conn: sqlite3.Connection, ids: Sequence[uuid.UUID]) -> bool:
+    for part in chunks(ids, _CHUNK):
+        sql = f"SELECT 1 FROM transfers WHERE id IN ({_placeholders(len(part))}) LIMIT 1"
+        if conn.execute(sql, [i.bytes for i in part]).fetchall():
+            return True
+    return False
+
+
+def _outbox_values(row: OutboxRow, now: int) -> tuple[Any, ...]:
+    first, last = row.transfers or (None, None)
+    return (now, row.events, first, last, row.origins)
+
+
+class _Writes:
+    """A batch's writes, as parameters built on the event loop and statements run on the
+    connection's thread."""
+
+    def __init__(
+        self,
+        outcome: BatchOutcome,
+        buckets: Sequence[BucketWrite],
+        deltas: Sequence[PostedDelta],
+        outbox: OutboxRow | None,
+        now: int,
+    ) -> None:
+        self._deltas = len(deltas)
+        many: list[tuple[str, list[tuple[Any, ...]]]] = []
+        one: list[tuple[str, tuple[Any, ...]]] = []
+        if outcome.transfers:
+            one.append((_INSERT_TRANSFERS, _transfer_rows(outcome)))
+        if outcome.new_pendings:
+            pendings = [
+                (
+                    p.id.bytes,
+                    p.debit_account_id.bytes,
+                    p.credit_account_id.bytes,
+                    p.amount,
+                    p.ledger,
+                    p.code,
+                    p.tenant,
+                    p.expires_at,
+                    p.state.value,
+                    p.resolved_seq,
+                )
+                for p in outcome.new_pendings
+            ]
+            many.append((_INSERT_PENDINGS, pendings))
+        changed = [*outcome.resolved, *outcome.expired]
+        if changed:
+            states = [(p.state.value, p.resolved_seq, p.id.bytes) for p in changed]
+            many.append((_UPDATE_PENDINGS, states))
+        if buckets:
+            values = [(b.dp, b.dpo, b.cp, b.cpo, b.account_id.bytes, b.bucket) for b in buckets]
+            many.append((_SET_BUCKETS, values))
+        if outcome.history:
+            history = [
+                (
+                    h.account_id.bytes,
+                    h.seq,
+                    h.timestamp,
+                    h.debits_pending,
+                    h.debits_posted,
+                    h.credits_pending,
+                    h.credits_posted,
+                )
+                for h in outcome.history
+            ]
+            many.append((_INSERT_HISTORY, history))
+        if outbox is not None:
+            one.append((_INSERT_OUTBOX, _outbox_values(outbox, now)))
+        self._many = many
+        self._one = one
+        self._moves = (
+            (
+                _json([(dpo, cpo) for _, dpo, cpo in deltas]).decode(),
+                b"".join([account_id.bytes for account_id, _, _ in deltas]),
+                DELTA_CAP,
+            )
+            if deltas
+            else None
+        )
+
+    def run(self, conn: sqlite3.Connection) -> None:
+        """On the connection's thread, inside the batch's transaction."""
+        if self._moves is not None:
+            updated = conn.execute(_ADD_DELTAS, self._moves).rowcount
+            if updated != self._deltas:
+                raise DeltasRefused(f"{updated} rows updated, expected {self._deltas}")
+        for sql, params in self._one:
+            conn.execute(sql, params)
+        for sql, rows in self._many:
+            conn.executemany(sql, rows)
+
+
+def _transfer_rows(outcome: BatchOutcome) -> tuple[str, bytes, bytes]:
+    """_INSERT_TRANSFERS' parameters: the JSON rows, the blob of (id, debit, credit) UUIDs, and
+    the blob of pending ids, which a row points into by index (null: none)."""
+    rows: list[tuple[object, ...]] = []
+    ids: list[bytes] = []
+    pending_ids: list[bytes] = []
+    for t, meta in zip(outcome.transfers, outcome.metadata_json, strict=True):
+        pending = None
+        if t.pending_id is not None:
+            pending = len(pending_ids)
+            pending_ids.append(t.pending_id.bytes)
+        ids.append(t.id.bytes + t.debit_account_id.bytes + t.credit_account_id.bytes)
+        rows.append(
+            (
+                t.seq,
+                t.tenant,
+                t.amount,
+                t.ledger,
+                t.code,
+                int(t.flags),
+                pending,
+                t.timeout,
+                meta.decode() if meta is not None else None,
+                t.timestamp,
+            )
+        )
+    return _json(rows).decode(), b"".join(ids), b"".join(pending_ids)
 
 
 def _pending(r: Sequence[Any]) -> PendingRecord:
@@ -367,13 +460,24 @@ class SqliteStore:
     def kind(self) -> Literal["sqlite", "postgresql"]:
         return "sqlite"
 
+    @property
+    def chained_writer(self) -> ChainedWriter:
+        return self
+
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
         # One writer per process; SQLite's own lock orders writers across processes.
         self._write_lock = asyncio.Lock()
+        #: Write transactions begun on this connection, and the number of the last committed.
+        self._begun = 0
+        self._committed = 0
 
     @classmethod
     async def connect(cls, path: str) -> SqliteStore:
+        # The connection's thread takes the GIL back after every statement. Under the default
+        # 5 ms switch interval a busy event loop would hold each statement's end that long,
+        # longer than a whole batch's write takes (docs/ledger-engine.md, "Chained batches").
+        sys.setswitchinterval(min(sys.getswitchinterval(), _SWITCH_INTERVAL))
         db = await aiosqlite.connect(path, isolation_level=None)
         for pragma in (
             "PRAGMA journal_mode = WAL",
@@ -395,13 +499,63 @@ class SqliteStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
         async with self._write_lock:
+            self._begun += 1
+            number = self._begun
             await self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteTransaction(self._db)
+                yield SqliteTransaction(self._db, number, self._committed)
+                await self._db.execute("COMMIT")
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
                 raise
-            await self._db.execute("COMMIT")
+            self._committed = number
+
+    async def write_chained(
+        self, write: ChainedWrite, queued: Callable[[WriterOrder], object]
+    ) -> ChainedResult:
+        writes = _Writes(write.outcome, write.buckets, write.deltas, write.outbox, write.now)
+        async with self._write_lock:
+            # Held only while queueing: the whole transaction is one call on the connection's
+            # thread, so nothing can run between its statements.
+            self._begun += 1
+            number = self._begun
+            running = asyncio.ensure_future(
+                _on_thread(self._db, partial(self._chained, write, writes, number))
+            )
+            await asyncio.sleep(0)
+        queued(WriterOrder(number, write.after, write.data_version))
+        return await running
+
+    def _chained(
+        self, write: ChainedWrite, writes: _Writes, number: int, conn: sqlite3.Connection
+    ) -> ChainedResult:
+        """On the connection's thread: admit, check what the rules assumed, write, commit."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            ((block, epoch, data_version),) = conn.execute(_ADMIT).fetchall()
+            assumed = (
+                self._committed == write.after
+                and data_version == write.data_version
+                and block == write.block
+                and (epoch or 0) == write.status_epoch
+                and not conn.execute(_DUE, (write.now, 1)).fetchall()
+            )
+            result: ChainedResult = "written"
+            if not assumed:
+                result = "moved"
+            elif write.refused and _any_transfer(conn, write.refused):
+                result = "reused"
+            else:
+                writes.run(conn)
+            conn.execute("COMMIT" if result == "written" else "ROLLBACK")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if result == "written":
+            self._committed = number
+        return result
 
     def is_transient(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)

@@ -1,0 +1,67 @@
+"""Chained batches: a batch's rules run while the batch before it is still writing.
+
+On a store with one writer (SQLite), transactions run one after the other on one connection,
+so the only state a batch can find that its predecessor did not leave is what some other
+transaction committed in between. A batch may therefore run its rules before it is admitted,
+on the bucket rows its predecessor locked as that batch is about to write them, and queue its
+whole transaction right behind its predecessor's. That transaction commits only if its
+admission shows that nothing else happened (`store.ledger_store.ChainedWrite`): it follows its
+predecessor's transaction directly, no other connection committed, its seq block is the next
+one, the status epoch is the same and no pending transfer fell due. Otherwise it rolls back and
+the batch runs the usual way. See docs/ledger-engine.md, "Chained batches".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from strongroom.ledger.buckets import ALL, BucketRow, BucketWrite
+from strongroom.store.ledger_store import WriterOrder
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """What a batch leaves, as the next batch may assume it before this one commits."""
+
+    order: WriterOrder
+    block: int
+    status_epoch: int
+    #: How the batch locked each account (keyed by UUID.int): a bucket, or ALL.
+    modes: dict[int, int]
+    #: The locked accounts' bucket rows as the batch writes them.
+    rows: dict[uuid.UUID, list[BucketRow]]
+
+    def rows_for(self, account_id: uuid.UUID, mode: int) -> list[BucketRow] | None:
+        """The rows a batch locking `account_id` in `mode` would read, if this batch locked
+        enough of the account to know them."""
+        held = self.modes.get(account_id.int)
+        rows = self.rows.get(account_id)
+        if held is None or rows is None:
+            return None
+        if held == ALL:
+            return rows if mode == ALL else [r for r in rows if r.bucket == mode] or None
+        return rows if mode == held else None
+
+
+def leave(
+    order: WriterOrder,
+    block: int,
+    status_epoch: int,
+    modes: dict[int, int],
+    rows: dict[uuid.UUID, list[BucketRow]],
+    writes: Sequence[BucketWrite],
+) -> Chain:
+    """The chain a batch leaves: the rows it locked, with its writes applied."""
+    written = {(w.account_id, w.bucket): w for w in writes}
+    after: dict[uuid.UUID, list[BucketRow]] = {}
+    for account_id, found in rows.items():
+        updated = []
+        for row in found:
+            w = written.get((account_id, row.bucket))
+            updated.append(
+                row if w is None else replace(row, dp=w.dp, dpo=w.dpo, cp=w.cp, cpo=w.cpo)
+            )
+        after[account_id] = updated
+    return Chain(order, block, status_epoch, modes, after)
