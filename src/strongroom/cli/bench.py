@@ -82,6 +82,8 @@ def bench(
             f"{result.batches:,} (mean {result.mean_batch:,.0f}, max {result.max_batch:,})",
         )
         table.add_row("engine retries", f"{result.retries:,}")
+        if result.chained:
+            table.add_row("chained batches", f"{result.chained:,}")
         table.add_row(
             "bucket resizes / escalations", f"{result.resizes:,} / {result.escalations:,}"
         )

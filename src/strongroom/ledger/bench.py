@@ -72,6 +72,8 @@ class BenchResult:
     retries: int = 0
     escalations: int = 0
     resizes: int = 0
+    #: Batches written chained behind the one before (SQLite: strongroom.ledger.chain).
+    chained: int = 0
     peak_rss_mb: list[float] = field(default_factory=list)
     invariants_ok: bool = False
     violations: list[str] = field(default_factory=list)
@@ -207,7 +209,7 @@ async def _drive(
     await asyncio.gather(*(submitter(n, warmup_calls, False) for n in range(config.submitters)))
     stats = ledger.engine.stats
     # The engine's figures of the measured run only.
-    before = (stats.batches, stats.retries, stats.escalations, stats.resizes)
+    before = (stats.batches, stats.retries, stats.escalations, stats.resizes, stats.chained)
     stats.batch_sizes.clear()
     # The accounts and the open ledger live through the run, as a server's start-up would.
     settle_heap()
@@ -228,6 +230,7 @@ async def _drive(
     result.retries = stats.retries - before[1]
     result.escalations = stats.escalations - before[2]
     result.resizes = stats.resizes - before[3]
+    result.chained = stats.chained - before[4]
     sizes = list(stats.batch_sizes)
     result.mean_batch = sum(sizes) / len(sizes) if sizes else 0
     result.max_batch = max(sizes, default=0)
@@ -286,6 +289,7 @@ async def run_bench(config: BenchConfig) -> BenchResult:
             result.retries += p["retries"]
             result.escalations += p["escalations"]
             result.resizes += p["resizes"]
+            result.chained += p["chained"]
             result.max_batch = max(result.max_batch, p["max_batch"])
             sizes_total += p["mean_batch"] * p["batches"]
             result.peak_rss_mb.append(max(p["peak_rss_mb"]))

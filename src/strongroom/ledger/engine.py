@@ -55,6 +55,7 @@ from strongroom.store.ledger_store import (
     DELTA_CAP,
     SEQ_BLOCK_BITS,
     Admission,
+    ChainedResult,
     ChainedWrite,
     ChainedWriter,
     DeltasRefused,
@@ -306,6 +307,8 @@ class BatchEngine:
         self._probe_until = 0.0
         #: What the latest batch to start leaves (strongroom.ledger.chain).
         self._chain_tail: asyncio.Future[Chain | None] | None = None
+        #: Transactions of chained writes that rolled back after handing on their chain.
+        self._dead_chains: deque[int] = deque(maxlen=64)
         # Workers of different processes start at different buckets of a split account.
         self._slot_base = random.randrange(1 << 16)
 
@@ -438,7 +441,7 @@ class BatchEngine:
             chain = None
             if link is not None:
                 chain = await link.previous
-                if chain is not None and not probe:
+                if chain is not None and not probe and not self._rolled_back(chain):
                     early = self._early(calls, slot, chain)
             while True:
                 try:
@@ -491,6 +494,10 @@ class BatchEngine:
             if link is not None and not link.next.done():
                 link.next.set_result(None)
         return results, resizes
+
+    def _rolled_back(self, chain: Chain) -> bool:
+        """True when the transaction `chain` was left by is known to have rolled back."""
+        return chain.order.transaction in self._dead_chains
 
     def _link(self) -> _Link:
         """This batch's place in the chain: its predecessor's chain, once known, and its own."""
@@ -548,10 +555,15 @@ class BatchEngine:
     ) -> tuple[list[TR], list[tuple[uuid.UUID, int]]]:
         """Write a batch whose rules ran on `chain`, in a transaction that checks the chain held."""
         outcome = decision.outcome
+        if self._rolled_back(chain):
+            # The batch before rolled back while these rules ran.
+            raise _ChainMoved()
         outbox, writes, deltas = self._writes(calls, decision)
         block = chain.block + 1
+        mine: list[int] = []
 
         def queued(order: WriterOrder) -> None:
+            mine.append(order.transaction)
             if link is not None and not link.next.done():
                 link.next.set_result(
                     leave(
@@ -559,21 +571,27 @@ class BatchEngine:
                     )
                 )
 
-        result = await writer.write_chained(
-            ChainedWrite(
-                after=chain.order.transaction,
-                data_version=chain.order.data_version,
-                block=block,
-                status_epoch=chain.status_epoch,
-                now=decision.now,
-                refused=self._refused(decision),
-                outcome=outcome,
-                buckets=writes,
-                deltas=deltas,
-                outbox=outbox,
-            ),
-            queued,
-        )
+        result: ChainedResult = "moved"
+        try:
+            result = await writer.write_chained(
+                ChainedWrite(
+                    after=chain.order.transaction,
+                    data_version=chain.order.data_version,
+                    block=block,
+                    status_epoch=chain.status_epoch,
+                    now=decision.now,
+                    refused=self._refused(decision),
+                    outcome=outcome,
+                    buckets=writes,
+                    deltas=deltas,
+                    outbox=outbox,
+                ),
+                queued,
+            )
+        finally:
+            if result != "written":
+                # The chain handed on is dead: the batch after this one must not build on it.
+                self._dead_chains.extend(mine)
         if result == "moved":
             raise _ChainMoved()
         if result == "reused":

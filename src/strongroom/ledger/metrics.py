@@ -156,6 +156,16 @@ class LedgerCollector(Collector):
                 stats.escalations,
             ),
             ("resizes", "Bucket splits and merges this process made.", stats.resizes),
+            (
+                "chained",
+                "Batches whose rules ran while the batch before them wrote (SQLite).",
+                stats.chained,
+            ),
+            (
+                "chain_misses",
+                "Chained batches rerun because their admission was not the one assumed.",
+                stats.chain_misses,
+            ),
         ):
             yield CounterMetricFamily(f"strongroom_ledger_{name}", doc, value=value)
         yield GaugeMetricFamily(
