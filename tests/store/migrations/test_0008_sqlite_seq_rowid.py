@@ -5,13 +5,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from alembic import command
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from strongroom.ledger import Ledger
-from strongroom.store.migrate import _config
 from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, open_accounts, results, transfer
+from tests.store.migrations.helpers import migrate
 
 
 def _shape(path: str) -> tuple[list[tuple[object, ...]], list[str], str]:
@@ -26,17 +24,6 @@ def _shape(path: str) -> tuple[list[tuple[object, ...]], list[str], str]:
         db.close()
 
 
-async def _migrate(url: str, direction: str, revision: str) -> None:
-    engine = create_async_engine(parse_url(url).sqlalchemy_url())
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(
-                lambda sync: getattr(command, direction)(_config(sync), revision)
-            )
-    finally:
-        await engine.dispose()
-
-
 async def test_the_log_survives_the_rebuild_both_ways(sqlite_url: str) -> None:
     async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
         a, b = await open_accounts(ledger, account(), account())
@@ -45,9 +32,9 @@ async def test_the_log_survives_the_rebuild_both_ways(sqlite_url: str) -> None:
     rows, origins, seq_type = _shape(path)
     # No "pk" index: seq is the table's rowid. "u" is the unique index on id.
     assert (origins, seq_type) == (["c", "c", "c", "u"], "INTEGER")
-    await _migrate(sqlite_url, "downgrade", "0007_outbox_transfer_refs")
+    await migrate(sqlite_url, "downgrade", "0007_outbox_transfer_refs")
     assert _shape(path) == (rows, ["c", "c", "c", "pk", "u"], "BIGINT")
-    await _migrate(sqlite_url, "upgrade", "heads")
+    await migrate(sqlite_url, "upgrade", "heads")
     assert _shape(path) == (rows, origins, seq_type)
     db = sqlite3.connect(path)
     try:
