@@ -16,6 +16,7 @@ import itertools
 import random
 import shutil
 import sqlite3
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -554,6 +555,44 @@ async def test_an_account_the_engine_never_used_is_read_not_assumed_missing(
         assert ledger.engine.stats.chained == 1
         assert await counters(ledger, newcomer) == (0, 0, 0, 5)
         await assert_invariants(ledger)
+
+
+async def test_a_commit_whose_caller_was_cancelled_still_breaks_the_chain(
+    sqlite_url: str,
+) -> None:
+    """A transaction whose caller is cancelled while its COMMIT is queued still commits on the
+    connection's thread. Here it merges a split account back into one bucket; the next batch,
+    chained on the rows the batch before the merge left, must not write those rows over the
+    merge (which would lose the other bucket's funds), and the cancelled caller must see its
+    cancellation, not a failed rollback."""
+    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+        bank, x, y = await open_accounts(ledger, account(), account(flags=LIMITED), account())
+        assert await Recorder().submit(ledger, [transfer(bank, x, 1000)]) == ["ok"]
+        assert await ledger.split_account(x, 2)
+        pending = [transfer(x, y, 1, flags=F.PENDING)]
+        # A reservation locks every bucket of x and spreads its funds over them.
+        assert await Recorder().submit(ledger, pending) == ["ok"]
+        store = ledger.store
+        commit = store._commit  # type: ignore[attr-defined]
+        committing = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def slow_commit(number: int, conn: sqlite3.Connection) -> None:
+            loop.call_soon_threadsafe(committing.set)
+            time.sleep(0.05)
+            commit(number, conn)
+
+        store._commit = slow_commit  # type: ignore[attr-defined]
+        merge = asyncio.create_task(ledger.split_account(x, 1))
+        await committing.wait()
+        merge.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await merge
+        store._commit = commit  # type: ignore[attr-defined]
+        assert await Recorder().submit(ledger, [transfer(x, y, 1, flags=F.PENDING)]) == ["ok"]
+        assert await counters(ledger, x) == (2, 0, 0, 1000)
+        report = await ledger.check_invariants()
+        assert report.ok, report.violations
 
 
 async def test_chaining_resumes_after_a_miss(sqlite_url: str) -> None:

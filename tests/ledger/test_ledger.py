@@ -416,6 +416,11 @@ async def test_malformed_input_raises_a_typed_error_and_writes_nothing(ledger: L
         Transfer(id=new_id(), debit_account_id=a, credit_account_id=b, amount=1.5)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="flags"):
         Transfer(id=new_id(), flags=1 << 20)
+    # PostgreSQL text cannot hold NUL, and SQLite's JSON insert would cut the tenant there.
+    with pytest.raises(ValidationError, match="tenant"):
+        Transfer(id=new_id(), debit_account_id=a, credit_account_id=b, tenant="acme\x00x")
+    with pytest.raises(ValidationError, match="tenant"):
+        account(tenant="acme\x00x")
     with pytest.raises(ValidationError, match=r"transfers\[1\]\.metadata"):
         await ledger.create_transfers(
             [transfer(a, b, 1), transfer(a, b, 1, metadata={"when": object()})]

@@ -30,7 +30,7 @@ class Chain:
     status_epoch: int
     #: How the batch locked each account (keyed by UUID.int): a bucket, or ALL.
     modes: dict[int, int]
-    #: The locked accounts' bucket rows as the batch writes them.
+    #: The locked accounts' bucket rows as the batch writes them (`written`).
     rows: dict[uuid.UUID, list[BucketRow]]
 
     def rows_for(self, account_id: uuid.UUID, mode: int) -> list[BucketRow] | None:
@@ -45,23 +45,18 @@ class Chain:
         return rows if mode == held else None
 
 
-def leave(
-    order: WriterOrder,
-    block: int,
-    status_epoch: int,
-    modes: dict[int, int],
-    rows: dict[uuid.UUID, list[BucketRow]],
-    writes: Sequence[BucketWrite],
-) -> Chain:
-    """The chain a batch leaves: the rows it locked, with its writes applied."""
-    written = {(w.account_id, w.bucket): w for w in writes}
+def written(
+    rows: dict[uuid.UUID, list[BucketRow]], writes: Sequence[BucketWrite]
+) -> dict[uuid.UUID, list[BucketRow]]:
+    """The rows a batch locked, with its writes applied: what it leaves of them."""
+    by_row = {(w.account_id, w.bucket): w for w in writes}
     after: dict[uuid.UUID, list[BucketRow]] = {}
     for account_id, found in rows.items():
         updated = []
         for row in found:
-            w = written.get((account_id, row.bucket))
+            w = by_row.get((account_id, row.bucket))
             updated.append(
                 row if w is None else replace(row, dp=w.dp, dpo=w.dpo, cp=w.cp, cpo=w.cpo)
             )
         after[account_id] = updated
-    return Chain(order, block, status_epoch, modes, after)
+    return after

@@ -33,7 +33,7 @@ from strongroom.ledger.buckets import (
     view,
     write_back,
 )
-from strongroom.ledger.chain import Chain, leave
+from strongroom.ledger.chain import Chain, written
 from strongroom.ledger.metrics import ContentionTracker
 from strongroom.ledger.results import CreateTransferResult as TR
 from strongroom.ledger.rules import (
@@ -561,15 +561,13 @@ class BatchEngine:
         outbox, writes, deltas = self._writes(calls, decision)
         block = chain.block + 1
         mine: list[int] = []
+        left = written(decision.rows, writes)
+        modes = decision.plan.modes
 
         def queued(order: WriterOrder) -> None:
             mine.append(order.transaction)
             if link is not None and not link.next.done():
-                link.next.set_result(
-                    leave(
-                        order, block, chain.status_epoch, decision.plan.modes, decision.rows, writes
-                    )
-                )
+                link.next.set_result(Chain(order, block, chain.status_epoch, modes, left))
 
         result: ChainedResult = "moved"
         try:
@@ -626,13 +624,12 @@ class BatchEngine:
             # execute.
             queued = partial(
                 link.next.set_result,
-                leave(
+                Chain(
                     admission.order,
                     admission.block,
                     admission.status_epoch,
                     decision.plan.modes,
-                    decision.rows,
-                    writes,
+                    written(decision.rows, writes),
                 ),
             )
         await tx.write_outcome(decision.outcome, writes, deltas, outbox, now, queued)

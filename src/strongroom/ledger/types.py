@@ -25,6 +25,10 @@ F = TypeVar("F", bound=enum.IntFlag)
 T = TypeVar("T")
 
 
+#: PostgreSQL text cannot hold NUL, and SQLite's JSON functions end a string at one.
+_TENANT = "must be a non-empty string without NUL characters"
+
+
 class AccountFlags(enum.IntFlag):
     NONE = 0
     #: A liability to a customer: debits_posted + debits_pending may not exceed
@@ -117,8 +121,8 @@ class Account:
             except ValueError:
                 raise ValidationError("status", f"unknown status {self.status!r}") from None
         _check_metadata(self.metadata)
-        if not isinstance(self.tenant, str) or not self.tenant:
-            raise ValidationError("tenant", "must be a non-empty string")
+        if not isinstance(self.tenant, str) or not self.tenant or "\x00" in self.tenant:
+            raise ValidationError("tenant", _TENANT)
 
     @property
     def balance(self) -> int:
@@ -179,8 +183,8 @@ class Transfer(msgspec.Struct, frozen=True):
             raise ValidationError("ledger", "must be an ISO 4217 code string")
         if self.metadata is not None:
             _check_metadata(self.metadata)
-        if type(self.tenant) is not str or not self.tenant:
-            raise ValidationError("tenant", "must be a non-empty string")
+        if type(self.tenant) is not str or not self.tenant or "\x00" in self.tenant:
+            raise ValidationError("tenant", _TENANT)
 
 
 def _flags(kind: type[F], value: object) -> F:

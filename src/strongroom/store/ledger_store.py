@@ -42,10 +42,8 @@ class DeltasRefused(Exception):
 class WriterOrder(NamedTuple):
     """Where a transaction stands among the writers of a store with one writer (SQLite)."""
 
-    #: This transaction's number on its connection.
+    #: This transaction's number on its connection, drawn in the order they run.
     transaction: int
-    #: The number of the last transaction the connection committed before this one.
-    after: int
     #: Changes whenever another connection commits (SQLite's PRAGMA data_version).
     data_version: int
 

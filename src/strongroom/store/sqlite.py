@@ -68,10 +68,9 @@ def _placeholders(n: int) -> str:
 
 
 class SqliteTransaction:
-    def __init__(self, db: aiosqlite.Connection, number: int = 0, after: int = 0) -> None:
+    def __init__(self, db: aiosqlite.Connection, number: int = 0) -> None:
         self._db = db
         self._number = number
-        self._after = after
 
     async def _select_in(
         self, sql: str, ids: Sequence[uuid.UUID], extra: tuple[Any, ...] = ()
@@ -171,7 +170,7 @@ class SqliteTransaction:
             self.due_pendings(now, due_limit),
         )
         ((block, epoch, data_version),) = admitted
-        order = WriterOrder(self._number, self._after, int(data_version))
+        order = WriterOrder(self._number, int(data_version))
         return Admission(int(block), int(epoch or 0), due, order)
 
     async def exclude_writers(self) -> None:
@@ -330,6 +329,11 @@ def _on_thread(db: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) 
     aiosqlite runs its own methods this way."""
     run = cast(Callable[[Callable[[], T]], Awaitable[T]], db._execute)
     return run(lambda: fn(db._conn))
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _any_transfer(conn: sqlite3.Connection, ids: Sequence[uuid.UUID]) -> bool:
@@ -529,13 +533,19 @@ class SqliteStore:
             number = self._begun
             await self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteTransaction(self._db, number, self._committed)
-                await self._db.execute("COMMIT")
+                yield SqliteTransaction(self._db, number)
+                # Counted on the thread, with the commit itself: a caller cancelled while it
+                # waits still leaves the count right.
+                await _on_thread(self._db, partial(self._commit, number))
             except BaseException:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
+                # On the thread too, behind anything queued: a COMMIT already on its way
+                # leaves no transaction to roll back.
+                await _on_thread(self._db, _roll_back)
                 raise
-            self._committed = number
+
+    def _commit(self, number: int, conn: sqlite3.Connection) -> None:
+        conn.execute("COMMIT")
+        self._committed = number
 
     async def write_chained(
         self, write: ChainedWrite, queued: Callable[[WriterOrder], object]
@@ -550,7 +560,7 @@ class SqliteStore:
                 _on_thread(self._db, partial(self._chained, write, writes, number))
             )
             await asyncio.sleep(0)
-        queued(WriterOrder(number, write.after, write.data_version))
+        queued(WriterOrder(number, write.data_version))
         return await running
 
     def _chained(
@@ -560,8 +570,11 @@ class SqliteStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             ((block, epoch, data_version),) = conn.execute(_ADMIT).fetchall()
+            # Nothing began between the chain's transaction and this one (numbers are drawn
+            # in the order the thread runs them), and that one committed.
             assumed = (
-                self._committed == write.after
+                number == write.after + 1
+                and self._committed == write.after
                 and data_version == write.data_version
                 and block == write.block
                 and (epoch or 0) == write.status_epoch
@@ -576,8 +589,7 @@ class SqliteStore:
                 writes.run(conn)
             conn.execute("COMMIT" if result == "written" else "ROLLBACK")
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _roll_back(conn)
             raise
         if result == "written":
             self._committed = number
