@@ -35,7 +35,7 @@ from strongroom.ledger.ledger import default_engine
 from strongroom.money import AMOUNT_MAX
 from strongroom.store.ledger_store import DELTA_CAP
 from strongroom.store.urls import parse_url
-from tests.ledger.helpers import account, counters, open_accounts, transfer
+from tests.ledger.helpers import account, counters, open_accounts, results, transfer
 from tests.ledger.model import Model, ModelAccount
 
 F = TransferFlags
@@ -50,7 +50,7 @@ class Recorder:
         self.outcomes: list[tuple[Transfer, str]] = []
 
     async def submit(self, ledger: Ledger, transfers: Sequence[Transfer]) -> list[str]:
-        got = [r.value for r in await ledger.create_transfers(list(transfers))]
+        got = await results(ledger, *transfers)
         self.outcomes.extend(zip(transfers, got, strict=True))
         return got
 
@@ -374,7 +374,7 @@ async def test_a_batch_queued_behind_one_that_rolls_back_reruns(
 async def _chain_ready(ledger: Ledger, funding: Sequence[Transfer]) -> None:
     """Fund, and put every account in the engine's account cache: a batch naming an account
     the cache lacks is never chained."""
-    assert set(await Recorder().submit(ledger, funding)) == {"ok"}
+    assert set(await results(ledger, *funding)) == {"ok"}
 
 
 async def test_a_spend_by_another_connection_between_two_batches(sqlite_url: str) -> None:
@@ -389,16 +389,10 @@ async def test_a_spend_by_another_connection_between_two_batches(sqlite_url: str
         )
         await _chain_ready(first, [transfer(bank, wallet, 10), transfer(bank, shop, 1)])
         stats = first.engine.stats
-        assert [r.value for r in await first.create_transfers([transfer(wallet, shop, 1)])] == [
-            "ok"
-        ]
+        assert await results(first, transfer(wallet, shop, 1)) == ["ok"]
         assert stats.chained == 1
-        assert [r.value for r in await second.create_transfers([transfer(wallet, shop, 9)])] == [
-            "ok"
-        ]
-        assert [r.value for r in await first.create_transfers([transfer(wallet, shop, 9)])] == [
-            "exceeds_credits"
-        ]
+        assert await results(second, transfer(wallet, shop, 9)) == ["ok"]
+        assert await results(first, transfer(wallet, shop, 9)) == ["exceeds_credits"]
         assert stats.chain_misses == 1
         assert await counters(first, wallet) == (0, 10, 0, 10)
         await assert_invariants(first)
@@ -419,9 +413,7 @@ async def test_a_freeze_by_another_connection_between_two_batches(sqlite_url: st
         )
         await _chain_ready(first, [transfer(bank, wallet, 10), transfer(wallet, shop, 1)])
         await second.set_account_status(shop, AccountStatus.FROZEN)
-        assert [r.value for r in await first.create_transfers([transfer(wallet, shop, 1)])] == [
-            "account_frozen"
-        ]
+        assert await results(first, transfer(wallet, shop, 1)) == ["account_frozen"]
         assert first.engine.stats.chain_misses == 1
         assert await counters(first, shop) == (0, 0, 0, 1)
         await assert_invariants(first)
@@ -448,14 +440,10 @@ async def test_a_merge_by_another_connection_between_two_batches(sqlite_url: str
         # The engine's first batch, which reads the bucket map if it ever does.
         await _chain_ready(first, [transfer(bank, shop, 1)])
         assert await second.split_account(wallet, 2)
-        assert [r.value for r in await first.create_transfers([transfer(bank, wallet, 1_000)])] == [
-            "ok"
-        ]
+        assert await results(first, transfer(bank, wallet, 1_000)) == ["ok"]
         assert await second.split_account(wallet, 1)
         assert first.engine.stats.chain_misses == 0
-        assert [r.value for r in await first.create_transfers([transfer(wallet, shop, 10)])] == [
-            "ok"
-        ]
+        assert await results(first, transfer(wallet, shop, 10)) == ["ok"]
         assert first.engine.stats.chain_misses == 1
         assert await counters(first, wallet) == (0, 10, 0, 1_000)
         await assert_invariants(first)
@@ -477,12 +465,10 @@ async def test_a_merge_on_the_same_connection_between_two_batches(sqlite_url: st
         assert await ledger.split_account(wallet, 2)
         await _chain_ready(ledger, [transfer(bank, wallet, 1_000), transfer(bank, shop, 1)])
         reserve = transfer(wallet, shop, 10, F.PENDING)
-        assert [r.value for r in await ledger.create_transfers([reserve])] == ["ok"]
+        assert await results(ledger, reserve) == ["ok"]
         assert await ledger.split_account(wallet, 1)
         assert ledger.engine.stats.chain_misses == 0
-        assert [r.value for r in await ledger.create_transfers([transfer(wallet, shop, 10)])] == [
-            "ok"
-        ]
+        assert await results(ledger, transfer(wallet, shop, 10)) == ["ok"]
         assert ledger.engine.stats.chain_misses == 1
         assert await counters(ledger, wallet) == (10, 10, 0, 1_000)
         await assert_invariants(ledger)
@@ -502,12 +488,10 @@ async def test_a_reservation_falling_due_between_two_batches(sqlite_url: str) ->
             ledger, [transfer(bank, wallet, 10), transfer(bank, shop, 1), transfer(bank, other, 1)]
         )
         hold = transfer(wallet, shop, 10, F.PENDING, timeout=1)
-        assert [r.value for r in await ledger.create_transfers([hold])] == ["ok"]
+        assert await results(ledger, hold) == ["ok"]
         clock.advance(2)
         assert ledger.engine.stats.chain_misses == 0
-        assert [r.value for r in await ledger.create_transfers([transfer(wallet, other, 10)])] == [
-            "ok"
-        ]
+        assert await results(ledger, transfer(wallet, other, 10)) == ["ok"]
         assert ledger.engine.stats.chain_misses == 1
         assert ledger.engine.stats.expired == 1
         assert await counters(ledger, wallet) == (0, 10, 0, 10)
@@ -525,9 +509,9 @@ async def test_a_retry_refused_on_the_rows_its_first_run_left(sqlite_url: str) -
         )
         await _chain_ready(ledger, [transfer(bank, wallet, 10), transfer(bank, shop, 1)])
         spend = transfer(wallet, shop, 10)
-        assert [r.value for r in await ledger.create_transfers([spend])] == ["ok"]
+        assert await results(ledger, spend) == ["ok"]
         assert ledger.engine.stats.chained == 1
-        assert [r.value for r in await ledger.create_transfers([spend])] == ["exists"]
+        assert await results(ledger, spend) == ["exists"]
         assert ledger.engine.stats.reused_ids == 1
         assert await counters(ledger, wallet) == (0, 10, 0, 10)
         await assert_invariants(ledger)
@@ -545,13 +529,9 @@ async def test_an_account_the_engine_never_used_is_read_not_assumed_missing(
             ledger, account(), account(flags=LIMITED), account()
         )
         await _chain_ready(ledger, [transfer(bank, wallet, 10)])
-        assert [r.value for r in await ledger.create_transfers([transfer(bank, wallet, 1)])] == [
-            "ok"
-        ]
+        assert await results(ledger, transfer(bank, wallet, 1)) == ["ok"]
         assert ledger.engine.stats.chained == 1
-        assert [
-            r.value for r in await ledger.create_transfers([transfer(wallet, newcomer, 5)])
-        ] == ["ok"]
+        assert await results(ledger, transfer(wallet, newcomer, 5)) == ["ok"]
         assert ledger.engine.stats.chained == 1
         assert await counters(ledger, newcomer) == (0, 0, 0, 5)
         await assert_invariants(ledger)
@@ -567,11 +547,11 @@ async def test_a_commit_whose_caller_was_cancelled_still_breaks_the_chain(
     cancellation, not a failed rollback."""
     async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
         bank, x, y = await open_accounts(ledger, account(), account(flags=LIMITED), account())
-        assert await Recorder().submit(ledger, [transfer(bank, x, 1000)]) == ["ok"]
+        assert await results(ledger, transfer(bank, x, 1000)) == ["ok"]
         assert await ledger.split_account(x, 2)
         pending = [transfer(x, y, 1, flags=F.PENDING)]
         # A reservation locks every bucket of x and spreads its funds over them.
-        assert await Recorder().submit(ledger, pending) == ["ok"]
+        assert await results(ledger, *pending) == ["ok"]
         store = ledger.store
         commit = store._commit  # type: ignore[attr-defined]
         committing = asyncio.Event()
@@ -589,7 +569,7 @@ async def test_a_commit_whose_caller_was_cancelled_still_breaks_the_chain(
         with pytest.raises(asyncio.CancelledError):
             await merge
         store._commit = commit  # type: ignore[attr-defined]
-        assert await Recorder().submit(ledger, [transfer(x, y, 1, flags=F.PENDING)]) == ["ok"]
+        assert await results(ledger, transfer(x, y, 1, flags=F.PENDING)) == ["ok"]
         assert await counters(ledger, x) == (2, 0, 0, 1000)
         report = await ledger.check_invariants()
         assert report.ok, report.violations
@@ -608,15 +588,11 @@ async def test_chaining_resumes_after_a_miss(sqlite_url: str) -> None:
         await _chain_ready(ledger, [transfer(bank, wallet, 100), transfer(bank, shop, 1)])
         stats = ledger.engine.stats
         for _ in range(3):
-            assert [
-                r.value for r in await ledger.create_transfers([transfer(wallet, shop, 1)])
-            ] == ["ok"]
+            assert await results(ledger, transfer(wallet, shop, 1)) == ["ok"]
         assert (stats.chained, stats.chain_misses) == (3, 0)
         await open_accounts(ledger, account())
         for _ in range(4):
-            assert [
-                r.value for r in await ledger.create_transfers([transfer(wallet, shop, 1)])
-            ] == ["ok"]
+            assert await results(ledger, transfer(wallet, shop, 1)) == ["ok"]
         assert await counters(ledger, wallet) == (0, 7, 0, 100)
         # The first batch after the commit misses, the next runs the usual way (its chain is
         # known dead), and the two after it chain again.
