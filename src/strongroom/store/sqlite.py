@@ -188,11 +188,11 @@ class SqliteTransaction:
         queued: Callable[[], object] | None = None,
     ) -> None:
         writes = _Writes(outcome, buckets, deltas, outbox, now)
-        running = asyncio.ensure_future(_on_thread(self._db, writes.run))
-        if queued is not None:
-            # One turn of the loop runs the task up to its wait for the connection's thread.
-            await asyncio.sleep(0)
-            queued()
+        if queued is None:
+            await _on_thread(self._db, writes.run)
+            return
+        running = await _queue_on_thread(self._db, writes.run)
+        queued()
         await running
 
     async def resize_buckets(
@@ -254,10 +254,12 @@ class SqliteTransaction:
         )
 
 
-# The two statements a batch's size drives take their rows as one JSON array plus one blob of
-# the rows' UUIDs (SQLite 3.40 has no unhex()), so SQLite runs each as one call: the connection's
-# thread keeps off the GIL for the whole insert, instead of taking it back for every row as
-# executemany does, and the event loop's next batch runs meanwhile (docs/ledger-engine.md).
+# The statements a batch's size drives (the transfer insert, the deltas) take their rows as
+# JSON and blobs, the rows' UUIDs among them (SQLite 3.40 has no unhex()), so SQLite runs each
+# as one call: the connection's thread keeps off the GIL for the whole insert, instead of taking
+# it back for every row as executemany does, and the event loop's next batch runs meanwhile
+# (docs/ledger-engine.md).
+
 #: The integer columns of a transfer row (seq, amount, code, flags, timeout, timestamp) as
 #: fixed-width decimal text in one blob, sliced by offset: reading them from the JSON rows took
 #: a parse of the row's text per column.
@@ -331,6 +333,17 @@ def _on_thread(db: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) 
     aiosqlite runs its own methods this way."""
     run = cast(Callable[[Callable[[], T]], Awaitable[T]], db._execute)
     return run(lambda: fn(db._conn))
+
+
+async def _queue_on_thread(
+    db: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]
+) -> asyncio.Future[T]:
+    """Queue `fn` on the connection's thread and return as soon as it is queued: whatever is
+    queued there next runs after it. Await the future for its result."""
+    running = asyncio.ensure_future(_on_thread(db, fn))
+    # One turn of the loop runs the task up to its wait for the connection's thread.
+    await asyncio.sleep(0)
+    return running
 
 
 def _roll_back(conn: sqlite3.Connection) -> None:
@@ -565,10 +578,9 @@ class SqliteStore:
             # thread, so nothing can run between its statements.
             self._begun += 1
             number = self._begun
-            running = asyncio.ensure_future(
-                _on_thread(self._db, partial(self._chained, write, writes, number))
+            running = await _queue_on_thread(
+                self._db, partial(self._chained, write, writes, number)
             )
-            await asyncio.sleep(0)
         queued(WriterOrder(number, write.data_version))
         return await running
 
