@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from strongroom.bench.ledger import BenchConfig, run_bench
 from strongroom.cli.api import bench_http
 from strongroom.cli.common import DbOption, console, run
-from strongroom.ledger.bench import BenchConfig, run_bench
 from strongroom.store.urls import DEFAULT_URL
 
 

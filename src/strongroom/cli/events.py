@@ -13,9 +13,9 @@ import time
 
 import typer
 
+from strongroom.bench.events import run_bench
 from strongroom.errors import StrongroomError
 from strongroom.events.audit import subscribe_audit
-from strongroom.events.bench import run_bench
 from strongroom.events.bus import DEFAULT_PREFIX, Bus
 from strongroom.events.database import open_engine
 from strongroom.events.inprocess import InProcessBus

@@ -18,11 +18,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from strongroom.bench.products import run_bench
 from strongroom.cli.common import DbOption, run
 from strongroom.errors import NotFound, ValidationError
 from strongroom.ids import parse_id
 from strongroom.money import to_decimal
-from strongroom.products.bench import run_bench
 from strongroom.products.definitions import ProductDefinition, load_product
 from strongroom.products.errors import ProductDefinitionError
 from strongroom.products.simulate import SimulationReport, compare, load_activity, simulate

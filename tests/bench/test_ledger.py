@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from strongroom.ledger import Ledger
-from strongroom.ledger.bench import BenchConfig, run_bench
+from strongroom.bench.ledger import BenchConfig, run_bench
+from strongroom.bootstrap import open_ledger
 
 
 async def test_the_benchmark_counts_every_measured_transfer(db_url: str) -> None:
@@ -15,7 +15,7 @@ async def test_the_benchmark_counts_every_measured_transfer(db_url: str) -> None
     assert result.transfers == result.ok + result.failed == 2_000
     assert result.invariants_ok, result.violations
     logged: set[object] = set()
-    async with await Ledger.open(db_url, migrate=False, sweep_interval=None) as ledger:
+    async with await open_ledger(db_url, migrate=False, sweep_interval=None) as ledger:
         for account in (await ledger.list_accounts(limit=100)).items:
             cursor = None
             while True:

@@ -1,6 +1,6 @@
 """The HTTP load generator `strongroom bench-http` runs in a separate process.
 
-`python -m strongroom.api.loadgen --url URL --key KEY --mode single|batch ...` sets up its own
+`python -m strongroom.bench.http_load --url URL --key KEY --mode single|batch ...` sets up its own
 accounts through the API, drives the server for `--seconds`, and prints one JSON line of
 results. Bodies are pre-encoded bytes so that the generator spends its CPU on HTTP, not on
 building JSON. The client is aiohttp: httpx spent ~4.5 ms of CPU per request here, which made

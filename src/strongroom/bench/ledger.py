@@ -25,8 +25,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.synchronize import Barrier as BarrierType
 
+from strongroom.bootstrap import open_ledger
 from strongroom.ids import new_id
-from strongroom.ledger.ledger import Ledger, default_engine
+from strongroom.ledger.engine import default_engine
 from strongroom.ledger.types import Account, AccountFlags, Transfer
 from strongroom.runtime import settle_heap
 from strongroom.store.urls import parse_url
@@ -100,7 +101,7 @@ def _rss_mb() -> float:
 
 
 async def setup_accounts(config: BenchConfig) -> tuple[uuid.UUID, list[uuid.UUID]]:
-    async with await Ledger.open(config.url, sweep_interval=None) as ledger:
+    async with await open_ledger(config.url, sweep_interval=None) as ledger:
         hot = Account(
             id=new_id(),
             ledger=CURRENCY,
@@ -129,7 +130,7 @@ async def _drive(
 ) -> tuple[BenchResult, list[tuple[float, int]]]:
     engine = default_engine(parse_url(config.url).kind)
     workers = config.workers or engine.workers
-    ledger = await Ledger.open(
+    ledger = await open_ledger(
         config.url,
         migrate=False,
         sweep_interval=None,
@@ -301,7 +302,7 @@ async def run_bench(config: BenchConfig) -> BenchResult:
         name: round(percentile(samples, q) * 1000, 2)
         for name, q in (("p50", 0.5), ("p99", 0.99), ("p99.9", 0.999))
     }
-    async with await Ledger.open(config.url, migrate=False, sweep_interval=None) as ledger:
+    async with await open_ledger(config.url, migrate=False, sweep_interval=None) as ledger:
         report = await ledger.check_invariants()
     result.invariants_ok = report.ok
     result.violations = [f"{v.invariant}: {v.subject}: {v.detail}" for v in report.violations]

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from strongroom.api import loadgen
+from strongroom.bench import http_load as loadgen
 from tests.api.served import ServedApi
 
 

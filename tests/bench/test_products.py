@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from strongroom.products.bench import bench_events, bench_product
+from strongroom.bench.products import bench_events, bench_product
 from strongroom.products.events import EventKind
 from strongroom.products.quote import quote
 
