@@ -8,12 +8,13 @@ from fastapi import FastAPI
 
 from strongroom.api.http import create_app
 from strongroom.api.keys import KeyStore, Role
+from strongroom.bootstrap import open_ledger
 from strongroom.ledger import Ledger
 
 
 @pytest.fixture
 async def ledger(db_url: str) -> AsyncIterator[Ledger]:
-    ledger = await Ledger.open(db_url, sweep_interval=None)
+    ledger = await open_ledger(db_url, sweep_interval=None)
     yield ledger
     report = await ledger.check_invariants()
     await ledger.close()

@@ -8,7 +8,7 @@ import threading
 
 from strongroom.api.keys import KeyStore, Role
 from strongroom.api.server import serving
-from strongroom.ledger import Ledger
+from strongroom.bootstrap import open_ledger
 
 
 class ServedApi:
@@ -34,7 +34,7 @@ class ServedApi:
         self._thread.join(30)
 
     async def _main(self) -> None:
-        async with await Ledger.open(self._db_url, sweep_interval=None) as ledger:
+        async with await open_ledger(self._db_url, sweep_interval=None) as ledger:
             keys = await KeyStore.open(self._db_url, migrate=False)
             try:
                 async with serving(ledger, keys, port=0, grpc_port=None) as servers:

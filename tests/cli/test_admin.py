@@ -6,8 +6,8 @@ import asyncio
 
 from typer.testing import CliRunner
 
+from strongroom.bootstrap import open_ledger
 from strongroom.cli.admin import app, ledger_app
-from strongroom.ledger import Ledger
 from strongroom.ledger.snapshots import Snapshots
 from tests.ledger.helpers import account, open_accounts, transfer
 
@@ -15,7 +15,7 @@ runner = CliRunner()
 
 
 async def seed(url: str) -> None:
-    async with await Ledger.open(url, sweep_interval=None) as ledger:
+    async with await open_ledger(url, sweep_interval=None) as ledger:
         a, b = await open_accounts(ledger, account(), account())
         await ledger.create_transfers([transfer(a, b, 9)])
 

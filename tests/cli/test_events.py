@@ -6,10 +6,11 @@ import uuid
 import nats
 from typer.testing import CliRunner
 
+from strongroom.bootstrap import open_ledger
 from strongroom.cli.events import app
 from strongroom.events.audit import read_entries
 from strongroom.events.database import open_engine
-from strongroom.ledger import Account, Ledger, Transfer
+from strongroom.ledger import Account, Transfer
 
 runner = CliRunner()
 
@@ -17,7 +18,7 @@ runner = CliRunner()
 async def ledger_activity(url: str) -> None:
     """Two accounts and one transfer: three events in the outbox."""
     a, b = uuid.uuid4(), uuid.uuid4()
-    async with await Ledger.open(url, sweep_interval=None) as ledger:
+    async with await open_ledger(url, sweep_interval=None) as ledger:
         await ledger.create_accounts(
             [Account(id=a, ledger="EUR", code=1), Account(id=b, ledger="EUR", code=1)]
         )

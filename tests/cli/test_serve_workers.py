@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from strongroom.api.keys import KeyStore, Role
+from strongroom.bootstrap import open_ledger
 from strongroom.cli import app
-from strongroom.ledger import Ledger
 
 runner = CliRunner()
 
@@ -89,7 +89,7 @@ def test_two_workers_share_the_port_and_stop_together(pg_url: str) -> None:
 
 
 async def _write_key(url: str) -> str:
-    async with await Ledger.open(url, sweep_interval=None):
+    async with await open_ledger(url, sweep_interval=None):
         pass
     keys = await KeyStore.open(url, migrate=False)
     try:
@@ -99,7 +99,7 @@ async def _write_key(url: str) -> str:
 
 
 async def _check(url: str, account: uuid.UUID) -> tuple[int, bool]:
-    async with await Ledger.open(url, migrate=False, sweep_interval=None) as ledger:
+    async with await open_ledger(url, migrate=False, sweep_interval=None) as ledger:
         (found,) = await ledger.lookup_accounts([account])
         return found.credits_posted, (await ledger.check_invariants()).ok
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from strongroom.bootstrap import open_ledger
 from strongroom.events.audit import read_entries, subscribe_audit, verify_chain
 from strongroom.events.bus import Bus
 from strongroom.events.consumers import IdempotentConsumer
@@ -31,7 +32,7 @@ from strongroom.tracing import Actor, bound
 
 @pytest.fixture
 async def ledger(events_db: str) -> AsyncIterator[Ledger]:
-    opened = await Ledger.open(events_db, sweep_interval=None)
+    opened = await open_ledger(events_db, sweep_interval=None)
     try:
         yield opened
     finally:
@@ -131,7 +132,7 @@ async def test_ledger_writes_reach_the_audit_log_and_consumers_once(
 async def test_ledger_to_jetstream_to_audit(
     pg_events_db: str, jetstream: JetStreamBus, eventually
 ) -> None:
-    ledger = await Ledger.open(pg_events_db, sweep_interval=None)
+    ledger = await open_ledger(pg_events_db, sweep_interval=None)
     engine = open_engine(pg_events_db)
     try:
         bus: Bus = jetstream

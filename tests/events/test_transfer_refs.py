@@ -7,15 +7,16 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from strongroom.bootstrap import open_ledger
 from strongroom.events.database import open_engine
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.relay import OutboxCorrupt, Relay
 from strongroom.events.transfer_refs import encode_origins
-from strongroom.ledger import Account, CreateTransferResult, Ledger, Transfer
+from strongroom.ledger import Account, CreateTransferResult, Transfer
 
 
 async def _one_transfer(url: str) -> int:
-    async with await Ledger.open(url, sweep_interval=None) as ledger:
+    async with await open_ledger(url, sweep_interval=None) as ledger:
         a, b = uuid.uuid4(), uuid.uuid4()
         await ledger.create_accounts([Account(id=i, ledger="EUR", code=1) for i in (a, b)])
         transfer = Transfer(

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from strongroom.bootstrap import open_ledger
 from strongroom.clock import ManualClock
 from strongroom.ledger import Ledger
 
@@ -16,7 +17,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def ledger(db_url: str, clock: ManualClock) -> AsyncIterator[Ledger]:
     """A ledger on each backend, with a hand-moved clock and no background sweeper."""
-    ledger = await Ledger.open(db_url, clock=clock, sweep_interval=None)
+    ledger = await open_ledger(db_url, clock=clock, sweep_interval=None)
     yield ledger
     report = await ledger.check_invariants()
     await ledger.close()

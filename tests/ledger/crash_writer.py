@@ -10,12 +10,13 @@ import asyncio
 import sys
 import uuid
 
+from strongroom.bootstrap import open_ledger
 from strongroom.ids import new_id
-from strongroom.ledger import Ledger, Transfer
+from strongroom.ledger import Transfer
 
 
 async def main(url: str, debit: uuid.UUID, credit: uuid.UUID, size: int) -> None:
-    ledger = await Ledger.open(url, migrate=False, sweep_interval=None)
+    ledger = await open_ledger(url, migrate=False, sweep_interval=None)
     number = 0
     while True:
         batch = [

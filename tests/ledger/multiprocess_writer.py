@@ -12,8 +12,9 @@ import random
 import sys
 import uuid
 
+from strongroom.bootstrap import open_ledger
 from strongroom.ids import new_id
-from strongroom.ledger import EngineSettings, Ledger, Transfer
+from strongroom.ledger import EngineSettings, Transfer
 from strongroom.ledger.buckets import SplitSettings
 
 
@@ -23,7 +24,7 @@ async def main(
     settings = EngineSettings(
         workers=2, split=SplitSettings(lock_wait_seconds=0.0, strikes=2, cooldown_seconds=0.5)
     )
-    ledger = await Ledger.open(url, migrate=False, sweep_interval=None, engine=settings)
+    ledger = await open_ledger(url, migrate=False, sweep_interval=None, engine=settings)
     rng = random.Random(seed)
     applied: list[list[object]] = []
 

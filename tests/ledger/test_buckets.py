@@ -9,6 +9,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
+from strongroom.bootstrap import open_ledger
 from strongroom.clock import ManualClock
 from strongroom.errors import Conflict
 from strongroom.ids import new_id
@@ -132,7 +133,7 @@ async def test_resizes_respect_the_cooldown(ledger: Ledger) -> None:
 
 
 async def test_random_traffic_on_split_accounts_matches_unsplit_totals(db_url: str) -> None:
-    ledger = await Ledger.open(db_url, clock=ManualClock(), sweep_interval=None)
+    ledger = await open_ledger(db_url, clock=ManualClock(), sweep_interval=None)
     try:
         bank, *ids = await open_accounts(
             ledger,
@@ -173,7 +174,7 @@ async def test_contention_splits_a_hot_account(pg_url: str) -> None:
         workers=4,
         split=SplitSettings(lock_wait_seconds=0.0, strikes=2, cooldown_seconds=0.0),
     )
-    ledger = await Ledger.open(pg_url, sweep_interval=None, engine=settings, pool_size=8)
+    ledger = await open_ledger(pg_url, sweep_interval=None, engine=settings, pool_size=8)
     try:
         hot, *others = await open_accounts(ledger, account(), *(account() for _ in range(50)))
 

@@ -28,12 +28,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from strongroom.bootstrap import open_ledger
 from strongroom.clock import ManualClock
 from strongroom.ids import new_id
 from strongroom.ledger import AccountFlags, AccountStatus, Ledger, Transfer, TransferFlags
-from strongroom.ledger.ledger import default_engine
+from strongroom.ledger.engine import default_engine
+from strongroom.ledger.ports import DELTA_CAP
 from strongroom.money import AMOUNT_MAX
-from strongroom.store.ledger_store import DELTA_CAP
 from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, counters, open_accounts, results, transfer
 from tests.ledger.model import Model, ModelAccount
@@ -137,7 +138,7 @@ async def test_concurrent_calls_are_chained_and_add_up(sqlite_url: str) -> None:
     as deltas), and the log must hold each transfer once: a chained batch that assumed stale
     rows would break the fold of the log, and one that committed twice would show there."""
     log = Recorder()
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         bank, *wallets = await open_accounts(
             ledger, account(), *(account(flags=LIMITED) for _ in range(4))
         )
@@ -181,7 +182,7 @@ async def test_a_limit_is_exact_across_chained_batches(sqlite_url: str) -> None:
     balance its predecessor had already spent), one fewer an under-use (a batch that did not
     see a credit). The legs of the refused spends must roll back with them."""
     log = Recorder()
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         bank, wallet = await open_accounts(ledger, account(), account(flags=LIMITED))
         shops = await open_accounts(ledger, *(account() for _ in range(8)))
         funds = 1_000 * SPEND + 3
@@ -226,8 +227,8 @@ async def test_two_connections_chaining_on_one_file(sqlite_url: str) -> None:
     once and the counters equal the fold of the log. Which commits land between two batches
     is up to the scheduler here; the tests after this one place them there on purpose."""
     log = Recorder()
-    first = await Ledger.open(sqlite_url, sweep_interval=None)
-    second = await Ledger.open(sqlite_url, migrate=False, sweep_interval=None)
+    first = await open_ledger(sqlite_url, sweep_interval=None)
+    second = await open_ledger(sqlite_url, migrate=False, sweep_interval=None)
     try:
         bank, wallet = await open_accounts(first, account(), account(flags=LIMITED))
         shops = await open_accounts(first, *(account(flags=LIMITED) for _ in range(6)))
@@ -300,7 +301,7 @@ async def test_a_batch_queued_behind_one_that_rolls_back_reruns(
     twice or lose anything: the reused id answers `exists`, every other transfer `ok`, once,
     and the second batch reruns on what was really committed."""
     log = Recorder()
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         bank, whale, big, wallet, spender = await open_accounts(
             ledger,
             account(),
@@ -381,8 +382,8 @@ async def test_a_spend_by_another_connection_between_two_batches(sqlite_url: str
     """The second batch's rules run on the wallet as the first batch left it (9 available), but
     another connection spent those 9 in between. Its transaction finds the data version and
     the seq block moved on and reruns: the spend is refused, nothing is overdrawn."""
-    first = await Ledger.open(sqlite_url, sweep_interval=None)
-    second = await Ledger.open(sqlite_url, migrate=False, sweep_interval=None)
+    first = await open_ledger(sqlite_url, sweep_interval=None)
+    second = await open_ledger(sqlite_url, migrate=False, sweep_interval=None)
     try:
         bank, wallet, shop = await open_accounts(
             first, account(), account(flags=LIMITED), account()
@@ -405,8 +406,8 @@ async def test_a_freeze_by_another_connection_between_two_batches(sqlite_url: st
     """Another connection freezes the shop after the first batch; the second batch's rules,
     run on the engine's cached statuses, still see it open. The status epoch (and the data
     version) tell its transaction to rerun, and the rerun answers `account_frozen`."""
-    first = await Ledger.open(sqlite_url, sweep_interval=None)
-    second = await Ledger.open(sqlite_url, migrate=False, sweep_interval=None)
+    first = await open_ledger(sqlite_url, sweep_interval=None)
+    second = await open_ledger(sqlite_url, migrate=False, sweep_interval=None)
     try:
         bank, wallet, shop = await open_accounts(
             first, account(), account(flags=LIMITED), account()
@@ -431,8 +432,8 @@ async def test_a_merge_by_another_connection_between_two_batches(sqlite_url: str
     data version does. A second batch that wrote the rows the first one left would set a
     bucket that no longer exists and lose that bucket's share of the funds."""
     engine = dataclasses.replace(default_engine("sqlite"), bucket_refresh_seconds=3600)
-    first = await Ledger.open(sqlite_url, sweep_interval=None, engine=engine)
-    second = await Ledger.open(sqlite_url, migrate=False, sweep_interval=None)
+    first = await open_ledger(sqlite_url, sweep_interval=None, engine=engine)
+    second = await open_ledger(sqlite_url, migrate=False, sweep_interval=None)
     try:
         bank, wallet, shop = await open_accounts(
             first, account(), account(flags=LIMITED), account()
@@ -458,7 +459,7 @@ async def test_a_merge_on_the_same_connection_between_two_batches(sqlite_url: st
     no seq block, changes no status and, being on the same connection, no data version: only
     the transactions' numbering (a chained write must directly follow its predecessor's)
     tells the next batch that the rows it assumes are gone."""
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         bank, wallet, shop = await open_accounts(
             ledger, account(), account(flags=LIMITED), account()
         )
@@ -480,7 +481,7 @@ async def test_a_reservation_falling_due_between_two_batches(sqlite_url: str) ->
     refuse the spend; its transaction finds a pending transfer due and reruns, expiring the
     reservation first, and the spend succeeds, as it would have without chaining."""
     clock = ManualClock()
-    async with await Ledger.open(sqlite_url, clock=clock, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, clock=clock, sweep_interval=None) as ledger:
         bank, wallet, shop, other = await open_accounts(
             ledger, account(), account(flags=LIMITED), account(), account()
         )
@@ -503,7 +504,7 @@ async def test_a_retry_refused_on_the_rows_its_first_run_left(sqlite_url: str) -
     rules on what that spend left. Only the look-up of refused ids inside the chained
     transaction tells that the id is in the log: the answer must be `exists`, not
     `exceeds_credits`."""
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         bank, wallet, shop = await open_accounts(
             ledger, account(), account(flags=LIMITED), account()
         )
@@ -524,7 +525,7 @@ async def test_an_account_the_engine_never_used_is_read_not_assumed_missing(
     account that exists but that this engine never used is not there, and nothing in the
     chained transaction's checks would notice it: such a batch must not chain, or the rules
     answer `account_not_found` for an account that exists."""
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         bank, wallet, newcomer = await open_accounts(
             ledger, account(), account(flags=LIMITED), account()
         )
@@ -545,7 +546,7 @@ async def test_a_commit_whose_caller_was_cancelled_still_breaks_the_chain(
     chained on the rows the batch before the merge left, must not write those rows over the
     merge (which would lose the other bucket's funds), and the cancelled caller must see its
     cancellation, not a failed rollback."""
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         bank, x, y = await open_accounts(ledger, account(), account(flags=LIMITED), account())
         assert await results(ledger, transfer(bank, x, 1000)) == ["ok"]
         assert await ledger.split_account(x, 2)
@@ -581,7 +582,7 @@ async def test_chaining_resumes_after_a_miss(sqlite_url: str) -> None:
     handed its successor the chain of that write, whose transaction never commits: unless the
     engine remembers that transaction as rolled back, the successor misses too, hands on the
     same kind of chain, and so on, and chaining stops for good."""
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         bank, wallet, shop = await open_accounts(
             ledger, account(), account(flags=LIMITED), account()
         )
@@ -683,7 +684,7 @@ async def _run_workload(url: str, workload: Workload) -> tuple[int, int]:
     # window, so that a reused id does not stop chaining for the rest of the run.
     engine = dataclasses.replace(default_engine("sqlite"), min_share=1, probe_ids_seconds=0)
     log = Recorder()
-    async with await Ledger.open(url, migrate=False, sweep_interval=None, engine=engine) as ledger:
+    async with await open_ledger(url, migrate=False, sweep_interval=None, engine=engine) as ledger:
         await open_accounts(
             ledger,
             *(
@@ -750,5 +751,5 @@ def test_concurrent_workloads_match_the_reference_model(tmp_path: Path) -> None:
 
 
 async def _migrated(url: str) -> None:
-    ledger = await Ledger.open(url, sweep_interval=None)
+    ledger = await open_ledger(url, sweep_interval=None)
     await ledger.close()

@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from strongroom.ledger import AccountFlags, Ledger
+from strongroom.bootstrap import open_ledger
+from strongroom.ledger import AccountFlags
 from tests.ledger.helpers import account, counters, open_accounts, transfer
 
 SUBMITTERS = 8
@@ -17,7 +18,7 @@ CALL_SIZE = 50
 
 @pytest.mark.slow
 async def test_hot_account_under_eight_submitters(pg_url: str) -> None:
-    ledger = await Ledger.open(pg_url, sweep_interval=None, pool_size=10)
+    ledger = await open_ledger(pg_url, sweep_interval=None, pool_size=10)
     try:
         bank, *_ = ids = await open_accounts(
             ledger,

@@ -22,12 +22,12 @@ from typing import Any
 
 import pytest
 
+from strongroom.bootstrap import open_ledger
 from strongroom.clock import ManualClock
 from strongroom.ledger import (
     AccountFlags,
     CreateAccountResult,
     CreateTransferResult,
-    Ledger,
     TransferFlags,
 )
 
@@ -76,7 +76,7 @@ def test_the_document_has_examples() -> None:
 
 async def test_every_example_runs(sqlite_url: str) -> None:
     clock = ManualClock()
-    ledger = await Ledger.open(sqlite_url, clock=clock, sweep_interval=None)
+    ledger = await open_ledger(sqlite_url, clock=clock, sweep_interval=None)
     try:
         await run_blocks(
             python_blocks(DOC.read_text()), {"ledger": ledger, "clock": clock}, str(DOC)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.ledger import Ledger
+from strongroom.bootstrap import open_ledger
 from tests.ledger.helpers import account, counters, open_accounts
 
 BATCH = 2_000
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_after", [0.9, 1.7])
 async def test_sigkill_mid_batch_leaves_whole_batches(db_url: str, kill_after: float) -> None:
-    ledger = await Ledger.open(db_url, sweep_interval=None)
+    ledger = await open_ledger(db_url, sweep_interval=None)
     debit, credit = await open_accounts(ledger, account(), account())
     await ledger.close()
 
@@ -46,7 +46,7 @@ async def test_sigkill_mid_batch_leaves_whole_batches(db_url: str, kill_after: f
     reported = [int(line) for line in (await child.stdout.read()).split()] + [0]
     await child.wait()
 
-    ledger = await Ledger.open(db_url, sweep_interval=None)
+    ledger = await open_ledger(db_url, sweep_interval=None)
     try:
         per_batch: Counter[int] = Counter()
         cursor = None

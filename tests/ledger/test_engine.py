@@ -8,7 +8,8 @@ import asyncpg
 import msgspec
 import pytest
 
-from strongroom.ledger import AccountFlags, AccountStatus, Ledger, TransferFlags
+from strongroom.bootstrap import open_ledger
+from strongroom.ledger import AccountFlags, AccountStatus, TransferFlags
 from strongroom.ledger.engine import EngineSettings
 from strongroom.money import AMOUNT_MAX
 from strongroom.store.postgres import SEQ_LOCK_KEY
@@ -19,8 +20,8 @@ from tests.ledger.helpers import account, counters, open_accounts, results, tran
 async def test_a_status_changed_by_another_process_is_seen_at_once(db_url: str) -> None:
     """Each engine caches accounts it has used; another process's freeze still applies to the
     very next batch, because every status change bumps an epoch each batch reads."""
-    first = await Ledger.open(db_url, sweep_interval=None)
-    second = await Ledger.open(db_url, migrate=False, sweep_interval=None)
+    first = await open_ledger(db_url, sweep_interval=None)
+    second = await open_ledger(db_url, migrate=False, sweep_interval=None)
     try:
         a, b = await open_accounts(first, account(), account())
         assert await results(first, transfer(a, b, 5)) == ["ok"]
@@ -37,7 +38,7 @@ async def test_a_status_changed_by_another_process_is_seen_at_once(db_url: str) 
 async def test_a_delta_that_would_overflow_reruns_with_the_real_counters(db_url: str) -> None:
     """Accounts without limits are written as deltas the rules computed from zero; the write
     refuses a sum past 2**63 - 1 and the batch reruns locked, with exact result codes."""
-    async with await Ledger.open(db_url, sweep_interval=None) as ledger:
+    async with await open_ledger(db_url, sweep_interval=None) as ledger:
         a, b, c, d = await open_accounts(ledger, *(account() for _ in range(4)))
         assert await results(ledger, transfer(a, b, AMOUNT_MAX - 10)) == ["ok"]
         assert await results(
@@ -53,7 +54,7 @@ async def test_a_delta_that_would_overflow_reruns_with_the_real_counters(db_url:
 
 
 async def test_accounts_with_limits_or_history_are_always_read_exactly(db_url: str) -> None:
-    async with await Ledger.open(db_url, sweep_interval=None) as ledger:
+    async with await open_ledger(db_url, sweep_interval=None) as ledger:
         bank, limited, history = await open_accounts(
             ledger,
             account(),
@@ -76,7 +77,7 @@ async def test_a_status_change_waits_for_batches_in_flight(pg_url: str) -> None:
     """A batch holds the writers' lock (shared) from its first statement to its commit; a
     status change takes it exclusively, so no batch can use a status it read before."""
     url = parse_url(pg_url)
-    async with await Ledger.open(pg_url, sweep_interval=None) as ledger:
+    async with await open_ledger(pg_url, sweep_interval=None) as ledger:
         (a,) = await open_accounts(ledger, account())
         raw = await asyncpg.connect(url.target, server_settings={"search_path": url.schema})
         try:
@@ -96,7 +97,7 @@ async def test_a_status_change_waits_for_batches_in_flight(pg_url: str) -> None:
 @pytest.mark.parametrize("workers", [1, 3])
 async def test_free_workers_share_the_queue(db_url: str, workers: int) -> None:
     settings = EngineSettings(workers=workers, min_share=10)
-    async with await Ledger.open(db_url, sweep_interval=None, engine=settings) as ledger:
+    async with await open_ledger(db_url, sweep_interval=None, engine=settings) as ledger:
         ids = await open_accounts(ledger, *(account() for _ in range(6)))
         calls = [
             [transfer(ids[i % 6], ids[(i + 1 + j) % 6], 1 + j) for j in range(5)] for i in range(60)
@@ -114,7 +115,7 @@ async def test_a_retried_transfer_is_found_by_the_log_index_and_never_applied_tw
 ) -> None:
     """Ids are not looked up before the rules until a batch meets a reused one: the insert's
     unique index refuses it, and the batch reruns with its ids looked up first."""
-    async with await Ledger.open(db_url, sweep_interval=None) as ledger:
+    async with await open_ledger(db_url, sweep_interval=None) as ledger:
         a, b = await open_accounts(ledger, account(), account())
         first = transfer(a, b, 5)
         assert await results(ledger, first) == ["ok"]
@@ -133,7 +134,7 @@ async def test_a_retry_the_rules_would_refuse_now_still_reports_its_first_outcom
     """A retried transfer that no longer fits the limit is not applied (no insert to refuse
     it): its refusal makes the engine look its id up, and the answer is `exists`."""
     settings = EngineSettings(probe_ids_seconds=0)
-    async with await Ledger.open(db_url, sweep_interval=None, engine=settings) as ledger:
+    async with await open_ledger(db_url, sweep_interval=None, engine=settings) as ledger:
         bank, customer = await open_accounts(
             ledger, account(), account(flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
         )

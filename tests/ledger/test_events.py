@@ -8,6 +8,7 @@ import uuid
 import msgspec
 import sqlalchemy as sa
 
+from strongroom.bootstrap import open_ledger
 from strongroom.events.database import open_engine
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.relay import Relay
@@ -17,7 +18,6 @@ from strongroom.ids import new_id
 from strongroom.ledger import (
     Account,
     CreateTransferResult,
-    Ledger,
     Transfer,
     TransferFlags,
     events,
@@ -85,7 +85,7 @@ def _as_v1(stored: Transfer, trace_id: str, actor: str) -> Envelope:
 async def test_every_created_transfer_is_published_as_its_v1_schema_by_whoever_caused_it(
     db_url: str,
 ) -> None:
-    async with await Ledger.open(db_url, sweep_interval=None) as ledger:
+    async with await open_ledger(db_url, sweep_interval=None) as ledger:
         a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         await ledger.create_accounts(
             [Account(id=i, ledger="EUR", code=1, tenant="acme") for i in (a, b, c)]
@@ -183,7 +183,7 @@ async def test_every_created_transfer_is_published_as_its_v1_schema_by_whoever_c
 async def test_a_batch_row_refers_to_its_transfers_instead_of_copying_them(
     sqlite_url: str,
 ) -> None:
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         a, b = uuid.uuid4(), uuid.uuid4()
         await ledger.create_accounts([Account(id=i, ledger="EUR", code=1) for i in (a, b)])
         transfers = [

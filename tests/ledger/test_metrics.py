@@ -7,8 +7,9 @@ import uuid
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from strongroom.ledger import Ledger
-from strongroom.ledger.metrics import ContentionTracker, render_prometheus
+from strongroom.bootstrap import open_ledger
+from strongroom.ledger.metrics import render_prometheus
+from strongroom.ledger.stats import ContentionTracker
 from tests.ledger.helpers import account, open_accounts, transfer
 
 
@@ -39,7 +40,7 @@ def test_tracker_splits_lock_waits_and_ranks_hot_accounts() -> None:
 
 
 async def test_prometheus_text_carries_engine_and_account_figures(sqlite_url: str) -> None:
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         a, b = await open_accounts(ledger, account(), account())
         await ledger.create_transfers([transfer(a, b, 5), transfer(b, a, 1)])
         await ledger.create_transfers([transfer(a, b, 2)])

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.ledger import AccountFlags, Ledger
+from strongroom.bootstrap import open_ledger
+from strongroom.ledger import AccountFlags
 from tests.ledger.helpers import account, counters, open_accounts, transfer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +21,7 @@ FUNDING = 20_000
 
 @pytest.mark.slow
 async def test_three_processes_apply_every_transfer_exactly_once(pg_url: str) -> None:
-    ledger = await Ledger.open(pg_url, sweep_interval=None)
+    ledger = await open_ledger(pg_url, sweep_interval=None)
     bank, *ids = await open_accounts(
         ledger,
         account(),
@@ -57,7 +58,7 @@ async def test_three_processes_apply_every_transfer_exactly_once(pg_url: str) ->
     assert [child.returncode for child in children] == [0, 0, 0]
     applied = [row for out, _ in outputs for row in json.loads(out)["applied"]]
 
-    ledger = await Ledger.open(pg_url, sweep_interval=None)
+    ledger = await open_ledger(pg_url, sweep_interval=None)
     try:
         # Every transfer a process saw succeed is in the log exactly once, and nothing else is.
         ids_seen = Counter(row[0] for row in applied)

@@ -9,11 +9,12 @@ from random import Random
 import asyncpg
 import pytest
 
+from strongroom.bootstrap import open_ledger
 from strongroom.clock import ManualClock
 from strongroom.ledger import AccountFlags, Ledger, Transfer, TransferFlags
+from strongroom.ledger.ports import SEQ_BLOCK_BITS
 from strongroom.ledger.snapshots import Snapshots, SnapshotTask, WatermarkBusy
 from strongroom.store import snapshots as snapshot_sql
-from strongroom.store.ledger_store import SEQ_BLOCK_BITS
 from strongroom.store.postgres import SEQ_LOCK_KEY
 from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, open_accounts, results, transfer
@@ -138,13 +139,13 @@ async def test_a_snapshot_holds_exactly_the_log_below_its_seq(
 
 
 async def test_balance_at_refuses_seq_and_timestamp_together(db_url: str) -> None:
-    async with await Ledger.open(db_url, sweep_interval=None), await Snapshots.open(db_url) as s:
+    async with await open_ledger(db_url, sweep_interval=None), await Snapshots.open(db_url) as s:
         with pytest.raises(Exception, match="not both"):
             await s.balance_at(uuid.uuid4(), seq=1, timestamp=1)
 
 
 async def test_snapshot_task_takes_snapshots_in_the_background(db_url: str) -> None:
-    async with await Ledger.open(db_url, sweep_interval=None) as ledger:
+    async with await open_ledger(db_url, sweep_interval=None) as ledger:
         a, b = await open_accounts(ledger, account(), account())
         await ledger.create_transfers([transfer(a, b, 3)])
         async with await Snapshots.open(db_url) as snapshots:
@@ -162,7 +163,7 @@ async def test_snapshot_task_takes_snapshots_in_the_background(db_url: str) -> N
 async def test_the_watermark_never_passes_an_open_batch(pg_url: str) -> None:
     """A batch that drew its block but has not committed holds every snapshot below it."""
     url = parse_url(pg_url)
-    async with await Ledger.open(pg_url, sweep_interval=None) as ledger:
+    async with await open_ledger(pg_url, sweep_interval=None) as ledger:
         a, b, c, d = await open_accounts(ledger, *(account() for _ in range(4)))
         await ledger.create_transfers([transfer(a, b, 1)])
         raw = await asyncpg.connect(url.target, server_settings={"search_path": url.schema})
@@ -229,7 +230,7 @@ async def test_the_watermark_never_passes_an_open_batch(pg_url: str) -> None:
 
 
 async def test_the_ledger_answers_point_in_time_balances(sqlite_url: str) -> None:
-    ledger = await Ledger.open(sqlite_url, sweep_interval=None, snapshot_interval=0.05)
+    ledger = await open_ledger(sqlite_url, sweep_interval=None, snapshot_interval=0.05)
     try:
         a, b = await open_accounts(ledger, account(), account())
         first = transfer(a, b, 5)

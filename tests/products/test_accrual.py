@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from strongroom.bootstrap import open_ledger
 from strongroom.ids import new_id
 from strongroom.ledger import Account, AccountFlags, CreateTransferResult, Ledger, Transfer
 from strongroom.products.accrual import AccrualJob, AccrualTarget, InMemoryAccrualStore
@@ -48,7 +49,7 @@ def product() -> ProductDefinition:
 
 @pytest.fixture
 async def ledger(db_url: str) -> AsyncIterator[Ledger]:
-    ledger = await Ledger.open(db_url, sweep_interval=None)
+    ledger = await open_ledger(db_url, sweep_interval=None)
     try:
         yield ledger
     finally:
@@ -211,7 +212,7 @@ async def accrue_with_restarts(
     one overdrawn), with the process crashing after the `crash_at`-th posted day; after the
     crash everything is reopened from the database and the run is repeated."""
     settlement = uuid.UUID("0192f5a0-0000-7000-8000-0000000000f0")
-    ledger = await Ledger.open(url, sweep_interval=None)
+    ledger = await open_ledger(url, sweep_interval=None)
     accounts = [Account(id=settlement, ledger="SGD", code=9)]
     accounts += [Account(id=i, ledger="SGD", code=100) for i in product.accounts.values()]
     flags = AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
@@ -239,7 +240,7 @@ async def accrue_with_restarts(
                 crashes += 1
                 await ledger.close()
                 await store.close()
-                ledger = await Ledger.open(url, sweep_interval=None)
+                ledger = await open_ledger(url, sweep_interval=None)
                 store = await ProductStore.open(url)
                 report = await AccrualJob(ledger, StoredAccrualStore(store), clock).run(targets)
             assert report.failures == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from strongroom.bootstrap import open_ledger
 from strongroom.ids import new_id
 from strongroom.ledger import CreateTransferResult, Ledger, Transfer, TransferFlags
 from strongroom.products.definitions import ProductDefinition, load_product
@@ -28,7 +29,7 @@ def product() -> ProductDefinition:
 
 @pytest.fixture
 async def ledger(db_url: str) -> AsyncIterator[Ledger]:
-    ledger = await Ledger.open(db_url, sweep_interval=None)
+    ledger = await open_ledger(db_url, sweep_interval=None)
     try:
         yield ledger
     finally:

@@ -11,8 +11,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from strongroom.bootstrap import open_ledger
 from strongroom.ids import new_id
-from strongroom.ledger import CreateTransferResult, Ledger, Transfer
+from strongroom.ledger import CreateTransferResult, Transfer
 from strongroom.products.definitions import load_product
 from strongroom.products.errors import LimitExceeded
 from strongroom.products.events import OUTFLOWS, Event, EventKind, Usage
@@ -33,7 +34,7 @@ streams = st.lists(
 
 
 async def replay(url: str, stream: list[tuple[EventKind, int, int]]) -> None:
-    ledger = await Ledger.open(url, sweep_interval=None)
+    ledger = await open_ledger(url, sweep_interval=None)
     try:
         settlement, (customer,) = await open_accounts(ledger, PRODUCT)
         await deposit(ledger, settlement, customer, 300_000, "SGD")

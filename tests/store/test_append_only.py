@@ -7,13 +7,13 @@ import sqlite3
 import asyncpg
 import pytest
 
-from strongroom.ledger import Ledger
+from strongroom.bootstrap import open_ledger
 from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, open_accounts, results, transfer
 
 
 async def test_postgres_refuses_changes_to_transfers(pg_url: str) -> None:
-    ledger = await Ledger.open(pg_url, sweep_interval=None)
+    ledger = await open_ledger(pg_url, sweep_interval=None)
     try:
         a, b = await open_accounts(ledger, account(), account())
         assert await results(ledger, transfer(a, b, 5)) == ["ok"]
@@ -35,7 +35,7 @@ async def test_postgres_refuses_changes_to_transfers(pg_url: str) -> None:
 
 
 async def test_sqlite_refuses_changes_to_transfers(sqlite_url: str) -> None:
-    ledger = await Ledger.open(sqlite_url, sweep_interval=None)
+    ledger = await open_ledger(sqlite_url, sweep_interval=None)
     try:
         a, b = await open_accounts(ledger, account(), account())
         assert await results(ledger, transfer(a, b, 5)) == ["ok"]

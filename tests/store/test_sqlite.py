@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from strongroom.ledger import AccountStatus, Ledger
+from strongroom.bootstrap import open_ledger
+from strongroom.ledger import AccountStatus
 from tests.ledger.helpers import account, counters, open_accounts, results, transfer
 
 
 async def test_a_read_does_not_see_an_open_transaction(sqlite_url: str) -> None:
     """Reads and writes share one file but not one connection: a lookup while a write
     transaction is open sees the state before it, and nothing of it if it rolls back."""
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         bank, shop = await open_accounts(ledger, account(), account())
         assert await results(ledger, transfer(bank, shop, 5)) == ["ok"]
         store = ledger.store

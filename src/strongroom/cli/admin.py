@@ -8,8 +8,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
+from strongroom.bootstrap import open_ledger
 from strongroom.cli.common import DbOption, console, run
-from strongroom.ledger import Ledger
 from strongroom.ledger.metrics import render_prometheus
 from strongroom.ledger.reconcile import reconcile as run_reconcile
 from strongroom.ledger.reconcile import snapshot_reset as run_snapshot_reset
@@ -110,7 +110,7 @@ def stats(
 
 
 async def _stats(db: str, prometheus: bool, top: int) -> None:
-    async with await Ledger.open(db, sweep_interval=None) as ledger:
+    async with await open_ledger(db, sweep_interval=None) as ledger:
         engine = ledger.engine
         if prometheus:
             typer.echo(render_prometheus(engine, engine.contention).decode(), nl=False)

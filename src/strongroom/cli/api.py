@@ -27,6 +27,7 @@ from strongroom.api.http import MAX_BODY_BYTES
 from strongroom.api.keys import ApiKey, KeyStore, Role
 from strongroom.api.server import serving
 from strongroom.api.service import LedgerService
+from strongroom.bootstrap import open_ledger
 from strongroom.cli.common import DbOption, console, run
 from strongroom.errors import ValidationError
 from strongroom.ids import new_id
@@ -53,7 +54,7 @@ def _run_on_uvloop(coroutine: Coroutine[Any, Any, T]) -> T:
 
 @asynccontextmanager
 async def _opened(db: str, migrate: bool = True) -> AsyncIterator[tuple[Ledger, KeyStore]]:
-    async with await Ledger.open(db, migrate=migrate) as ledger:
+    async with await open_ledger(db, migrate=migrate) as ledger:
         keys = await KeyStore.open(db, migrate=False)
         try:
             yield ledger, keys
@@ -513,11 +514,11 @@ async def _bench(
 async def _loadgen(
     url: str, key: str, mode: str, clients: int, batch: int, seconds: float
 ) -> dict[str, Any]:
-    """Run strongroom.api.loadgen in its own process and read its JSON line."""
+    """Run strongroom.bench.http_load in its own process and read its JSON line."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "strongroom.api.loadgen",
+        "strongroom.bench.http_load",
         "--url",
         url,
         "--key",

@@ -15,9 +15,10 @@ from rich.table import Table
 
 from strongroom.api.keys import KeyStore, Role
 from strongroom.api.server import serving
+from strongroom.bootstrap import open_ledger
 from strongroom.cli.common import DbOption, console, run
 from strongroom.ids import new_id
-from strongroom.ledger import InvariantReport, Ledger
+from strongroom.ledger import InvariantReport
 from strongroom.money import format_amount
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import DEFAULT_URL, parse_url
@@ -52,7 +53,7 @@ def demo(
 
 async def _demo(db: str, customers: int, payments: int, seed: int, clients: int) -> None:
     rng = Random(seed)
-    async with await Ledger.open(db) as ledger:
+    async with await open_ledger(db) as ledger:
         keys = await KeyStore.open(db, migrate=False)
         try:
             async with serving(ledger, keys, port=0, grpc_port=None) as servers:

@@ -5,7 +5,7 @@ so the only state a batch can find that its predecessor did not leave is what so
 transaction committed in between. A batch may therefore run its rules before it is admitted,
 on the bucket rows its predecessor locked as that batch is about to write them, and queue its
 whole transaction right behind its predecessor's. That transaction commits only if its
-admission shows that nothing else happened (`store.ledger_store.ChainedWrite`): it follows its
+admission shows that nothing else happened (`ledger.ports.ChainedWrite`): it follows its
 predecessor's transaction directly, no other connection committed, its seq block is the next
 one, the status epoch is the same and no pending transfer fell due. Otherwise it rolls back and
 the batch runs the usual way. See docs/ledger-engine.md, "Chained batches".
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from strongroom.ledger.buckets import ALL, BucketRow, BucketWrite
-from strongroom.store.ledger_store import WriterOrder
+from strongroom.ledger.ports import WriterOrder
 
 
 @dataclass(frozen=True, slots=True)

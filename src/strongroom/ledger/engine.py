@@ -34,24 +34,7 @@ from strongroom.ledger.buckets import (
     write_back,
 )
 from strongroom.ledger.chain import Chain, written
-from strongroom.ledger.metrics import ContentionTracker
-from strongroom.ledger.results import CreateTransferResult as TR
-from strongroom.ledger.rules import (
-    BalanceState,
-    BatchOutcome,
-    BatchState,
-    PendingRecord,
-    apply_transfers,
-)
-from strongroom.ledger.types import (
-    STATUS_BY_VALUE,
-    AccountFlags,
-    AccountStatus,
-    Transfer,
-    TransferFlags,
-)
-from strongroom.money import AMOUNT_MAX
-from strongroom.store.ledger_store import (
+from strongroom.ledger.ports import (
     DELTA_CAP,
     SEQ_BLOCK_BITS,
     Admission,
@@ -65,6 +48,23 @@ from strongroom.store.ledger_store import (
     PostedDelta,
     WriterOrder,
 )
+from strongroom.ledger.results import CreateTransferResult as TR
+from strongroom.ledger.rules import (
+    BalanceState,
+    BatchOutcome,
+    BatchState,
+    PendingRecord,
+    apply_transfers,
+)
+from strongroom.ledger.stats import ContentionTracker, EngineStats
+from strongroom.ledger.types import (
+    STATUS_BY_VALUE,
+    AccountFlags,
+    AccountStatus,
+    Transfer,
+    TransferFlags,
+)
+from strongroom.money import AMOUNT_MAX
 from strongroom.tracing import Actor
 
 _RESOLVES = int(TransferFlags.POST_PENDING | TransferFlags.VOID_PENDING)
@@ -115,6 +115,15 @@ class EngineSettings:
     probe_ids_seconds: float = 10.0
 
 
+def default_engine(kind: str) -> EngineSettings:
+    """The engine settings a ledger on `kind` ("sqlite" or "postgresql") runs with."""
+    if kind == "sqlite":
+        # Two workers: one batch runs its rules while the other writes (strongroom.ledger.chain).
+        # One writer: splitting an account cannot let two batches write at once there.
+        return EngineSettings(workers=2, split=SplitSettings(enabled=False))
+    return EngineSettings(workers=2)
+
+
 @dataclass(slots=True)
 class _Call:
     transfers: Sequence[Transfer]
@@ -122,25 +131,6 @@ class _Call:
     trace_id: str | None
     actor: Actor | None
     future: asyncio.Future[list[TR]]
-
-
-@dataclass(slots=True)
-class EngineStats:
-    batches: int = 0
-    transfers: int = 0
-    retries: int = 0
-    #: Batches rerun with their ids looked up first, because one of them was stored already.
-    reused_ids: int = 0
-    #: Batches rerun with all buckets of a split account locked.
-    escalations: int = 0
-    #: Batches whose rules ran while the batch before them was still writing
-    #: (strongroom.ledger.chain), and batches that did so but found their admission moved on.
-    chained: int = 0
-    chain_misses: int = 0
-    expired: int = 0
-    resizes: int = 0
-    lock_wait_seconds: float = 0.0
-    batch_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=10_000))
 
 
 async def run_in_transaction(

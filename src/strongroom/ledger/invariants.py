@@ -13,8 +13,8 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from strongroom.ledger.ports import LedgerStore
 from strongroom.ledger.types import AccountFlags
-from strongroom.store.ledger_store import LedgerStore
 
 _COUNTERS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 

@@ -7,17 +7,24 @@ import base64
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
 
-from strongroom.clock import Clock, SystemClock
+from strongroom.clock import Clock
 from strongroom.errors import BatchTooLarge, Conflict, NotFound, ValidationError
 from strongroom.ledger import events
-from strongroom.ledger.buckets import ALL, SplitSettings, view
+from strongroom.ledger.buckets import ALL, view
 from strongroom.ledger.engine import BatchEngine, EngineSettings, run_in_transaction
 from strongroom.ledger.invariants import InvariantReport, check_invariants
+from strongroom.ledger.ports import (
+    Direction,
+    HistoryQuery,
+    LedgerStore,
+    LedgerTransaction,
+    TransferQuery,
+)
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
 from strongroom.ledger.rules import BATCH_MAX, apply_accounts
 from strongroom.ledger.snapshots import PointBalance, Snapshots, SnapshotTask
@@ -32,17 +39,6 @@ from strongroom.ledger.types import (
     Transfer,
     TransferFlags,
 )
-from strongroom.store.ledger_store import (
-    Direction,
-    HistoryQuery,
-    LedgerStore,
-    LedgerTransaction,
-    TransferQuery,
-)
-from strongroom.store.migrate import upgrade
-from strongroom.store.postgres import PostgresStore
-from strongroom.store.sqlite import SqliteStore
-from strongroom.store.urls import DEFAULT_URL, parse_url
 from strongroom.tracing import current_actor, current_trace_id
 
 _encode_json = msgspec.json.Encoder().encode
@@ -94,70 +90,43 @@ def decode_cursor(cursor: str) -> int:
     return int.from_bytes(raw, "big")
 
 
-def default_engine(kind: str) -> EngineSettings:
-    """The engine settings a ledger on `kind` ("sqlite" or "postgresql") runs with."""
-    if kind == "sqlite":
-        # Two workers: one batch runs its rules while the other writes (strongroom.ledger.chain).
-        # One writer: splitting an account cannot let two batches write at once there.
-        return EngineSettings(workers=2, split=SplitSettings(enabled=False))
-    return EngineSettings(workers=2)
-
-
 class Ledger:
-    """A double-entry ledger on SQLite (embedded) or PostgreSQL. Open with `await Ledger.open()`."""
+    """A double-entry ledger on SQLite (embedded) or PostgreSQL.
+
+    Open one with `await strongroom.bootstrap.open_ledger(url)`."""
 
     def __init__(
         self,
         store: LedgerStore,
+        *,
         clock: Clock,
-        engine: BatchEngine,
-        sweep_interval: float | None,
-        url: str = DEFAULT_URL,
+        engine: EngineSettings,
+        open_snapshots: Callable[[], Awaitable[Snapshots]],
+        sweep_interval: float | None = 1.0,
     ) -> None:
+        """Start the batch engine on `store`. Build one with `strongroom.bootstrap.open_ledger`,
+        which opens the store for a database URL.
+
+        `sweep_interval`: seconds between releases of expired pending transfers (None: never;
+        call `expire_pending()` yourself). `open_snapshots` opens the snapshot store the first
+        time `snapshots()` is called.
+        """
         self._store = store
         self._clock = clock
-        self._engine = engine
-        self._url = url
+        self._engine = BatchEngine(store, clock, engine)
+        self._engine.start()
+        self._open_snapshots = open_snapshots
         self._snapshot_task: SnapshotTask | None = None
         self._snapshots: Snapshots | None = None
         self._sweeper: asyncio.Task[None] | None = None
         if sweep_interval:
             self._sweeper = asyncio.create_task(self._sweep(sweep_interval), name="ledger-sweeper")
 
-    @classmethod
-    async def open(
-        cls,
-        url: str = DEFAULT_URL,
-        *,
-        clock: Clock | None = None,
-        migrate: bool = True,
-        engine: EngineSettings | None = None,
-        pool_size: int = 8,
-        sweep_interval: float | None = 1.0,
-        snapshot_interval: float | None = None,
-    ) -> Ledger:
-        """Connect to `url`, apply migrations (unless `migrate=False`) and start the engine.
-
-        `sweep_interval`: seconds between releases of expired pending transfers (None: never;
-        call `expire_pending()` yourself). `snapshot_interval`: seconds between balance
-        snapshots (None: only when asked, see `snapshots()`).
-        """
-        parsed = parse_url(url)
-        if migrate:
-            await upgrade(parsed)
-        store: LedgerStore
-        if parsed.kind == "sqlite":
-            store = await SqliteStore.connect(parsed.target)
-        else:
-            store = await PostgresStore.connect(parsed, pool_size=pool_size)
-        settings = engine or default_engine(parsed.kind)
-        batch_engine = BatchEngine(store, clock or SystemClock(), settings)
-        batch_engine.start()
-        ledger = cls(store, clock or batch_engine._clock, batch_engine, sweep_interval, url)
-        if snapshot_interval:
-            ledger._snapshot_task = SnapshotTask(await ledger.snapshots(), snapshot_interval)
-            ledger._snapshot_task.start()
-        return ledger
+    async def start_snapshots(self, interval: float) -> None:
+        """Take a balance snapshot every `interval` seconds until the ledger closes."""
+        if self._snapshot_task is None:
+            self._snapshot_task = SnapshotTask(await self.snapshots(), interval)
+            self._snapshot_task.start()
 
     @property
     def store(self) -> LedgerStore:
@@ -425,7 +394,7 @@ class Ledger:
     async def snapshots(self) -> Snapshots:
         """Balance snapshots and point-in-time balances (docs/ledger-engine.md)."""
         if self._snapshots is None:
-            self._snapshots = await Snapshots.open(self._url, self._clock)
+            self._snapshots = await self._open_snapshots()
         return self._snapshots
 
     async def balance_at(

@@ -1,20 +1,16 @@
-"""Contention metrics: per-account lock waits and retries, and their Prometheus text export.
+"""The ledger's figures as Prometheus metrics.
 
-`ContentionTracker` is fed by the batch engine (`record_batch` after each committed batch,
-`record_retry` after each transient failure). `render_prometheus` renders the engine's
-`EngineStats`, its queue depth and the tracker into Prometheus text through a dedicated
-registry, so nothing leaks into (or depends on) prometheus_client's global registry.
-
-Imports nothing from strongroom at run time (the engine imports it); never services, api or cli.
+`render_prometheus` renders the engine's `EngineStats`, its queue depth and the contention
+tracker (strongroom.ledger.stats) into Prometheus text through a dedicated registry, so nothing
+leaks into (or depends on) prometheus_client's global registry. The engine never imports this
+module: it only feeds the counters in stats.py.
 """
 
 from __future__ import annotations
 
-import bisect
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Iterator
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -25,96 +21,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-if TYPE_CHECKING:
-    # Types only: the engine imports this module to feed the tracker.
-    from strongroom.ledger.engine import EngineStats
-
-#: Upper bounds (seconds) of the engine-wide lock wait histogram.
-LOCK_WAIT_BUCKETS: tuple[float, ...] = (
-    0.0005,
-    0.001,
-    0.0025,
-    0.005,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.5,
-)
-
-
-@dataclass(slots=True)
-class AccountContention:
-    account_id: uuid.UUID
-    #: Committed batches that touched the account.
-    batches: int = 0
-    #: The account's share of those batches' lock waits (a batch's wait split evenly over the
-    #: accounts it locked, so the shares add up to the engine's total wait).
-    lock_wait_seconds: float = 0.0
-    #: Transient failures (deadlock, serialization, lock timeout) of batches touching it.
-    retries: int = 0
-
-
-class ContentionTracker:
-    """Per-account contention counters and an engine-wide lock wait histogram."""
-
-    def __init__(self, buckets: Sequence[float] = LOCK_WAIT_BUCKETS) -> None:
-        self._bounds = tuple(sorted(buckets))
-        self._counts = [0] * (len(self._bounds) + 1)
-        self._accounts: dict[uuid.UUID, AccountContention] = {}
-        self.lock_wait_sum = 0.0
-        self.batches = 0
-        self.retries = 0
-
-    def _account(self, account_id: uuid.UUID) -> AccountContention:
-        found = self._accounts.get(account_id)
-        if found is None:
-            found = self._accounts[account_id] = AccountContention(account_id)
-        return found
-
-    def record_batch(self, account_ids: Iterable[uuid.UUID], lock_wait_seconds: float) -> None:
-        """One committed batch that locked `account_ids` and waited `lock_wait_seconds` for
-        their rows."""
-        if lock_wait_seconds < 0:
-            raise ValueError("lock_wait_seconds must be >= 0")
-        ids = set(account_ids)
-        self.batches += 1
-        self.lock_wait_sum += lock_wait_seconds
-        self._counts[bisect.bisect_left(self._bounds, lock_wait_seconds)] += 1
-        share = lock_wait_seconds / len(ids) if ids else 0.0
-        for account_id in ids:
-            entry = self._account(account_id)
-            entry.batches += 1
-            entry.lock_wait_seconds += share
-
-    def record_retry(self, account_ids: Iterable[uuid.UUID]) -> None:
-        """A batch touching `account_ids` failed transiently and will run again."""
-        self.retries += 1
-        for account_id in set(account_ids):
-            self._account(account_id).retries += 1
-
-    def get(self, account_id: uuid.UUID) -> AccountContention:
-        return self._accounts.get(account_id) or AccountContention(account_id)
-
-    def hot_accounts(self, top_n: int) -> list[AccountContention]:
-        """The `top_n` accounts with the most lock wait, then retries, then batches."""
-        ranked = sorted(
-            self._accounts.values(),
-            key=lambda a: (-a.lock_wait_seconds, -a.retries, -a.batches, a.account_id),
-        )
-        return ranked[: max(top_n, 0)]
-
-    def histogram(self) -> list[tuple[str, int]]:
-        """Cumulative (upper bound, count) pairs, ending with +Inf, as Prometheus wants them."""
-        out: list[tuple[str, int]] = []
-        running = 0
-        for bound, count in zip((*self._bounds, float("inf")), self._counts, strict=True):
-            running += count
-            out.append(("+Inf" if bound == float("inf") else repr(bound), running))
-        return out
+from strongroom.ledger.stats import ContentionTracker, EngineStats
 
 
 class EngineView(Protocol):

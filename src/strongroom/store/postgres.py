@@ -16,10 +16,7 @@ from typing import Final, Literal
 import asyncpg
 
 from strongroom.ledger.buckets import BucketRow, BucketWrite
-from strongroom.ledger.rules import BatchOutcome, PendingRecord
-from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
-from strongroom.store import checks
-from strongroom.store.ledger_store import (
+from strongroom.ledger.ports import (
     DELTA_CAP,
     AccountMeta,
     AccountTotals,
@@ -30,8 +27,11 @@ from strongroom.store.ledger_store import (
     OutboxRow,
     PostedDelta,
     TransferQuery,
-    range_filters,
 )
+from strongroom.ledger.rules import BatchOutcome, PendingRecord
+from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
+from strongroom.store import checks
+from strongroom.store.listing import range_filters
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
     PENDING_COLUMNS,

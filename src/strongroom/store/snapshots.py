@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import asyncpg
 
 from strongroom.errors import StorageError
+from strongroom.ledger.ports import SEQ_BLOCK_BITS
 from strongroom.store.admin_db import AdminConn, AdminDb
 from strongroom.store.checks import fold_sql
-from strongroom.store.ledger_store import SEQ_BLOCK_BITS
 from strongroom.store.postgres import SEQ_LOCK_KEY
 
 Counters = tuple[int, int, int, int]

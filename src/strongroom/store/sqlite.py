@@ -21,10 +21,7 @@ import aiosqlite
 import msgspec
 
 from strongroom.ledger.buckets import BucketRow, BucketWrite
-from strongroom.ledger.rules import BatchOutcome, PendingRecord
-from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
-from strongroom.store import checks
-from strongroom.store.ledger_store import (
+from strongroom.ledger.ports import (
     DELTA_CAP,
     AccountMeta,
     AccountTotals,
@@ -38,8 +35,11 @@ from strongroom.store.ledger_store import (
     PostedDelta,
     TransferQuery,
     WriterOrder,
-    range_filters,
 )
+from strongroom.ledger.rules import BatchOutcome, PendingRecord
+from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
+from strongroom.store import checks
+from strongroom.store.listing import range_filters
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
     PENDING_COLUMNS,

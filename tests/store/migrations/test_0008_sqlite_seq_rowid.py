@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from strongroom.ledger import Ledger
+from strongroom.bootstrap import open_ledger
 from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, open_accounts, results, transfer
 from tests.store.migrations.helpers import migrate
@@ -25,7 +25,7 @@ def _shape(path: str) -> tuple[list[tuple[object, ...]], list[str], str]:
 
 
 async def test_the_log_survives_the_rebuild_both_ways(sqlite_url: str) -> None:
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         a, b = await open_accounts(ledger, account(), account())
         assert await results(ledger, *(transfer(a, b, n) for n in (1, 2, 3))) == ["ok"] * 3
     path = parse_url(sqlite_url).target
@@ -42,5 +42,5 @@ async def test_the_log_survives_the_rebuild_both_ways(sqlite_url: str) -> None:
             db.execute("DELETE FROM transfers")
     finally:
         db.close()
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         assert await results(ledger, transfer(a, b, 4)) == ["ok"]

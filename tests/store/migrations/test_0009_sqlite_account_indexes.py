@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from strongroom.ledger import Ledger
-from strongroom.store.ledger_store import TransferQuery
+from strongroom.bootstrap import open_ledger
+from strongroom.ledger.ports import TransferQuery
 from strongroom.store.migrate import SQLITE_PAGE_SIZE
 from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, open_accounts, results, transfer
@@ -26,7 +26,7 @@ def _index_columns(path: str) -> dict[str, list[str]]:
 
 async def test_the_indexes_change_both_ways_and_serve_seq_ranges(sqlite_url: str) -> None:
     path = parse_url(sqlite_url).target
-    async with await Ledger.open(sqlite_url, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, sweep_interval=None) as ledger:
         a, b = await open_accounts(ledger, account(), account())
         assert await results(ledger, *(transfer(a, b, n) for n in range(1, 6))) == ["ok"] * 5
         assert await results(ledger, transfer(b, a, 6)) == ["ok"]
@@ -38,7 +38,7 @@ async def test_the_indexes_change_both_ways_and_serve_seq_ranges(sqlite_url: str
     seqs = [t.seq for t in every]
     assert len(seqs) == 6
     assert seqs == sorted(seqs)
-    async with await Ledger.open(sqlite_url, migrate=False, sweep_interval=None) as ledger:
+    async with await open_ledger(sqlite_url, migrate=False, sweep_interval=None) as ledger:
         store = ledger.store
         middle = await store.account_transfers(
             TransferQuery(a, seq_min=seqs[1], seq_max=seqs[4], reverse=True)
@@ -73,7 +73,7 @@ async def test_a_new_database_gets_the_page_size_and_an_old_one_keeps_its_own(
     sqlite_url: str, tmp_path: object
 ) -> None:
     path = parse_url(sqlite_url).target
-    async with await Ledger.open(sqlite_url, sweep_interval=None):
+    async with await open_ledger(sqlite_url, sweep_interval=None):
         pass
     old = f"{tmp_path}/old.db"
     db = sqlite3.connect(old)
@@ -82,7 +82,7 @@ async def test_a_new_database_gets_the_page_size_and_an_old_one_keeps_its_own(
         db.execute("CREATE TABLE existing (x)")
     finally:
         db.close()
-    async with await Ledger.open(f"sqlite:///{old}", sweep_interval=None):
+    async with await open_ledger(f"sqlite:///{old}", sweep_interval=None):
         pass
     sizes = []
     for file in (path, old):

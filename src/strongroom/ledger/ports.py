@@ -1,4 +1,6 @@
-"""The interface the ledger engine needs from a database, implemented by sqlite.py and postgres.py.
+"""The ports of the ledger: what it needs from a database, implemented by `strongroom.store`
+(`store/sqlite.py`, `store/postgres.py`). The ledger never imports the store; the composition
+root (`strongroom.bootstrap`) hands it an adapter.
 
 A write batch runs inside `transaction()`: the engine reads and locks what the batch touches, runs
 the pure rules, then calls `write_*`. Reads outside a transaction see committed data only.
@@ -10,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from strongroom.ledger.buckets import BucketRow, BucketWrite
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
@@ -270,29 +272,3 @@ class LedgerStore(Protocol):
     async def balances(self) -> list[AccountTotals]: ...
 
     async def pending_mismatches(self) -> list[tuple[uuid.UUID, str]]: ...
-
-
-def range_filters(
-    query: TransferQuery | HistoryQuery, placeholder: Callable[[int], str], first: int = 1
-) -> tuple[str, list[Any]]:
-    """` AND ...` clauses for a listing's seq/timestamp/code/cursor filters, and their values.
-
-    `placeholder(n)` renders the n-th parameter in the backend's style (`?` or `$n`).
-    """
-    clauses: list[str] = []
-    params: list[Any] = []
-    after_op = "<" if query.reverse else ">"
-    candidates: list[tuple[str, str, int | None]] = [
-        ("seq", ">=", query.seq_min),
-        ("seq", "<=", query.seq_max),
-        ("timestamp", ">=", query.timestamp_min),
-        ("timestamp", "<=", query.timestamp_max),
-        ("seq", after_op, query.after_seq),
-    ]
-    if isinstance(query, TransferQuery):
-        candidates.append(("code", "=", query.code))
-    for column, op, value in candidates:
-        if value is not None:
-            clauses.append(f" AND {column} {op} {placeholder(first + len(params))}")
-            params.append(value)
-    return "".join(clauses), params
