@@ -18,7 +18,7 @@ from pathlib import Path
 
 from strongroom.locks import LockManager, PostgresLockManager, RedisLockManager, StaleToken
 from strongroom.locks.fencing import check_fence
-from strongroom.store.engine import create_engine
+from strongroom.store.connections import sqlalchemy_engine as create_engine
 from strongroom.store.urls import parse_url
 
 

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from strongroom.locks import StaleToken, check_fence
-from strongroom.store.engine import create_engine
+from strongroom.store.connections import sqlalchemy_engine as create_engine
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import parse_url
 

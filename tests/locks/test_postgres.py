@@ -8,7 +8,7 @@ import pytest
 
 from strongroom.locks import LockTimeout, PostgresLockManager, check_fence
 from strongroom.locks.postgres import lock_id
-from strongroom.store.engine import create_engine
+from strongroom.store.connections import sqlalchemy_engine as create_engine
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import parse_url
 

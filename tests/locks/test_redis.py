@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from strongroom.locks import LockTimeout, RedisLockManager, check_fence
-from strongroom.store.engine import create_engine
+from strongroom.store.connections import sqlalchemy_engine as create_engine
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import parse_url
 

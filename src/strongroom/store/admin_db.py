@@ -19,6 +19,7 @@ from typing import Any, Literal
 import aiosqlite
 import asyncpg
 
+from strongroom.store.connections import connect_sqlite, create_pg_pool
 from strongroom.store.urls import DatabaseURL
 
 Mode = Literal["read", "write"]
@@ -101,22 +102,10 @@ class AdminDb:
     @classmethod
     async def open(cls, url: DatabaseURL) -> AdminDb:
         if url.kind == "postgresql":
-            settings = {"search_path": url.schema} if url.schema else {}
             # Two connections: taking a snapshot needs one to hold the watermark lock while
             # the other starts its snapshot.
-            pool = await asyncpg.create_pool(
-                url.target, min_size=1, max_size=3, server_settings=settings
-            )
-            return cls("postgresql", pool, None)
-        db = await aiosqlite.connect(url.target, isolation_level=None)
-        for pragma in (
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = FULL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 10000",
-        ):
-            await db.execute(pragma)
-        return cls("sqlite", None, db)
+            return cls("postgresql", await create_pg_pool(url, max_size=3), None)
+        return cls("sqlite", None, await connect_sqlite(url.target))
 
     @property
     def pool(self) -> asyncpg.Pool:

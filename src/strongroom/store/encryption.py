@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strongroom.clock import Clock
 from strongroom.security.keyring import Keyring
 from strongroom.security.providers import KeyProvider
+from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.data_keys import SqlDataKeyStore
-from strongroom.store.engine import create_engine
 from strongroom.store.urls import DatabaseURL
 
 
@@ -33,7 +33,7 @@ class EncryptionStore:
         cache_ttl_s: float = 300.0,
         clock: Clock | None = None,
     ) -> EncryptionStore:
-        engine = create_engine(url)
+        engine = sqlalchemy_engine(url)
         keys = SqlDataKeyStore(engine, clock)
         keyring = Keyring(
             provider, keys, cache_size=cache_size, cache_ttl_s=cache_ttl_s, clock=clock

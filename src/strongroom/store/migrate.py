@@ -12,8 +12,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.urls import DatabaseURL
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -33,10 +33,7 @@ def _config(connection: Connection) -> Config:
 
 async def upgrade(url: DatabaseURL, revision: str = "heads") -> None:
     """Bring the schema at `url` up to `revision` (all heads by default). Idempotent."""
-    connect_args: dict[str, object] = {}
-    if url.kind == "postgresql" and url.schema:
-        connect_args["server_settings"] = {"search_path": url.schema}
-    engine = create_async_engine(url.sqlalchemy_url(), connect_args=connect_args)
+    engine = sqlalchemy_engine(url)
     if url.kind == "postgresql" and url.schema:
         schema = url.schema
 
@@ -47,8 +44,8 @@ async def upgrade(url: DatabaseURL, revision: str = "heads") -> None:
             cursor.close()
 
     if url.kind == "sqlite":
-
-        @event.listens_for(engine.sync_engine, "connect")
+        # First, before WAL mode is set: the page size is fixed once the file is written.
+        @event.listens_for(engine.sync_engine, "connect", insert=True)
         def _page_size(dbapi_connection: object, _record: object) -> None:
             # Takes effect only while the file holds no table yet.
             cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from strongroom.ledger.ports import (
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.store import checks
+from strongroom.store.connections import create_pg_pool
 from strongroom.store.listing import range_filters
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
@@ -399,14 +400,7 @@ class PostgresStore:
 
     @classmethod
     async def connect(cls, url: DatabaseURL, pool_size: int = 8) -> PostgresStore:
-        settings = {"search_path": url.schema} if url.schema else {}
-        pool = await asyncpg.create_pool(
-            url.target,
-            min_size=1,
-            max_size=pool_size,
-            server_settings=settings,
-        )
-        return cls(pool)
+        return cls(await create_pg_pool(url, max_size=pool_size))
 
     async def close(self) -> None:
         await self._pool.close()

@@ -22,9 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.errors import Conflict
+from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import DatabaseURL, parse_url
 
@@ -324,10 +325,7 @@ class ProductStore:
         parsed = parse_url(url) if isinstance(url, str) else url
         if migrate:
             await upgrade(parsed)
-        connect_args: dict[str, object] = {}
-        if parsed.kind == "postgresql" and parsed.schema:
-            connect_args["server_settings"] = {"search_path": parsed.schema}
-        engine = create_async_engine(parsed.sqlalchemy_url(), connect_args=connect_args)
+        engine = sqlalchemy_engine(parsed)
         if parsed.kind == "sqlite":
             _sqlite_transactions(engine)
         return cls(engine, parsed.kind)
@@ -402,15 +400,11 @@ class ProductStore:
 
 def _sqlite_transactions(engine: AsyncEngine) -> None:
     """SQLite: write transactions take the write lock at BEGIN (BEGIN IMMEDIATE), so a
-    read-then-write never fails halfway on a lock upgrade; foreign keys on; wait for locks."""
+    read-then-write never fails halfway on a lock upgrade."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 10000")
-        cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: sa.Connection) -> None:

@@ -39,6 +39,7 @@ from strongroom.ledger.ports import (
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.store import checks
+from strongroom.store.connections import connect_sqlite
 from strongroom.store.listing import range_filters
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
@@ -526,22 +527,16 @@ class SqliteStore:
         # 5 ms switch interval a busy event loop would hold each statement's end that long,
         # longer than a whole batch's write takes (docs/ledger-engine.md, "Chained batches").
         sys.setswitchinterval(min(sys.getswitchinterval(), _SWITCH_INTERVAL))
-        db = await aiosqlite.connect(path, isolation_level=None)
-        for pragma in (
-            "PRAGMA journal_mode = WAL",
-            # FULL: a committed batch survives power loss, not only a process crash.
-            "PRAGMA synchronous = FULL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 10000",
-            "PRAGMA cache_size = -65536",
-            # A batch dirties thousands of index pages; checkpointing every 10,000 pages of
-            # WAL instead of 1,000 writes each page once for many commits, not once per commit.
-            "PRAGMA wal_autocheckpoint = 10000",
-        ):
-            await db.execute(pragma)
-        reads = await aiosqlite.connect(path, isolation_level=None)
-        for pragma in ("PRAGMA query_only = ON", "PRAGMA busy_timeout = 10000"):
-            await reads.execute(pragma)
+        db = await connect_sqlite(
+            path,
+            extra=(
+                "PRAGMA cache_size = -65536",
+                # A batch dirties thousands of index pages; checkpointing every 10,000 pages of
+                # WAL instead of 1,000 writes each page once for many commits, not once per commit.
+                "PRAGMA wal_autocheckpoint = 10000",
+            ),
+        )
+        reads = await connect_sqlite(path, read_only=True)
         return cls(db, reads)
 
     async def close(self) -> None:

@@ -1,0 +1,87 @@
+"""The one way Strongroom reaches a database: connection settings per backend, in one place.
+
+Every component connects through these functions, so a SQLite file is always opened with the
+same pragmas and busy timeout, and a PostgreSQL connection always gets the URL's schema on its
+search_path. The ledger's SQLite writer adds its own cache and checkpoint pragmas on top
+(strongroom.store.sqlite); nothing else sets connection options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+import asyncpg
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from strongroom.store.urls import DatabaseURL
+
+#: How long a SQLite connection waits for another connection's write lock before failing with
+#: "database is locked". Writers hold it for one batch, milliseconds; a long wait means a stuck
+#: process, and failing is better than queueing forever behind it.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+#: Every SQLite connection: WAL lets readers run beside the one writer; FULL keeps a committed
+#: transaction through a power loss, not only a process crash.
+SQLITE_PRAGMAS: tuple[str, ...] = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+)
+
+#: A read-only SQLite connection: it can never take the write lock by mistake.
+SQLITE_READER_PRAGMAS: tuple[str, ...] = (
+    "PRAGMA query_only = ON",
+    f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+)
+
+
+def pg_server_settings(url: DatabaseURL) -> dict[str, str]:
+    """Session settings of every PostgreSQL connection to `url`."""
+    return {"search_path": url.schema} if url.schema else {}
+
+
+async def connect_sqlite(
+    path: str, *, read_only: bool = False, extra: Sequence[str] = ()
+) -> aiosqlite.Connection:
+    """A SQLite connection in autocommit mode (transactions are begun explicitly), with the
+    shared pragmas and then `extra`."""
+    db = await aiosqlite.connect(path, isolation_level=None)
+    for pragma in (*(SQLITE_READER_PRAGMAS if read_only else SQLITE_PRAGMAS), *extra):
+        await db.execute(pragma)
+    return db
+
+
+async def create_pg_pool(url: DatabaseURL, *, min_size: int = 1, max_size: int = 8) -> asyncpg.Pool:
+    """An asyncpg pool on `url`'s database, every connection on the URL's schema."""
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        url.target, min_size=min_size, max_size=max_size, server_settings=pg_server_settings(url)
+    )
+    return pool
+
+
+def sqlalchemy_engine(url: DatabaseURL, *, pooled: bool = True) -> AsyncEngine:
+    """A SQLAlchemy async engine for the cold paths (keys, products, events, migrations).
+
+    `pooled=False` gives every connect() its own server session, closed on release: what a
+    holder of session-level advisory locks needs.
+    """
+    connect_args: dict[str, object] = {}
+    if url.kind == "postgresql":
+        connect_args["server_settings"] = pg_server_settings(url)
+    options: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
+    engine = create_async_engine(url.sqlalchemy_url(), connect_args=connect_args, **options)
+    if url.kind == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
