@@ -33,6 +33,7 @@ from strongroom.clock import Clock, SystemClock
 from strongroom.errors import NotFound, ValidationError
 from strongroom.ids import new_id
 from strongroom.store.migrate import upgrade
+from strongroom.store.tables import api_keys
 from strongroom.store.urls import DEFAULT_URL, parse_url
 
 PREFIX = "sr"
@@ -51,19 +52,6 @@ class Role(enum.StrEnum):
 
 
 _RANK = {Role.READ: 0, Role.WRITE: 1, Role.ADMIN: 2}
-
-_metadata = sa.MetaData()
-api_keys = sa.Table(
-    "api_keys",
-    _metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("tenant", sa.Text, nullable=False),
-    sa.Column("role", sa.String(8), nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("secret_sha256", sa.LargeBinary(32), nullable=False),
-    sa.Column("created_at", sa.BigInteger, nullable=False),
-    sa.Column("revoked_at", sa.BigInteger, nullable=True),
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,8 +33,8 @@ from strongroom.events.inprocess import InProcessBus
 from strongroom.events.jetstream import JetStreamBus
 from strongroom.events.relay import Relay
 from strongroom.events.schemas import TRANSFER_CREATED, Envelope, encode_batch
-from strongroom.events.tables import outbox
 from strongroom.store.migrate import upgrade
+from strongroom.store.tables import outbox
 from strongroom.store.urls import DatabaseURL, parse_url
 
 

@@ -35,7 +35,7 @@ from strongroom.errors import ValidationError
 from strongroom.events.bus import Bus, Subscription
 from strongroom.events.consumers import IdempotentConsumer
 from strongroom.events.schemas import ACCOUNT_STATUS_CHANGED, Envelope
-from strongroom.events.tables import audit_log
+from strongroom.store.tables import audit_log
 
 #: The prev_hash of the first row.
 GENESIS = "0" * 64

@@ -28,7 +28,7 @@ from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ValidationError
 from strongroom.events.bus import event_context
 from strongroom.events.schemas import Envelope
-from strongroom.events.tables import processed_events
+from strongroom.store.tables import processed_events
 
 ConsumerHandler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
 #: Takes the new events of a delivery at once, in delivery order.

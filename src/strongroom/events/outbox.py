@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from strongroom.events.tables import outbox
+from strongroom.store.tables import outbox
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,8 +35,8 @@ from strongroom.errors import StorageError, ValidationError
 from strongroom.events.bus import Bus
 from strongroom.events.database import open_engine
 from strongroom.events.schemas import Envelope, decode_batch
-from strongroom.events.tables import outbox
 from strongroom.events.transfer_refs import transfer_events
+from strongroom.store.tables import outbox
 from strongroom.store.urls import DatabaseURL, parse_url
 
 log = logging.getLogger(__name__)

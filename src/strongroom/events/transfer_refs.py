@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from strongroom.errors import ValidationError
 from strongroom.events.schemas import TRANSFER_CREATED, Envelope
-from strongroom.events.tables import transfers
+from strongroom.store.tables import transfers
 
 #: (transfers, trace_id, actor): consecutive transfers caused by the same call.
 Origin = tuple[int, str | None, str | None]

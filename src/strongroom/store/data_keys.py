@@ -17,23 +17,7 @@ from strongroom.clock import Clock, SystemClock
 from strongroom.errors import StorageError
 from strongroom.security.keyring import DataKey, Purpose, State
 from strongroom.security.providers import WrappedKey
-from strongroom.store.columns import UUIDColumn
-
-metadata = sa.MetaData()
-
-data_keys = sa.Table(
-    "data_keys",
-    metadata,
-    sa.Column("id", UUIDColumn, primary_key=True),
-    sa.Column("tenant", sa.Text, nullable=False),
-    sa.Column("subject", sa.Text, nullable=False),
-    sa.Column("purpose", sa.String(8), nullable=False),
-    sa.Column("kek_version", sa.Integer, nullable=False),
-    sa.Column("wrapped_key", sa.LargeBinary, nullable=True),
-    sa.Column("state", sa.String(9), nullable=False),
-    sa.Column("created_at", sa.BigInteger, nullable=False),
-    sa.Column("destroyed_at", sa.BigInteger, nullable=True),
-)
+from strongroom.store.tables import data_keys
 
 _KEY_COLUMNS = (
     data_keys.c.id,

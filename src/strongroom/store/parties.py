@@ -22,26 +22,8 @@ from strongroom.errors import NotFound, ValidationError
 from strongroom.ids import new_id
 from strongroom.security.fields import Blind, Encrypted
 from strongroom.security.keyring import Keyring
-from strongroom.store.columns import UUIDColumn
 from strongroom.store.encrypted import EncryptedTable
-
-metadata = sa.MetaData()
-
-parties = sa.Table(
-    "parties",
-    metadata,
-    sa.Column("id", UUIDColumn, primary_key=True),
-    sa.Column("tenant", sa.Text, nullable=False),
-    sa.Column("dek_id", UUIDColumn, nullable=False),
-    sa.Column("full_name", sa.LargeBinary),
-    sa.Column("email", sa.LargeBinary),
-    sa.Column("email_bidx", sa.LargeBinary),
-    sa.Column("national_id", sa.LargeBinary),
-    sa.Column("national_id_bidx", sa.LargeBinary),
-    sa.Column("date_of_birth", sa.LargeBinary),
-    sa.Column("address", sa.LargeBinary),
-    sa.Column("created_at", sa.BigInteger, nullable=False),
-)
+from strongroom.store.tables import parties
 
 
 def normalize_email(email: str) -> str:

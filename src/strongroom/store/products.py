@@ -21,87 +21,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.errors import Conflict
 from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.migrate import upgrade
+from strongroom.store.tables import (
+    outbox,
+    product_accrual_states,
+    product_assignment_changes,
+    product_assignments,
+    product_versions,
+)
 from strongroom.store.urls import DatabaseURL, parse_url
-
-
-class _UuidBlob(sa.TypeDecorator[uuid.UUID]):
-    """A UUID as the 16-byte blob the migrations use on SQLite."""
-
-    impl = sa.LargeBinary(16)
-    cache_ok = True
-
-    def process_bind_param(self, value: uuid.UUID | None, dialect: Dialect) -> bytes | None:
-        return value.bytes if value is not None else None
-
-    def process_result_value(self, value: bytes | None, dialect: Dialect) -> uuid.UUID | None:
-        return uuid.UUID(bytes=value) if value is not None else None
-
-
-UID = sa.Uuid().with_variant(_UuidBlob(), "sqlite")
-
-_metadata = sa.MetaData()
-_versions = sa.Table(
-    "product_versions",
-    _metadata,
-    sa.Column("product", sa.Text, primary_key=True),
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("digest", sa.String(64)),
-    sa.Column("definition", sa.Text),
-    sa.Column("published_by", sa.Text),
-    sa.Column("trace_id", sa.Text),
-    sa.Column("created_at", sa.BigInteger),
-)
-_assignments = sa.Table(
-    "product_assignments",
-    _metadata,
-    sa.Column("account_id", UID, primary_key=True),
-    sa.Column("tenant", sa.Text),
-    sa.Column("product", sa.Text),
-    sa.Column("version", sa.Integer),
-    sa.Column("limit_overrides", sa.Text),
-    sa.Column("assigned_at", sa.BigInteger),
-    sa.Column("updated_at", sa.BigInteger),
-)
-_changes = sa.Table(
-    "product_assignment_changes",
-    _metadata,
-    sa.Column("id", UID, primary_key=True),
-    sa.Column("account_id", UID),
-    sa.Column("tenant", sa.Text),
-    sa.Column("action", sa.String(16)),
-    sa.Column("product", sa.Text),
-    sa.Column("from_version", sa.Integer),
-    sa.Column("to_version", sa.Integer),
-    sa.Column("actor", sa.Text),
-    sa.Column("trace_id", sa.Text),
-    sa.Column("reason", sa.Text),
-    sa.Column("detail", sa.Text),
-    sa.Column("at", sa.BigInteger),
-)
-_accrual = sa.Table(
-    "product_accrual_states",
-    _metadata,
-    sa.Column("account_id", UID, primary_key=True),
-    sa.Column("last_day", sa.String(10)),
-    sa.Column("residue_credit", sa.Text),
-    sa.Column("residue_overdraft", sa.Text),
-    sa.Column("month_credit", sa.BigInteger),
-    sa.Column("month_overdraft", sa.BigInteger),
-    sa.Column("updated_at", sa.BigInteger),
-)
-_outbox = sa.Table(
-    "outbox",
-    _metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True),
-    sa.Column("created_at", sa.BigInteger),
-    sa.Column("events", sa.LargeBinary),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +140,7 @@ class ProductTransaction:
         """Insert the version unless (product, version) exists; return the stored row and
         whether this call inserted it."""
         result = await self._conn.execute(
-            self._insert(_versions)
+            self._insert(product_versions)
             .values(
                 product=row.product,
                 version=row.version,
@@ -231,14 +163,16 @@ class ProductTransaction:
         """The account's assignment, locked until the transaction ends (PostgreSQL: FOR
         UPDATE; SQLite: the transaction already holds the write lock)."""
         result = await self._conn.execute(
-            sa.select(_assignments).where(_assignments.c.account_id == account_id).with_for_update()
+            sa.select(product_assignments)
+            .where(product_assignments.c.account_id == account_id)
+            .with_for_update()
         )
         row = result.first()
         return _assignment(row) if row is not None else None
 
     async def insert_assignment(self, row: AssignmentRow) -> None:
         result = await self._conn.execute(
-            self._insert(_assignments)
+            self._insert(product_assignments)
             .values(
                 account_id=row.account_id,
                 tenant=row.tenant,
@@ -255,8 +189,8 @@ class ProductTransaction:
 
     async def update_assignment(self, row: AssignmentRow) -> None:
         await self._conn.execute(
-            sa.update(_assignments)
-            .where(_assignments.c.account_id == row.account_id)
+            sa.update(product_assignments)
+            .where(product_assignments.c.account_id == row.account_id)
             .values(
                 product=row.product,
                 version=row.version,
@@ -268,7 +202,7 @@ class ProductTransaction:
     async def record_change(self, change: ChangeRow, events: bytes) -> None:
         """Append the change to the history and its events to the outbox."""
         await self._conn.execute(
-            sa.insert(_changes).values(
+            sa.insert(product_assignment_changes).values(
                 id=change.id,
                 account_id=change.account_id,
                 tenant=change.tenant,
@@ -295,19 +229,21 @@ class ProductTransaction:
             "month_overdraft": row.month_overdraft,
             "updated_at": now,
         }
-        statement = self._insert(_accrual).values(account_id=row.account_id, **values)
+        statement = self._insert(product_accrual_states).values(account_id=row.account_id, **values)
         await self._conn.execute(
             statement.on_conflict_do_update(index_elements=["account_id"], set_=values)
         )
 
     async def write_events(self, events: bytes, now: int) -> None:
         """One outbox row: the JSON array of envelopes this transaction produced."""
-        await self._conn.execute(sa.insert(_outbox).values(created_at=now, events=events))
+        await self._conn.execute(sa.insert(outbox).values(created_at=now, events=events))
 
 
 async def get_version(conn: AsyncConnection, product: str, version: int) -> VersionRow | None:
     result = await conn.execute(
-        sa.select(_versions).where(_versions.c.product == product, _versions.c.version == version)
+        sa.select(product_versions).where(
+            product_versions.c.product == product, product_versions.c.version == version
+        )
     )
     row = result.first()
     return _version(row) if row is not None else None
@@ -346,16 +282,18 @@ class ProductStore:
             return await get_version(conn, product, version)
 
     async def list_versions(self, product: str | None = None) -> list[VersionRow]:
-        query = sa.select(_versions).order_by(_versions.c.product, _versions.c.version)
+        query = sa.select(product_versions).order_by(
+            product_versions.c.product, product_versions.c.version
+        )
         if product is not None:
-            query = query.where(_versions.c.product == product)
+            query = query.where(product_versions.c.product == product)
         async with self._engine.connect() as conn:
             return [_version(r) for r in await conn.execute(query)]
 
     async def get_assignment(self, account_id: uuid.UUID) -> AssignmentRow | None:
         async with self._engine.connect() as conn:
             result = await conn.execute(
-                sa.select(_assignments).where(_assignments.c.account_id == account_id)
+                sa.select(product_assignments).where(product_assignments.c.account_id == account_id)
             )
             row = result.first()
         return _assignment(row) if row is not None else None
@@ -364,22 +302,24 @@ class ProductStore:
         """The account's assignment history, oldest first."""
         async with self._engine.connect() as conn:
             result = await conn.execute(
-                sa.select(_changes)
-                .where(_changes.c.account_id == account_id)
-                .order_by(_changes.c.at, _changes.c.id)
+                sa.select(product_assignment_changes)
+                .where(product_assignment_changes.c.account_id == account_id)
+                .order_by(product_assignment_changes.c.at, product_assignment_changes.c.id)
             )
             return [_change(r) for r in result]
 
     async def outbox_events(self) -> list[bytes]:
         """Every outbox row's payload, oldest first (for inspection and tests)."""
         async with self._engine.connect() as conn:
-            result = await conn.execute(sa.select(_outbox.c.events).order_by(_outbox.c.id))
+            result = await conn.execute(sa.select(outbox.c.events).order_by(outbox.c.id))
             return [bytes(r.events) for r in result]
 
     async def load_accrual(self, account_id: uuid.UUID) -> AccrualRow | None:
         async with self._engine.connect() as conn:
             result = await conn.execute(
-                sa.select(_accrual).where(_accrual.c.account_id == account_id)
+                sa.select(product_accrual_states).where(
+                    product_accrual_states.c.account_id == account_id
+                )
             )
             r = result.first()
         if r is None:

@@ -1,0 +1,207 @@
+"""Every table the code reaches through SQLAlchemy Core, described once.
+
+The migrations (strongroom/store/migrations) alone create the schema; these descriptions must
+match them, and tests/store/test_tables.py checks that they do on both backends. The ledger's
+hot paths use hand-written SQL (sqlite.py, postgres.py) and are not described here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class UUIDColumn(TypeDecorator[uuid.UUID]):
+    """A UUID: native on PostgreSQL, 16 raw bytes on SQLite (as the migrations create it)."""
+
+    impl = sa.Uuid
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.LargeBinary(16))
+        return dialect.type_descriptor(sa.Uuid(as_uuid=True))
+
+    def process_bind_param(self, value: uuid.UUID | None, dialect: Dialect) -> object:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return value.bytes
+
+    def process_result_value(self, value: object, dialect: Dialect) -> uuid.UUID | None:
+        if value is None:
+            return None
+        if isinstance(value, bytes):
+            return uuid.UUID(bytes=value)
+        if isinstance(value, uuid.UUID):
+            return value
+        return uuid.UUID(str(value))
+
+
+metadata = sa.MetaData()
+
+# -- ledger (0001_ledger, 0003_events, 0007_outbox_transfer_refs) --------------------------
+
+#: The ledger's log, read for the `ledger.transfer.created` events an outbox row refers to.
+#: `metadata` is jsonb on PostgreSQL, text on SQLite: read it as text on both.
+transfers = sa.Table(
+    "transfers",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", UUIDColumn, nullable=False),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("debit_account_id", UUIDColumn, nullable=False),
+    sa.Column("credit_account_id", UUIDColumn, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("ledger", sa.String(3), nullable=False),
+    sa.Column("code", sa.Integer, nullable=False),
+    sa.Column("flags", sa.Integer, nullable=False),
+    sa.Column("pending_id", UUIDColumn, nullable=True),
+    sa.Column("timeout", sa.Integer, nullable=False),
+    sa.Column("metadata", sa.Text, nullable=True),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("events", sa.LargeBinary, nullable=False),
+    sa.Column("published_at", sa.BigInteger, nullable=True),
+    sa.Column("transfers_from", sa.BigInteger, nullable=True),
+    sa.Column("transfers_to", sa.BigInteger, nullable=True),
+    sa.Column("origins", sa.LargeBinary, nullable=True),
+)
+
+# -- events and audit (0003_events) -------------------------------------------------------
+
+processed_events = sa.Table(
+    "processed_events",
+    metadata,
+    sa.Column("consumer", sa.Text, primary_key=True),
+    sa.Column("event_id", UUIDColumn, primary_key=True),
+    sa.Column("processed_at", sa.BigInteger, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("event_id", UUIDColumn, nullable=False),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=True),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("entity_id", sa.Text, nullable=True),
+    sa.Column("before", sa.Text, nullable=True),
+    sa.Column("after", sa.Text, nullable=True),
+    sa.Column("occurred_at", sa.BigInteger, nullable=False),
+    sa.Column("recorded_at", sa.BigInteger, nullable=False),
+    sa.Column("trace_id", sa.Text, nullable=True),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# -- security (0002_security) ---------------------------------------------------------------
+
+data_keys = sa.Table(
+    "data_keys",
+    metadata,
+    sa.Column("id", UUIDColumn, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("purpose", sa.String(8), nullable=False),
+    sa.Column("kek_version", sa.Integer, nullable=False),
+    sa.Column("wrapped_key", sa.LargeBinary, nullable=True),
+    sa.Column("state", sa.String(9), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("destroyed_at", sa.BigInteger, nullable=True),
+)
+
+parties = sa.Table(
+    "parties",
+    metadata,
+    sa.Column("id", UUIDColumn, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("dek_id", UUIDColumn, nullable=False),
+    sa.Column("full_name", sa.LargeBinary),
+    sa.Column("email", sa.LargeBinary),
+    sa.Column("email_bidx", sa.LargeBinary),
+    sa.Column("national_id", sa.LargeBinary),
+    sa.Column("national_id_bidx", sa.LargeBinary),
+    sa.Column("date_of_birth", sa.LargeBinary),
+    sa.Column("address", sa.LargeBinary),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+# -- products (0004_products) ---------------------------------------------------------------
+
+product_versions = sa.Table(
+    "product_versions",
+    metadata,
+    sa.Column("product", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("published_by", sa.Text, nullable=False),
+    sa.Column("trace_id", sa.Text, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+product_assignments = sa.Table(
+    "product_assignments",
+    metadata,
+    sa.Column("account_id", UUIDColumn, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("product", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("limit_overrides", sa.Text, nullable=False),
+    sa.Column("assigned_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
+product_assignment_changes = sa.Table(
+    "product_assignment_changes",
+    metadata,
+    sa.Column("id", UUIDColumn, primary_key=True),
+    sa.Column("account_id", UUIDColumn, nullable=False),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("product", sa.Text, nullable=False),
+    sa.Column("from_version", sa.Integer, nullable=True),
+    sa.Column("to_version", sa.Integer, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("trace_id", sa.Text, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),
+)
+
+product_accrual_states = sa.Table(
+    "product_accrual_states",
+    metadata,
+    sa.Column("account_id", UUIDColumn, primary_key=True),
+    sa.Column("last_day", sa.String(10), nullable=True),
+    sa.Column("residue_credit", sa.Text, nullable=False),
+    sa.Column("residue_overdraft", sa.Text, nullable=False),
+    sa.Column("month_credit", sa.BigInteger, nullable=False),
+    sa.Column("month_overdraft", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
+# -- API keys (0005_api) --------------------------------------------------------------------
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("secret_sha256", sa.LargeBinary(32), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("revoked_at", sa.BigInteger, nullable=True),
+)
