@@ -5,11 +5,16 @@ components from here; the domain packages never open a database themselves.
 
 from __future__ import annotations
 
+import asyncpg
+
 from strongroom.clock import Clock, SystemClock
+from strongroom.errors import ConfigurationError
 from strongroom.ledger.engine import EngineSettings, default_engine
 from strongroom.ledger.ledger import Ledger
 from strongroom.ledger.ports import LedgerStore
 from strongroom.ledger.snapshots import Snapshots
+from strongroom.locks import LockManager, PostgresLockManager, RedisLockManager
+from strongroom.store.connections import create_pg_pool
 from strongroom.store.migrate import upgrade
 from strongroom.store.postgres import PostgresStore
 from strongroom.store.sqlite import SqliteStore
@@ -58,3 +63,22 @@ async def open_ledger(
     if snapshot_interval:
         await ledger.start_snapshots(snapshot_interval)
     return ledger
+
+
+#: Lock sessions one process may hold at once: each held lock keeps its own connection.
+LOCK_SESSIONS = 16
+
+
+def open_locks(url: str) -> LockManager:
+    """A lock manager for `url`: redis:// (or rediss://, unix://) selects Redis, a PostgreSQL
+    URL session-level advisory locks, namespaced by the URL's schema."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisLockManager(url)
+    parsed = parse_url(url)
+    if parsed.kind != "postgresql":
+        raise ConfigurationError(f"locks need a PostgreSQL or Redis URL, not {url!r}")
+
+    async def create_pool() -> asyncpg.Pool:
+        return await create_pg_pool(parsed, min_size=0, max_size=LOCK_SESSIONS)
+
+    return PostgresLockManager(create_pool, namespace=parsed.schema or "")

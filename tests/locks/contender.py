@@ -16,16 +16,11 @@ import json
 import sys
 from pathlib import Path
 
-from strongroom.locks import LockManager, PostgresLockManager, RedisLockManager, StaleToken
+from strongroom.bootstrap import open_locks
+from strongroom.locks import LockManager, StaleToken
 from strongroom.locks.fencing import check_fence
 from strongroom.store.connections import sqlalchemy_engine as create_engine
 from strongroom.store.urls import parse_url
-
-
-def manager(backend: str, url: str) -> LockManager:
-    if backend == "redis":
-        return RedisLockManager(url)
-    return PostgresLockManager(parse_url(url))
 
 
 def read_tokens(file: Path) -> list[int]:
@@ -62,8 +57,9 @@ async def stale(locks: LockManager, key: str, db_url: str, resource: str, ttl: f
 
 
 async def main(argv: list[str]) -> None:
-    mode, backend, url, key = argv[:4]
-    locks = manager(backend, url)
+    # argv[1] names the backend for the reader of a process list; the URL selects it.
+    mode, _backend, url, key = argv[:4]
+    locks = open_locks(url)
     try:
         if mode == "count":
             await count(locks, key, Path(argv[4]), int(argv[5]))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from strongroom.locks import PostgresLockManager, RedisLockManager, open_lock_manager
+from strongroom.bootstrap import open_locks as open_lock_manager
+from strongroom.locks import PostgresLockManager, RedisLockManager
 
 
 async def test_the_url_scheme_picks_the_backend(redis_url: str, pg_url: str) -> None:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from strongroom.bootstrap import open_locks
 from strongroom.locks import LockTimeout, PostgresLockManager, check_fence
 from strongroom.locks.postgres import lock_id
 from strongroom.store.connections import sqlalchemy_engine as create_engine
@@ -18,7 +19,8 @@ from .conftest import Contend, StartStale
 @pytest.fixture
 async def locks(pg_url: str) -> AsyncIterator[PostgresLockManager]:
     await upgrade(parse_url(pg_url))
-    manager = PostgresLockManager(parse_url(pg_url))
+    manager = open_locks(pg_url)
+    assert isinstance(manager, PostgresLockManager)
     yield manager
     await manager.close()
 

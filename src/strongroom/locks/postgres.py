@@ -7,21 +7,20 @@ key is hashed together with a namespace (the URL's schema by default) to keep tw
 sharing one database apart. The SQL lives here rather than in strongroom.store because it
 drives a database primitive, not the schema; the tables come from migration 0002_security.
 
-Imports only strongroom.store.urls from above the platform layer (a pure parser of database
-URLs, shared so every component reads `?schema=` the same way).
+Opens no connection of its own making: the composition root (strongroom.bootstrap) hands it a
+function that creates the pool, so connection settings stay in strongroom.store.connections.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
 
 from strongroom.locks.base import Lease, LockTimeout
-from strongroom.store.urls import DatabaseURL
 
 # The CTE takes the advisory lock before the counter row is touched, in one round trip.
 ACQUIRE = """
@@ -39,25 +38,17 @@ def lock_id(namespace: str, key: str) -> int:
 
 
 class PostgresLockManager:
-    def __init__(
-        self, url: DatabaseURL, *, namespace: str | None = None, max_connections: int = 16
-    ) -> None:
-        if url.kind != "postgresql":
-            raise ValueError("PostgresLockManager needs a postgresql:// URL")
-        self.url = url
-        self.namespace = namespace if namespace is not None else (url.schema or "")
-        self._max_connections = max_connections
+    def __init__(self, create_pool: Callable[[], Awaitable[asyncpg.Pool]], namespace: str) -> None:
+        """`create_pool` opens the pool of lock sessions on first use (one connection per lock
+        held); `namespace` keeps deployments sharing one database apart (bootstrap passes the
+        URL's schema)."""
+        self.namespace = namespace
+        self._create_pool = create_pool
         self._pool: asyncpg.Pool | None = None
 
     async def _connections(self) -> asyncpg.Pool:
         if self._pool is None:
-            settings = {"search_path": self.url.schema} if self.url.schema else {}
-            self._pool = await asyncpg.create_pool(
-                self.url.target,
-                min_size=0,
-                max_size=self._max_connections,
-                server_settings=settings,
-            )
+            self._pool = await self._create_pool()
         return self._pool
 
     @asynccontextmanager
