@@ -1,0 +1,123 @@
+"""The one settings object: what a deployment configures, read from the environment and an
+optional TOML file, validated once at start.
+
+Precedence, highest first: a command-line option, a `STRONGROOM_*` environment variable, the
+TOML file (`STRONGROOM_CONFIG`, else `strongroom.toml` in the working directory when it exists),
+the defaults below (the embedded set-up: SQLite, the in-process bus, a local key file).
+docs/configuration.md lists every setting.
+
+Core layer: imports only strongroom.errors; `strongroom.bootstrap` turns settings into
+components.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from strongroom.errors import ConfigurationError
+
+CONFIG_ENV = "STRONGROOM_CONFIG"
+DEFAULT_CONFIG = Path("strongroom.toml")
+_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+asyncpg://")
+_LOCK_SCHEMES = ("redis://", "rediss://", "unix://", "postgresql://", "postgres://")
+
+
+class Settings(BaseSettings):
+    """A deployment's configuration. Immutable: build a new one to change it."""
+
+    model_config = SettingsConfigDict(env_prefix="STRONGROOM_", extra="forbid", frozen=True)
+
+    #: Where the ledger and every other table live.
+    db_url: str = "sqlite:///strongroom.db"
+    #: Connections of the ledger's PostgreSQL pool (per process).
+    pool_size: int = Field(default=8, ge=1, le=256)
+    #: The local key file holding the key-encryption keys (created on first use).
+    key_file: Path = Path("strongroom.keys")
+    #: NATS JetStream for events; unset: the in-process bus.
+    nats_url: str | None = None
+    #: Distributed locks: redis://... or a PostgreSQL URL; unset: the database's advisory locks
+    #: when `db_url` is PostgreSQL.
+    locks_url: str | None = None
+    #: Seconds between releases of expired pending transfers; 0 turns the sweeper off.
+    sweep_interval: float = Field(default=1.0, ge=0)
+    #: Seconds between balance snapshots; 0 takes them only when asked.
+    snapshot_interval: float = Field(default=0.0, ge=0)
+    #: Where `strongroom serve` listens.
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+    grpc_port: int = Field(default=50051, ge=0, le=65535)
+
+    @field_validator("db_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value.startswith(_SCHEMES):
+            raise ValueError("must be sqlite:///path or postgresql://user@host/db")
+        return value
+
+    @field_validator("locks_url")
+    @classmethod
+    def _locks(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(_LOCK_SCHEMES):
+            raise ValueError("must be a redis:// or postgresql:// URL")
+        return value
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("nats://", "tls://")):
+            raise ValueError("must be a nats:// URL")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = _config_file()
+        if config is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
+        return tuple(sources)
+
+
+def _config_file() -> Path | None:
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigurationError(f"{CONFIG_ENV} names {named!r}, which is not a file")
+        return path
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings in force: `overrides` (command-line options; None means not given), then the
+    environment, then the TOML file, then the defaults. Invalid values raise
+    ConfigurationError naming the setting and where to set it."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in issue['loc'])} "
+            f"(STRONGROOM_{str(issue['loc'][0]).upper()}): {issue['msg']}"
+            for issue in error.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from None
+    except ValueError as error:
+        # A TOML file that does not parse.
+        raise ConfigurationError(f"invalid settings file: {error}") from None
