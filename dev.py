@@ -2,7 +2,8 @@
 
 `python3 dev.py run` creates .venv, installs Strongroom with its pinned dependencies and runs the
 demo on the embedded default (SQLite, in-process bus, local key file). `python3 dev.py test`
-does the same set-up, then runs the linters, the type checker and the test suite.
+does the same set-up, then runs the linters, the type checker, the layer contracts and the
+test suite.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def main() -> int:
             [str(BIN / "ruff"), "check", "src", "tests", "dev.py"],
             [str(BIN / "ruff"), "format", "--check", "src", "tests", "dev.py"],
             [str(BIN / "mypy")],
+            # The layer contracts in pyproject.toml (docs/architecture.md).
+            [str(BIN / "lint-imports")],
             [str(BIN / "pytest"), *extra],
         ]
         for check in checks:
