@@ -36,6 +36,18 @@ class BatchTooLarge(ValidationError):
         self.maximum = maximum
 
 
+class Unauthenticated(StrongroomError):
+    """No API key, a malformed one, an unknown one, or a revoked one."""
+
+    code = "unauthenticated"
+
+
+class PermissionDenied(StrongroomError):
+    """A valid key whose role does not allow the operation."""
+
+    code = "permission_denied"
+
+
 class NotFound(StrongroomError, LookupError):
     """The addressed entity does not exist (or is not visible to the caller)."""
 

@@ -6,9 +6,8 @@ import hashlib
 import pytest
 import sqlalchemy as sa
 
-from strongroom.api.errors import Unauthenticated
 from strongroom.api.keys import KeyStore, Role, api_keys
-from strongroom.errors import NotFound, ValidationError
+from strongroom.errors import NotFound, Unauthenticated, ValidationError
 
 
 async def test_a_created_key_authenticates_as_its_tenant_and_role(keys: KeyStore) -> None:

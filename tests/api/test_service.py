@@ -7,10 +7,9 @@ import uuid
 
 import pytest
 
-from strongroom.api.errors import PermissionDenied
 from strongroom.api.keys import KeyStore, Role
 from strongroom.api.service import LedgerService
-from strongroom.errors import NotFound, ValidationError
+from strongroom.errors import NotFound, PermissionDenied, ValidationError
 from strongroom.ids import new_id
 from strongroom.ledger import AccountStatus, CreateTransferResult, Ledger
 from strongroom.tracing import bound

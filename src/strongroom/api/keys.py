@@ -28,9 +28,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from strongroom.api.errors import Unauthenticated
 from strongroom.clock import Clock, SystemClock
-from strongroom.errors import NotFound, ValidationError
+from strongroom.errors import NotFound, Unauthenticated, ValidationError
 from strongroom.ids import new_id
 from strongroom.store.migrate import upgrade
 from strongroom.store.tables import api_keys

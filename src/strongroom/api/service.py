@@ -9,7 +9,7 @@ it exists.
 Roles: `read` may look up and list; `write` may also create accounts and transfers; `admin` may
 also freeze, unfreeze and close accounts and manage the API keys of its own tenant.
 
-May import the ledger, api.keys and api.errors; never the transports.
+May import the ledger and api.keys; never the transports.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal
 
-from strongroom.api.errors import PermissionDenied
 from strongroom.api.keys import ApiKey, KeyStore, NewKey, Role
-from strongroom.errors import NotFound, ValidationError
+from strongroom.errors import NotFound, PermissionDenied, ValidationError
 from strongroom.ids import NIL
 from strongroom.ledger import (
     Account,

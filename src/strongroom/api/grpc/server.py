@@ -9,11 +9,18 @@ from typing import Any, TypeVar
 
 import grpc
 
-from strongroom.api.errors import PermissionDenied, Unauthenticated
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.gen import ledger_pb2_grpc
 from strongroom.api.service import LedgerService, Principal
-from strongroom.errors import Conflict, NotFound, StorageError, StrongroomError, ValidationError
+from strongroom.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    StorageError,
+    StrongroomError,
+    Unauthenticated,
+    ValidationError,
+)
 from strongroom.ids import NIL, parse_id
 from strongroom.ledger import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.tracing import bound, new_trace_id

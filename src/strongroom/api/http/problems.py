@@ -18,13 +18,14 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from strongroom.api.errors import PermissionDenied, Unauthenticated
 from strongroom.errors import (
     BatchTooLarge,
     Conflict,
     NotFound,
+    PermissionDenied,
     StorageError,
     StrongroomError,
+    Unauthenticated,
     ValidationError,
 )
 from strongroom.tracing import current_trace_id
