@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from strongroom.bench.ledger import BenchConfig, run_bench
 from strongroom.bootstrap import open_ledger
+from strongroom.ledger import AccountFilter, TransferQuery
 
 
 async def test_the_benchmark_counts_every_measured_transfer(db_url: str) -> None:
@@ -16,10 +17,12 @@ async def test_the_benchmark_counts_every_measured_transfer(db_url: str) -> None
     assert result.invariants_ok, result.violations
     logged: set[object] = set()
     async with await open_ledger(db_url, migrate=False, sweep_interval=None) as ledger:
-        for account in (await ledger.list_accounts(limit=100)).items:
+        for account in (await ledger.list_accounts(AccountFilter(limit=100))).items:
             cursor = None
             while True:
-                page = await ledger.get_account_transfers(account.id, cursor=cursor, limit=500)
+                page = await ledger.get_account_transfers(
+                    TransferQuery(account.id, cursor=cursor, limit=500)
+                )
                 logged.update(t.id for t in page.items)
                 if page.next_cursor is None:
                     break

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from strongroom.bootstrap import open_ledger
+from strongroom.ledger import TransferQuery
 from tests.ledger.helpers import account, counters, open_accounts
 
 BATCH = 2_000
@@ -51,7 +52,9 @@ async def test_sigkill_mid_batch_leaves_whole_batches(db_url: str, kill_after: f
         per_batch: Counter[int] = Counter()
         cursor = None
         while True:
-            page = await ledger.get_account_transfers(credit, limit=8190, cursor=cursor)
+            page = await ledger.get_account_transfers(
+                TransferQuery(credit, limit=8190, cursor=cursor)
+            )
             per_batch.update(t.metadata["batch"] for t in page.items if t.metadata)
             cursor = page.next_cursor
             if cursor is None:

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from strongroom.bootstrap import open_ledger
-from strongroom.ledger import AccountFlags, AccountStatus, TransferFlags
+from strongroom.ledger import AccountFlags, AccountStatus, HistoryQuery, TransferFlags
 from strongroom.ledger.engine import EngineSettings
 from strongroom.money import AMOUNT_MAX
 from strongroom.store.postgres import SEQ_LOCK_KEY
@@ -69,7 +69,7 @@ async def test_accounts_with_limits_or_history_are_always_read_exactly(db_url: s
             transfer(limited, bank, 5, TransferFlags.BALANCING_DEBIT),
         ) == ["ok", "ok", "exceeds_credits", "ok"]
         assert await counters(ledger, limited) == (0, 10, 0, 10)
-        history_page = await ledger.get_account_balances(history)
+        history_page = await ledger.get_account_balances(HistoryQuery(history))
         assert [h.credits_posted for h in history_page.items] == [7]
 
 

@@ -13,12 +13,15 @@ from strongroom.ids import NIL, new_id
 from strongroom.ledger import (
     BATCH_MAX,
     Account,
+    AccountFilter,
     AccountFlags,
     AccountStatus,
+    HistoryQuery,
     Ledger,
     PendingState,
     Transfer,
     TransferFlags,
+    TransferQuery,
 )
 from tests.ledger.helpers import account, counters, open_accounts, results, transfer
 
@@ -362,13 +365,13 @@ async def test_history_accounts_keep_every_balance(ledger: Ledger) -> None:
     a, h = await open_accounts(ledger, account(), account(flags=AccountFlags.HISTORY))
     for amount in (10, 20, 30):
         assert await results(ledger, transfer(a, h, amount)) == ["ok"]
-    page = await ledger.get_account_balances(h, limit=2)
+    page = await ledger.get_account_balances(HistoryQuery(h, limit=2))
     assert [b.credits_posted for b in page.items] == [10, 30]
     assert page.next_cursor is not None
-    rest = await ledger.get_account_balances(h, cursor=page.next_cursor)
+    rest = await ledger.get_account_balances(HistoryQuery(h, cursor=page.next_cursor))
     assert [b.credits_posted for b in rest.items] == [60]
     assert rest.next_cursor is None
-    newest = await ledger.get_account_balances(h, reverse=True, limit=1)
+    newest = await ledger.get_account_balances(HistoryQuery(h, reverse=True, limit=1))
     assert newest.items[0].credits_posted == 60
 
 
@@ -377,35 +380,84 @@ async def test_account_transfers_filter_and_page(ledger: Ledger) -> None:
     sent = [transfer(a, b, i + 1, code=1 + i % 2) for i in range(5)]
     received = [transfer(c, a, 100)]
     assert await results(ledger, *sent, *received) == ["ok"] * 6
-    both = await ledger.get_account_transfers(a)
+    both = await ledger.get_account_transfers(TransferQuery(a))
     assert [t.id for t in both.items] == [t.id for t in [*sent, *received]]
-    debits = await ledger.get_account_transfers(a, direction="debits", code=2)
+    debits = await ledger.get_account_transfers(TransferQuery(a, direction="debits", code=2))
     assert [t.amount for t in debits.items] == [2, 4]
-    credits = await ledger.get_account_transfers(a, direction="credits")
+    credits = await ledger.get_account_transfers(TransferQuery(a, direction="credits"))
     assert [t.amount for t in credits.items] == [100]
-    first = await ledger.get_account_transfers(a, limit=4)
+    first = await ledger.get_account_transfers(TransferQuery(a, limit=4))
     assert first.next_cursor is not None
-    second = await ledger.get_account_transfers(a, limit=4, cursor=first.next_cursor)
+    second = await ledger.get_account_transfers(TransferQuery(a, limit=4, cursor=first.next_cursor))
     assert [t.id for t in first.items + second.items] == [t.id for t in both.items]
-    newest = await ledger.get_account_transfers(a, reverse=True, limit=1)
+    newest = await ledger.get_account_transfers(TransferQuery(a, reverse=True, limit=1))
     assert newest.items[0].id == received[0].id
     window = await ledger.get_account_transfers(
-        a, seq_min=both.items[1].seq, seq_max=both.items[2].seq
+        TransferQuery(a, seq_min=both.items[1].seq, seq_max=both.items[2].seq)
     )
     assert [t.amount for t in window.items] == [2, 3]
     with pytest.raises(ValidationError):
-        await ledger.get_account_transfers(a, cursor="%%%")
+        await ledger.get_account_transfers(TransferQuery(a, cursor="%%%"))
     with pytest.raises(ValidationError):
-        await ledger.get_account_transfers(a, limit=0)
+        await ledger.get_account_transfers(TransferQuery(a, limit=0))
 
 
 async def test_list_accounts_by_tenant(ledger: Ledger) -> None:
     mine = await open_accounts(ledger, *(account(tenant="t1") for _ in range(3)))
     await open_accounts(ledger, account(tenant="t2"))
-    first = await ledger.list_accounts(tenant="t1", limit=2)
-    second = await ledger.list_accounts(tenant="t1", limit=2, cursor=first.next_cursor)
+    first = await ledger.list_accounts(AccountFilter(limit=2), tenant="t1")
+    second = await ledger.list_accounts(
+        AccountFilter(limit=2, cursor=first.next_cursor), tenant="t1"
+    )
     assert sorted(a.id for a in first.items + second.items) == sorted(mine)
     assert second.next_cursor is None
+
+
+async def test_list_accounts_filters_in_the_query_so_pages_are_full(ledger: Ledger) -> None:
+    def of(ledger_code: str, code: int) -> Account:
+        return Account(id=new_id(), ledger=ledger_code, code=code, tenant="t1")
+
+    # Ids grow with creation (UUIDv7): the unwanted ones lie between the wanted ones, where
+    # filtering a fetched page would have left holes in it.
+    unwanted = [
+        lambda: of("USD", 7),
+        lambda: of("EUR", 8),
+        lambda: Account(id=new_id(), ledger="EUR", code=7, tenant="t2"),
+    ]
+    created = [of("EUR", 7)]
+    for make in unwanted:
+        created += [make(), of("EUR", 7)]
+    wanted = created[::2]
+    assert sorted(a.id for a in created) == [a.id for a in created]
+    await open_accounts(ledger, *created)
+    await ledger.set_account_status(wanted[1].id, AccountStatus.FROZEN)
+    query = AccountFilter(ledger="EUR", code=7, limit=2)
+    first = await ledger.list_accounts(query, tenant="t1")
+    assert [a.id for a in first.items] == [wanted[0].id, wanted[1].id]
+    rest = await ledger.list_accounts(
+        AccountFilter(ledger="EUR", code=7, limit=2, cursor=first.next_cursor), tenant="t1"
+    )
+    assert [a.id for a in rest.items] == [wanted[2].id, wanted[3].id]
+    assert rest.next_cursor is None
+    frozen = await ledger.list_accounts(AccountFilter(status=AccountStatus.FROZEN), tenant="t1")
+    assert [a.id for a in frozen.items] == [wanted[1].id]
+    assert (await ledger.list_accounts(AccountFilter(ledger="GBP"))).items == []
+
+
+async def test_lookups_scoped_to_a_tenant_leave_out_the_others(ledger: Ledger) -> None:
+    a, b = await open_accounts(ledger, account(tenant="t1"), account(tenant="t1"))
+    (c,) = await open_accounts(ledger, account(tenant="t2"))
+    move = transfer(a, b, 5, tenant="t1")
+    hold = transfer(a, b, 5, TransferFlags.PENDING, tenant="t1")
+    assert await results(ledger, move, hold) == ["ok", "ok"]
+    assert [x.id for x in await ledger.lookup_accounts([c, a, b], tenant="t1")] == [a, b]
+    assert await ledger.lookup_accounts([a], tenant="t2") == []
+    assert [x.id for x in await ledger.lookup_accounts([c, a])] == [c, a]
+    assert await ledger.lookup_transfers([move.id], tenant="t2") == []
+    assert [t.id for t in await ledger.lookup_transfers([move.id], tenant="t1")] == [move.id]
+    assert await ledger.lookup_pending_transfers([hold.id], tenant="t2") == []
+    (pending,) = await ledger.lookup_pending_transfers([hold.id], tenant="t1")
+    assert pending.state is PendingState.PENDING
 
 
 async def test_malformed_input_raises_a_typed_error_and_writes_nothing(ledger: Ledger) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from strongroom.bootstrap import open_ledger
-from strongroom.ledger import AccountFlags
+from strongroom.ledger import AccountFlags, TransferQuery
 from tests.ledger.helpers import account, counters, open_accounts, transfer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,9 @@ async def test_three_processes_apply_every_transfer_exactly_once(pg_url: str) ->
         for h in hot:
             cursor = None
             while True:
-                page = await ledger.get_account_transfers(h, limit=8190, cursor=cursor)
+                page = await ledger.get_account_transfers(
+                    TransferQuery(h, limit=8190, cursor=cursor)
+                )
                 stored += sum(1 for t in page.items if t.debit_account_id != bank)
                 cursor = page.next_cursor
                 if cursor is None:

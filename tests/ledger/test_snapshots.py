@@ -11,7 +11,14 @@ import pytest
 
 from strongroom.bootstrap import open_ledger
 from strongroom.clock import ManualClock
-from strongroom.ledger import AccountFlags, Ledger, Transfer, TransferFlags
+from strongroom.ledger import (
+    AccountFlags,
+    HistoryQuery,
+    Ledger,
+    Transfer,
+    TransferFlags,
+    TransferQuery,
+)
 from strongroom.ledger.ports import SEQ_BLOCK_BITS
 from strongroom.ledger.snapshots import Snapshots, SnapshotTask, WatermarkBusy
 from strongroom.store import snapshots as snapshot_sql
@@ -27,7 +34,7 @@ async def history_oracle(ledger: Ledger, account_id: uuid.UUID) -> list[tuple[in
     rows: list[tuple[int, Counters]] = []
     cursor = None
     while True:
-        page = await ledger.get_account_balances(account_id, limit=500, cursor=cursor)
+        page = await ledger.get_account_balances(HistoryQuery(account_id, limit=500, cursor=cursor))
         rows.extend(
             (b.seq, (b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted))
             for b in page.items
@@ -76,7 +83,7 @@ async def random_workload(
             await snapshots.take()
         clock.advance(0.001)
     for t in ids:
-        page = await ledger.get_account_transfers(t, limit=8190)
+        page = await ledger.get_account_transfers(TransferQuery(t, limit=8190))
         stored.extend(page.items)
     return stored
 
@@ -198,7 +205,9 @@ async def test_the_watermark_never_passes_an_open_batch(pg_url: str) -> None:
             # Later batches commit around the open one, with higher seqs.
             for _ in range(3):
                 await ledger.create_transfers([transfer(a, b, 2)])
-            later = (await ledger.get_account_transfers(a, reverse=True, limit=1)).items[0]
+            later = (
+                await ledger.get_account_transfers(TransferQuery(a, reverse=True, limit=1))
+            ).items[0]
             assert later.seq > open_seq
             async with await Snapshots.open(pg_url) as snapshots:
                 with pytest.raises(WatermarkBusy):

@@ -25,12 +25,15 @@ from strongroom.ids import NIL
 from strongroom.ledger import (
     Account,
     AccountBalance,
+    AccountFilter,
     AccountStatus,
     CreateAccountResult,
     CreateTransferResult,
+    HistoryQuery,
     Ledger,
     Page,
     Transfer,
+    TransferQuery,
 )
 from strongroom.tracing import Actor, bound, current_trace_id
 
@@ -98,18 +101,12 @@ class LedgerService:
         code: int | None = None,
         status: AccountStatus | None = None,
     ) -> Page[Account]:
-        """The tenant's accounts by id. Filters apply within each page, so a page can hold
-        fewer than `limit` items while `next_cursor` still leads on."""
+        """The tenant's accounts by id."""
         with _acting(who, Role.READ):
-            page = await self.ledger.list_accounts(tenant=who.tenant, limit=limit, cursor=cursor)
-            items = [
-                a
-                for a in page.items
-                if (ledger is None or a.ledger == ledger)
-                and (code is None or a.code == code)
-                and (status is None or a.status == status)
-            ]
-            return Page(items, page.next_cursor)
+            query = AccountFilter(
+                ledger=ledger, code=code, status=status, limit=limit, cursor=cursor
+            )
+            return await self.ledger.list_accounts(query, tenant=who.tenant)
 
     async def set_account_status(
         self, who: Principal, account_id: uuid.UUID, status: AccountStatus
@@ -160,16 +157,18 @@ class LedgerService:
             # Transfers only ever join accounts of one tenant, so owning the account is enough.
             await self._own_account(who, account_id)
             return await self.ledger.get_account_transfers(
-                account_id,
-                direction=direction,
-                seq_min=seq_min,
-                seq_max=seq_max,
-                timestamp_min=timestamp_min,
-                timestamp_max=timestamp_max,
-                code=code,
-                limit=limit,
-                reverse=reverse,
-                cursor=cursor,
+                TransferQuery(
+                    account_id,
+                    direction=direction,
+                    seq_min=seq_min,
+                    seq_max=seq_max,
+                    timestamp_min=timestamp_min,
+                    timestamp_max=timestamp_max,
+                    code=code,
+                    limit=limit,
+                    reverse=reverse,
+                    cursor=cursor,
+                )
             )
 
     async def account_balances(
@@ -190,14 +189,16 @@ class LedgerService:
         with _acting(who, Role.READ):
             await self._own_account(who, account_id)
             return await self.ledger.get_account_balances(
-                account_id,
-                seq_min=seq_min,
-                seq_max=seq_max,
-                timestamp_min=timestamp_min,
-                timestamp_max=timestamp_max,
-                limit=limit,
-                reverse=reverse,
-                cursor=cursor,
+                HistoryQuery(
+                    account_id,
+                    seq_min=seq_min,
+                    seq_max=seq_max,
+                    timestamp_min=timestamp_min,
+                    timestamp_max=timestamp_max,
+                    limit=limit,
+                    reverse=reverse,
+                    cursor=cursor,
+                )
             )
 
     # -- keys (admin, within the caller's tenant) ------------------------------------------

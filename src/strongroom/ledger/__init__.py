@@ -7,6 +7,7 @@ services, api or cli.
 from strongroom.ledger.engine import EngineSettings
 from strongroom.ledger.invariants import InvariantReport, Violation
 from strongroom.ledger.ledger import Ledger
+from strongroom.ledger.queries import PAGE_MAX, AccountFilter, HistoryQuery, TransferQuery
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
 from strongroom.ledger.rules import BATCH_MAX
 from strongroom.ledger.types import (
@@ -23,13 +24,16 @@ from strongroom.ledger.types import (
 
 __all__ = [
     "BATCH_MAX",
+    "PAGE_MAX",
     "Account",
     "AccountBalance",
+    "AccountFilter",
     "AccountFlags",
     "AccountStatus",
     "CreateAccountResult",
     "CreateTransferResult",
     "EngineSettings",
+    "HistoryQuery",
     "InvariantReport",
     "Ledger",
     "Page",
@@ -37,5 +41,6 @@ __all__ = [
     "PendingTransfer",
     "Transfer",
     "TransferFlags",
+    "TransferQuery",
     "Violation",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import dataclasses
 import uuid
@@ -18,13 +17,8 @@ from strongroom.ledger import events
 from strongroom.ledger.buckets import ALL, view
 from strongroom.ledger.engine import BatchEngine, EngineSettings, run_in_transaction
 from strongroom.ledger.invariants import InvariantReport, check_invariants
-from strongroom.ledger.ports import (
-    Direction,
-    HistoryQuery,
-    LedgerStore,
-    LedgerTransaction,
-    TransferQuery,
-)
+from strongroom.ledger.ports import LedgerStore, LedgerTransaction
+from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery, encode_cursor
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
 from strongroom.ledger.rules import BATCH_MAX, apply_accounts
 from strongroom.ledger.snapshots import PointBalance, Snapshots, SnapshotTask
@@ -42,7 +36,6 @@ from strongroom.ledger.types import (
 from strongroom.tracing import current_actor, current_trace_id
 
 _encode_json = msgspec.json.Encoder().encode
-PAGE_MAX = 8190
 
 
 def _metadata_json(items: Sequence[Account | Transfer], kind: str) -> list[bytes | None]:
@@ -74,20 +67,6 @@ def _open_chain_results(transfers: Sequence[Transfer]) -> int:
     while start > 0 and transfers[start - 1].flags & TransferFlags.LINKED:
         start -= 1
     return start
-
-
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(seq.to_bytes(8, "big")).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    except ValueError:
-        raise ValidationError("cursor", "malformed cursor") from None
-    if len(raw) != 8:
-        raise ValidationError("cursor", "malformed cursor")
-    return int.from_bytes(raw, "big")
 
 
 class Ledger:
@@ -269,24 +248,18 @@ class Ledger:
         """The accounts found, in the order asked; unknown ids are left out."""
         if not ids:
             return []
-        found = {a.id: a for a in await self._store.get_accounts(list(ids), self._clock.now_ns())}
-        return [
-            found[i] for i in ids if i in found and (tenant is None or found[i].tenant == tenant)
-        ]
+        now = self._clock.now_ns()
+        found = {a.id: a for a in await self._store.get_accounts(list(ids), now, tenant=tenant)}
+        return [found[i] for i in ids if i in found]
 
     async def list_accounts(
-        self, *, tenant: str | None = None, limit: int = 100, cursor: str | None = None
+        self, query: AccountFilter | None = None, *, tenant: str | None = None
     ) -> Page[Account]:
-        limit = _check_limit(limit)
-        after = None
-        if cursor is not None:
-            try:
-                after = uuid.UUID(cursor)
-            except ValueError:
-                raise ValidationError("cursor", "malformed cursor") from None
-        items = await self._store.list_accounts(tenant, after, limit + 1, self._clock.now_ns())
-        more = len(items) > limit
-        items = items[:limit]
+        """Accounts in id order, one page at a time; all of them without a `query`."""
+        query = query or AccountFilter()
+        items = await self._store.list_accounts(query, self._clock.now_ns(), tenant=tenant)
+        more = len(items) > query.limit
+        items = items[: query.limit]
         return Page(items, str(items[-1].id) if more else None)
 
     async def lookup_transfers(
@@ -294,22 +267,22 @@ class Ledger:
     ) -> list[Transfer]:
         if not ids:
             return []
-        found = {t.id: t for t in await self._store.get_transfers(list(ids))}
-        return [
-            found[i] for i in ids if i in found and (tenant is None or found[i].tenant == tenant)
-        ]
+        found = {t.id: t for t in await self._store.get_transfers(list(ids), tenant=tenant)}
+        return [found[i] for i in ids if i in found]
 
     async def lookup_pending_transfers(
         self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
     ) -> list[PendingTransfer]:
         """Pending transfers and their state now: one past its timeout reads `expired` even
         before the sweeper has released it."""
+        if not ids:
+            return []
         now = self._clock.now_ns()
-        found = {p.id: p for p in await self._store.get_pendings(list(ids))} if ids else {}
+        found = {p.id: p for p in await self._store.get_pendings(list(ids), tenant=tenant)}
         out = []
         for i in ids:
             p = found.get(i)
-            if p is None or (tenant is not None and p.tenant != tenant):
+            if p is None:
                 continue
             state = PendingState.EXPIRED if p.is_due(now) else p.state
             out.append(
@@ -327,65 +300,13 @@ class Ledger:
             )
         return out
 
-    async def get_account_transfers(
-        self,
-        account_id: uuid.UUID,
-        *,
-        direction: Direction = "both",
-        seq_min: int | None = None,
-        seq_max: int | None = None,
-        timestamp_min: int | None = None,
-        timestamp_max: int | None = None,
-        code: int | None = None,
-        limit: int = 100,
-        reverse: bool = False,
-        cursor: str | None = None,
-    ) -> Page[Transfer]:
+    async def get_account_transfers(self, query: TransferQuery) -> Page[Transfer]:
         """Transfers that debit and/or credit the account, in seq order, one page at a time."""
-        if direction not in ("debits", "credits", "both"):
-            raise ValidationError("direction", "must be debits, credits or both")
-        limit = _check_limit(limit)
-        query = TransferQuery(
-            account_id=account_id,
-            direction=direction,
-            seq_min=seq_min,
-            seq_max=seq_max,
-            timestamp_min=timestamp_min,
-            timestamp_max=timestamp_max,
-            code=code,
-            limit=limit + 1,
-            reverse=reverse,
-            after_seq=decode_cursor(cursor) if cursor else None,
-        )
-        items = await self._store.account_transfers(query)
-        return _page(items, limit)
+        return _page(await self._store.account_transfers(query), query.limit)
 
-    async def get_account_balances(
-        self,
-        account_id: uuid.UUID,
-        *,
-        seq_min: int | None = None,
-        seq_max: int | None = None,
-        timestamp_min: int | None = None,
-        timestamp_max: int | None = None,
-        limit: int = 100,
-        reverse: bool = False,
-        cursor: str | None = None,
-    ) -> Page[AccountBalance]:
+    async def get_account_balances(self, query: HistoryQuery) -> Page[AccountBalance]:
         """The account's counters after each change, for accounts with the `history` flag."""
-        limit = _check_limit(limit)
-        query = HistoryQuery(
-            account_id=account_id,
-            seq_min=seq_min,
-            seq_max=seq_max,
-            timestamp_min=timestamp_min,
-            timestamp_max=timestamp_max,
-            limit=limit + 1,
-            reverse=reverse,
-            after_seq=decode_cursor(cursor) if cursor else None,
-        )
-        items = await self._store.account_history(query)
-        return _page(items, limit)
+        return _page(await self._store.account_history(query), query.limit)
 
     async def check_invariants(self) -> InvariantReport:
         """Recompute every account from the log and check DESIGN.md's invariants."""
@@ -411,13 +332,8 @@ class Ledger:
                 await self.expire_pending()
 
 
-def _check_limit(limit: int) -> int:
-    if type(limit) is not int or not 1 <= limit <= PAGE_MAX:
-        raise ValidationError("limit", f"must be an integer from 1 to {PAGE_MAX}")
-    return limit
-
-
 def _page(items: list[Any], limit: int) -> Page[Any]:
+    """A page of `limit` items of a listing the store read one item past."""
     more = len(items) > limit
     items = items[:limit]
     return Page(items, encode_cursor(items[-1].seq) if more else None)

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
 from strongroom.ledger.buckets import BucketRow, BucketWrite
+from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
-
-Direction = Literal["debits", "credits", "both"]
 
 #: Sequence numbers are handed out in blocks of 2**20, one block per batch, so a batch needs one
 #: round trip to number all its transfers. seq is strictly increasing, not dense.
@@ -82,33 +81,6 @@ class AccountMeta:
     overdraft_limit: int
     status: str
     tenant: str
-
-
-@dataclass(frozen=True, slots=True)
-class TransferQuery:
-    account_id: uuid.UUID
-    direction: Direction = "both"
-    seq_min: int | None = None
-    seq_max: int | None = None
-    timestamp_min: int | None = None
-    timestamp_max: int | None = None
-    code: int | None = None
-    limit: int = 100
-    reverse: bool = False
-    #: Exclusive bound continuing a previous page (a seq).
-    after_seq: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryQuery:
-    account_id: uuid.UUID
-    seq_min: int | None = None
-    seq_max: int | None = None
-    timestamp_min: int | None = None
-    timestamp_max: int | None = None
-    limit: int = 100
-    reverse: bool = False
-    after_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,18 +221,29 @@ class LedgerStore(Protocol):
         """True for a unique violation: a row the batch inserted (a transfer id) exists."""
         ...
 
-    async def get_accounts(self, ids: Sequence[uuid.UUID], now: int) -> list[Account]: ...
+    # Reads: `tenant` given, only what belongs to that tenant. A listing returns up to one
+    # item more than its `limit`: that item tells the ledger that another page follows.
 
-    async def get_transfers(self, ids: Sequence[uuid.UUID]) -> list[Transfer]: ...
+    async def get_accounts(
+        self, ids: Sequence[uuid.UUID], now: int, *, tenant: str | None = None
+    ) -> list[Account]:
+        """The accounts among `ids`, their counters without the reservations due by `now`."""
+        ...
 
-    async def get_pendings(self, ids: Sequence[uuid.UUID]) -> list[PendingRecord]: ...
+    async def get_transfers(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[Transfer]: ...
+
+    async def get_pendings(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[PendingRecord]: ...
 
     async def account_transfers(self, query: TransferQuery) -> list[Transfer]: ...
 
     async def account_history(self, query: HistoryQuery) -> list[AccountBalance]: ...
 
     async def list_accounts(
-        self, tenant: str | None, after: uuid.UUID | None, limit: int, now: int
+        self, query: AccountFilter, now: int, *, tenant: str | None = None
     ) -> list[Account]: ...
 
     async def fold_from_log(self) -> dict[uuid.UUID, tuple[int, int, int, int]]: ...

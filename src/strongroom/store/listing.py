@@ -1,34 +1,68 @@
-"""SQL filters of the ledger's paged listings, shared by both backends."""
+"""SQL filters of the ledger's listings and lookups, shared by both backends.
+
+Each function returns ` AND ...` clauses and their values; `placeholder(n)` renders the n-th
+parameter in the backend's style (`?` or `$n`), numbered from `first`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from strongroom.ledger.ports import HistoryQuery, TransferQuery
+from strongroom.ledger.queries import AccountFilter, AccountRange, TransferQuery
+
+Placeholder = Callable[[int], str]
 
 
-def range_filters(
-    query: TransferQuery | HistoryQuery, placeholder: Callable[[int], str], first: int = 1
+def _clauses(
+    candidates: list[tuple[str, str, object]], placeholder: Placeholder, first: int
 ) -> tuple[str, list[Any]]:
-    """` AND ...` clauses for a listing's seq/timestamp/code/cursor filters, and their values.
-
-    `placeholder(n)` renders the n-th parameter in the backend's style (`?` or `$n`).
-    """
     clauses: list[str] = []
     params: list[Any] = []
-    after_op = "<" if query.reverse else ">"
-    candidates: list[tuple[str, str, int | None]] = [
-        ("seq", ">=", query.seq_min),
-        ("seq", "<=", query.seq_max),
-        ("timestamp", ">=", query.timestamp_min),
-        ("timestamp", "<=", query.timestamp_max),
-        ("seq", after_op, query.after_seq),
-    ]
-    if isinstance(query, TransferQuery):
-        candidates.append(("code", "=", query.code))
     for column, op, value in candidates:
         if value is not None:
             clauses.append(f" AND {column} {op} {placeholder(first + len(params))}")
             params.append(value)
     return "".join(clauses), params
+
+
+def range_filters(
+    query: AccountRange, placeholder: Placeholder, first: int = 1
+) -> tuple[str, list[Any]]:
+    """The seq/timestamp bounds, the cursor and (for transfers) the code of an account's log."""
+    candidates: list[tuple[str, str, object]] = [
+        ("seq", ">=", query.seq_min),
+        ("seq", "<=", query.seq_max),
+        ("timestamp", ">=", query.timestamp_min),
+        ("timestamp", "<=", query.timestamp_max),
+        ("seq", "<" if query.reverse else ">", query.after_seq),
+    ]
+    if isinstance(query, TransferQuery):
+        candidates.append(("code", "=", query.code))
+    return _clauses(candidates, placeholder, first)
+
+
+def account_filters(
+    query: AccountFilter,
+    tenant: str | None,
+    after: object,
+    placeholder: Placeholder,
+    first: int = 1,
+) -> tuple[str, list[Any]]:
+    """The filters of a listing of accounts (`a`), `after` being the cursor's id in the
+    backend's form."""
+    candidates: list[tuple[str, str, object]] = [
+        ("a.tenant", "=", tenant),
+        ("a.ledger", "=", query.ledger),
+        ("a.code", "=", query.code),
+        ("a.status", "=", query.status.value if query.status is not None else None),
+        ("a.id", ">", after),
+    ]
+    return _clauses(candidates, placeholder, first)
+
+
+def tenant_filter(
+    tenant: str | None, column: str, placeholder: Placeholder, first: int = 1
+) -> tuple[str, list[Any]]:
+    """A lookup's scope: only rows of `tenant` (no clause for None)."""
+    return _clauses([(column, "=", tenant)], placeholder, first)

@@ -23,16 +23,15 @@ from strongroom.ledger.ports import (
     Admission,
     ChainedWriter,
     DeltasRefused,
-    HistoryQuery,
     OutboxRow,
     PostedDelta,
-    TransferQuery,
 )
+from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.store import checks
 from strongroom.store.connections import create_pg_pool
-from strongroom.store.listing import range_filters
+from strongroom.store.listing import account_filters, range_filters, tenant_filter
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
     PENDING_COLUMNS,
@@ -385,6 +384,10 @@ _ACCOUNT_WITH_BALANCE = (
 )
 
 
+def _dollar(n: int) -> str:
+    return f"${n}"
+
+
 class PostgresStore:
     @property
     def kind(self) -> Literal["sqlite", "postgresql"]:
@@ -416,21 +419,26 @@ class PostgresStore:
     def is_duplicate(self, error: BaseException) -> bool:
         return isinstance(error, asyncpg.UniqueViolationError)
 
-    async def get_accounts(self, ids: Sequence[uuid.UUID], now: int) -> list[Account]:
+    async def get_accounts(
+        self, ids: Sequence[uuid.UUID], now: int, *, tenant: str | None = None
+    ) -> list[Account]:
+        scope, params = tenant_filter(tenant, "a.tenant", _dollar, 2)
         rows = await self._pool.fetch(
-            f"{_ACCOUNT_WITH_BALANCE} WHERE a.id = ANY($1::uuid[]) GROUP BY a.id", ids
+            f"{_ACCOUNT_WITH_BALANCE} WHERE a.id = ANY($1::uuid[]){scope} GROUP BY a.id",
+            ids,
+            *params,
         )
         return await self._accounts(rows, now)
 
     async def list_accounts(
-        self, tenant: str | None, after: uuid.UUID | None, limit: int, now: int
+        self, query: AccountFilter, now: int, *, tenant: str | None = None
     ) -> list[Account]:
+        filters, params = account_filters(query, tenant, query.after, _dollar)
         rows = await self._pool.fetch(
-            f"{_ACCOUNT_WITH_BALANCE} WHERE ($1::text IS NULL OR a.tenant = $1)"
-            " AND ($2::uuid IS NULL OR a.id > $2) GROUP BY a.id ORDER BY a.id LIMIT $3",
-            tenant,
-            after,
-            limit,
+            f"{_ACCOUNT_WITH_BALANCE} WHERE true{filters} GROUP BY a.id ORDER BY a.id"
+            f" LIMIT ${len(params) + 1}",
+            *params,
+            query.limit + 1,
         )
         return await self._accounts(rows, now)
 
@@ -455,15 +463,27 @@ class PostgresStore:
             accounts.append(account_from_row(r[0], r[1:9], counters))
         return accounts
 
-    async def get_transfers(self, ids: Sequence[uuid.UUID]) -> list[Transfer]:
+    async def get_transfers(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[Transfer]:
+        scope, params = tenant_filter(tenant, "tenant", _dollar, 2)
         rows = await self._pool.fetch(
-            f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ANY($1::uuid[])", ids
+            f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ANY($1::uuid[]){scope}",
+            ids,
+            *params,
         )
         return [_transfer(r) for r in rows]
 
-    async def get_pendings(self, ids: Sequence[uuid.UUID]) -> list[PendingRecord]:
-        async with self._pool.acquire() as conn:
-            return await PostgresTransaction(conn).peek_pendings(ids)
+    async def get_pendings(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[PendingRecord]:
+        scope, params = tenant_filter(tenant, "tenant", _dollar, 2)
+        rows = await self._pool.fetch(
+            f"SELECT {PENDING_COLUMNS} FROM pending_transfers WHERE id = ANY($1::uuid[]){scope}",
+            ids,
+            *params,
+        )
+        return [_pending(r) for r in rows]
 
     async def account_transfers(self, query: TransferQuery) -> list[Transfer]:
         sides = {
@@ -471,7 +491,7 @@ class PostgresStore:
             "credits": ["credit_account_id"],
             "both": ["debit_account_id", "credit_account_id"],
         }[query.direction]
-        filters, params = range_filters(query, lambda n: f"${n}", first=2)
+        filters, params = range_filters(query, _dollar, first=2)
         order = "DESC" if query.reverse else "ASC"
         limit = f"${len(params) + 2}"
         selects = [
@@ -483,11 +503,11 @@ class PostgresStore:
             f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS moves"
             f" ORDER BY seq {order} LIMIT {limit}"
         )
-        rows = await self._pool.fetch(sql, query.account_id, *params, query.limit)
+        rows = await self._pool.fetch(sql, query.account_id, *params, query.limit + 1)
         return [_transfer(r) for r in rows]
 
     async def account_history(self, query: HistoryQuery) -> list[AccountBalance]:
-        filters, params = range_filters(query, lambda n: f"${n}", first=2)
+        filters, params = range_filters(query, _dollar, first=2)
         order = "DESC" if query.reverse else "ASC"
         rows = await self._pool.fetch(
             "SELECT seq, timestamp, debits_pending, debits_posted, credits_pending,"
@@ -495,7 +515,7 @@ class PostgresStore:
             f" ORDER BY seq {order} LIMIT ${len(params) + 2}",
             query.account_id,
             *params,
-            query.limit,
+            query.limit + 1,
         )
         return [AccountBalance(query.account_id, *r) for r in rows]
 

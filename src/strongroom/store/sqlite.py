@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Final, Literal, TypeVar, cast
 
 import aiosqlite
 import msgspec
@@ -30,17 +30,16 @@ from strongroom.ledger.ports import (
     ChainedWrite,
     ChainedWriter,
     DeltasRefused,
-    HistoryQuery,
     OutboxRow,
     PostedDelta,
-    TransferQuery,
     WriterOrder,
 )
+from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.store import checks
 from strongroom.store.connections import connect_sqlite
-from strongroom.store.listing import range_filters
+from strongroom.store.listing import account_filters, range_filters, tenant_filter
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
     PENDING_COLUMNS,
@@ -501,6 +500,17 @@ def _transfer(r: Sequence[Any]) -> Transfer:
     )
 
 
+_ACCOUNT_WITH_BALANCE: Final = (
+    f"SELECT {ACCOUNT_COLUMNS}, sum(b.debits_pending), sum(b.debits_posted),"
+    " sum(b.credits_pending), sum(b.credits_posted)"
+    " FROM accounts a JOIN account_balances b ON b.account_id = a.id"
+)
+
+
+def _qmark(_: int) -> str:
+    return "?"
+
+
 class SqliteStore:
     @property
     def kind(self) -> Literal["sqlite", "postgresql"]:
@@ -622,34 +632,24 @@ class SqliteStore:
     ) -> list[sqlite3.Row]:
         return await SqliteTransaction(self._reads)._select_in(sql, ids, extra)
 
-    async def get_accounts(self, ids: Sequence[uuid.UUID], now: int) -> list[Account]:
+    async def get_accounts(
+        self, ids: Sequence[uuid.UUID], now: int, *, tenant: str | None = None
+    ) -> list[Account]:
+        scope, params = tenant_filter(tenant, "a.tenant", _qmark)
         rows = await self._select_in(
-            f"SELECT {ACCOUNT_COLUMNS}, sum(b.debits_pending), sum(b.debits_posted),"
-            " sum(b.credits_pending), sum(b.credits_posted)"
-            " FROM accounts a JOIN account_balances b ON b.account_id = a.id"
-            " WHERE a.id IN (?*) GROUP BY a.id",
-            ids,
+            f"{_ACCOUNT_WITH_BALANCE} WHERE a.id IN (?*){scope} GROUP BY a.id", ids, tuple(params)
         )
         return await self._accounts(rows, now)
 
     async def list_accounts(
-        self, tenant: str | None, after: uuid.UUID | None, limit: int, now: int
+        self, query: AccountFilter, now: int, *, tenant: str | None = None
     ) -> list[Account]:
-        where = ["1 = 1"]
-        params: list[Any] = []
-        if tenant is not None:
-            where.append("a.tenant = ?")
-            params.append(tenant)
-        if after is not None:
-            where.append("a.id > ?")
-            params.append(after.bytes)
+        after = query.after.bytes if query.after is not None else None
+        filters, params = account_filters(query, tenant, after, _qmark)
         rows = list(
             await self._reads.execute_fetchall(
-                f"SELECT {ACCOUNT_COLUMNS}, sum(b.debits_pending), sum(b.debits_posted),"
-                " sum(b.credits_pending), sum(b.credits_posted)"
-                " FROM accounts a JOIN account_balances b ON b.account_id = a.id"
-                f" WHERE {' AND '.join(where)} GROUP BY a.id ORDER BY a.id LIMIT ?",
-                (*params, limit),
+                f"{_ACCOUNT_WITH_BALANCE} WHERE 1 = 1{filters} GROUP BY a.id ORDER BY a.id LIMIT ?",
+                (*params, query.limit + 1),
             )
         )
         return await self._accounts(rows, now)
@@ -689,14 +689,25 @@ class SqliteStore:
                 out[credit] = (held[0], held[1] + amount)
         return out
 
-    async def get_transfers(self, ids: Sequence[uuid.UUID]) -> list[Transfer]:
+    async def get_transfers(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[Transfer]:
+        scope, params = tenant_filter(tenant, "tenant", _qmark)
         rows = await self._select_in(
-            f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id IN (?*)", ids
+            f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id IN (?*){scope}", ids, tuple(params)
         )
         return [_transfer(r) for r in rows]
 
-    async def get_pendings(self, ids: Sequence[uuid.UUID]) -> list[PendingRecord]:
-        return await SqliteTransaction(self._reads).peek_pendings(ids)
+    async def get_pendings(
+        self, ids: Sequence[uuid.UUID], *, tenant: str | None = None
+    ) -> list[PendingRecord]:
+        scope, params = tenant_filter(tenant, "tenant", _qmark)
+        rows = await self._select_in(
+            f"SELECT {PENDING_COLUMNS} FROM pending_transfers WHERE id IN (?*){scope}",
+            ids,
+            tuple(params),
+        )
+        return [_pending(r) for r in rows]
 
     async def account_transfers(self, query: TransferQuery) -> list[Transfer]:
         sides = {
@@ -704,7 +715,7 @@ class SqliteStore:
             "credits": ["credit_account_id"],
             "both": ["debit_account_id", "credit_account_id"],
         }[query.direction]
-        filters, params = range_filters(query, lambda _: "?")
+        filters, params = range_filters(query, _qmark)
         order = "DESC" if query.reverse else "ASC"
         selects = []
         all_params: list[Any] = []
@@ -712,17 +723,17 @@ class SqliteStore:
             selects.append(f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE {side} = ?{filters}")
             all_params.extend([query.account_id.bytes, *params])
         sql = " UNION ALL ".join(selects) + f" ORDER BY seq {order} LIMIT ?"
-        rows = await self._reads.execute_fetchall(sql, (*all_params, query.limit))
+        rows = await self._reads.execute_fetchall(sql, (*all_params, query.limit + 1))
         return [_transfer(r) for r in rows]
 
     async def account_history(self, query: HistoryQuery) -> list[AccountBalance]:
-        filters, params = range_filters(query, lambda _: "?")
+        filters, params = range_filters(query, _qmark)
         order = "DESC" if query.reverse else "ASC"
         rows = await self._reads.execute_fetchall(
             "SELECT seq, timestamp, debits_pending, debits_posted, credits_pending,"
             f" credits_posted FROM account_history WHERE account_id = ?{filters}"
             f" ORDER BY seq {order} LIMIT ?",
-            (query.account_id.bytes, *params, query.limit),
+            (query.account_id.bytes, *params, query.limit + 1),
         )
         return [AccountBalance(query.account_id, *r) for r in rows]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from strongroom.bootstrap import open_ledger
-from strongroom.ledger.ports import TransferQuery
+from strongroom.ledger import TransferQuery
 from strongroom.store.migrate import SQLITE_PAGE_SIZE
 from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, open_accounts, results, transfer
