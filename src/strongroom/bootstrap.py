@@ -5,6 +5,11 @@ components from here; the domain packages never open a database themselves.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Literal
+
 import asyncpg
 
 from strongroom.clock import Clock, SystemClock
@@ -14,11 +19,15 @@ from strongroom.ledger.ledger import Ledger
 from strongroom.ledger.ports import LedgerStore
 from strongroom.ledger.snapshots import Snapshots
 from strongroom.locks import LockManager, PostgresLockManager, RedisLockManager
+from strongroom.services.access import AccessService
+from strongroom.services.ledger import LedgerService
+from strongroom.store.api_keys import SqlApiKeyStore
 from strongroom.store.connections import create_pg_pool
 from strongroom.store.migrate import upgrade
 from strongroom.store.postgres import PostgresStore
 from strongroom.store.sqlite import SqliteStore
-from strongroom.store.urls import DEFAULT_URL, DatabaseURL, parse_url
+from strongroom.store.urls import DEFAULT_URL as DEFAULT_URL
+from strongroom.store.urls import DatabaseURL, parse_url
 
 
 async def open_ledger_store(url: DatabaseURL, *, pool_size: int = 8) -> LedgerStore:
@@ -82,3 +91,50 @@ def open_locks(url: str) -> LockManager:
         return await create_pg_pool(parsed, min_size=0, max_size=LOCK_SESSIONS)
 
     return PostgresLockManager(create_pool, namespace=parsed.schema or "")
+
+
+async def open_access(
+    url: str = DEFAULT_URL,
+    *,
+    migrate: bool = True,
+    clock: Clock | None = None,
+    cache_ttl: float = 5.0,
+) -> AccessService:
+    """API keys on `url`'s database (migrated first unless `migrate=False`). `cache_ttl`:
+    seconds a verified key is trusted before it is read again (see services.access)."""
+    parsed = parse_url(url)
+    if migrate:
+        await upgrade(parsed)
+    return AccessService(SqlApiKeyStore.open(parsed), clock or SystemClock(), cache_ttl)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the API and the CLI call, over one database."""
+
+    ledger: Ledger
+    ledger_service: LedgerService
+    access: AccessService
+
+
+@asynccontextmanager
+async def open_services(
+    url: str = DEFAULT_URL, *, migrate: bool = True, sweep_interval: float | None = 1.0
+) -> AsyncIterator[Services]:
+    """The ledger, its service and API keys on `url`'s database, closed on exit."""
+    async with await open_ledger(url, migrate=migrate, sweep_interval=sweep_interval) as ledger:
+        access = await open_access(url, migrate=False)
+        try:
+            yield Services(ledger, LedgerService(ledger), access)
+        finally:
+            await access.close()
+
+
+async def migrate_database(url: str) -> None:
+    """Create or upgrade the schema of `url`'s database."""
+    await upgrade(parse_url(url))
+
+
+def database_kind(url: str) -> Literal["sqlite", "postgresql"]:
+    """The backend `url` names; ConfigurationError for anything else."""
+    return parse_url(url).kind

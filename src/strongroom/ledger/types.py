@@ -114,7 +114,7 @@ class Account:
         _check_int("credits_pending", self.credits_pending)
         _check_int("credits_posted", self.credits_posted)
         if type(self.flags) is not AccountFlags:
-            object.__setattr__(self, "flags", _flags(AccountFlags, self.flags))
+            object.__setattr__(self, "flags", as_flags(AccountFlags, self.flags))
         if type(self.status) is not AccountStatus:
             try:
                 object.__setattr__(self, "status", AccountStatus(self.status))
@@ -178,7 +178,7 @@ class Transfer(msgspec.Struct, frozen=True):
         if type(self.timeout) is not int:
             _check_int("timeout", self.timeout)
         if type(self.flags) is not TransferFlags:
-            _force(self, "flags", _flags(TransferFlags, self.flags))
+            _force(self, "flags", as_flags(TransferFlags, self.flags))
         if not isinstance(self.ledger, str):
             raise ValidationError("ledger", "must be an ISO 4217 code string")
         if self.metadata is not None:
@@ -187,7 +187,9 @@ class Transfer(msgspec.Struct, frozen=True):
             raise ValidationError("tenant", _TENANT)
 
 
-def _flags(kind: type[F], value: object) -> F:
+def as_flags(kind: type[F], value: object) -> F:
+    """`value` (a member of `kind` or its int) as a member of `kind`; a ValidationError on
+    `flags` for anything else or for unknown bits."""
     if type(value) is not int and not isinstance(value, kind):
         raise ValidationError("flags", f"must be {kind.__name__} or int")
     member: F = _flag_member(kind, int(value))
