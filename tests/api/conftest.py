@@ -7,9 +7,10 @@ import pytest
 from fastapi import FastAPI
 
 from strongroom.api.http import create_app
-from strongroom.api.keys import KeyStore, Role
-from strongroom.bootstrap import open_ledger
+from strongroom.bootstrap import open_access, open_ledger
 from strongroom.ledger import Ledger
+from strongroom.services.access import AccessService, Role
+from strongroom.services.ledger import LedgerService
 
 
 @pytest.fixture
@@ -22,15 +23,20 @@ async def ledger(db_url: str) -> AsyncIterator[Ledger]:
 
 
 @pytest.fixture
-async def keys(db_url: str, ledger: Ledger) -> AsyncIterator[KeyStore]:
-    store = await KeyStore.open(db_url, migrate=False)
-    yield store
-    await store.close()
+async def keys(db_url: str, ledger: Ledger) -> AsyncIterator[AccessService]:
+    access = await open_access(db_url, migrate=False)
+    yield access
+    await access.close()
 
 
 @pytest.fixture
-def app(ledger: Ledger, keys: KeyStore) -> FastAPI:
-    return create_app(ledger, keys, max_body_bytes=256 * 1024)
+def service(ledger: Ledger) -> LedgerService:
+    return LedgerService(ledger)
+
+
+@pytest.fixture
+def app(service: LedgerService, keys: AccessService) -> FastAPI:
+    return create_app(service, keys, max_body_bytes=256 * 1024)
 
 
 @pytest.fixture
@@ -40,22 +46,22 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def bearer(keys: KeyStore, tenant: str, role: Role | str) -> dict[str, str]:
+async def bearer(keys: AccessService, tenant: str, role: Role | str) -> dict[str, str]:
     new = await keys.create(tenant, role)
     return {"Authorization": f"Bearer {new.token}"}
 
 
 @pytest.fixture
-async def writer(keys: KeyStore) -> dict[str, str]:
+async def writer(keys: AccessService) -> dict[str, str]:
     """Headers of a write key of tenant `acme`."""
     return await bearer(keys, "acme", Role.WRITE)
 
 
 @pytest.fixture
-async def admin(keys: KeyStore) -> dict[str, str]:
+async def admin(keys: AccessService) -> dict[str, str]:
     return await bearer(keys, "acme", Role.ADMIN)
 
 
 @pytest.fixture
-async def reader(keys: KeyStore) -> dict[str, str]:
+async def reader(keys: AccessService) -> dict[str, str]:
     return await bearer(keys, "acme", Role.READ)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from strongroom.api.keys import KeyStore, Role
 from strongroom.api.server import serving
-from strongroom.bootstrap import open_ledger
+from strongroom.bootstrap import open_services
+from strongroom.services.access import Role
 
 
 class ServedApi:
@@ -34,14 +34,11 @@ class ServedApi:
         self._thread.join(30)
 
     async def _main(self) -> None:
-        async with await open_ledger(self._db_url, sweep_interval=None) as ledger:
-            keys = await KeyStore.open(self._db_url, migrate=False)
-            try:
-                async with serving(ledger, keys, port=0, grpc_port=None) as servers:
-                    self.token = (await keys.create(self._tenant, self._role)).token
-                    self.url = servers.http_url
-                    self._ready.set()
-                    await asyncio.to_thread(self._stop.wait)
-                self.invariants_ok = (await ledger.check_invariants()).ok
-            finally:
-                await keys.close()
+        async with open_services(self._db_url, sweep_interval=None) as services:
+            access = services.access
+            async with serving(services.ledger_service, access, port=0, grpc_port=None) as servers:
+                self.token = (await access.create(self._tenant, self._role)).token
+                self.url = servers.http_url
+                self._ready.set()
+                await asyncio.to_thread(self._stop.wait)
+            self.invariants_ok = (await services.ledger.check_invariants()).ok

@@ -7,15 +7,17 @@ import httpx
 
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.gen import ledger_pb2_grpc
-from strongroom.api.keys import KeyStore, Role
 from strongroom.api.server import serving
-from strongroom.ledger import Ledger
+from strongroom.services.access import AccessService, Role
+from strongroom.services.ledger import LedgerService
 from tests.api.helpers import account, transfer
 
 
-async def test_http_and_grpc_serve_the_same_ledger(ledger: Ledger, keys: KeyStore) -> None:
+async def test_http_and_grpc_serve_the_same_ledger(
+    service: LedgerService, keys: AccessService
+) -> None:
     token = (await keys.create("acme", Role.WRITE)).token
-    async with serving(ledger, keys, port=0, grpc_port=0) as servers:
+    async with serving(service, keys, port=0, grpc_port=0) as servers:
         assert servers.grpc_target is not None
         async with httpx.AsyncClient(
             base_url=servers.http_url, headers={"Authorization": f"Bearer {token}"}

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from strongroom.api.keys import KeyStore, Role
-from strongroom.bootstrap import open_ledger
+from strongroom.bootstrap import open_access, open_ledger
 from strongroom.cli import app
+from strongroom.services.access import Role
 
 runner = CliRunner()
 
@@ -91,7 +91,7 @@ def test_two_workers_share_the_port_and_stop_together(pg_url: str) -> None:
 async def _write_key(url: str) -> str:
     async with await open_ledger(url, sweep_interval=None):
         pass
-    keys = await KeyStore.open(url, migrate=False)
+    keys = await open_access(url, migrate=False)
     try:
         return (await keys.create("acme", Role.WRITE)).token
     finally:

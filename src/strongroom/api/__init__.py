@@ -1,6 +1,8 @@
-"""The network edge: HTTP (FastAPI) and gRPC transports over one service layer, and API keys.
+"""The network edge: HTTP (FastAPI) and gRPC transports over the services layer.
 
-`service` is the one place that authorizes, scopes to a tenant, calls the ledger and maps its
-errors; `http/` and `grpc/` only parse, call the service and render. May import the ledger, the
-store (for the key table), errors, ids, clock and tracing; never cli.
+`http/` and `grpc/` parse, authenticate through strongroom.services.access, call a service
+(which authorizes, scopes to the caller's tenant and calls the ledger) and render its result or
+its strongroom.errors. `server.py` runs both. May import the services, the ledger's types,
+errors, ids and tracing; never strongroom.store (the composition root hands the services in)
+nor cli.
 """

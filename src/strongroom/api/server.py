@@ -19,8 +19,8 @@ import uvicorn
 
 from strongroom.api.grpc import start_grpc_server
 from strongroom.api.http import MAX_BODY_BYTES, create_app
-from strongroom.api.keys import KeyStore
-from strongroom.ledger import Ledger
+from strongroom.services.access import AccessService
+from strongroom.services.ledger import LedgerService
 
 
 class _Uvicorn(uvicorn.Server):
@@ -61,8 +61,8 @@ def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:
 
 @contextlib.asynccontextmanager
 async def serving(
-    ledger: Ledger,
-    keys: KeyStore,
+    service: LedgerService,
+    access: AccessService,
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -74,7 +74,7 @@ async def serving(
 
     `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
     processes by default)."""
-    app = create_app(ledger, keys, max_body_bytes=max_body_bytes)
+    app = create_app(service, access, max_body_bytes=max_body_bytes)
     config = uvicorn.Config(
         app,
         http="httptools",
@@ -97,7 +97,7 @@ async def serving(
             await asyncio.sleep(0.01)
         grpc_target = None
         if grpc_port is not None:
-            grpc_server, grpc_bound = await start_grpc_server(app.state.service, host, grpc_port)
+            grpc_server, grpc_bound = await start_grpc_server(service, access, host, grpc_port)
             grpc_target = f"{host}:{grpc_bound}"
         url_host = f"[{host}]" if ":" in host else host
         yield Serving(f"http://{url_host}:{bound}", grpc_target, http, task, grpc_server)

@@ -1,11 +1,23 @@
-"""The `strongroom` command line. Each area adds a sub-app module here; this file wires them."""
+"""The `strongroom` command line. One module per command group, named after it (`accounts`,
+`keys`, `serve`, ...); this file wires them into one app."""
 
 from __future__ import annotations
 
 import typer
 
-from strongroom.cli import admin, audit, bench, events, ledger_commands, products
-from strongroom.cli import api as api_cli
+from strongroom.cli import (
+    accounts,
+    admin,
+    audit,
+    bench,
+    demo,
+    events,
+    keys,
+    migrate,
+    products,
+    serve,
+    transfers,
+)
 from strongroom.cli import security as security_cli
 from strongroom.runtime import settle_heap
 
@@ -16,20 +28,20 @@ app = typer.Typer(
 )
 
 
-app.command()(ledger_commands.migrate)
-app.command()(ledger_commands.demo)
+app.command()(migrate.migrate)
+app.command()(demo.demo)
 app.command()(bench.bench)
-app.command("bench-http")(api_cli.bench_http)
-app.command()(api_cli.serve)
-app.add_typer(api_cli.accounts, name="accounts")
-app.add_typer(api_cli.transfers, name="transfers")
+app.command("bench-http")(bench.bench_http)
+app.command()(serve.serve)
+app.add_typer(accounts.app, name="accounts")
+app.add_typer(transfers.app, name="transfers")
 app.add_typer(products.app, name="products")
 app.add_typer(admin.app, name="admin")
 app.add_typer(admin.ledger_app, name="ledger")
 # One `keys` group: API keys (create/list/revoke) beside the encryption keys' commands.
-security_cli.app.command("create")(api_cli.keys_create)
-security_cli.app.command("list")(api_cli.keys_list)
-security_cli.app.command("revoke")(api_cli.keys_revoke)
+security_cli.app.command("create")(keys.create_key)
+security_cli.app.command("list")(keys.list_keys)
+security_cli.app.command("revoke")(keys.revoke_key)
 app.add_typer(security_cli.app, name="keys")
 app.add_typer(events.app, name="events")
 app.add_typer(audit.app, name="audit")

@@ -1,16 +1,24 @@
-"""`strongroom bench`: the ledger benchmark (see docs/performance.md)."""
+"""`strongroom bench` (the ledger benchmark) and `strongroom bench-http` (the HTTP API's):
+see docs/performance.md."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from strongroom.api.server import serving
 from strongroom.bench.ledger import BenchConfig, run_bench
-from strongroom.cli.api import bench_http
-from strongroom.cli.common import DbOption, console, run
-from strongroom.store.urls import DEFAULT_URL
+from strongroom.bootstrap import DEFAULT_URL, open_services
+from strongroom.cli.common import DbOption, console, run, run_on_uvloop
+from strongroom.services.access import Role
 
 
 def bench(
@@ -92,3 +100,107 @@ def bench(
         console.print(table)
     if not result.invariants_ok:
         raise typer.Exit(1)
+
+
+def bench_http(
+    url: Annotated[
+        str | None, typer.Option(help="A running server (default: start one on a temp database).")
+    ] = None,
+    key: Annotated[str | None, typer.Option(help="A write key for --url.")] = None,
+    db: Annotated[
+        str | None, typer.Option(help="Database for the server this command starts.")
+    ] = None,
+    clients: Annotated[int, typer.Option(min=1, help="Concurrent single-transfer clients.")] = 64,
+    batch_clients: Annotated[int, typer.Option(min=1, help="Concurrent batch clients.")] = 4,
+    batch: Annotated[
+        int, typer.Option(min=1, max=8190, help="Transfers per batch request.")
+    ] = 1000,
+    seconds: Annotated[float, typer.Option(min=1, help="Measured seconds per phase.")] = 10.0,
+) -> None:
+    """Drive the HTTP API from a separate load-generator process: single-transfer requests at
+    `--clients` concurrency, then batch requests. Prints req/s, latency percentiles, and
+    transfers/s."""
+    if url is not None and key is None:
+        raise typer.BadParameter("--url needs --key (a write key of that server)")
+    run_on_uvloop(_bench(url, key, db, clients, batch_clients, batch, seconds))
+
+
+async def _bench(
+    url: str | None,
+    key: str | None,
+    db: str | None,
+    clients: int,
+    batch_clients: int,
+    batch: int,
+    seconds: float,
+) -> None:
+    phases = [("single", clients, 1), ("batch", batch_clients, batch)]
+    if url is not None and key is not None:
+        outcomes = [await _loadgen(url, key, *phase, seconds) for phase in phases]
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            target = db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+            async with (
+                open_services(target) as services,
+                serving(
+                    services.ledger_service, services.access, port=0, grpc_port=None
+                ) as servers,
+            ):
+                token = (await services.access.create("bench", Role.WRITE, "bench-http")).token
+                console.print(f"server {servers.http_url} on {target}", highlight=False)
+                outcomes = [await _loadgen(servers.http_url, token, *p, seconds) for p in phases]
+    table = Table(title="HTTP API benchmark")
+    for column in (
+        "mode",
+        "clients",
+        "per request",
+        "req/s",
+        "transfers/s",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "failed",
+    ):
+        table.add_column(column, justify="right")
+    for o in outcomes:
+        table.add_row(
+            o["mode"],
+            str(o["clients"]),
+            str(o["batch"]),
+            f"{o['requests_per_s']:,.0f}",
+            f"{o['transfers_per_s']:,.0f}",
+            f"{o['p50_ms']:.1f}",
+            f"{o['p99_ms']:.1f}",
+            f"{o['p999_ms']:.1f}",
+            f"{o['failed_requests']}/{o['failed_transfers']}",
+        )
+    console.print(table)
+
+
+async def _loadgen(
+    url: str, key: str, mode: str, clients: int, batch: int, seconds: float
+) -> dict[str, Any]:
+    """Run strongroom.bench.http_load in its own process and read its JSON line."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "strongroom.bench.http_load",
+        "--url",
+        url,
+        "--key",
+        key,
+        "--mode",
+        mode,
+        "--clients",
+        str(clients),
+        "--batch",
+        str(batch),
+        "--seconds",
+        str(seconds),
+        stdout=subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise typer.Exit(process.returncode or 1)
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result

@@ -1,15 +1,23 @@
-"""Options and helpers shared by CLI commands."""
+"""Options and helpers shared by CLI commands: the `--db` option, running a command's coroutine,
+parsing ids, flags and metadata the way the ledger names their errors, and the operator a
+command acts as."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
 
 import typer
+import uvloop
 from rich.console import Console
+from rich.table import Table
 
-from strongroom.errors import StrongroomError
+from strongroom.errors import StrongroomError, ValidationError
+from strongroom.ledger import Account, AccountFlags, Transfer, TransferFlags
+from strongroom.services.access import ApiKey, Principal, Role
 
 T = TypeVar("T")
 
@@ -24,6 +32,7 @@ DbOption = Annotated[
         help="Database URL: sqlite:///file.db or postgresql://user@host/db.",
     ),
 ]
+TenantOption = Annotated[str, typer.Option(help="The tenant to act for.")]
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -33,3 +42,63 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     except StrongroomError as error:
         err_console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None
+
+
+def run_on_uvloop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`run()` on uvloop: how the servers run and are measured."""
+    policy = asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    try:
+        return run(coroutine)
+    finally:
+        asyncio.set_event_loop_policy(policy)
+
+
+def operator(tenant: str) -> Principal:
+    """Who `accounts` and `transfers` act as: an admin of `tenant`, whom ledger events name
+    `cli`. Whoever runs them can reach the database anyway."""
+    return ApiKey(id="cli", tenant=tenant, role=Role.ADMIN, name="cli", created_at=0)
+
+
+def parse_flags(names: list[str], kind: type[AccountFlags] | type[TransferFlags]) -> int:
+    value = 0
+    for name in names:
+        try:
+            value |= kind[name.upper().replace("-", "_")].value
+        except KeyError:
+            known = ", ".join(m.name.lower() for m in kind if m.name and m.value)
+            raise ValidationError("flag", f"unknown flag {name!r}; known: {known}") from None
+    return value
+
+
+def parse_metadata(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ValidationError("metadata", "not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ValidationError("metadata", "must be a JSON object")
+    return value
+
+
+def parse_uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValidationError("id", f"not a UUID: {text!r}") from None
+
+
+def fields_table(item: Account | Transfer) -> Table:
+    """Every field of an account or transfer, one per row, flags by name."""
+    table = Table(show_header=False)
+    names = item.__struct_fields__ if isinstance(item, Transfer) else item.__slots__
+    for name in names:
+        value = getattr(item, name)
+        if isinstance(value, AccountFlags | TransferFlags):
+            value = ", ".join(
+                m.name.lower() for m in type(value) if m.value and m in value and m.name
+            )
+        table.add_row(name, str(value))
+    return table

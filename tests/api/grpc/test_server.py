@@ -9,9 +9,9 @@ import pytest
 
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.gen import ledger_pb2_grpc
-from strongroom.api.keys import KeyStore
 from strongroom.ids import new_id
 from strongroom.ledger import AccountFlags, TransferFlags
+from strongroom.services.access import AccessService
 from tests.api.grpc.conftest import token_metadata
 
 
@@ -32,7 +32,7 @@ def _transfer(debit: str, credit: str, amount: int, **fields: object) -> pb.NewT
 
 
 async def test_accounts_and_transfers_round_trip(
-    stub: ledger_pb2_grpc.LedgerStub, keys: KeyStore
+    stub: ledger_pb2_grpc.LedgerStub, keys: AccessService
 ) -> None:
     md = await token_metadata(keys, "acme", "write")
     a = _account(flags=int(AccountFlags.HISTORY), metadata_json='{"owner": "ann"}')
@@ -75,7 +75,7 @@ async def test_accounts_and_transfers_round_trip(
 
 
 async def test_two_phase_and_status_over_grpc(
-    stub: ledger_pb2_grpc.LedgerStub, keys: KeyStore
+    stub: ledger_pb2_grpc.LedgerStub, keys: AccessService
 ) -> None:
     writer = await token_metadata(keys, "acme", "write")
     admin = await token_metadata(keys, "acme", "admin")
@@ -100,7 +100,9 @@ async def test_two_phase_and_status_over_grpc(
     assert frozen.status == "frozen"
 
 
-async def test_tenant_isolation_over_grpc(stub: ledger_pb2_grpc.LedgerStub, keys: KeyStore) -> None:
+async def test_tenant_isolation_over_grpc(
+    stub: ledger_pb2_grpc.LedgerStub, keys: AccessService
+) -> None:
     acme = await token_metadata(keys, "acme", "write")
     globex = await token_metadata(keys, "globex", "admin")
     a, b = _account(), _account()
@@ -132,7 +134,9 @@ async def test_tenant_isolation_over_grpc(stub: ledger_pb2_grpc.LedgerStub, keys
     assert done.results[0].result == "account_not_found"
 
 
-async def test_errors_map_to_status_codes(stub: ledger_pb2_grpc.LedgerStub, keys: KeyStore) -> None:
+async def test_errors_map_to_status_codes(
+    stub: ledger_pb2_grpc.LedgerStub, keys: AccessService
+) -> None:
     writer = await token_metadata(keys, "acme", "write")
     cases = [
         (stub.ListAccounts(pb.ListAccountsRequest()), grpc.StatusCode.UNAUTHENTICATED),
@@ -169,7 +173,9 @@ async def test_errors_map_to_status_codes(stub: ledger_pb2_grpc.LedgerStub, keys
     assert not (await stub.ListAccounts(pb.ListAccountsRequest(), metadata=writer)).items
 
 
-async def test_the_request_id_is_honoured(stub: ledger_pb2_grpc.LedgerStub, keys: KeyStore) -> None:
+async def test_the_request_id_is_honoured(
+    stub: ledger_pb2_grpc.LedgerStub, keys: AccessService
+) -> None:
     md = (*await token_metadata(keys, "acme", "read"), ("x-request-id", "grpc-call-1"))
     call = stub.ListAccounts(pb.ListAccountsRequest(), metadata=md)
     await call

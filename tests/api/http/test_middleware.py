@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from strongroom.api.keys import KeyStore
+from strongroom.services.access import AccessService
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ async def test_an_unsafe_request_id_is_replaced(client: httpx.AsyncClient, bad: 
 
 
 async def test_health_readiness_and_metrics(
-    client: httpx.AsyncClient, keys: KeyStore, writer: dict[str, str]
+    client: httpx.AsyncClient, keys: AccessService, writer: dict[str, str]
 ) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     assert (await client.get("/readyz")).json() == {"status": "ready"}

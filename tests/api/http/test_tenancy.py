@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import httpx
 
-from strongroom.api.keys import KeyStore, Role
+from strongroom.services.access import AccessService, Role
 from tests.api.conftest import bearer
 from tests.api.helpers import account, transfer
 
 
 async def test_another_tenant_sees_nothing_and_moves_nothing(
-    client: httpx.AsyncClient, keys: KeyStore, writer: dict[str, str]
+    client: httpx.AsyncClient, keys: AccessService, writer: dict[str, str]
 ) -> None:
     a, b = account(), account()
     await client.post("/v1/accounts", json={"accounts": [a, b]}, headers=writer)
@@ -52,7 +52,7 @@ async def test_another_tenant_sees_nothing_and_moves_nothing(
 
 
 async def test_keys_are_managed_within_the_tenant(
-    client: httpx.AsyncClient, keys: KeyStore, admin: dict[str, str]
+    client: httpx.AsyncClient, keys: AccessService, admin: dict[str, str]
 ) -> None:
     r = await client.post("/v1/keys", json={"role": "read", "name": "dash"}, headers=admin)
     assert r.status_code == 201

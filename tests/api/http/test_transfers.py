@@ -3,9 +3,10 @@ from __future__ import annotations
 import httpx
 
 from strongroom.api.http import create_app
-from strongroom.api.keys import KeyStore
 from strongroom.ids import new_id
-from strongroom.ledger import BATCH_MAX, Ledger
+from strongroom.ledger import BATCH_MAX
+from strongroom.services.access import AccessService
+from strongroom.services.ledger import LedgerService
 from tests.api.helpers import account, transfer
 
 
@@ -67,11 +68,11 @@ async def test_amounts_beyond_2_53_travel_as_strings_in_and_integers_out(
 
 
 async def test_a_batch_over_the_maximum_is_refused(
-    ledger: Ledger, keys: KeyStore, writer: dict[str, str]
+    service: LedgerService, keys: AccessService, writer: dict[str, str]
 ) -> None:
     over = [{"id": str(new_id())} for _ in range(BATCH_MAX + 1)]
     # The default body limit (8 MiB) lets the batch through to validation.
-    transport = httpx.ASGITransport(app=create_app(ledger, keys))
+    transport = httpx.ASGITransport(app=create_app(service, keys))
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
         r = await client.post("/v1/transfers", json={"transfers": over}, headers=writer)
     assert r.status_code == 422

@@ -11,7 +11,6 @@ import grpc
 
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.gen import ledger_pb2_grpc
-from strongroom.api.service import LedgerService, Principal
 from strongroom.errors import (
     Conflict,
     NotFound,
@@ -22,7 +21,17 @@ from strongroom.errors import (
     ValidationError,
 )
 from strongroom.ids import NIL, parse_id
-from strongroom.ledger import Account, AccountBalance, AccountStatus, Transfer
+from strongroom.ledger import (
+    Account,
+    AccountBalance,
+    AccountFilter,
+    AccountStatus,
+    HistoryQuery,
+    Transfer,
+    TransferQuery,
+)
+from strongroom.services.access import AccessService, Principal
+from strongroom.services.ledger import AccountSpec, LedgerService, TransferSpec
 from strongroom.tracing import bound, new_trace_id
 
 R = TypeVar("R")
@@ -134,8 +143,9 @@ def _status(value: str) -> AccountStatus:
 
 
 class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
-    def __init__(self, service: LedgerService) -> None:
+    def __init__(self, service: LedgerService, access: AccessService) -> None:
         self._service = service
+        self._access = access
 
     async def _call(
         self,
@@ -152,7 +162,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
             try:
                 authorization = headers.get("authorization", "")
                 scheme, _, token = authorization.partition(" ")
-                who = await self._service.authenticate(
+                who = await self._access.authenticate(
                     token.strip() if scheme.lower() == "bearer" else None
                 )
                 return await work(who)
@@ -170,20 +180,20 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
     ) -> pb.CreateAccountsResponse:
         async def work(who: Principal) -> pb.CreateAccountsResponse:
             specs = [
-                {
-                    "id": _id(a.id, f"accounts[{i}].id"),
-                    "ledger": a.ledger,
-                    "code": a.code,
-                    "flags": a.flags,
-                    "overdraft_limit": a.overdraft_limit,
-                    "metadata": _metadata_in(a.metadata_json, f"accounts[{i}].metadata_json"),
-                }
+                AccountSpec(
+                    id=_id(a.id, f"accounts[{i}].id"),
+                    ledger=a.ledger,
+                    code=a.code,
+                    flags=a.flags,
+                    overdraft_limit=a.overdraft_limit,
+                    metadata=_metadata_in(a.metadata_json, f"accounts[{i}].metadata_json"),
+                )
                 for i, a in enumerate(request.accounts)
             ]
             results = await self._service.create_accounts(who, specs)
             return pb.CreateAccountsResponse(
                 results=[
-                    pb.CreateResult(index=i, id=str(s["id"]), result=r.value)
+                    pb.CreateResult(index=i, id=str(s.id), result=r.value)
                     for i, (s, r) in enumerate(zip(specs, results, strict=True))
                 ]
             )
@@ -203,14 +213,14 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
     ) -> pb.AccountPage:
         async def work(who: Principal) -> pb.AccountPage:
             status = _optional(request, "status")
-            page = await self._service.list_accounts(
-                who,
-                limit=_limit(request.limit),
-                cursor=request.cursor or None,
+            query = AccountFilter(
                 ledger=_optional(request, "ledger"),
                 code=_optional(request, "code"),
                 status=_status(status) if status is not None else None,
+                limit=_limit(request.limit),
+                cursor=request.cursor or None,
             )
+            page = await self._service.list_accounts(who, query)
             return pb.AccountPage(
                 items=[account_pb(a) for a in page.items], next_cursor=page.next_cursor or ""
             )
@@ -233,30 +243,28 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
     ) -> pb.CreateTransfersResponse:
         async def work(who: Principal) -> pb.CreateTransfersResponse:
             specs = [
-                {
-                    "id": _id(t.id, f"transfers[{i}].id"),
-                    "debit_account_id": _id(t.debit_account_id, f"transfers[{i}].debit_account_id"),
-                    "credit_account_id": _id(
-                        t.credit_account_id, f"transfers[{i}].credit_account_id"
-                    ),
-                    "amount": t.amount,
-                    "ledger": t.ledger,
-                    "code": t.code,
-                    "flags": t.flags,
-                    "pending_id": (
+                TransferSpec(
+                    id=_id(t.id, f"transfers[{i}].id"),
+                    debit_account_id=_id(t.debit_account_id, f"transfers[{i}].debit_account_id"),
+                    credit_account_id=_id(t.credit_account_id, f"transfers[{i}].credit_account_id"),
+                    amount=t.amount,
+                    ledger=t.ledger,
+                    code=t.code,
+                    flags=t.flags,
+                    pending_id=(
                         parse_id(t.pending_id, f"transfers[{i}].pending_id")
                         if t.pending_id
                         else None
                     ),
-                    "timeout": t.timeout,
-                    "metadata": _metadata_in(t.metadata_json, f"transfers[{i}].metadata_json"),
-                }
+                    timeout=t.timeout,
+                    metadata=_metadata_in(t.metadata_json, f"transfers[{i}].metadata_json"),
+                )
                 for i, t in enumerate(request.transfers)
             ]
             results = await self._service.create_transfers(who, specs)
             return pb.CreateTransfersResponse(
                 results=[
-                    pb.CreateResult(index=i, id=str(s["id"]), result=r.value)
+                    pb.CreateResult(index=i, id=str(s.id), result=r.value)
                     for i, (s, r) in enumerate(zip(specs, results, strict=True))
                 ]
             )
@@ -275,13 +283,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
         self, request: pb.GetAccountTransfersRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.TransferPage:
         async def work(who: Principal) -> pb.TransferPage:
-            direction = request.direction or "both"
-            if direction not in ("debits", "credits", "both"):
-                raise ValidationError("direction", "must be debits, credits or both")
-            page = await self._service.account_transfers(
-                who,
+            query = TransferQuery(
                 parse_id(request.account_id, "account_id"),
-                direction=direction,  # type: ignore[arg-type]
+                # Checked by TransferQuery: the proto field is a plain string.
+                direction=request.direction or "both",  # type: ignore[arg-type]
                 seq_min=_optional(request, "seq_min"),
                 seq_max=_optional(request, "seq_max"),
                 timestamp_min=_optional(request, "timestamp_min"),
@@ -291,6 +296,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
                 reverse=request.reverse,
                 cursor=request.cursor or None,
             )
+            page = await self._service.account_transfers(who, query)
             return pb.TransferPage(
                 items=[transfer_pb(t) for t in page.items], next_cursor=page.next_cursor or ""
             )
@@ -301,8 +307,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
         self, request: pb.GetAccountBalancesRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.BalancePage:
         async def work(who: Principal) -> pb.BalancePage:
-            page = await self._service.account_balances(
-                who,
+            query = HistoryQuery(
                 parse_id(request.account_id, "account_id"),
                 seq_min=_optional(request, "seq_min"),
                 seq_max=_optional(request, "seq_max"),
@@ -312,6 +317,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
                 reverse=request.reverse,
                 cursor=request.cursor or None,
             )
+            page = await self._service.account_balances(who, query)
             return pb.BalancePage(
                 items=[balance_pb(b) for b in page.items], next_cursor=page.next_cursor or ""
             )
@@ -320,7 +326,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
 
 
 async def start_grpc_server(
-    service: LedgerService, host: str = "127.0.0.1", port: int = 0
+    service: LedgerService, access: AccessService, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[grpc.aio.Server, int]:
     """Start serving on host:port (0: a free port); returns the server and the bound port."""
     options = [
@@ -329,7 +335,7 @@ async def start_grpc_server(
     ]
     server = grpc.aio.server(options=options)
     ledger_pb2_grpc.add_LedgerServicer_to_server(  # type: ignore[no-untyped-call]
-        LedgerServicer(service), server
+        LedgerServicer(service, access), server
     )
     bound_port = server.add_insecure_port(f"{host}:{port}")
     await server.start()

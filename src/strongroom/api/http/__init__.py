@@ -1,6 +1,7 @@
-"""The HTTP transport: FastAPI routers that parse, call strongroom.api.service and render.
+"""The HTTP transport: FastAPI routers that parse, call the services and render.
 
-May import strongroom.api (service, keys, errors) and the ledger's types; never grpc or cli.
+May import strongroom.services, the ledger's types and strongroom.errors; never grpc, cli or
+strongroom.store.
 """
 
 from strongroom.api.http.app import MAX_BODY_BYTES, create_app

@@ -23,11 +23,11 @@ from strongroom.api.http.models import (
     TransferPage,
 )
 from strongroom.api.http.problems import RESPONSES
-from strongroom.ledger import AccountStatus
+from strongroom.ledger import PAGE_MAX, AccountFilter, AccountStatus, HistoryQuery, TransferQuery
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=RESPONSES)
 
-Limit = Annotated[int, Query(ge=1, le=8190, description="Items per page")]
+Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page")]
 Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of the last page")]
 Seq = Annotated[int | None, Query(ge=0, le=BIG_MAX)]
 Nanos = Annotated[int | None, Query(ge=0, le=BIG_MAX, description="ns since the epoch")]
@@ -57,11 +57,10 @@ async def list_accounts(
     code: Annotated[int | None, Query(ge=0, le=INT53)] = None,
     status: AccountStatus | None = None,
 ) -> AccountPage:
-    """Accounts by id. `ledger`, `code` and `status` filter within each page: a page may hold
-    fewer than `limit` items; follow `next_cursor` until it is null."""
-    page = await service.list_accounts(
-        caller, limit=limit, cursor=cursor, ledger=ledger, code=code, status=status
-    )
+    """Accounts by id, only those of `ledger`, `code` and `status` when given; follow
+    `next_cursor` until it is null."""
+    query = AccountFilter(ledger=ledger, code=code, status=status, limit=limit, cursor=cursor)
+    page = await service.list_accounts(caller, query)
     return AccountPage(items=[AccountOut.of(a) for a in page.items], next_cursor=page.next_cursor)
 
 
@@ -93,8 +92,7 @@ async def account_transfers(
     reverse: Reverse = False,
     cursor: Cursor = None,
 ) -> TransferPage:
-    page = await service.account_transfers(
-        caller,
+    query = TransferQuery(
         id,
         direction=direction,
         seq_min=seq_min,
@@ -106,6 +104,7 @@ async def account_transfers(
         reverse=reverse,
         cursor=cursor,
     )
+    page = await service.account_transfers(caller, query)
     return TransferPage(items=[TransferOut.of(t) for t in page.items], next_cursor=page.next_cursor)
 
 
@@ -124,8 +123,7 @@ async def account_balances(
 ) -> BalancePage:
     """The counters after each change, for accounts created with the `history` flag. The
     balance at a point in time T: `timestamp_max=T&reverse=true&limit=1`."""
-    page = await service.account_balances(
-        caller,
+    query = HistoryQuery(
         id,
         seq_min=seq_min,
         seq_max=seq_max,
@@ -135,4 +133,5 @@ async def account_balances(
         reverse=reverse,
         cursor=cursor,
     )
+    page = await service.account_balances(caller, query)
     return BalancePage(items=[BalanceOut.of(b) for b in page.items], next_cursor=page.next_cursor)

@@ -1,4 +1,4 @@
-"""`create_app(ledger, keys)`: the FastAPI application, its middleware and error rendering.
+"""`create_app(service, access)`: the FastAPI application, its middleware and error rendering.
 
 Our one middleware (`RequestMiddleware`: request id, body size limit, metrics, and the hand-off
 of DirectRoute requests past the router) runs inside FastAPI's own (server errors, telemetry).
@@ -15,9 +15,8 @@ from strongroom.api.http import keys as key_routes
 from strongroom.api.http.metrics import ApiMetrics
 from strongroom.api.http.middleware import RequestMiddleware
 from strongroom.api.http.routing import DirectRoute
-from strongroom.api.keys import KeyStore
-from strongroom.api.service import LedgerService
-from strongroom.ledger import Ledger
+from strongroom.services.access import AccessService
+from strongroom.services.ledger import LedgerService
 
 #: 8 MiB: a full batch of 8190 transfers with modest metadata fits.
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -29,7 +28,9 @@ RFC 9457 problem+json. Request bodies are limited to {limit} bytes. See docs/api
 """
 
 
-def create_app(ledger: Ledger, keys: KeyStore, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+def create_app(
+    service: LedgerService, access: AccessService, *, max_body_bytes: int = MAX_BODY_BYTES
+) -> FastAPI:
     app = FastAPI(
         title="Strongroom",
         version="1",
@@ -37,8 +38,9 @@ def create_app(ledger: Ledger, keys: KeyStore, *, max_body_bytes: int = MAX_BODY
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.service = LedgerService(ledger, keys)
-    app.state.metrics = ApiMetrics(ledger)
+    app.state.service = service
+    app.state.access = access
+    app.state.metrics = ApiMetrics(service.ledger)
     routers = [module.router for module in (accounts, transfers, key_routes, health)]
     for router in routers:
         app.include_router(router)

@@ -1,6 +1,6 @@
-"""The `Authorization: Bearer sr_<id>_<secret>` dependency shared by every /v1 route, and the
-same authentication called directly (`caller_of`) by routes that bypass the dependency injector
-(strongroom.api.http.routing)."""
+"""The `Authorization: Bearer sr_<id>_<secret>` dependency shared by every /v1 route, the
+services the routes call, and the same authentication called directly (`caller_of`) by routes
+that bypass the dependency injector (strongroom.api.http.routing)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from strongroom.api.service import LedgerService, Principal
+from strongroom.services.access import AccessService, Principal
+from strongroom.services.ledger import LedgerService
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: sr_<id>_<secret>")
 
@@ -20,13 +21,18 @@ async def service_of(request: Request) -> LedgerService:
     return service
 
 
+async def access_of(request: Request) -> AccessService:
+    access: AccessService = request.app.state.access
+    return access
+
+
 async def _principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     token = credentials.credentials if credentials is not None else None
-    service: LedgerService = request.app.state.service
-    return await service.authenticate(token)
+    access: AccessService = request.app.state.access
+    return await access.authenticate(token)
 
 
 async def caller_of(request: Request) -> Principal:
@@ -36,3 +42,4 @@ async def caller_of(request: Request) -> Principal:
 
 Caller = Annotated[Principal, Depends(_principal)]
 Service = Annotated[LedgerService, Depends(service_of)]
+Access = Annotated[AccessService, Depends(access_of)]

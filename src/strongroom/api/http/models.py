@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
-from strongroom.api.keys import ApiKey, Role
 from strongroom.ids import NIL
 from strongroom.ledger import (
     BATCH_MAX,
@@ -28,6 +27,8 @@ from strongroom.ledger import (
     TransferFlags,
 )
 from strongroom.money import AMOUNT_MAX
+from strongroom.services.access import ApiKey, Role
+from strongroom.services.ledger import AccountSpec, TransferSpec
 
 #: Bounds published in the OpenAPI document are doubles (JSON Schema tools read them so), so
 #: every bound is one a double holds exactly: 2**53 for small fields, and the largest double
@@ -102,15 +103,15 @@ class AccountIn(Request):
     overdraft_limit: Amount = 0
     metadata: Metadata = None
 
-    def spec(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "ledger": self.ledger,
-            "code": self.code,
-            "flags": flags_to_int(list(self.flags), AccountFlags),
-            "overdraft_limit": self.overdraft_limit,
-            "metadata": self.metadata,
-        }
+    def spec(self) -> AccountSpec:
+        return AccountSpec(
+            id=self.id,
+            ledger=self.ledger,
+            code=self.code,
+            flags=flags_to_int(list(self.flags), AccountFlags),
+            overdraft_limit=self.overdraft_limit,
+            metadata=self.metadata,
+        )
 
 
 class CreateAccounts(Request):
@@ -185,19 +186,19 @@ class TransferIn(Request):
     timeout: Int53 = 0
     metadata: Metadata = None
 
-    def spec(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "debit_account_id": self.debit_account_id,
-            "credit_account_id": self.credit_account_id,
-            "amount": self.amount,
-            "ledger": self.ledger,
-            "code": self.code,
-            "flags": flags_to_int(list(self.flags), TransferFlags),
-            "pending_id": self.pending_id,
-            "timeout": self.timeout,
-            "metadata": self.metadata,
-        }
+    def spec(self) -> TransferSpec:
+        return TransferSpec(
+            id=self.id,
+            debit_account_id=self.debit_account_id,
+            credit_account_id=self.credit_account_id,
+            amount=self.amount,
+            ledger=self.ledger,
+            code=self.code,
+            flags=flags_to_int(list(self.flags), TransferFlags),
+            pending_id=self.pending_id,
+            timeout=self.timeout,
+            metadata=self.metadata,
+        )
 
 
 class CreateTransfers(Request):

@@ -1,4 +1,4 @@
-"""`strongroom migrate` and `strongroom demo` (a small bank driven through the HTTP API)."""
+"""`strongroom demo`: a small bank driven through the HTTP API."""
 
 from __future__ import annotations
 
@@ -13,15 +13,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from strongroom.api.keys import KeyStore, Role
 from strongroom.api.server import serving
-from strongroom.bootstrap import open_ledger
+from strongroom.bootstrap import DEFAULT_URL, open_services
 from strongroom.cli.common import DbOption, console, run
 from strongroom.ids import new_id
 from strongroom.ledger import InvariantReport
 from strongroom.money import format_amount
-from strongroom.store.migrate import upgrade
-from strongroom.store.urls import DEFAULT_URL, parse_url
+from strongroom.services.access import Role
 
 CURRENCY = "USD"
 CUSTOMER, OPERATING, FEES = 100, 200, 300
@@ -29,12 +27,6 @@ PAYMENT, FUNDING, FEE = 1, 2, 3
 DEMO_TENANT = "demo"
 #: Payments per HTTP request: 250 payments are 500 transfers (each payment with its fee).
 CHUNK = 250
-
-
-def migrate(db: DbOption = DEFAULT_URL) -> None:
-    """Create or upgrade the database schema."""
-    run(upgrade(parse_url(db)))
-    console.print(f"schema up to date at {db}")
 
 
 def demo(
@@ -53,21 +45,18 @@ def demo(
 
 async def _demo(db: str, customers: int, payments: int, seed: int, clients: int) -> None:
     rng = Random(seed)
-    async with await open_ledger(db) as ledger:
-        keys = await KeyStore.open(db, migrate=False)
-        try:
-            async with serving(ledger, keys, port=0, grpc_port=None) as servers:
-                token = (await keys.create(DEMO_TENANT, Role.ADMIN, "demo")).token
-                console.print(f"API on {servers.http_url}, tenant {DEMO_TENANT!r}", highlight=False)
-                async with httpx.AsyncClient(
-                    base_url=servers.http_url,
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=60.0,
-                ) as client:
-                    run_ = await _run_bank(client, rng, customers, payments, clients)
-            report = await ledger.check_invariants()
-        finally:
-            await keys.close()
+    async with open_services(db) as services:
+        access = services.access
+        async with serving(services.ledger_service, access, port=0, grpc_port=None) as servers:
+            token = (await access.create(DEMO_TENANT, Role.ADMIN, "demo")).token
+            console.print(f"API on {servers.http_url}, tenant {DEMO_TENANT!r}", highlight=False)
+            async with httpx.AsyncClient(
+                base_url=servers.http_url,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=60.0,
+            ) as client:
+                run_ = await _run_bank(client, rng, customers, payments, clients)
+        report = await services.ledger.check_invariants()
     _print_summary(db, payments, run_, report)
     if not report.ok:
         raise typer.Exit(1)

@@ -1,0 +1,19 @@
+"""`strongroom demo`: a small bank through the HTTP API."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from strongroom.cli import app
+
+runner = CliRunner()
+
+
+def test_demo_runs_a_bank_through_the_http_api(sqlite_url: str) -> None:
+    result = runner.invoke(
+        app, ["demo", "--db", sqlite_url, "--customers", "5", "--payments", "300"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "transfers submitted" in result.output
+    assert "600 in 2 HTTP requests" in result.output
+    assert "hold" in result.output
