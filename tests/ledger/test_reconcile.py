@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from strongroom.bootstrap import open_repair, open_snapshots
 from strongroom.clock import ManualClock
 from strongroom.ledger import Ledger, TransferFlags
 from strongroom.ledger.reconcile import (
@@ -14,17 +15,16 @@ from strongroom.ledger.reconcile import (
     snapshot_reset,
 )
 from strongroom.ledger.snapshots import Snapshots
-from strongroom.store import snapshots as snapshot_sql
 from strongroom.store.admin_db import AdminDb
+from strongroom.store.snapshots import SnapshotTransaction
+from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, counters, open_accounts, transfer
 
 
 async def all_snapshot_rows(db: AdminDb) -> dict[int, dict[uuid.UUID, tuple[int, ...]]]:
     async with db.transaction("read") as conn:
-        return {
-            s.seq: dict(await snapshot_sql.snapshot_rows(conn, s.seq))
-            for s in await snapshot_sql.list_snapshots(conn)
-        }
+        rows = SnapshotTransaction(conn)
+        return {s.seq: dict(await rows.snapshot_rows(s.seq)) for s in await rows.list_snapshots()}
 
 
 async def busy_ledger(ledger: Ledger, snapshots: Snapshots, clock: ManualClock) -> list[uuid.UUID]:
@@ -53,11 +53,14 @@ async def busy_ledger(ledger: Ledger, snapshots: Snapshots, clock: ManualClock) 
 async def test_reconcile_finds_and_fixes_corrupted_buckets(
     ledger: Ledger, db_url: str, clock: ManualClock
 ) -> None:
-    async with await Snapshots.open(db_url, clock) as snapshots:
+    async with (
+        await open_snapshots(db_url, clock=clock) as snapshots,
+        await open_repair(db_url) as repair,
+        await AdminDb.open(parse_url(db_url)) as db,
+    ):
         a, b, c = await busy_ledger(ledger, snapshots, clock)
         before = {i: await counters(ledger, i) for i in (a, b, c)}
-        db = snapshots.db
-        assert (await reconcile(db)).clean
+        assert (await reconcile(repair)).clean
         async with db.transaction("write") as conn:
             await conn.execute(
                 "UPDATE account_balances SET debits_posted = debits_posted + 13"
@@ -72,7 +75,7 @@ async def test_reconcile_finds_and_fixes_corrupted_buckets(
             await conn.execute(
                 "UPDATE pending_transfers SET debit_bucket = 2 WHERE state = 'pending'"
             )
-        found = await reconcile(db)
+        found = await reconcile(repair)
         assert found.accounts == 3
         assert sorted(found.differences, key=lambda d: d.account_id) == sorted(
             [
@@ -90,11 +93,11 @@ async def test_reconcile_finds_and_fixes_corrupted_buckets(
         )
         assert found.fixed == []
         seen: list[int] = []
-        fixed = await reconcile(db, fix=True, page_size=2, clock=clock, progress=seen.append)
+        fixed = await reconcile(repair, fix=True, page_size=2, clock=clock, progress=seen.append)
         assert seen == [2, 1]
         assert fixed.differences == found.differences
         assert sorted(fixed.fixed) == sorted([a, b])
-        assert (await reconcile(db)).clean
+        assert (await reconcile(repair)).clean
         assert {i: await counters(ledger, i) for i in (a, b, c)} == before
         async with db.transaction("read") as conn:
             assert await conn.fetch(
@@ -102,19 +105,23 @@ async def test_reconcile_finds_and_fixes_corrupted_buckets(
             ) == [(1, clock.now_ns()), (1, clock.now_ns())]
         # The ledger goes on working on the repaired rows.
         await ledger.create_transfers([transfer(b, a, 1)])
-        assert (await reconcile(db)).clean
+        assert (await reconcile(repair)).clean
 
 
 async def test_snapshot_reset_rebuilds_the_originals(
     ledger: Ledger, db_url: str, clock: ManualClock
 ) -> None:
-    async with await Snapshots.open(db_url, clock) as snapshots:
+    async with (
+        await open_snapshots(db_url, clock=clock) as snapshots,
+        await open_repair(db_url) as repair,
+        await AdminDb.open(parse_url(db_url)) as db,
+    ):
         await busy_ledger(ledger, snapshots, clock)
-        originals = await all_snapshot_rows(snapshots.db)
+        originals = await all_snapshot_rows(db)
         assert len(originals) == 3
-        report = await snapshot_reset(snapshots.db)
+        report = await snapshot_reset(repair)
         assert (report.snapshots, report.differences) == (3, [])
-        assert await all_snapshot_rows(snapshots.db) == originals
+        assert await all_snapshot_rows(db) == originals
         assert [s.taken_at for s in await snapshots.list()] == [clock.now_ns() - 2 * 10**9] * 2 + [
             clock.now_ns()
         ]
@@ -123,11 +130,15 @@ async def test_snapshot_reset_rebuilds_the_originals(
 async def test_snapshot_reset_finds_and_repairs_a_corrupted_row(
     ledger: Ledger, db_url: str, clock: ManualClock
 ) -> None:
-    async with await Snapshots.open(db_url, clock) as snapshots:
+    async with (
+        await open_snapshots(db_url, clock=clock) as snapshots,
+        await open_repair(db_url) as repair,
+        await AdminDb.open(parse_url(db_url)) as db,
+    ):
         a, b, _ = await busy_ledger(ledger, snapshots, clock)
-        originals = await all_snapshot_rows(snapshots.db)
+        originals = await all_snapshot_rows(db)
         middle = sorted(originals)[1]
-        async with snapshots.db.transaction("write") as conn:
+        async with db.transaction("write") as conn:
             await conn.execute(
                 "UPDATE balance_snapshots SET credits_posted = credits_posted + 9"
                 " WHERE seq = $1 AND account_id = $2",
@@ -137,7 +148,7 @@ async def test_snapshot_reset_finds_and_repairs_a_corrupted_row(
             await conn.execute(
                 "DELETE FROM balance_snapshots WHERE seq = $1 AND account_id = $2", middle, a
             )
-        report = await snapshot_reset(snapshots.db)
+        report = await snapshot_reset(repair)
         want_b = originals[middle][b]
         want_a = originals[middle][a]
         assert sorted(report.differences, key=lambda d: (d.account_id, d.counter)) == sorted(
@@ -153,5 +164,5 @@ async def test_snapshot_reset_finds_and_repairs_a_corrupted_row(
             ],
             key=lambda d: (d.account_id, d.counter),
         )
-        assert await all_snapshot_rows(snapshots.db) == originals
-        assert (await snapshot_reset(snapshots.db)).differences == []
+        assert await all_snapshot_rows(db) == originals
+        assert (await snapshot_reset(repair)).differences == []
