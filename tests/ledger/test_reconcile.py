@@ -1,12 +1,18 @@
-"""Reconcile and snapshot-reset find corrupted rows exactly and repair them, on both backends."""
+"""Reconcile and snapshot-reset find corrupted rows exactly and repair them, on both backends;
+a fix retries only what its store calls transient."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import pytest
 
 from strongroom.bootstrap import open_repair, open_snapshots
 from strongroom.clock import ManualClock
 from strongroom.ledger import Ledger, TransferFlags
+from strongroom.ledger.ports import Counters
 from strongroom.ledger.reconcile import (
     BucketProblem,
     Difference,
@@ -166,3 +172,68 @@ async def test_snapshot_reset_finds_and_repairs_a_corrupted_row(
         )
         assert await all_snapshot_rows(db) == originals
         assert (await snapshot_reset(repair)).differences == []
+
+
+class Deadlock(Exception):
+    pass
+
+
+class OneAccountRepair:
+    """Enough of a `RepairStore` for a fix, without a database: one account whose bucket rows are
+    off by one, and whose rewrite fails with the errors in `failures` first."""
+
+    def __init__(self, failures: list[Exception]) -> None:
+        self.account_id = uuid.uuid4()
+        self.failures = failures
+        self.rewrites: list[dict[uuid.UUID, Counters]] = []
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[OneAccountRepair]:
+        yield self
+
+    @asynccontextmanager
+    async def rewrite(self) -> AsyncIterator[OneAccountRepair]:
+        if self.failures:
+            raise self.failures.pop(0)
+        yield self
+
+    async def account_page(self, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        return [self.account_id] if after is None else []
+
+    async def stored_sums(self, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
+        return {self.account_id: (0, 1, 0, 0)}
+
+    async def folded(self, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
+        return {}
+
+    async def bucket_problems(self, lo: uuid.UUID, hi: uuid.UUID) -> list[BucketProblem]:
+        return []
+
+    async def lock_accounts(self, ids: Sequence[uuid.UUID]) -> None:
+        pass
+
+    async def folded_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Counters]:
+        return {}
+
+    async def rewrite_from_log(self, totals: dict[uuid.UUID, Counters], now: int) -> None:
+        self.rewrites.append(totals)
+
+    def is_transient(self, error: BaseException) -> bool:
+        return isinstance(error, Deadlock)
+
+
+async def test_a_fix_retries_a_transient_failure_and_no_other() -> None:
+    store = OneAccountRepair([Deadlock(), Deadlock()])
+    report = await reconcile(store, fix=True)
+    assert report.fixed == [store.account_id]
+    assert store.rewrites == [{store.account_id: (0, 0, 0, 0)}]
+
+    store = OneAccountRepair([Deadlock()] * 5)
+    with pytest.raises(Deadlock):
+        await reconcile(store, fix=True)
+    assert store.rewrites == []
+
+    store = OneAccountRepair([RuntimeError("disk full"), Deadlock()])
+    with pytest.raises(RuntimeError, match="disk full"):
+        await reconcile(store, fix=True)
+    assert store.failures, "no retry after an error that is not transient"
