@@ -14,11 +14,15 @@ from strongroom.ledger.ledger import Ledger
 from strongroom.ledger.ports import LedgerStore
 from strongroom.ledger.snapshots import Snapshots
 from strongroom.locks import LockManager, PostgresLockManager, RedisLockManager
+from strongroom.products.ports import ProductStore
+from strongroom.products.stored import StoredProductCatalog
 from strongroom.store.connections import create_pg_pool
 from strongroom.store.migrate import upgrade
 from strongroom.store.postgres import PostgresStore
+from strongroom.store.products import SqlProductStore
 from strongroom.store.sqlite import SqliteStore
-from strongroom.store.urls import DEFAULT_URL, DatabaseURL, parse_url
+from strongroom.store.urls import DEFAULT_URL as DEFAULT_URL  # the entry points' default --db
+from strongroom.store.urls import DatabaseURL, parse_url
 
 
 async def open_ledger_store(url: DatabaseURL, *, pool_size: int = 8) -> LedgerStore:
@@ -82,3 +86,20 @@ def open_locks(url: str) -> LockManager:
         return await create_pg_pool(parsed, min_size=0, max_size=LOCK_SESSIONS)
 
     return PostgresLockManager(create_pool, namespace=parsed.schema or "")
+
+
+async def open_product_store(url: str, *, migrate: bool = True) -> ProductStore:
+    """The product factory's adapter for `url`, after applying migrations (unless
+    `migrate=False`). Close it with `close()`."""
+    parsed = parse_url(url)
+    if migrate:
+        await upgrade(parsed)
+    return SqlProductStore.open(parsed)
+
+
+async def open_products(
+    url: str, *, clock: Clock | None = None, migrate: bool = True
+) -> StoredProductCatalog:
+    """The product catalogue stored in `url` (see `open_product_store`); close it with
+    `catalog.store.close()`."""
+    return StoredProductCatalog(await open_product_store(url, migrate=migrate), clock)
