@@ -5,6 +5,8 @@ components from here; the domain packages never open a database themselves.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 
 import asyncpg
@@ -16,16 +18,24 @@ from strongroom.ledger.ledger import Ledger
 from strongroom.ledger.ports import LedgerStore, RepairStore
 from strongroom.ledger.snapshots import Snapshots
 from strongroom.locks import LockManager, PostgresLockManager, RedisLockManager
+from strongroom.parties.repository import PartyRepository
+from strongroom.products.ports import ProductStore
+from strongroom.products.stored import StoredProductCatalog
+from strongroom.security.keyring import Keyring
+from strongroom.security.providers import KeyProvider
+from strongroom.services.security import EncryptionService
 from strongroom.store.admin_db import AdminDb
-from strongroom.store.connections import create_pg_pool
+from strongroom.store.connections import create_pg_pool, sqlalchemy_engine
+from strongroom.store.data_keys import SqlDataKeyStore
 from strongroom.store.migrate import upgrade
+from strongroom.store.parties import SqlPartyStore
 from strongroom.store.postgres import PostgresStore
+from strongroom.store.products import SqlProductStore
 from strongroom.store.repair import SqlRepairStore
+from strongroom.store.shredding import SqlBlindIndexStore
 from strongroom.store.snapshots import SqlSnapshotStore
 from strongroom.store.sqlite import SqliteStore
-
-# Re-exported: the CLI's default --db, so that no command names the store for it.
-from strongroom.store.urls import DEFAULT_URL as DEFAULT_URL
+from strongroom.store.urls import DEFAULT_URL as DEFAULT_URL  # the entry points' default --db
 from strongroom.store.urls import DatabaseURL, parse_url
 
 
@@ -100,3 +110,62 @@ async def open_repair(url: str) -> RepairStore:
     """Reconcile and snapshot reset for the ledger at `url` (no migrations), on connections of
     their own."""
     return SqlRepairStore(await AdminDb.open(parse_url(url)))
+
+
+async def open_product_store(url: str, *, migrate: bool = True) -> ProductStore:
+    """The product factory's adapter for `url`, after applying migrations (unless
+    `migrate=False`). Close it with `close()`."""
+    parsed = parse_url(url)
+    if migrate:
+        await upgrade(parsed)
+    return SqlProductStore.open(parsed)
+
+
+async def open_products(
+    url: str, *, clock: Clock | None = None, migrate: bool = True
+) -> StoredProductCatalog:
+    """The product catalogue stored in `url` (see `open_product_store`); close it with
+    `catalog.store.close()`."""
+    return StoredProductCatalog(await open_product_store(url, migrate=migrate), clock)
+
+
+@dataclass(frozen=True)
+class Encryption:
+    """Envelope encryption wired on one database: the keyring, the parties sealed with it, and
+    the key operations (rotation, crypto-shredding). `close()` releases the connections."""
+
+    keyring: Keyring
+    parties: PartyRepository
+    service: EncryptionService
+    close: Callable[[], Awaitable[None]]
+
+
+async def open_encryption(
+    url: str,
+    provider: KeyProvider,
+    *,
+    migrate: bool = True,
+    cache_size: int = 4096,
+    cache_ttl_s: float = 300.0,
+    clock: Clock | None = None,
+) -> Encryption:
+    """Envelope encryption on `url` with KEKs from `provider`, after applying migrations (unless
+    `migrate=False`). `cache_size` and `cache_ttl_s` bound the keyring's caches of unwrapped
+    keys (docs/security.md, "DEK cache")."""
+    parsed = parse_url(url)
+    if migrate:
+        await upgrade(parsed)
+    engine = sqlalchemy_engine(parsed)
+    keyring = Keyring(
+        provider,
+        SqlDataKeyStore(engine, clock),
+        cache_size=cache_size,
+        cache_ttl_s=cache_ttl_s,
+        clock=clock,
+    )
+    return Encryption(
+        keyring=keyring,
+        parties=PartyRepository(SqlPartyStore(engine), keyring, clock),
+        service=EncryptionService(keyring, SqlBlindIndexStore(engine)),
+        close=engine.dispose,
+    )
