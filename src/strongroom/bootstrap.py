@@ -6,19 +6,25 @@ components from here; the domain packages never open a database themselves.
 from __future__ import annotations
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ConfigurationError
+from strongroom.events.ports import AuditLog, Outbox, ProcessedEvents
 from strongroom.ledger.engine import EngineSettings, default_engine
 from strongroom.ledger.ledger import Ledger
 from strongroom.ledger.ports import LedgerStore
 from strongroom.ledger.snapshots import Snapshots
 from strongroom.locks import LockManager, PostgresLockManager, RedisLockManager
-from strongroom.store.connections import create_pg_pool
+from strongroom.store.audit_log import SqlAuditLog
+from strongroom.store.connections import create_pg_pool, sqlalchemy_engine
 from strongroom.store.migrate import upgrade
+from strongroom.store.outbox import SqlOutbox
 from strongroom.store.postgres import PostgresStore
+from strongroom.store.processed_events import SqlProcessedEvents
 from strongroom.store.sqlite import SqliteStore
-from strongroom.store.urls import DEFAULT_URL, DatabaseURL, parse_url
+from strongroom.store.urls import DEFAULT_URL as DEFAULT_URL  # the entry points' default --db
+from strongroom.store.urls import DatabaseURL, parse_url
 
 
 async def open_ledger_store(url: DatabaseURL, *, pool_size: int = 8) -> LedgerStore:
@@ -82,3 +88,20 @@ def open_locks(url: str) -> LockManager:
         return await create_pg_pool(parsed, min_size=0, max_size=LOCK_SESSIONS)
 
     return PostgresLockManager(create_pool, namespace=parsed.schema or "")
+
+
+def open_outbox(url: str) -> Outbox:
+    """The outbox at `url`: give it to a `Relay` (which then owns it), or ask it for status and
+    pruning."""
+    return SqlOutbox(parse_url(url))
+
+
+def open_processed_events(url: str) -> ProcessedEvents[AsyncConnection]:
+    """Where `IdempotentConsumer`s at `url` record what they applied; their handlers write their
+    effects through the SQLAlchemy connection of the same transaction."""
+    return SqlProcessedEvents(sqlalchemy_engine(parse_url(url)))
+
+
+def open_audit_log(url: str) -> AuditLog[AsyncConnection]:
+    """The hash-chained audit log at `url`, for the audit consumer, verify and tail."""
+    return SqlAuditLog(sqlalchemy_engine(parse_url(url)))
