@@ -23,6 +23,7 @@ from strongroom.events.hash_chain import GENESIS
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.ports import AuditLog
 from strongroom.events.schemas import Envelope, decode_envelope
+from tests.events.fakes import MemoryAuditLog
 from tests.events.helpers import sql_engine
 
 
@@ -218,3 +219,17 @@ async def test_tail_follows_new_entries(events_db: str, make_event, eventually) 
     await asyncio.wait_for(follower, 30)
     assert seen == [2, 3, 4, 5]
     await log.close()
+
+
+async def test_the_audit_log_needs_only_its_port(make_event) -> None:
+    log = MemoryAuditLog()
+    consumer = audit_consumer(log)
+    events = [envelope(make_event) for _ in range(3)]
+    await consumer.handle_batch(events)
+    await consumer(events[1])
+    assert [entry.event_id for entry in log.entries] == [event.id for event in events]
+    assert (consumer.applied, consumer.skipped) == (3, 1)
+    report = await verify_chain(log)
+    assert (report.ok, report.head_seq) == (True, 3)
+    log.entries[1] = replace(log.entries[1], actor="innocent")
+    assert (await verify_chain(log)).broken_seq == 2

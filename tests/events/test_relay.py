@@ -11,6 +11,7 @@ from strongroom.bootstrap import open_outbox
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.relay import OutboxCorrupt, Relay, RelayBusy
 from strongroom.events.schemas import Envelope
+from tests.events.fakes import MemoryOutbox
 from tests.events.helpers import sql_engine
 
 
@@ -155,3 +156,18 @@ async def test_a_corrupt_row_stops_the_relay_at_that_row(
         await Relay(open_outbox(events_db), bus, batch_size=1).drain()
     assert len(bus.published) == 1
     assert await unpublished(events_db) == 2
+
+
+async def test_the_relay_needs_only_the_outbox_port(make_event) -> None:
+    outbox = MemoryOutbox()
+    batches = [[make_event() for _ in range(size)] for size in (2, 1, 3)]
+    for batch in batches:
+        outbox.write(json.dumps(batch).encode())
+    bus = RecordingBus()
+    relay = Relay(outbox, bus, batch_size=2)
+    async with outbox.activate(relay.name):
+        with pytest.raises(RelayBusy):
+            await relay.drain()
+    assert await relay.drain() == 6
+    assert [str(i) for i in bus.published] == [e["id"] for batch in batches for e in batch]
+    assert (await outbox.status()).waiting == 0
