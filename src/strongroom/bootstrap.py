@@ -5,6 +5,8 @@ components from here; the domain packages never open a database themselves.
 
 from __future__ import annotations
 
+from functools import partial
+
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -13,17 +15,22 @@ from strongroom.errors import ConfigurationError
 from strongroom.events.ports import AuditLog, Outbox, ProcessedEvents
 from strongroom.ledger.engine import EngineSettings, default_engine
 from strongroom.ledger.ledger import Ledger
-from strongroom.ledger.ports import LedgerStore
+from strongroom.ledger.ports import LedgerStore, RepairStore
 from strongroom.ledger.snapshots import Snapshots
 from strongroom.locks import LockManager, PostgresLockManager, RedisLockManager
+from strongroom.store.admin_db import AdminDb
 from strongroom.store.audit_log import SqlAuditLog
 from strongroom.store.connections import create_pg_pool, sqlalchemy_engine
 from strongroom.store.migrate import upgrade
 from strongroom.store.outbox import SqlOutbox
 from strongroom.store.postgres import PostgresStore
 from strongroom.store.processed_events import SqlProcessedEvents
+from strongroom.store.repair import SqlRepairStore
+from strongroom.store.snapshots import SqlSnapshotStore
 from strongroom.store.sqlite import SqliteStore
-from strongroom.store.urls import DEFAULT_URL as DEFAULT_URL  # the entry points' default --db
+
+# Re-exported: the CLI's default --db, so that no command names the store for it.
+from strongroom.store.urls import DEFAULT_URL as DEFAULT_URL
 from strongroom.store.urls import DatabaseURL, parse_url
 
 
@@ -56,14 +63,11 @@ async def open_ledger(
     store = await open_ledger_store(parsed, pool_size=pool_size)
     clock = clock or SystemClock()
 
-    async def open_snapshots() -> Snapshots:
-        return await Snapshots.open(parsed, clock)
-
     ledger = Ledger(
         store,
         clock=clock,
         engine=engine or default_engine(parsed.kind),
-        open_snapshots=open_snapshots,
+        open_snapshots=partial(open_snapshots, url, clock=clock),
         sweep_interval=sweep_interval,
     )
     if snapshot_interval:
@@ -88,6 +92,19 @@ def open_locks(url: str) -> LockManager:
         return await create_pg_pool(parsed, min_size=0, max_size=LOCK_SESSIONS)
 
     return PostgresLockManager(create_pool, namespace=parsed.schema or "")
+
+
+async def open_snapshots(url: str, *, clock: Clock | None = None) -> Snapshots:
+    """Balance snapshots of the ledger at `url` (no migrations), on connections of their own:
+    never the batch engine's."""
+    store = SqlSnapshotStore(await AdminDb.open(parse_url(url)))
+    return Snapshots(store, clock or SystemClock())
+
+
+async def open_repair(url: str) -> RepairStore:
+    """Reconcile and snapshot reset for the ledger at `url` (no migrations), on connections of
+    their own."""
+    return SqlRepairStore(await AdminDb.open(parse_url(url)))
 
 
 def open_outbox(url: str) -> Outbox:
