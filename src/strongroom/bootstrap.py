@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from functools import partial
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ConfigurationError
+from strongroom.events.ports import AuditLog, Outbox, ProcessedEvents
 from strongroom.ledger.engine import EngineSettings, default_engine
 from strongroom.ledger.ledger import Ledger
 from strongroom.ledger.ports import LedgerStore, RepairStore
@@ -25,11 +27,14 @@ from strongroom.security.keyring import Keyring
 from strongroom.security.providers import KeyProvider
 from strongroom.services.security import EncryptionService
 from strongroom.store.admin_db import AdminDb
+from strongroom.store.audit_log import SqlAuditLog
 from strongroom.store.connections import create_pg_pool, sqlalchemy_engine
 from strongroom.store.data_keys import SqlDataKeyStore
 from strongroom.store.migrate import upgrade
+from strongroom.store.outbox import SqlOutbox
 from strongroom.store.parties import SqlPartyStore
 from strongroom.store.postgres import PostgresStore
+from strongroom.store.processed_events import SqlProcessedEvents
 from strongroom.store.products import SqlProductStore
 from strongroom.store.repair import SqlRepairStore
 from strongroom.store.shredding import SqlBlindIndexStore
@@ -169,3 +174,20 @@ async def open_encryption(
         service=EncryptionService(keyring, SqlBlindIndexStore(engine)),
         close=engine.dispose,
     )
+
+
+def open_outbox(url: str) -> Outbox:
+    """The outbox at `url`: give it to a `Relay` (which then owns it), or ask it for status and
+    pruning."""
+    return SqlOutbox(parse_url(url))
+
+
+def open_processed_events(url: str) -> ProcessedEvents[AsyncConnection]:
+    """Where `IdempotentConsumer`s at `url` record what they applied; their handlers write their
+    effects through the SQLAlchemy connection of the same transaction."""
+    return SqlProcessedEvents(sqlalchemy_engine(parse_url(url)))
+
+
+def open_audit_log(url: str) -> AuditLog[AsyncConnection]:
+    """The hash-chained audit log at `url`, for the audit consumer, verify and tail."""
+    return SqlAuditLog(sqlalchemy_engine(parse_url(url)))
