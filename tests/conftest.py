@@ -15,10 +15,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from strongroom.bootstrap import Encryption, open_encryption
 from strongroom.security.keyfile import LocalKeyFile
-from strongroom.store.encryption import EncryptionStore
-from strongroom.store.migrate import upgrade
-from strongroom.store.urls import parse_url
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -87,10 +85,8 @@ def key_file(tmp_path: Path) -> LocalKeyFile:
 
 
 @pytest.fixture
-async def encryption(db_url: str, key_file: LocalKeyFile) -> AsyncIterator[EncryptionStore]:
-    """A migrated database with the encryption store opened on it, over a fresh key file."""
-    url = parse_url(db_url)
-    await upgrade(url)
-    store = EncryptionStore.open(url, key_file)
-    yield store
-    await store.close()
+async def encryption(db_url: str, key_file: LocalKeyFile) -> AsyncIterator[Encryption]:
+    """A migrated database with envelope encryption wired on it, over a fresh key file."""
+    encryption = await open_encryption(db_url, key_file)
+    yield encryption
+    await encryption.close()

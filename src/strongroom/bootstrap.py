@@ -5,28 +5,47 @@ components from here; the domain packages never open a database themselves.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ConfigurationError
+from strongroom.events.ports import AuditLog, Outbox, ProcessedEvents
 from strongroom.ledger.engine import EngineSettings, default_engine
 from strongroom.ledger.ledger import Ledger
-from strongroom.ledger.ports import LedgerStore
+from strongroom.ledger.ports import LedgerStore, RepairStore
 from strongroom.ledger.snapshots import Snapshots
 from strongroom.locks import LockManager, PostgresLockManager, RedisLockManager
+from strongroom.parties.repository import PartyRepository
+from strongroom.products.ports import ProductStore
+from strongroom.products.stored import StoredProductCatalog
+from strongroom.security.keyring import Keyring
+from strongroom.security.providers import KeyProvider
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
+from strongroom.services.security import EncryptionService
+from strongroom.store.admin_db import AdminDb
 from strongroom.store.api_keys import SqlApiKeyStore
-from strongroom.store.connections import create_pg_pool
+from strongroom.store.audit_log import SqlAuditLog
+from strongroom.store.connections import create_pg_pool, sqlalchemy_engine
+from strongroom.store.data_keys import SqlDataKeyStore
 from strongroom.store.migrate import upgrade
+from strongroom.store.outbox import SqlOutbox
+from strongroom.store.parties import SqlPartyStore
 from strongroom.store.postgres import PostgresStore
+from strongroom.store.processed_events import SqlProcessedEvents
+from strongroom.store.products import SqlProductStore
+from strongroom.store.repair import SqlRepairStore
+from strongroom.store.shredding import SqlBlindIndexStore
+from strongroom.store.snapshots import SqlSnapshotStore
 from strongroom.store.sqlite import SqliteStore
-from strongroom.store.urls import DEFAULT_URL as DEFAULT_URL
+from strongroom.store.urls import DEFAULT_URL as DEFAULT_URL  # the entry points' default --db
 from strongroom.store.urls import DatabaseURL, parse_url
 
 
@@ -59,14 +78,11 @@ async def open_ledger(
     store = await open_ledger_store(parsed, pool_size=pool_size)
     clock = clock or SystemClock()
 
-    async def open_snapshots() -> Snapshots:
-        return await Snapshots.open(parsed, clock)
-
     ledger = Ledger(
         store,
         clock=clock,
         engine=engine or default_engine(parsed.kind),
-        open_snapshots=open_snapshots,
+        open_snapshots=partial(open_snapshots, url, clock=clock),
         sweep_interval=sweep_interval,
     )
     if snapshot_interval:
@@ -91,6 +107,95 @@ def open_locks(url: str) -> LockManager:
         return await create_pg_pool(parsed, min_size=0, max_size=LOCK_SESSIONS)
 
     return PostgresLockManager(create_pool, namespace=parsed.schema or "")
+
+
+async def open_snapshots(url: str, *, clock: Clock | None = None) -> Snapshots:
+    """Balance snapshots of the ledger at `url` (no migrations), on connections of their own:
+    never the batch engine's."""
+    store = SqlSnapshotStore(await AdminDb.open(parse_url(url)))
+    return Snapshots(store, clock or SystemClock())
+
+
+async def open_repair(url: str) -> RepairStore:
+    """Reconcile and snapshot reset for the ledger at `url` (no migrations), on connections of
+    their own."""
+    return SqlRepairStore(await AdminDb.open(parse_url(url)))
+
+
+async def open_product_store(url: str, *, migrate: bool = True) -> ProductStore:
+    """The product factory's adapter for `url`, after applying migrations (unless
+    `migrate=False`). Close it with `close()`."""
+    parsed = parse_url(url)
+    if migrate:
+        await upgrade(parsed)
+    return SqlProductStore.open(parsed)
+
+
+async def open_products(
+    url: str, *, clock: Clock | None = None, migrate: bool = True
+) -> StoredProductCatalog:
+    """The product catalogue stored in `url` (see `open_product_store`); close it with
+    `catalog.store.close()`."""
+    return StoredProductCatalog(await open_product_store(url, migrate=migrate), clock)
+
+
+@dataclass(frozen=True)
+class Encryption:
+    """Envelope encryption wired on one database: the keyring, the parties sealed with it, and
+    the key operations (rotation, crypto-shredding). `close()` releases the connections."""
+
+    keyring: Keyring
+    parties: PartyRepository
+    service: EncryptionService
+    close: Callable[[], Awaitable[None]]
+
+
+async def open_encryption(
+    url: str,
+    provider: KeyProvider,
+    *,
+    migrate: bool = True,
+    cache_size: int = 4096,
+    cache_ttl_s: float = 300.0,
+    clock: Clock | None = None,
+) -> Encryption:
+    """Envelope encryption on `url` with KEKs from `provider`, after applying migrations (unless
+    `migrate=False`). `cache_size` and `cache_ttl_s` bound the keyring's caches of unwrapped
+    keys (docs/security.md, "DEK cache")."""
+    parsed = parse_url(url)
+    if migrate:
+        await upgrade(parsed)
+    engine = sqlalchemy_engine(parsed)
+    keyring = Keyring(
+        provider,
+        SqlDataKeyStore(engine, clock),
+        cache_size=cache_size,
+        cache_ttl_s=cache_ttl_s,
+        clock=clock,
+    )
+    return Encryption(
+        keyring=keyring,
+        parties=PartyRepository(SqlPartyStore(engine), keyring, clock),
+        service=EncryptionService(keyring, SqlBlindIndexStore(engine)),
+        close=engine.dispose,
+    )
+
+
+def open_outbox(url: str) -> Outbox:
+    """The outbox at `url`: give it to a `Relay` (which then owns it), or ask it for status and
+    pruning."""
+    return SqlOutbox(parse_url(url))
+
+
+def open_processed_events(url: str) -> ProcessedEvents[AsyncConnection]:
+    """Where `IdempotentConsumer`s at `url` record what they applied; their handlers write their
+    effects through the SQLAlchemy connection of the same transaction."""
+    return SqlProcessedEvents(sqlalchemy_engine(parse_url(url)))
+
+
+def open_audit_log(url: str) -> AuditLog[AsyncConnection]:
+    """The hash-chained audit log at `url`, for the audit consumer, verify and tail."""
+    return SqlAuditLog(sqlalchemy_engine(parse_url(url)))
 
 
 async def open_access(

@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from strongroom.bootstrap import open_ledger
 from strongroom.cli.admin import app, ledger_app
-from strongroom.ledger.snapshots import Snapshots
+from strongroom.store.admin_db import AdminDb
+from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, open_accounts, transfer
 
 runner = CliRunner()
@@ -21,7 +22,7 @@ async def seed(url: str) -> None:
 
 
 async def corrupt(url: str) -> None:
-    async with await Snapshots.open(url) as snapshots, snapshots.db.transaction("write") as conn:
+    async with await AdminDb.open(parse_url(url)) as db, db.transaction("write") as conn:
         await conn.execute("UPDATE account_balances SET debits_posted = debits_posted + 1")
 
 

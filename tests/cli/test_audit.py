@@ -10,11 +10,12 @@ import uuid
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from strongroom.bootstrap import open_audit_log
 from strongroom.cli.audit import app
-from strongroom.events.audit import audit_consumer, head_seq
-from strongroom.events.database import open_engine
+from strongroom.events.audit import audit_consumer
 from strongroom.events.jetstream import JetStreamBus
 from strongroom.events.schemas import Envelope
+from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import parse_url
 
@@ -23,8 +24,8 @@ runner = CliRunner()
 
 async def audited(url: str, count: int) -> None:
     await upgrade(parse_url(url))
-    engine = open_engine(url)
-    consumer = audit_consumer(engine)
+    audit_log = open_audit_log(url)
+    consumer = audit_consumer(audit_log)
     for n in range(count):
         await consumer(
             Envelope(
@@ -38,11 +39,11 @@ async def audited(url: str, count: int) -> None:
                 data={"id": f"acct-{n}", "before": "open", "after": "frozen"},
             )
         )
-    await engine.dispose()
+    await audit_log.close()
 
 
 async def sql(url: str, *statements: str) -> None:
-    engine = open_engine(url)
+    engine = sqlalchemy_engine(parse_url(url))
     async with engine.begin() as connection:
         for statement in statements:
             await connection.execute(sa.text(statement))
@@ -101,15 +102,15 @@ def test_tail_prints_the_newest_entries(sqlite_url: str) -> None:
 
 
 async def wait_for_entries(url: str, count: int) -> None:
-    engine = open_engine(url)
+    audit_log = open_audit_log(url)
     try:
         for _ in range(3000):
-            if await head_seq(engine) >= count:
+            if await audit_log.head_seq() >= count:
                 return
             await asyncio.sleep(0.01)
         raise AssertionError("the audit consumer never wrote the entries")
     finally:
-        await engine.dispose()
+        await audit_log.close()
 
 
 async def publish_status_changes(nats_url: str, prefix: str, stream: str, count: int) -> None:

@@ -6,10 +6,8 @@ import uuid
 import nats
 from typer.testing import CliRunner
 
-from strongroom.bootstrap import open_ledger
+from strongroom.bootstrap import open_audit_log, open_ledger
 from strongroom.cli.events import app
-from strongroom.events.audit import read_entries
-from strongroom.events.database import open_engine
 from strongroom.ledger import Account, Transfer
 
 runner = CliRunner()
@@ -37,11 +35,11 @@ async def ledger_activity(url: str) -> None:
 
 
 async def audit_types(url: str) -> list[str]:
-    engine = open_engine(url)
+    audit_log = open_audit_log(url)
     try:
-        return [entry.event_type for entry in await read_entries(engine)]
+        return [entry.event_type for entry in await audit_log.read_entries()]
     finally:
-        await engine.dispose()
+        await audit_log.close()
 
 
 def test_relay_once_on_the_in_process_bus_feeds_the_audit_log(sqlite_url: str) -> None:

@@ -5,44 +5,40 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from strongroom.bootstrap import open_encryption
 from strongroom.cli.security import app
+from strongroom.parties import Party, subject_of
 from strongroom.security.errors import DataShredded
 from strongroom.security.keyfile import LocalKeyFile
-from strongroom.store.encryption import EncryptionStore
-from strongroom.store.migrate import upgrade
-from strongroom.store.parties import Party, PartyRepository, subject_of
-from strongroom.store.urls import parse_url
 
 runner = CliRunner()
 
 
 async def _create_parties(db_url: str, key_file: Path, count: int) -> list[Party]:
-    url = parse_url(db_url)
-    await upgrade(url)
-    store = EncryptionStore.open(url, LocalKeyFile(key_file))
+    encryption = await open_encryption(db_url, LocalKeyFile(key_file))
     try:
-        repository = PartyRepository(store.engine, store.keyring)
         return [
-            await repository.create("acme", full_name=f"Customer {n}", email=f"c{n}@example.com")
+            await encryption.parties.create(
+                "acme", full_name=f"Customer {n}", email=f"c{n}@example.com"
+            )
             for n in range(count)
         ]
     finally:
-        await store.close()
+        await encryption.close()
 
 
 async def _read_back(db_url: str, key_file: Path, parties: list[Party]) -> list[Party | str]:
-    store = EncryptionStore.open(parse_url(db_url), LocalKeyFile(key_file))
+    encryption = await open_encryption(db_url, LocalKeyFile(key_file), migrate=False)
     try:
-        repository = PartyRepository(store.engine, store.keyring)
         found: list[Party | str] = []
         for party in parties:
             try:
-                found.append(await repository.get("acme", party.id))
+                found.append(await encryption.parties.get("acme", party.id))
             except DataShredded:
                 found.append("shredded")
         return found
     finally:
-        await store.close()
+        await encryption.close()
 
 
 def test_rotate_kek_rewraps_every_key_and_data_still_reads(db_url: str, tmp_path: Path) -> None:

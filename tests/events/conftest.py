@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from strongroom.events.database import open_engine
 from strongroom.events.jetstream import JetStreamBus
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import parse_url
+from tests.events.helpers import sql_engine
 
 EventFactory = Callable[..., dict[str, Any]]
 OutboxWriter = Callable[[str, list[list[dict[str, Any]]]], Awaitable[list[int]]]
@@ -68,7 +68,7 @@ def transfer_event(
 
 async def insert_outbox(url: str, batches: list[list[dict[str, Any]]]) -> list[int]:
     """One outbox row per batch, as one ledger transaction writes it; returns the row ids."""
-    engine = open_engine(url)
+    engine = sql_engine(url)
     ids = []
     try:
         async with engine.begin() as connection:

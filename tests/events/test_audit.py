@@ -7,43 +7,47 @@ from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from strongroom.bootstrap import open_audit_log
 from strongroom.errors import ValidationError
 from strongroom.events.audit import (
-    GENESIS,
     audit_consumer,
     change_of,
-    head_seq,
     parse_anchor,
-    read_entries,
     subscribe_audit,
     tail_entries,
     verify_chain,
 )
-from strongroom.events.database import open_engine
+from strongroom.events.hash_chain import GENESIS
 from strongroom.events.inprocess import InProcessBus
+from strongroom.events.ports import AuditLog
 from strongroom.events.schemas import Envelope, decode_envelope
+from tests.events.fakes import MemoryAuditLog
+from tests.events.helpers import sql_engine
 
 
 def envelope(make_event, **options) -> Envelope:
     return decode_envelope(json.dumps(make_event(**options)).encode())
 
 
-async def audited(url: str, make_event, count: int) -> tuple[AsyncEngine, list[Envelope]]:
-    engine = open_engine(url)
-    consumer = audit_consumer(engine)
+async def audited(
+    url: str, make_event, count: int
+) -> tuple[AuditLog[AsyncConnection], list[Envelope]]:
+    log = open_audit_log(url)
+    consumer = audit_consumer(log)
     events = [
         envelope(make_event, trace_id=f"{n:032x}", actor=f"key_{n}", amount=n + 1)
         for n in range(count)
     ]
     for event in events:
         await consumer(event)
-    return engine, events
+    return log, events
 
 
-async def tamper(engine: AsyncEngine, statement: str) -> None:
+async def tamper(url: str, statement: str) -> None:
     """Run UPDATE/DELETE on audit_log past its append-only trigger, as an intruder could."""
+    engine = sql_engine(url)
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(sa.text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
@@ -53,11 +57,12 @@ async def tamper(engine: AsyncEngine, statement: str) -> None:
             for op in ("update", "delete"):
                 await connection.execute(sa.text(f"DROP TRIGGER audit_log_append_only_{op}"))
             await connection.execute(sa.text(statement))
+    await engine.dispose()
 
 
 async def test_entries_record_who_what_when_and_the_trace(events_db: str, make_event) -> None:
-    engine, events = await audited(events_db, make_event, 3)
-    entries = await read_entries(engine)
+    log, events = await audited(events_db, make_event, 3)
+    entries = await log.read_entries()
     assert [e.seq for e in entries] == [1, 2, 3]
     first = entries[0]
     assert (first.event_id, first.tenant, first.actor) == (events[0].id, "acme", "key_0")
@@ -68,24 +73,24 @@ async def test_entries_record_who_what_when_and_the_trace(events_db: str, make_e
     assert first.occurred_at == events[0].occurred_at
     assert first.prev_hash == GENESIS
     assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
-    report = await verify_chain(engine)
+    report = await verify_chain(log)
     assert (report.ok, report.checked, report.head_seq, report.head_hash) == (
         True,
         3,
         3,
         entries[-1].hash,
     )
-    await engine.dispose()
+    await log.close()
 
 
 async def test_a_redelivered_event_is_audited_once(events_db: str, make_event) -> None:
-    engine, events = await audited(events_db, make_event, 2)
-    consumer = audit_consumer(engine)
+    log, events = await audited(events_db, make_event, 2)
+    consumer = audit_consumer(log)
     await consumer(events[0])
     await consumer(events[1])
-    assert await head_seq(engine) == 2
+    assert await log.head_seq() == 2
     assert consumer.skipped == 2
-    await engine.dispose()
+    await log.close()
 
 
 def test_status_changes_record_before_and_after(make_event) -> None:
@@ -106,7 +111,8 @@ def test_after_is_canonical_json_whatever_the_key_order(make_event) -> None:
 
 
 async def test_the_database_refuses_to_change_or_remove_entries(events_db: str, make_event) -> None:
-    engine, _ = await audited(events_db, make_event, 1)
+    log, _ = await audited(events_db, make_event, 1)
+    engine = sql_engine(events_db)
     for statement in (
         "UPDATE audit_log SET actor = 'someone else'",
         "DELETE FROM audit_log",
@@ -114,63 +120,64 @@ async def test_the_database_refuses_to_change_or_remove_entries(events_db: str, 
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             async with engine.begin() as connection:
                 await connection.execute(sa.text(statement))
-    assert await head_seq(engine) == 1
     await engine.dispose()
+    assert await log.head_seq() == 1
+    await log.close()
 
 
 async def test_verify_pinpoints_an_edited_row(events_db: str, make_event) -> None:
-    engine, _ = await audited(events_db, make_event, 5)
-    await tamper(engine, "UPDATE audit_log SET actor = 'innocent' WHERE seq = 3")
-    report = await verify_chain(engine)
+    log, _ = await audited(events_db, make_event, 5)
+    await tamper(events_db, "UPDATE audit_log SET actor = 'innocent' WHERE seq = 3")
+    report = await verify_chain(log)
     assert not report.ok
     assert report.broken_seq == 3
     assert "do not match its hash" in (report.reason or "")
     assert (report.checked, report.head_seq) == (2, 2)
-    await engine.dispose()
+    await log.close()
 
 
 async def test_verify_pinpoints_a_row_edited_and_rehashed(events_db: str, make_event) -> None:
-    engine, _ = await audited(events_db, make_event, 5)
-    edited = (await read_entries(engine, after_seq=1, limit=1))[0]
+    log, _ = await audited(events_db, make_event, 5)
+    edited = (await log.read_entries(after_seq=1, limit=1))[0]
     forged = replace(edited, actor="innocent", hash="")
     forged = replace(forged, hash=forged.computed_hash())
     await tamper(
-        engine, f"UPDATE audit_log SET actor = 'innocent', hash = '{forged.hash}' WHERE seq = 2"
+        events_db, f"UPDATE audit_log SET actor = 'innocent', hash = '{forged.hash}' WHERE seq = 2"
     )
-    report = await verify_chain(engine)
+    report = await verify_chain(log)
     assert report.broken_seq == 3
     assert "prev_hash does not match the hash of row 2" in (report.reason or "")
-    await engine.dispose()
+    await log.close()
 
 
 async def test_verify_pinpoints_a_deleted_row(events_db: str, make_event) -> None:
-    engine, _ = await audited(events_db, make_event, 5)
-    await tamper(engine, "DELETE FROM audit_log WHERE seq = 4")
-    report = await verify_chain(engine)
+    log, _ = await audited(events_db, make_event, 5)
+    await tamper(events_db, "DELETE FROM audit_log WHERE seq = 4")
+    report = await verify_chain(log)
     assert report.broken_seq == 4
     assert report.reason == "row 4 is missing: seq jumps from 3 to 5"
-    await engine.dispose()
+    await log.close()
 
 
 async def test_verify_pinpoints_a_deleted_first_row(events_db: str, make_event) -> None:
-    engine, _ = await audited(events_db, make_event, 2)
-    await tamper(engine, "DELETE FROM audit_log WHERE seq = 1")
-    report = await verify_chain(engine)
+    log, _ = await audited(events_db, make_event, 2)
+    await tamper(events_db, "DELETE FROM audit_log WHERE seq = 1")
+    report = await verify_chain(log)
     assert (report.broken_seq, report.head_seq) == (1, None)
-    await engine.dispose()
+    await log.close()
 
 
 async def test_an_anchor_catches_deleted_newest_rows(events_db: str, make_event) -> None:
-    engine, _ = await audited(events_db, make_event, 4)
-    good = await verify_chain(engine)
+    log, _ = await audited(events_db, make_event, 4)
+    good = await verify_chain(log)
     anchor = (good.head_seq or 0, good.head_hash or "")
-    assert (await verify_chain(engine, anchor=anchor)).ok
-    await tamper(engine, "DELETE FROM audit_log WHERE seq >= 3")
-    assert (await verify_chain(engine)).ok
-    report = await verify_chain(engine, anchor=anchor)
+    assert (await verify_chain(log, anchor=anchor)).ok
+    await tamper(events_db, "DELETE FROM audit_log WHERE seq >= 3")
+    assert (await verify_chain(log)).ok
+    report = await verify_chain(log, anchor=anchor)
     assert report.broken_seq == 4
     assert "chain ends at row 2" in (report.reason or "")
-    await engine.dispose()
+    await log.close()
 
 
 def test_anchor_syntax() -> None:
@@ -181,21 +188,21 @@ def test_anchor_syntax() -> None:
 
 
 async def test_the_audit_consumer_follows_the_bus(events_db: str, make_event) -> None:
-    engine = open_engine(events_db)
+    log = open_audit_log(events_db)
     bus = InProcessBus()
-    await subscribe_audit(bus, engine)
+    await subscribe_audit(bus, log)
     await bus.publish([envelope(make_event) for _ in range(3)])
-    assert await head_seq(engine) == 3
+    assert await log.head_seq() == 3
     await bus.close()
-    await engine.dispose()
+    await log.close()
 
 
 async def test_tail_follows_new_entries(events_db: str, make_event, eventually) -> None:
-    engine, _ = await audited(events_db, make_event, 3)
+    log, _ = await audited(events_db, make_event, 3)
     seen: list[int] = []
 
     async def follow() -> None:
-        async for entry in tail_entries(engine, lines=2, follow=True, interval=0.01):
+        async for entry in tail_entries(log, lines=2, follow=True, interval=0.01):
             seen.append(entry.seq)
             if entry.seq == 5:
                 return
@@ -206,9 +213,23 @@ async def test_tail_follows_new_entries(events_db: str, make_event, eventually) 
         return seen == [2, 3]
 
     await eventually(printed_the_newest_two, "the newest entries")
-    consumer = audit_consumer(engine)
+    consumer = audit_consumer(log)
     await consumer(envelope(make_event))
     await consumer(envelope(make_event))
     await asyncio.wait_for(follower, 30)
     assert seen == [2, 3, 4, 5]
-    await engine.dispose()
+    await log.close()
+
+
+async def test_the_audit_log_needs_only_its_port(make_event) -> None:
+    log = MemoryAuditLog()
+    consumer = audit_consumer(log)
+    events = [envelope(make_event) for _ in range(3)]
+    await consumer.handle_batch(events)
+    await consumer(events[1])
+    assert [entry.event_id for entry in log.entries] == [event.id for event in events]
+    assert (consumer.applied, consumer.skipped) == (3, 1)
+    report = await verify_chain(log)
+    assert (report.ok, report.head_seq) == (True, 3)
+    log.entries[1] = replace(log.entries[1], actor="innocent")
+    assert (await verify_chain(log)).broken_seq == 2

@@ -9,11 +9,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from strongroom.bootstrap import open_processed_events
 from strongroom.errors import ValidationError
 from strongroom.events.consumers import IdempotentConsumer
-from strongroom.events.database import open_engine
 from strongroom.events.schemas import Envelope, decode_envelope
 from strongroom.tracing import current_trace_id
+from tests.events.helpers import sql_engine
 
 
 async def effects_table(connection: AsyncConnection) -> None:
@@ -31,27 +32,30 @@ async def count(connection: AsyncConnection, table: str) -> int:
 
 
 async def test_the_effect_happens_once_per_event_id(events_db: str, make_event) -> None:
-    engine = open_engine(events_db)
+    engine = sql_engine(events_db)
+    processed = open_processed_events(events_db)
     async with engine.begin() as connection:
         await effects_table(connection)
-    consumer = IdempotentConsumer(engine, "billing", record_effect)
+    consumer = IdempotentConsumer(processed, "billing", record_effect)
     first, second = (decode_envelope(json.dumps(make_event()).encode()) for _ in range(2))
     for event in (first, second, first, first, second):
         await consumer(event)
     assert (consumer.applied, consumer.skipped) == (2, 3)
     # Another consumer keeps its own record: it applies the same events again.
-    other = IdempotentConsumer(engine, "reporting", record_effect)
+    other = IdempotentConsumer(processed, "reporting", record_effect)
     await other(first)
     async with engine.connect() as connection:
         assert await count(connection, "effects") == 3
         assert await count(connection, "processed_events") == 3
+    await processed.close()
     await engine.dispose()
 
 
 async def test_a_failing_handler_leaves_neither_effect_nor_marker(
     events_db: str, make_event
 ) -> None:
-    engine = open_engine(events_db)
+    engine = sql_engine(events_db)
+    processed = open_processed_events(events_db)
     async with engine.begin() as connection:
         await effects_table(connection)
     fail = True
@@ -61,7 +65,7 @@ async def test_a_failing_handler_leaves_neither_effect_nor_marker(
         if fail:
             raise RuntimeError("crash after the effect, before commit")
 
-    consumer = IdempotentConsumer(engine, "fragile", fragile)
+    consumer = IdempotentConsumer(processed, "fragile", fragile)
     event = decode_envelope(json.dumps(make_event()).encode())
     with pytest.raises(RuntimeError):
         await consumer(event)
@@ -72,11 +76,13 @@ async def test_a_failing_handler_leaves_neither_effect_nor_marker(
     await consumer(event)
     async with engine.connect() as connection:
         assert await count(connection, "effects") == 1
+    await processed.close()
     await engine.dispose()
 
 
 async def test_concurrent_deliveries_of_one_event_apply_once(events_db: str, make_event) -> None:
-    engine = open_engine(events_db)
+    engine = sql_engine(events_db)
+    processed = open_processed_events(events_db)
     async with engine.begin() as connection:
         await effects_table(connection)
 
@@ -84,19 +90,21 @@ async def test_concurrent_deliveries_of_one_event_apply_once(events_db: str, mak
         await record_effect(connection, event)
         await asyncio.sleep(0.05)
 
-    consumer = IdempotentConsumer(engine, "slow", slow_effect)
+    consumer = IdempotentConsumer(processed, "slow", slow_effect)
     event = decode_envelope(json.dumps(make_event()).encode())
     await asyncio.gather(*(consumer(event) for _ in range(4)))
     async with engine.connect() as connection:
         assert await count(connection, "effects") == 1
     assert (consumer.applied, consumer.skipped) == (1, 3)
+    await processed.close()
     await engine.dispose()
 
 
 async def test_a_batch_applies_the_new_events_in_one_transaction_or_none(
     events_db: str, make_event
 ) -> None:
-    engine = open_engine(events_db)
+    engine = sql_engine(events_db)
+    processed = open_processed_events(events_db)
     async with engine.begin() as connection:
         await effects_table(connection)
     poison: set[str] = set()
@@ -108,7 +116,7 @@ async def test_a_batch_applies_the_new_events_in_one_transaction_or_none(
             raise RuntimeError("poison")
         await record_effect(connection, event)
 
-    consumer = IdempotentConsumer(engine, "batch", effect)
+    consumer = IdempotentConsumer(processed, "batch", effect)
     events = [
         decode_envelope(json.dumps(make_event(trace_id=f"{n:032x}")).encode()) for n in range(4)
     ]
@@ -126,38 +134,41 @@ async def test_a_batch_applies_the_new_events_in_one_transaction_or_none(
     assert (consumer.applied, consumer.skipped) == (4, 1)
     # Each event's effect ran under that event's own trace id.
     assert traces[-3:] == [f"{n:032x}" for n in (1, 2, 3)]
+    await processed.close()
     await engine.dispose()
 
 
 async def test_an_event_twice_in_one_batch_applies_once(events_db: str, make_event) -> None:
-    engine = open_engine(events_db)
+    engine = sql_engine(events_db)
+    processed = open_processed_events(events_db)
     async with engine.begin() as connection:
         await effects_table(connection)
-    consumer = IdempotentConsumer(engine, "dupes", record_effect)
+    consumer = IdempotentConsumer(processed, "dupes", record_effect)
     event, other = (decode_envelope(json.dumps(make_event()).encode()) for _ in range(2))
     await consumer.handle_batch([event, other, event])
     async with engine.connect() as connection:
         assert await count(connection, "effects") == 2
     assert (consumer.applied, consumer.skipped) == (2, 1)
+    await processed.close()
     await engine.dispose()
 
 
 async def test_a_batched_consumer_gets_only_the_new_events_in_one_call(
     events_db: str, make_event
 ) -> None:
-    engine = open_engine(events_db)
+    processed = open_processed_events(events_db)
     calls: list[list[uuid.UUID]] = []
 
     async def bulk(_: AsyncConnection, events: Sequence[Envelope]) -> None:
         calls.append([event.id for event in events])
 
-    consumer = IdempotentConsumer(engine, "bulk", batch_handler=bulk)
+    consumer = IdempotentConsumer(processed, "bulk", batch_handler=bulk)
     events = [decode_envelope(json.dumps(make_event()).encode()) for _ in range(3)]
     await consumer(events[1])
     await consumer.handle_batch(events)
     assert calls == [[events[1].id], [events[0].id, events[2].id]]
     with pytest.raises(ValidationError):
-        IdempotentConsumer(engine, "both", record_effect, batch_handler=bulk)
+        IdempotentConsumer(processed, "both", record_effect, batch_handler=bulk)
     with pytest.raises(ValidationError):
-        IdempotentConsumer(engine, "neither")
-    await engine.dispose()
+        IdempotentConsumer(processed, "neither")
+    await processed.close()

@@ -10,11 +10,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from strongroom.bootstrap import open_ledger
-from strongroom.events.audit import read_entries, subscribe_audit, verify_chain
+from strongroom.bootstrap import open_audit_log, open_ledger, open_outbox, open_processed_events
+from strongroom.events.audit import subscribe_audit, verify_chain
 from strongroom.events.bus import Bus
 from strongroom.events.consumers import IdempotentConsumer
-from strongroom.events.database import open_engine
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.jetstream import JetStreamBus
 from strongroom.events.relay import Relay
@@ -28,6 +27,7 @@ from strongroom.ledger import (
     Transfer,
 )
 from strongroom.tracing import Actor, bound
+from tests.events.helpers import sql_engine
 
 
 @pytest.fixture
@@ -80,7 +80,9 @@ async def sum_effects(connection: AsyncConnection) -> int:
 async def test_ledger_writes_reach_the_audit_log_and_consumers_once(
     events_db: str, ledger: Ledger
 ) -> None:
-    engine = open_engine(events_db)
+    engine = sql_engine(events_db)
+    audit_log = open_audit_log(events_db)
+    processed = open_processed_events(events_db)
     async with engine.begin() as connection:
         await connection.execute(sa.text("CREATE TABLE credited (amount NUMERIC NOT NULL)"))
 
@@ -92,16 +94,16 @@ async def test_ledger_writes_reach_the_audit_log_and_consumers_once(
         )
 
     bus = InProcessBus()
-    await subscribe_audit(bus, engine)
+    await subscribe_audit(bus, audit_log)
     await bus.subscribe(
         "strongroom.ledger.transfer.created",
         "credited",
-        IdempotentConsumer(engine, "credited", credit),
+        IdempotentConsumer(processed, "credited", credit),
     )
     trace, transfers, customer = await make_money_move(ledger)
-    relay = Relay(events_db, bus)
+    relay = Relay(open_outbox(events_db), bus)
     assert await relay.drain() == 6
-    entries = await read_entries(engine)
+    entries = await audit_log.read_entries()
     assert [e.event_type for e in entries] == [
         "ledger.account.created",
         "ledger.account.created",
@@ -118,14 +120,17 @@ async def test_ledger_writes_reach_the_audit_log_and_consumers_once(
         '{"status":"open"}',
         '{"status":"frozen"}',
     )
-    assert (await verify_chain(engine)).ok
+    assert (await verify_chain(audit_log)).ok
     # Publishing everything again (a relay crash before its mark) changes nothing.
     async with engine.begin() as connection:
         await connection.execute(sa.text("UPDATE outbox SET published_at = NULL"))
     assert await relay.drain() == 6
     async with engine.connect() as connection:
         assert await sum_effects(connection) == 2**60 + 750
-    assert len(await read_entries(engine)) == 6
+    assert len(await audit_log.read_entries()) == 6
+    await relay.close()
+    await processed.close()
+    await audit_log.close()
     await engine.dispose()
 
 
@@ -133,20 +138,20 @@ async def test_ledger_to_jetstream_to_audit(
     pg_events_db: str, jetstream: JetStreamBus, eventually
 ) -> None:
     ledger = await open_ledger(pg_events_db, sweep_interval=None)
-    engine = open_engine(pg_events_db)
+    audit_log = open_audit_log(pg_events_db)
     try:
         bus: Bus = jetstream
-        await subscribe_audit(bus, engine)
+        await subscribe_audit(bus, audit_log)
         trace, _, _ = await make_money_move(ledger)
-        assert await Relay(pg_events_db, bus).drain() == 6
+        assert await Relay(open_outbox(pg_events_db), bus).drain() == 6
 
         async def all_audited() -> bool:
-            return len(await read_entries(engine)) == 6
+            return len(await audit_log.read_entries()) == 6
 
         await eventually(all_audited, "six audit entries")
-        entries = await read_entries(engine)
+        entries = await audit_log.read_entries()
         assert {e.trace_id for e in entries} == {trace}
-        assert (await verify_chain(engine)).ok
+        assert (await verify_chain(audit_log)).ok
     finally:
         await ledger.close()
-        await engine.dispose()
+        await audit_log.close()

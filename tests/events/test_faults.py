@@ -18,11 +18,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from strongroom.bootstrap import open_outbox, open_processed_events
 from strongroom.events.consumers import IdempotentConsumer
-from strongroom.events.database import open_engine
 from strongroom.events.jetstream import JetStreamBus
+from strongroom.events.ports import ProcessedEvents
 from strongroom.events.relay import Relay
 from strongroom.events.schemas import Envelope
+from tests.events.helpers import sql_engine
 
 pytestmark = pytest.mark.slow
 
@@ -49,11 +51,18 @@ async def counts(engine: AsyncEngine) -> tuple[int, int, int]:
 
 @pytest.fixture
 async def effects_engine(pg_events_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = open_engine(pg_events_db)
+    engine = sql_engine(pg_events_db)
     async with engine.begin() as connection:
         await connection.execute(sa.text("CREATE TABLE effects (event_id TEXT NOT NULL)"))
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def processed(pg_events_db: str) -> AsyncIterator[ProcessedEvents[AsyncConnection]]:
+    markers = open_processed_events(pg_events_db)
+    yield markers
+    await markers.close()
 
 
 def start_relay_process(
@@ -70,6 +79,7 @@ def start_relay_process(
 async def test_relay_killed_mid_publish_loses_and_duplicates_nothing(
     pg_events_db: str,
     effects_engine: AsyncEngine,
+    processed: ProcessedEvents[AsyncConnection],
     nats_url: str,
     unique_names: tuple[str, str],
     jetstream: JetStreamBus,
@@ -80,7 +90,7 @@ async def test_relay_killed_mid_publish_loses_and_duplicates_nothing(
 ) -> None:
     total = 1500
     await write_outbox(pg_events_db, [[make_event() for _ in range(5)] for _ in range(total // 5)])
-    consumer = IdempotentConsumer(effects_engine, "effects", record_effect)
+    consumer = IdempotentConsumer(processed, "effects", record_effect)
     await jetstream.subscribe(f"{jetstream.prefix}.>", "effects", consumer)
     log = tmp_path / "relay.log"
 
@@ -175,6 +185,7 @@ async def own_nats(tmp_path: Path) -> AsyncIterator[NatsServer]:
 async def test_nats_restart_while_the_relay_runs_loses_and_duplicates_nothing(
     pg_events_db: str,
     effects_engine: AsyncEngine,
+    processed: ProcessedEvents[AsyncConnection],
     own_nats: NatsServer,
     unique_names: tuple[str, str],
     make_event: Callable[..., dict[str, object]],
@@ -185,9 +196,11 @@ async def test_nats_restart_while_the_relay_runs_loses_and_duplicates_nothing(
     options = {"prefix": prefix, "stream": stream, "publish_timeout": 1.0, "retry_delay": 0.1}
     publisher = await JetStreamBus.connect(own_nats.url, **options)
     subscriber = await JetStreamBus.connect(own_nats.url, **options)
-    consumer = IdempotentConsumer(effects_engine, "effects", record_effect)
+    consumer = IdempotentConsumer(processed, "effects", record_effect)
     await subscriber.subscribe(f"{prefix}.>", "effects", consumer)
-    relay = Relay(pg_events_db, publisher, batch_size=5, poll_interval=0.02, retry_delay=0.1)
+    relay = Relay(
+        open_outbox(pg_events_db), publisher, batch_size=5, poll_interval=0.02, retry_delay=0.1
+    )
     relay.start()
     try:
         await write_outbox(pg_events_db, [[make_event() for _ in range(4)] for _ in range(60)])
@@ -209,7 +222,7 @@ async def test_nats_restart_while_the_relay_runs_loses_and_duplicates_nothing(
 
         await eventually(all_applied, "every effect after the restart")
     finally:
-        await relay.stop()
+        await relay.close()
         await subscriber.close()
         await publisher.close()
     assert await counts(effects_engine) == (600, 600, 0)

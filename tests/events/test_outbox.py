@@ -2,29 +2,31 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from strongroom.events.database import open_engine
+from strongroom.bootstrap import open_outbox
 from strongroom.events.inprocess import InProcessBus
-from strongroom.events.outbox import outbox_status, prune_published
 from strongroom.events.relay import Relay
+from tests.events.helpers import sql_engine
 
 
 async def test_status_and_pruning_never_touch_waiting_rows(
     events_db: str, make_event, write_outbox
 ) -> None:
-    engine = open_engine(events_db)
-    empty = await outbox_status(engine)
+    outbox = open_outbox(events_db)
+    empty = await outbox.status()
     assert (empty.waiting, empty.oldest_waiting_at, empty.published) == (0, None, 0)
     await write_outbox(events_db, [[make_event()] for _ in range(3)])
-    await Relay(events_db, InProcessBus()).drain()
+    await Relay(open_outbox(events_db), InProcessBus()).drain()
     await write_outbox(events_db, [[make_event()] for _ in range(2)])
-    status = await outbox_status(engine)
+    status = await outbox.status()
     assert (status.waiting, status.published) == (2, 3)
     assert status.oldest_waiting_at is not None
     assert status.last_published_at is not None
+    engine = sql_engine(events_db)
     async with engine.begin() as connection:
         await connection.execute(sa.text("UPDATE outbox SET published_at = 10 WHERE id = 1"))
-    assert await prune_published(engine, published_before=11) == 1
-    assert await prune_published(engine, published_before=2**62) == 2
-    after = await outbox_status(engine)
-    assert (after.waiting, after.published) == (2, 0)
     await engine.dispose()
+    assert await outbox.prune(published_before=11) == 1
+    assert await outbox.prune(published_before=2**62) == 2
+    after = await outbox.status()
+    assert (after.waiting, after.published) == (2, 0)
+    await outbox.close()

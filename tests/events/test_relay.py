@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import pytest
 import sqlalchemy as sa
 
-from strongroom.events.database import open_engine
+from strongroom.bootstrap import open_outbox
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.relay import OutboxCorrupt, Relay, RelayBusy
 from strongroom.events.schemas import Envelope
+from tests.events.fakes import MemoryOutbox
+from tests.events.helpers import sql_engine
 
 
 class RecordingBus(InProcessBus):
@@ -30,7 +32,7 @@ class RecordingBus(InProcessBus):
 
 
 async def unpublished(url: str) -> int:
-    engine = open_engine(url)
+    engine = sql_engine(url)
     async with engine.connect() as connection:
         found = await connection.scalar(
             sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
@@ -49,7 +51,7 @@ async def test_drain_publishes_every_event_in_outbox_order_and_marks_rows(
     batches = [[make_event() for _ in range(size)] for size in (1, 3, 2, 1, 4)]
     await write_outbox(events_db, batches)
     bus = RecordingBus()
-    relay = Relay(events_db, bus, batch_size=2)
+    relay = Relay(open_outbox(events_db), bus, batch_size=2)
     assert await relay.drain() == 11
     assert [str(i) for i in bus.published] == [e["id"] for batch in batches for e in batch]
     assert await unpublished(events_db) == 0
@@ -70,7 +72,7 @@ async def test_a_failed_publish_is_repeated_and_nothing_is_lost(
         delivered.append(event.id)
 
     await bus.subscribe("strongroom.>", "test", handler)
-    relay = Relay(events_db, bus, batch_size=2, retry_delay=0.01, poll_interval=0.01)
+    relay = Relay(open_outbox(events_db), bus, batch_size=2, retry_delay=0.01, poll_interval=0.01)
     relay.start()
     await eventually(lambda: all_published(events_db), "the outbox to drain")
     await relay.stop()
@@ -84,7 +86,7 @@ async def test_the_running_relay_picks_up_rows_written_later(
     events_db: str, make_event, write_outbox, eventually
 ) -> None:
     bus = RecordingBus()
-    relay = Relay(events_db, bus, poll_interval=0.01)
+    relay = Relay(open_outbox(events_db), bus, poll_interval=0.01)
     relay.start()
     await write_outbox(events_db, [[make_event()]])
     await eventually(lambda: all_published(events_db), "the outbox to drain")
@@ -101,9 +103,9 @@ async def test_a_row_committed_late_with_a_lower_id_is_still_published(
     # below ids already published. Simulate it by inserting a lower id after a drain.
     await write_outbox(events_db, [[make_event()] for _ in range(3)])
     bus = RecordingBus()
-    relay = Relay(events_db, bus)
+    relay = Relay(open_outbox(events_db), bus)
     await relay.drain()
-    engine = open_engine(events_db)
+    engine = sql_engine(events_db)
     async with engine.begin() as connection:
         await connection.execute(sa.text("DELETE FROM outbox WHERE id = 2"))
         late = make_event()
@@ -121,14 +123,14 @@ async def test_only_one_relay_is_active_per_database(
 ) -> None:
     await write_outbox(events_db, [[make_event()]])
     first_bus, second_bus = RecordingBus(), RecordingBus()
-    first = Relay(events_db, first_bus, poll_interval=0.01)
+    first = Relay(open_outbox(events_db), first_bus, poll_interval=0.01)
     first.start()
     await eventually(lambda: all_published(events_db), "the outbox to drain")
-    second = Relay(events_db, second_bus)
+    second = Relay(open_outbox(events_db), second_bus)
     with pytest.raises(RelayBusy):
         await second.drain()
     # A standby takes over once the active relay stops.
-    standby = Relay(events_db, second_bus, poll_interval=0.01, standby_interval=0.01)
+    standby = Relay(open_outbox(events_db), second_bus, poll_interval=0.01, standby_interval=0.01)
     standby.start()
     await first.stop()
     await write_outbox(events_db, [[make_event()]])
@@ -141,7 +143,7 @@ async def test_a_corrupt_row_stops_the_relay_at_that_row(
     events_db: str, make_event, write_outbox
 ) -> None:
     await write_outbox(events_db, [[make_event()]])
-    engine = open_engine(events_db)
+    engine = sql_engine(events_db)
     async with engine.begin() as connection:
         await connection.execute(
             sa.text("INSERT INTO outbox (created_at, events) VALUES (0, :raw)"),
@@ -151,6 +153,21 @@ async def test_a_corrupt_row_stops_the_relay_at_that_row(
     await write_outbox(events_db, [[make_event()]])
     bus = RecordingBus()
     with pytest.raises(OutboxCorrupt, match="outbox row 2"):
-        await Relay(events_db, bus, batch_size=1).drain()
+        await Relay(open_outbox(events_db), bus, batch_size=1).drain()
     assert len(bus.published) == 1
     assert await unpublished(events_db) == 2
+
+
+async def test_the_relay_needs_only_the_outbox_port(make_event) -> None:
+    outbox = MemoryOutbox()
+    batches = [[make_event() for _ in range(size)] for size in (2, 1, 3)]
+    for batch in batches:
+        outbox.write(json.dumps(batch).encode())
+    bus = RecordingBus()
+    relay = Relay(outbox, bus, batch_size=2)
+    async with outbox.activate(relay.name):
+        with pytest.raises(RelayBusy):
+            await relay.drain()
+    assert await relay.drain() == 6
+    assert [str(i) for i in bus.published] == [e["id"] for batch in batches for e in batch]
+    assert (await outbox.status()).waiting == 0

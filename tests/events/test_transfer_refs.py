@@ -7,12 +7,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from strongroom.bootstrap import open_ledger
-from strongroom.events.database import open_engine
+from strongroom.bootstrap import open_ledger, open_outbox
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.relay import OutboxCorrupt, Relay
 from strongroom.events.transfer_refs import encode_origins
 from strongroom.ledger import Account, CreateTransferResult, Transfer
+from tests.events.helpers import sql_engine
 
 
 async def _one_transfer(url: str) -> int:
@@ -28,7 +28,7 @@ async def _one_transfer(url: str) -> int:
 
 
 async def _refer(url: str, first: int, last: int, origins: bytes) -> None:
-    engine = open_engine(url)
+    engine = sql_engine(url)
     async with engine.begin() as connection:
         await connection.execute(
             sa.text(
@@ -56,6 +56,6 @@ async def test_a_reference_that_disagrees_with_the_log_stops_the_relay(
     seq = await _one_transfer(events_db)
     first, last = (seq + span[0], seq + span[1]) if span[0] == 0 else span
     await _refer(events_db, first, last, origins)
-    relay = Relay(events_db, InProcessBus())
+    relay = Relay(open_outbox(events_db), InProcessBus())
     with pytest.raises(OutboxCorrupt, match=reason):
         await relay.drain()

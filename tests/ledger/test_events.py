@@ -8,8 +8,7 @@ import uuid
 import msgspec
 import sqlalchemy as sa
 
-from strongroom.bootstrap import open_ledger
-from strongroom.events.database import open_engine
+from strongroom.bootstrap import open_ledger, open_outbox
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.relay import Relay
 from strongroom.events.schemas import Envelope, TransferCreatedV1, payload
@@ -22,6 +21,8 @@ from strongroom.ledger import (
     TransferFlags,
     events,
 )
+from strongroom.store.connections import sqlalchemy_engine
+from strongroom.store.urls import parse_url
 from strongroom.tracing import Actor, bound
 
 OK = CreateTransferResult.OK
@@ -49,7 +50,7 @@ async def _published(url: str) -> list[Envelope]:
         seen.append(envelope)
 
     await bus.subscribe("strongroom.ledger.transfer.created", "collect", collect)
-    await Relay(url, bus).drain()
+    await Relay(open_outbox(url), bus).drain()
     return seen
 
 
@@ -194,7 +195,7 @@ async def test_a_batch_row_refers_to_its_transfers_instead_of_copying_them(
         ]
         assert await ledger.create_transfers(transfers) == [OK] * 50
         (first, *_, last) = await ledger.lookup_transfers([t.id for t in transfers])
-    engine = open_engine(sqlite_url)
+    engine = sqlalchemy_engine(parse_url(sqlite_url))
     async with engine.connect() as connection:
         row = (
             await connection.execute(

@@ -1,11 +1,18 @@
-"""Reconcile and snapshot-reset find corrupted rows exactly and repair them, on both backends."""
+"""Reconcile and snapshot-reset find corrupted rows exactly and repair them, on both backends;
+a fix retries only what its store calls transient."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
+import pytest
+
+from strongroom.bootstrap import open_repair, open_snapshots
 from strongroom.clock import ManualClock
 from strongroom.ledger import Ledger, TransferFlags
+from strongroom.ledger.ports import Counters
 from strongroom.ledger.reconcile import (
     BucketProblem,
     Difference,
@@ -14,17 +21,16 @@ from strongroom.ledger.reconcile import (
     snapshot_reset,
 )
 from strongroom.ledger.snapshots import Snapshots
-from strongroom.store import snapshots as snapshot_sql
 from strongroom.store.admin_db import AdminDb
+from strongroom.store.snapshots import SnapshotTransaction
+from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, counters, open_accounts, transfer
 
 
 async def all_snapshot_rows(db: AdminDb) -> dict[int, dict[uuid.UUID, tuple[int, ...]]]:
     async with db.transaction("read") as conn:
-        return {
-            s.seq: dict(await snapshot_sql.snapshot_rows(conn, s.seq))
-            for s in await snapshot_sql.list_snapshots(conn)
-        }
+        rows = SnapshotTransaction(conn)
+        return {s.seq: dict(await rows.snapshot_rows(s.seq)) for s in await rows.list_snapshots()}
 
 
 async def busy_ledger(ledger: Ledger, snapshots: Snapshots, clock: ManualClock) -> list[uuid.UUID]:
@@ -53,11 +59,14 @@ async def busy_ledger(ledger: Ledger, snapshots: Snapshots, clock: ManualClock) 
 async def test_reconcile_finds_and_fixes_corrupted_buckets(
     ledger: Ledger, db_url: str, clock: ManualClock
 ) -> None:
-    async with await Snapshots.open(db_url, clock) as snapshots:
+    async with (
+        await open_snapshots(db_url, clock=clock) as snapshots,
+        await open_repair(db_url) as repair,
+        await AdminDb.open(parse_url(db_url)) as db,
+    ):
         a, b, c = await busy_ledger(ledger, snapshots, clock)
         before = {i: await counters(ledger, i) for i in (a, b, c)}
-        db = snapshots.db
-        assert (await reconcile(db)).clean
+        assert (await reconcile(repair)).clean
         async with db.transaction("write") as conn:
             await conn.execute(
                 "UPDATE account_balances SET debits_posted = debits_posted + 13"
@@ -72,7 +81,7 @@ async def test_reconcile_finds_and_fixes_corrupted_buckets(
             await conn.execute(
                 "UPDATE pending_transfers SET debit_bucket = 2 WHERE state = 'pending'"
             )
-        found = await reconcile(db)
+        found = await reconcile(repair)
         assert found.accounts == 3
         assert sorted(found.differences, key=lambda d: d.account_id) == sorted(
             [
@@ -90,11 +99,11 @@ async def test_reconcile_finds_and_fixes_corrupted_buckets(
         )
         assert found.fixed == []
         seen: list[int] = []
-        fixed = await reconcile(db, fix=True, page_size=2, clock=clock, progress=seen.append)
+        fixed = await reconcile(repair, fix=True, page_size=2, clock=clock, progress=seen.append)
         assert seen == [2, 1]
         assert fixed.differences == found.differences
         assert sorted(fixed.fixed) == sorted([a, b])
-        assert (await reconcile(db)).clean
+        assert (await reconcile(repair)).clean
         assert {i: await counters(ledger, i) for i in (a, b, c)} == before
         async with db.transaction("read") as conn:
             assert await conn.fetch(
@@ -102,19 +111,23 @@ async def test_reconcile_finds_and_fixes_corrupted_buckets(
             ) == [(1, clock.now_ns()), (1, clock.now_ns())]
         # The ledger goes on working on the repaired rows.
         await ledger.create_transfers([transfer(b, a, 1)])
-        assert (await reconcile(db)).clean
+        assert (await reconcile(repair)).clean
 
 
 async def test_snapshot_reset_rebuilds_the_originals(
     ledger: Ledger, db_url: str, clock: ManualClock
 ) -> None:
-    async with await Snapshots.open(db_url, clock) as snapshots:
+    async with (
+        await open_snapshots(db_url, clock=clock) as snapshots,
+        await open_repair(db_url) as repair,
+        await AdminDb.open(parse_url(db_url)) as db,
+    ):
         await busy_ledger(ledger, snapshots, clock)
-        originals = await all_snapshot_rows(snapshots.db)
+        originals = await all_snapshot_rows(db)
         assert len(originals) == 3
-        report = await snapshot_reset(snapshots.db)
+        report = await snapshot_reset(repair)
         assert (report.snapshots, report.differences) == (3, [])
-        assert await all_snapshot_rows(snapshots.db) == originals
+        assert await all_snapshot_rows(db) == originals
         assert [s.taken_at for s in await snapshots.list()] == [clock.now_ns() - 2 * 10**9] * 2 + [
             clock.now_ns()
         ]
@@ -123,11 +136,15 @@ async def test_snapshot_reset_rebuilds_the_originals(
 async def test_snapshot_reset_finds_and_repairs_a_corrupted_row(
     ledger: Ledger, db_url: str, clock: ManualClock
 ) -> None:
-    async with await Snapshots.open(db_url, clock) as snapshots:
+    async with (
+        await open_snapshots(db_url, clock=clock) as snapshots,
+        await open_repair(db_url) as repair,
+        await AdminDb.open(parse_url(db_url)) as db,
+    ):
         a, b, _ = await busy_ledger(ledger, snapshots, clock)
-        originals = await all_snapshot_rows(snapshots.db)
+        originals = await all_snapshot_rows(db)
         middle = sorted(originals)[1]
-        async with snapshots.db.transaction("write") as conn:
+        async with db.transaction("write") as conn:
             await conn.execute(
                 "UPDATE balance_snapshots SET credits_posted = credits_posted + 9"
                 " WHERE seq = $1 AND account_id = $2",
@@ -137,7 +154,7 @@ async def test_snapshot_reset_finds_and_repairs_a_corrupted_row(
             await conn.execute(
                 "DELETE FROM balance_snapshots WHERE seq = $1 AND account_id = $2", middle, a
             )
-        report = await snapshot_reset(snapshots.db)
+        report = await snapshot_reset(repair)
         want_b = originals[middle][b]
         want_a = originals[middle][a]
         assert sorted(report.differences, key=lambda d: (d.account_id, d.counter)) == sorted(
@@ -153,5 +170,70 @@ async def test_snapshot_reset_finds_and_repairs_a_corrupted_row(
             ],
             key=lambda d: (d.account_id, d.counter),
         )
-        assert await all_snapshot_rows(snapshots.db) == originals
-        assert (await snapshot_reset(snapshots.db)).differences == []
+        assert await all_snapshot_rows(db) == originals
+        assert (await snapshot_reset(repair)).differences == []
+
+
+class Deadlock(Exception):
+    pass
+
+
+class OneAccountRepair:
+    """Enough of a `RepairStore` for a fix, without a database: one account whose bucket rows are
+    off by one, and whose rewrite fails with the errors in `failures` first."""
+
+    def __init__(self, failures: list[Exception]) -> None:
+        self.account_id = uuid.uuid4()
+        self.failures = failures
+        self.rewrites: list[dict[uuid.UUID, Counters]] = []
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[OneAccountRepair]:
+        yield self
+
+    @asynccontextmanager
+    async def rewrite(self) -> AsyncIterator[OneAccountRepair]:
+        if self.failures:
+            raise self.failures.pop(0)
+        yield self
+
+    async def account_page(self, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        return [self.account_id] if after is None else []
+
+    async def stored_sums(self, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
+        return {self.account_id: (0, 1, 0, 0)}
+
+    async def folded(self, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
+        return {}
+
+    async def bucket_problems(self, lo: uuid.UUID, hi: uuid.UUID) -> list[BucketProblem]:
+        return []
+
+    async def lock_accounts(self, ids: Sequence[uuid.UUID]) -> None:
+        pass
+
+    async def folded_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Counters]:
+        return {}
+
+    async def rewrite_from_log(self, totals: dict[uuid.UUID, Counters], now: int) -> None:
+        self.rewrites.append(totals)
+
+    def is_transient(self, error: BaseException) -> bool:
+        return isinstance(error, Deadlock)
+
+
+async def test_a_fix_retries_a_transient_failure_and_no_other() -> None:
+    store = OneAccountRepair([Deadlock(), Deadlock()])
+    report = await reconcile(store, fix=True)
+    assert report.fixed == [store.account_id]
+    assert store.rewrites == [{store.account_id: (0, 0, 0, 0)}]
+
+    store = OneAccountRepair([Deadlock()] * 5)
+    with pytest.raises(Deadlock):
+        await reconcile(store, fix=True)
+    assert store.rewrites == []
+
+    store = OneAccountRepair([RuntimeError("disk full"), Deadlock()])
+    with pytest.raises(RuntimeError, match="disk full"):
+        await reconcile(store, fix=True)
+    assert store.failures, "no retry after an error that is not transient"

@@ -9,7 +9,7 @@ from random import Random
 import asyncpg
 import pytest
 
-from strongroom.bootstrap import open_ledger
+from strongroom.bootstrap import open_ledger, open_snapshots
 from strongroom.clock import ManualClock
 from strongroom.ledger import (
     AccountFlags,
@@ -21,8 +21,9 @@ from strongroom.ledger import (
 )
 from strongroom.ledger.ports import SEQ_BLOCK_BITS
 from strongroom.ledger.snapshots import Snapshots, SnapshotTask, WatermarkBusy
-from strongroom.store import snapshots as snapshot_sql
+from strongroom.store.admin_db import AdminDb
 from strongroom.store.postgres import SEQ_LOCK_KEY
+from strongroom.store.snapshots import SnapshotTransaction
 from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, open_accounts, results, transfer
 
@@ -93,7 +94,7 @@ async def test_balance_at_equals_the_history_fold(
 ) -> None:
     rng = Random(20240611)
     ids = await open_accounts(ledger, *(account(flags=AccountFlags.HISTORY) for _ in range(5)))
-    async with await Snapshots.open(db_url, clock) as snapshots:
+    async with await open_snapshots(db_url, clock=clock) as snapshots:
         stored = await random_workload(ledger, clock, snapshots, rng, ids)
         taken = await snapshots.list()
         assert taken, "the workload took snapshots"
@@ -131,22 +132,20 @@ async def test_a_snapshot_holds_exactly_the_log_below_its_seq(
 ) -> None:
     a, b = await open_accounts(ledger, account(), account())
     await ledger.create_transfers([transfer(a, b, 7)])
-    async with await Snapshots.open(db_url, clock) as snapshots:
+    async with await open_snapshots(db_url, clock=clock) as snapshots:
         first = await snapshots.take()
         assert await snapshots.take() == first, "nothing moved: the same snapshot"
         await ledger.create_transfers([transfer(a, b, 5)])
         second = await snapshots.take()
         assert second.seq > first.seq
-        async with snapshots.db.transaction("read") as conn:
-            assert await snapshot_sql.snapshot_rows(conn, first.seq) == {
-                a: (0, 7, 0, 0),
-                b: (0, 0, 0, 7),
-            }
-            assert (await snapshot_sql.snapshot_rows(conn, second.seq))[a] == (0, 12, 0, 0)
+    async with await AdminDb.open(parse_url(db_url)) as db, db.transaction("read") as conn:
+        rows = SnapshotTransaction(conn)
+        assert await rows.snapshot_rows(first.seq) == {a: (0, 7, 0, 0), b: (0, 0, 0, 7)}
+        assert (await rows.snapshot_rows(second.seq))[a] == (0, 12, 0, 0)
 
 
 async def test_balance_at_refuses_seq_and_timestamp_together(db_url: str) -> None:
-    async with await open_ledger(db_url, sweep_interval=None), await Snapshots.open(db_url) as s:
+    async with await open_ledger(db_url, sweep_interval=None), await open_snapshots(db_url) as s:
         with pytest.raises(Exception, match="not both"):
             await s.balance_at(uuid.uuid4(), seq=1, timestamp=1)
 
@@ -155,7 +154,7 @@ async def test_snapshot_task_takes_snapshots_in_the_background(db_url: str) -> N
     async with await open_ledger(db_url, sweep_interval=None) as ledger:
         a, b = await open_accounts(ledger, account(), account())
         await ledger.create_transfers([transfer(a, b, 3)])
-        async with await Snapshots.open(db_url) as snapshots:
+        async with await open_snapshots(db_url) as snapshots:
             task = SnapshotTask(snapshots, interval=0.01)
             task.start()
             for _ in range(1000):
@@ -209,7 +208,7 @@ async def test_the_watermark_never_passes_an_open_batch(pg_url: str) -> None:
                 await ledger.get_account_transfers(TransferQuery(a, reverse=True, limit=1))
             ).items[0]
             assert later.seq > open_seq
-            async with await Snapshots.open(pg_url) as snapshots:
+            async with await open_snapshots(pg_url) as snapshots:
                 with pytest.raises(WatermarkBusy):
                     await snapshots.take(lock_timeout=0.2)
                 assert await snapshots.list() == []
@@ -230,8 +229,8 @@ async def test_the_watermark_never_passes_an_open_batch(pg_url: str) -> None:
                 snapshot = await waiting
                 assert snapshot.seq >= later.seq > open_seq
                 assert (await snapshots.balance_at(c, seq=snapshot.seq)).debits_posted == 40
-                async with snapshots.db.transaction("read") as conn:
-                    rows = await snapshot_sql.snapshot_rows(conn, snapshot.seq)
+                async with await AdminDb.open(url) as db, db.transaction("read") as conn:
+                    rows = await SnapshotTransaction(conn).snapshot_rows(snapshot.seq)
                 assert rows[c] == (0, 40, 0, 0)
                 assert rows[a] == (0, 7, 0, 0)
         finally:

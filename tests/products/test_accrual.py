@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.bootstrap import open_ledger
+from strongroom.bootstrap import open_ledger, open_product_store
 from strongroom.ids import new_id
 from strongroom.ledger import Account, AccountFlags, CreateTransferResult, Ledger, Transfer
 from strongroom.products.accrual import AccrualJob, AccrualTarget, InMemoryAccrualStore
@@ -18,7 +18,6 @@ from strongroom.products.businessdate import ManualBusinessDate
 from strongroom.products.definitions import ProductDefinition, parse_product
 from strongroom.products.interest import AccrualState
 from strongroom.products.stored import StoredAccrualStore
-from strongroom.store.products import ProductStore
 from strongroom.store.urls import parse_url
 
 from .ledgerkit import assert_conserved, balances, deposit, open_accounts
@@ -226,7 +225,7 @@ async def accrue_with_restarts(
         [Transfer(new_id(), customers[2], settlement, 100_000, "SGD", code=10)]
     )
     assert spent.succeeded
-    store = await ProductStore.open(url)
+    store = await open_product_store(url)
     targets = [AccrualTarget(c, product, opened_on=JAN_1) for c in customers]
     clock = ManualBusinessDate(JAN_1)
     crashes = 0
@@ -241,7 +240,7 @@ async def accrue_with_restarts(
                 await ledger.close()
                 await store.close()
                 ledger = await open_ledger(url, sweep_interval=None)
-                store = await ProductStore.open(url)
+                store = await open_product_store(url)
                 report = await AccrualJob(ledger, StoredAccrualStore(store), clock).run(targets)
             assert report.failures == []
             if crash_at is not None:

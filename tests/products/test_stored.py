@@ -9,19 +9,24 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from strongroom.bootstrap import open_product_store
 from strongroom.errors import Conflict, NotFound, ValidationError
 from strongroom.ids import new_id
 from strongroom.products.definitions import load_product, parse_product
 from strongroom.products.errors import VersionConflict
 from strongroom.products.interest import AccrualState
+from strongroom.products.ports import ProductStore
 from strongroom.products.stored import (
     ASSIGNMENT_CHANGED,
     VERSION_PUBLISHED,
     StoredAccrualStore,
     StoredProductCatalog,
 )
-from strongroom.store.products import ProductStore
+from strongroom.store.connections import sqlalchemy_engine
+from strongroom.store.tables import outbox
+from strongroom.store.urls import parse_url
 from strongroom.tracing import Actor, bound
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "products"
@@ -32,15 +37,22 @@ AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def store(db_url: str) -> AsyncIterator[ProductStore]:
-    store = await ProductStore.open(db_url)
+    store = await open_product_store(db_url)
     try:
         yield store
     finally:
         await store.close()
 
 
-async def events(store: ProductStore) -> list[dict[str, object]]:
-    return [e for row in await store.outbox_events() for e in json.loads(row)]
+async def events(db_url: str) -> list[dict[str, object]]:
+    """Every event in the outbox, oldest first."""
+    engine = sqlalchemy_engine(parse_url(db_url))
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(sa.select(outbox.c.events).order_by(outbox.c.id))
+            return [e for row in rows for e in json.loads(row.events)]
+    finally:
+        await engine.dispose()
 
 
 async def test_publishing_is_idempotent_and_versions_are_immutable(
@@ -67,10 +79,10 @@ async def test_publishing_is_idempotent_and_versions_are_immutable(
     )
     await catalog.publish(V2, actor="ops")
     assert await catalog.versions("everyday") == [1, 2]
-    assert [e["type"] for e in await events(store)] == [VERSION_PUBLISHED] * 2
+    assert [e["type"] for e in await events(db_url)] == [VERSION_PUBLISHED] * 2
 
     # Another process reads the definition back from the database: the same content.
-    reopened = await ProductStore.open(db_url, migrate=False)
+    reopened = await open_product_store(db_url, migrate=False)
     try:
         stored = await StoredProductCatalog(reopened).get("everyday", 1)
     finally:
@@ -81,7 +93,7 @@ async def test_publishing_is_idempotent_and_versions_are_immutable(
 
 
 async def test_migration_is_one_audited_transaction_with_its_outbox_event(
-    store: ProductStore,
+    store: ProductStore, db_url: str
 ) -> None:
     catalog = StoredProductCatalog(store)
     await catalog.publish(V1, actor="ops", at=AT)
@@ -121,7 +133,7 @@ async def test_migration_is_one_audited_transaction_with_its_outbox_event(
         trace_id,
         "acme",
     )
-    changed = [e for e in await events(store) if e["type"] == ASSIGNMENT_CHANGED]
+    changed = [e for e in await events(db_url) if e["type"] == ASSIGNMENT_CHANGED]
     assert len(changed) == 3  # failed attempts wrote nothing
     last = changed[-1]
     assert (last["id"], last["trace_id"], last["actor"], last["tenant"]) == (

@@ -4,13 +4,13 @@ import asyncio
 
 import pytest
 
+from strongroom.bootstrap import Encryption
 from strongroom.errors import Conflict
 from strongroom.security.envelope import associated_data, open_sealed, seal
 from strongroom.security.errors import DataShredded
 from strongroom.security.keyfile import LocalKeyFile
 from strongroom.security.keyring import TENANT_WIDE, Keyring
 from strongroom.security.providers import WrappedKey
-from strongroom.store.encryption import EncryptionStore
 
 
 class CountingKeyFile(LocalKeyFile):
@@ -27,7 +27,7 @@ class Interrupted(Exception):
     pass
 
 
-async def test_a_subject_keeps_one_active_key(encryption: EncryptionStore) -> None:
+async def test_a_subject_keeps_one_active_key(encryption: Encryption) -> None:
     keyring = encryption.keyring
     first, _ = await keyring.data_key("acme", "alice")
     again, _ = await keyring.data_key("acme", "alice")
@@ -38,33 +38,33 @@ async def test_a_subject_keeps_one_active_key(encryption: EncryptionStore) -> No
 
 
 async def test_concurrent_first_use_agrees_on_one_key(
-    encryption: EncryptionStore, key_file: LocalKeyFile
+    encryption: Encryption, key_file: LocalKeyFile
 ) -> None:
-    rings = [Keyring(key_file, encryption.keys) for _ in range(4)]
+    rings = [Keyring(key_file, encryption.keyring.store) for _ in range(4)]
     ids = await asyncio.gather(*(ring.data_key("acme", "carol") for ring in rings))
     assert len({key_id for key_id, _ in ids}) == 1
 
 
-async def test_unwrapped_keys_are_cached(encryption: EncryptionStore) -> None:
+async def test_unwrapped_keys_are_cached(encryption: Encryption) -> None:
     assert isinstance(encryption.keyring.provider, LocalKeyFile)
     provider = CountingKeyFile(encryption.keyring.provider.path)
     key_id, cipher = await encryption.keyring.data_key("acme", "alice")
     aad = associated_data("t")
     sealed = seal(cipher, b"hello", aad)
-    cold = Keyring(provider, encryption.keys)
+    cold = Keyring(provider, encryption.keyring.store)
     for _ in range(5):
         assert open_sealed(await cold.cipher(key_id), sealed, aad) == b"hello"
     assert provider.unwraps == 1
 
 
-async def test_shredding_makes_only_that_subject_unreadable(encryption: EncryptionStore) -> None:
+async def test_shredding_makes_only_that_subject_unreadable(encryption: Encryption) -> None:
     keyring = encryption.keyring
     alice, _ = await keyring.data_key("acme", "alice")
     bob, _ = await keyring.data_key("acme", "bob")
     assert await keyring.shred("acme", "alice") == [alice]
     with pytest.raises(DataShredded):
         await keyring.cipher(alice)
-    cold = Keyring(keyring.provider, encryption.keys)
+    cold = Keyring(keyring.provider, encryption.keyring.store)
     with pytest.raises(DataShredded):
         await cold.cipher(alice)
     await cold.cipher(bob)
@@ -74,7 +74,7 @@ async def test_shredding_makes_only_that_subject_unreadable(encryption: Encrypti
 
 
 async def test_rotation_interrupted_halfway_resumes_and_everything_decrypts(
-    encryption: EncryptionStore,
+    encryption: Encryption,
 ) -> None:
     keyring = encryption.keyring
     aad = associated_data("record")
@@ -89,10 +89,10 @@ async def test_rotation_interrupted_halfway_resumes_and_everything_decrypts(
 
     with pytest.raises(Interrupted):
         await keyring.rotate_kek(batch_size=3, progress=stop_after_first_batch)
-    assert await encryption.keys.versions() == {1: 6, 2: 3}
+    assert await encryption.keyring.store.versions() == {1: 6, 2: 3}
 
     # Mid-rotation, keys under both KEK versions still unwrap (fresh keyring: no cache).
-    midway = Keyring(keyring.provider, encryption.keys)
+    midway = Keyring(keyring.provider, encryption.keyring.store)
     for n, (key_id, value) in enumerate(list(sealed.items())[:9]):
         assert open_sealed(await midway.cipher(key_id), value, aad) == f"secret {n}".encode()
 
@@ -102,9 +102,9 @@ async def test_rotation_interrupted_halfway_resumes_and_everything_decrypts(
     assert rotation.target_version == 2
     assert rotation.rewrapped == 6
     assert seen == [4, 6]
-    assert await encryption.keys.versions() == {2: 9}
+    assert await encryption.keyring.store.versions() == {2: 9}
 
-    after = Keyring(keyring.provider, encryption.keys)
+    after = Keyring(keyring.provider, encryption.keyring.store)
     for n, (key_id, value) in enumerate(list(sealed.items())[:9]):
         assert open_sealed(await after.cipher(key_id), value, aad) == f"secret {n}".encode()
     with pytest.raises(DataShredded):
@@ -116,7 +116,7 @@ async def test_rotation_interrupted_halfway_resumes_and_everything_decrypts(
 
 
 async def test_rotation_refuses_a_kek_that_moves_underneath(
-    encryption: EncryptionStore, key_file: LocalKeyFile
+    encryption: Encryption, key_file: LocalKeyFile
 ) -> None:
     await encryption.keyring.data_key("acme", "alice")
 
@@ -126,9 +126,9 @@ async def test_rotation_refuses_a_kek_that_moves_underneath(
             await super().rotate()
             return version
 
-    moving = Keyring(MovingKeyFile(key_file.path), encryption.keys)
+    moving = Keyring(MovingKeyFile(key_file.path), encryption.keyring.store)
     with pytest.raises(Conflict, match="run the rotation again"):
         await moving.rotate_kek()
     resumed = await encryption.keyring.rotate_kek()
     assert resumed.resumed
-    assert await encryption.keys.versions() == {3: 1}
+    assert await encryption.keyring.store.versions() == {3: 1}

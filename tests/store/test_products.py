@@ -8,7 +8,8 @@ import uuid
 import asyncpg
 import pytest
 
-from strongroom.store.products import ChangeRow, ProductStore, VersionRow
+from strongroom.bootstrap import open_product_store
+from strongroom.products.ports import ChangeRow, VersionRow
 from strongroom.store.urls import parse_url
 
 STATEMENTS = (
@@ -20,7 +21,7 @@ STATEMENTS = (
 
 
 async def write_history(url: str) -> None:
-    store = await ProductStore.open(url)
+    store = await open_product_store(url)
     try:
         async with store.transaction() as tx:
             await tx.publish(VersionRow("p", 1, "d" * 64, "{}", "ops", None, 1))

@@ -8,7 +8,8 @@ events in it; the shape the ledger writes for accounts and status changes, while
 batches refer to the log: strongroom.events.transfer_refs) and times how long the relay (and
 consumer) take to get through them.
 
-Imports strongroom.events and strongroom.store (migrate, urls) only.
+Imports strongroom.events, strongroom.bootstrap (the outbox and the audit log) and
+strongroom.store (connections, migrate, tables, urls) only.
 """
 
 from __future__ import annotations
@@ -23,16 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from strongroom.bootstrap import open_audit_log, open_outbox
 from strongroom.errors import ConfigurationError
-from strongroom.events.audit import head_seq, subscribe_audit
+from strongroom.events.audit import subscribe_audit
 from strongroom.events.bus import Bus
-from strongroom.events.database import open_engine
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.jetstream import JetStreamBus
+from strongroom.events.ports import AuditLog
 from strongroom.events.relay import Relay
 from strongroom.events.schemas import TRANSFER_CREATED, Envelope, encode_batch
+from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.migrate import upgrade
 from strongroom.store.tables import outbox
 from strongroom.store.urls import DatabaseURL, parse_url
@@ -76,8 +79,8 @@ def _transfer(tenant: str, n: int) -> Envelope:
     )
 
 
-async def _write_rows(url: DatabaseURL, events: int, per_row: int) -> None:
-    engine = open_engine(url)
+async def _write_rows(url: str, events: int, per_row: int) -> None:
+    engine = sqlalchemy_engine(parse_url(url))
     try:
         async with engine.begin() as connection:
             rows = [
@@ -95,23 +98,24 @@ async def _write_rows(url: DatabaseURL, events: int, per_row: int) -> None:
 
 
 @asynccontextmanager
-async def _throwaway_database(postgres: str | None) -> AsyncIterator[DatabaseURL]:
+async def _throwaway_database(postgres: str | None) -> AsyncIterator[str]:
+    """The URL of a migrated database that is removed afterwards."""
     if postgres is None:
         with tempfile.TemporaryDirectory() as folder:
-            parsed = DatabaseURL("sqlite", str(Path(folder) / "bench.db"))
-            await upgrade(parsed)
-            yield parsed
+            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            await upgrade(parse_url(url))
+            yield url
         return
     base = parse_url(postgres)
     if base.kind != "postgresql":
         raise ConfigurationError(f"not a PostgreSQL URL: {postgres!r}")
     schema = f"strongroom_bench_{uuid.uuid4().hex[:12]}"
-    parsed = DatabaseURL("postgresql", base.target, schema)
+    url = f"{base.target}{'&' if '?' in base.target else '?'}schema={schema}"
     try:
-        await upgrade(parsed)
-        yield parsed
+        await upgrade(parse_url(url))
+        yield url
     finally:
-        engine = open_engine(DatabaseURL("postgresql", base.target))
+        engine = sqlalchemy_engine(DatabaseURL("postgresql", base.target))
         async with engine.begin() as connection:
             await connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         await engine.dispose()
@@ -130,9 +134,9 @@ async def _throwaway_stream(nats_url: str) -> AsyncIterator[JetStreamBus]:
         await bus.close()
 
 
-async def _wait_for_head(engine: AsyncEngine, seq: int) -> None:
+async def _wait_for_head(audit_log: AuditLog[AsyncConnection], seq: int) -> None:
     while True:
-        if await head_seq(engine) >= seq:
+        if await audit_log.head_seq() >= seq:
             return
         await asyncio.sleep(0.005)
 
@@ -143,28 +147,32 @@ async def run_bench(
     """Time each scenario on `events` events; JetStream scenarios only with `nats_url`."""
     results: list[BenchResult] = []
     async with _throwaway_database(postgres) as database:
-        engine = open_engine(database)
+        audit_log = open_audit_log(database)
 
         async def scenario(name: str, bus: Bus, audited: bool) -> None:
-            target = await head_seq(engine) + events
+            target = await audit_log.head_seq() + events
             await _write_rows(database, events, per_row)
             started = time.perf_counter()
-            await Relay(database, bus, batch_size=batch_size).drain()
+            relay = Relay(open_outbox(database), bus, batch_size=batch_size)
+            try:
+                await relay.drain()
+            finally:
+                await relay.close()
             if audited:
-                await _wait_for_head(engine, target)
+                await _wait_for_head(audit_log, target)
             results.append(BenchResult(name, events, time.perf_counter() - started))
 
         try:
             await scenario("relay, in-process bus, no consumer", InProcessBus(), False)
             bus = InProcessBus()
-            await subscribe_audit(bus, engine)
+            await subscribe_audit(bus, audit_log)
             await scenario("relay + audit consumer, in-process bus", bus, True)
             if nats_url is not None:
                 async with _throwaway_stream(nats_url) as stream:
                     await scenario("relay to JetStream, no consumer", stream, False)
                 async with _throwaway_stream(nats_url) as stream:
-                    await subscribe_audit(stream, engine)
+                    await subscribe_audit(stream, audit_log)
                     await scenario("relay + audit consumer, JetStream", stream, True)
         finally:
-            await engine.dispose()
+            await audit_log.close()
     return results

@@ -1,4 +1,8 @@
-"""`strongroom admin reconcile|snapshot-reset|snapshot` and `strongroom ledger stats`."""
+"""`strongroom admin reconcile|snapshot-reset|snapshot` and `strongroom ledger stats`.
+
+Gets its stores from strongroom.bootstrap and runs the ledger's repair and snapshot code; never
+imports strongroom.store.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
-from strongroom.bootstrap import open_ledger
+from strongroom.bootstrap import DEFAULT_URL, open_ledger, open_repair, open_snapshots
 from strongroom.cli.common import DbOption, console, run
 from strongroom.ledger.metrics import render_prometheus
 from strongroom.ledger.reconcile import reconcile as run_reconcile
 from strongroom.ledger.reconcile import snapshot_reset as run_snapshot_reset
-from strongroom.ledger.snapshots import Snapshots
-from strongroom.store import repair
-from strongroom.store.urls import DEFAULT_URL
 
 app = typer.Typer(name="admin", help="Repair tools: reconcile, snapshots.", no_args_is_help=True)
 ledger_app = typer.Typer(name="ledger", help="Ledger engine figures.", no_args_is_help=True)
@@ -34,9 +35,9 @@ def reconcile(
 
 
 async def _reconcile(db: str, fix: bool) -> bool:
-    async with await Snapshots.open(db) as snapshots:
-        async with snapshots.db.transaction("read") as conn:
-            total = await repair.count_accounts(conn)
+    async with await open_repair(db) as repair:
+        async with repair.read() as view:
+            total = await view.count_accounts()
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -45,7 +46,7 @@ async def _reconcile(db: str, fix: bool) -> bool:
         ) as progress:
             task = progress.add_task("accounts", total=total)
             report = await run_reconcile(
-                snapshots.db, fix=fix, progress=lambda n: progress.advance(task, n)
+                repair, fix=fix, progress=lambda n: progress.advance(task, n)
             )
     for d in report.differences:
         console.print(f"account {d.account_id} {d.counter}: stored {d.stored} != log {d.expected}")
@@ -65,8 +66,8 @@ def snapshot_reset(db: DbOption = DEFAULT_URL) -> None:
 
 
 async def _snapshot_reset(db: str) -> None:
-    async with await Snapshots.open(db) as snapshots:
-        report = await run_snapshot_reset(snapshots.db)
+    async with await open_repair(db) as repair:
+        report = await run_snapshot_reset(repair)
     for d in report.differences:
         console.print(
             f"snapshot {d.seq} account {d.account_id} {d.counter}:"
@@ -87,7 +88,7 @@ def snapshot(
 
 
 async def _snapshot(db: str, lock_timeout: float) -> None:
-    async with await Snapshots.open(db) as snapshots:
+    async with await open_snapshots(db) as snapshots:
         taken = await snapshots.take(lock_timeout)
     console.print(f"snapshot at seq {taken.seq}: {taken.accounts} accounts")
 
@@ -115,10 +116,9 @@ async def _stats(db: str, prometheus: bool, top: int) -> None:
         if prometheus:
             typer.echo(render_prometheus(engine, engine.contention).decode(), nl=False)
             return
-        async with await Snapshots.open(db) as snapshots:
-            latest = await snapshots.latest()
-            async with snapshots.db.transaction("read") as conn:
-                buckets = await repair.bucket_counts(conn, top)
+        latest = await (await ledger.snapshots()).latest()
+        async with await open_repair(db) as repair, repair.read() as view:
+            buckets = await view.bucketed_accounts(top)
     figures = Table(title="ledger engine (this process)")
     figures.add_column("measure")
     figures.add_column("value", justify="right")

@@ -1,7 +1,8 @@
 """`strongroom audit`: verify the hash chain, follow new entries, run the audit consumer.
 
-Thin: parses options and renders what strongroom.events.audit returns.
-Imports strongroom.events and strongroom.cli.events (shared options) only.
+Thin: parses options and renders what strongroom.events.audit returns. Imports strongroom.events,
+strongroom.bootstrap (the audit log) and strongroom.cli.events (shared options); never
+strongroom.store.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ import json
 
 import typer
 
+from strongroom.bootstrap import open_audit_log
 from strongroom.cli.events import DB_OPTION, PREFIX_OPTION, STREAM_OPTION, stop_on_signals
 from strongroom.errors import StrongroomError
 from strongroom.events.audit import (
-    AuditEntry,
     ChainReport,
     parse_anchor,
     subscribe_audit,
     tail_entries,
     verify_chain,
 )
-from strongroom.events.database import open_engine
+from strongroom.events.hash_chain import AuditEntry
 from strongroom.events.jetstream import JetStreamBus
 
 app = typer.Typer(name="audit", help="The tamper-evident audit log.", no_args_is_help=True)
@@ -52,11 +53,11 @@ def verify(
 
 
 async def _verify(db: str, anchor: tuple[int, str] | None) -> ChainReport:
-    engine = open_engine(db)
+    audit_log = open_audit_log(db)
     try:
-        return await verify_chain(engine, anchor=anchor)
+        return await verify_chain(audit_log, anchor=anchor)
     finally:
-        await engine.dispose()
+        await audit_log.close()
 
 
 @app.command()
@@ -75,12 +76,12 @@ def tail(
 
 
 async def _tail(db: str, lines: int, follow: bool, interval: float, as_json: bool) -> None:
-    engine = open_engine(db)
+    audit_log = open_audit_log(db)
     try:
-        async for entry in tail_entries(engine, lines=lines, follow=follow, interval=interval):
+        async for entry in tail_entries(audit_log, lines=lines, follow=follow, interval=interval):
             typer.echo(_render_json(entry) if as_json else _render(entry))
     finally:
-        await engine.dispose()
+        await audit_log.close()
 
 
 def _render(entry: AuditEntry) -> str:
@@ -129,14 +130,14 @@ def consume(
 
 
 async def _consume(db: str, nats: str, stream: str, prefix: str) -> None:
-    engine = open_engine(db)
+    audit_log = open_audit_log(db)
     bus = await JetStreamBus.connect(nats, prefix=prefix, stream=stream)
     try:
-        await subscribe_audit(bus, engine)
+        await subscribe_audit(bus, audit_log)
         await stop_on_signals().wait()
     finally:
         await bus.close()
-        await engine.dispose()
+        await audit_log.close()
 
 
 if __name__ == "__main__":

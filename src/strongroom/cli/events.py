@@ -1,7 +1,8 @@
 """`strongroom events`: run the outbox relay, watch and prune the outbox, measure throughput.
 
 Thin: parses options, wires a bus, a relay and (on the in-process bus) the audit consumer, and runs
-them until SIGINT or SIGTERM. Imports strongroom.events and strongroom.store.urls only.
+them until SIGINT or SIGTERM. Imports strongroom.events, strongroom.bootstrap (the outbox and the
+audit log) and strongroom.bench.events; never strongroom.store.
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ import time
 import typer
 
 from strongroom.bench.events import run_bench
+from strongroom.bootstrap import DEFAULT_URL, open_audit_log, open_outbox
 from strongroom.errors import StrongroomError
 from strongroom.events.audit import subscribe_audit
 from strongroom.events.bus import DEFAULT_PREFIX, Bus
-from strongroom.events.database import open_engine
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.jetstream import DEFAULT_STREAM, JetStreamBus
-from strongroom.events.outbox import OutboxStatus, outbox_status, prune_published
+from strongroom.events.ports import OutboxStatus
 from strongroom.events.relay import Relay
-from strongroom.store.urls import DEFAULT_URL
 
 app = typer.Typer(name="events", help="Outbox relay and event bus.", no_args_is_help=True)
 
@@ -86,15 +86,16 @@ async def _relay(
     once: bool,
     audit: bool,
 ) -> None:
-    engine = open_engine(db)
+    outbox = open_outbox(db)
+    audit_log = open_audit_log(db) if nats is None and audit else None
     bus: Bus
     if nats is None:
         bus = InProcessBus(prefix=prefix)
-        if audit:
-            await subscribe_audit(bus, engine)
+        if audit_log is not None:
+            await subscribe_audit(bus, audit_log)
     else:
         bus = await JetStreamBus.connect(nats, prefix=prefix, stream=stream)
-    outbox_relay = Relay(db, bus, batch_size=batch_size, poll_interval=poll_interval)
+    outbox_relay = Relay(outbox, bus, batch_size=batch_size, poll_interval=poll_interval)
     try:
         if once:
             count = await outbox_relay.drain()
@@ -107,7 +108,9 @@ async def _relay(
     finally:
         with contextlib.suppress(Exception):
             await bus.close()
-        await engine.dispose()
+        await outbox_relay.close()
+        if audit_log is not None:
+            await audit_log.close()
 
 
 @app.command()
@@ -130,11 +133,11 @@ def status(db: str = DB_OPTION) -> None:
 
 
 async def _status(db: str) -> OutboxStatus:
-    engine = open_engine(db)
+    outbox = open_outbox(db)
     try:
-        return await outbox_status(engine)
+        return await outbox.status()
     finally:
-        await engine.dispose()
+        await outbox.close()
 
 
 @app.command()
@@ -153,11 +156,11 @@ def prune(
 
 
 async def _prune(db: str, published_before: int) -> int:
-    engine = open_engine(db)
+    outbox = open_outbox(db)
     try:
-        return await prune_published(engine, published_before)
+        return await outbox.prune(published_before)
     finally:
-        await engine.dispose()
+        await outbox.close()
 
 
 @app.command()

@@ -2,7 +2,8 @@
 publish versions to the database, list them, and pin (or move) an account to a version.
 
 Owns the command-line rendering of strongroom.products only: parse arguments, call the product
-factory, print with rich. No product rule lives here. Registered by the main CLI with
+factory (the stored catalogue comes from strongroom.bootstrap.open_products), print with rich.
+No product rule lives here; never imports strongroom.store. Registered by the main CLI with
 `app.add_typer(products.app, name="products")`.
 """
 
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from strongroom.bench.products import run_bench
+from strongroom.bootstrap import DEFAULT_URL, open_products
 from strongroom.cli.common import DbOption, run
 from strongroom.errors import NotFound, ValidationError
 from strongroom.ids import parse_id
@@ -27,8 +29,6 @@ from strongroom.products.definitions import ProductDefinition, load_product
 from strongroom.products.errors import ProductDefinitionError
 from strongroom.products.simulate import SimulationReport, compare, load_activity, simulate
 from strongroom.products.stored import StoredProductCatalog
-from strongroom.store.products import ProductStore
-from strongroom.store.urls import DEFAULT_URL
 from strongroom.tracing import Actor, bound
 
 app = typer.Typer(
@@ -224,10 +224,6 @@ def _actor(actor: str | None, tenant: str = "default") -> Actor:
     return Actor(tenant, actor or f"cli:{getpass.getuser()}")
 
 
-async def _open_catalog(db: str) -> StoredProductCatalog:
-    return StoredProductCatalog(await ProductStore.open(db))
-
-
 @app.command("publish")
 def publish_command(
     file: Annotated[Path, typer.Argument(help="Product definition (YAML or JSON).")],
@@ -239,7 +235,7 @@ def publish_command(
     definition = _load(console, file)
 
     async def publish() -> None:
-        catalog = await _open_catalog(db)
+        catalog = await open_products(db)
         try:
             with bound(actor=_actor(actor)):
                 stored = await catalog.publish(definition)
@@ -259,7 +255,7 @@ def versions_command(
     console = _console()
 
     async def listing() -> None:
-        catalog = await _open_catalog(db)
+        catalog = await open_products(db)
         try:
             published = await catalog.published(product)
         finally:
@@ -292,7 +288,7 @@ def assign_command(
     account = parse_id(account_id, "account_id")
 
     async def assign() -> None:
-        catalog = await _open_catalog(db)
+        catalog = await open_products(db)
         try:
             with bound(actor=_actor(actor, tenant)) as trace_id:
                 moved = await _assign_or_migrate(catalog, account, product, version, reason)

@@ -1,6 +1,7 @@
 """`strongroom keys ...`: KEK rotation, crypto-shredding of a customer, and the encryption bench.
 
-Thin: parses options, opens the encryption store and calls strongroom.security / store code.
+Thin: parses options, gets envelope encryption wired from strongroom.bootstrap.open_encryption
+and calls its key operations (strongroom.services.security); never imports strongroom.store.
 """
 
 from __future__ import annotations
@@ -18,12 +19,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from strongroom.bootstrap import DEFAULT_URL, open_encryption
+from strongroom.parties.fields import ENCRYPTED_FIELDS, party_cipher
 from strongroom.security.keyfile import DEFAULT_PATH, ENV_VAR, LocalKeyFile
-from strongroom.store.encryption import EncryptionStore
-from strongroom.store.migrate import upgrade
-from strongroom.store.parties import PARTIES
-from strongroom.store.shredding import shred_subject
-from strongroom.store.urls import DEFAULT_URL, parse_url
 
 app = typer.Typer(
     name="keys", help="API keys (create, list, revoke) and encryption keys (rotate, shred, bench)."
@@ -51,10 +49,9 @@ def rotate_kek(
 
 
 async def _rotate(db: str, key_file: Path, batch_size: int) -> None:
-    store = EncryptionStore.open(parse_url(db), LocalKeyFile(key_file))
+    encryption = await open_encryption(db, LocalKeyFile(key_file), migrate=False)
     try:
-        pending = await store.keyring.pending_rotation()
-        total = pending or sum((await store.keys.versions()).values())
+        total = await encryption.service.rotation_size()
         with Progress(
             TextColumn("re-wrapping data keys"),
             BarColumn(),
@@ -63,7 +60,7 @@ async def _rotate(db: str, key_file: Path, batch_size: int) -> None:
             console=console,
         ) as progress:
             task = progress.add_task("rotate", total=total)
-            rotation = await store.keyring.rotate_kek(
+            rotation = await encryption.service.rotate_kek(
                 batch_size=batch_size,
                 progress=lambda done: progress.update(task, completed=done),
             )
@@ -73,7 +70,7 @@ async def _rotate(db: str, key_file: Path, batch_size: int) -> None:
             f" {rotation.target_version} ({how})"
         )
     finally:
-        await store.close()
+        await encryption.close()
 
 
 @app.command()
@@ -95,11 +92,11 @@ def shred(
 
 
 async def _shred(db: str, key_file: Path, tenant: str, subject: str) -> list[uuid.UUID]:
-    store = EncryptionStore.open(parse_url(db), LocalKeyFile(key_file))
+    encryption = await open_encryption(db, LocalKeyFile(key_file), migrate=False)
     try:
-        return await shred_subject(store.engine, store.keyring, store.keys, tenant, subject)
+        return await encryption.service.shred(tenant, subject)
     finally:
-        await store.close()
+        await encryption.close()
 
 
 @app.command()
@@ -116,7 +113,7 @@ def bench(
         wall, cpu = asyncio.run(_bench(Path(scratch), iterations, customers))
     console.print(
         f"envelope encryption: {iterations} records, {customers} customers,"
-        f" seal+open of {len(PARTIES.fields)} fields"
+        f" seal+open of {len(ENCRYPTED_FIELDS)} fields"
     )
     console.print(f"wall {_percentiles(wall)}")
     console.print(f"cpu  {_percentiles(cpu)}")
@@ -132,11 +129,11 @@ def _percentiles(timings_ns: list[int]) -> str:
 
 
 async def _bench(scratch: Path, iterations: int, customers: int) -> tuple[list[int], list[int]]:
-    url = parse_url(f"sqlite:///{scratch / 'bench.db'}")
-    await upgrade(url)
-    store = EncryptionStore.open(url, LocalKeyFile(scratch / "bench.keys"))
+    encryption = await open_encryption(
+        f"sqlite:///{scratch / 'bench.db'}", LocalKeyFile(scratch / "bench.keys")
+    )
     try:
-        cipher = PARTIES.cipher(store.keyring)
+        cipher = party_cipher(encryption.keyring)
         record = {
             "full_name": "Ada Lovelace",
             "email": "ada@example.com",
@@ -161,4 +158,4 @@ async def _bench(scratch: Path, iterations: int, customers: int) -> tuple[list[i
                 raise AssertionError("bench record did not round-trip")
         return wall, cpu
     finally:
-        await store.close()
+        await encryption.close()

@@ -1,7 +1,9 @@
 """Events: the outbox relay, the bus (in-process or NATS JetStream), idempotent consumers, audit.
 
-Platform layer: may import strongroom.store (URLs), strongroom.tracing, clock, ids and errors;
-never the ledger engine, services, api or cli. docs/events.md and docs/audit.md describe it.
+Platform layer: holds no SQL. What it needs from a database it declares in
+strongroom.events.ports; strongroom.store implements those ports and strongroom.bootstrap opens
+them. Imports strongroom.tracing, clock, ids and errors; never the store, the ledger, services,
+api or cli. docs/events.md and docs/audit.md describe it.
 """
 
 from strongroom.events.bus import (

@@ -4,23 +4,21 @@ A ledger batch writes its transfers and one outbox row in the same transaction. 
 the inclusive `seq` range of those transfers (a batch numbers from a block of its own, so the
 range holds exactly them) and `origins`: a JSON array of `[count, trace_id, actor]` runs, in seq
 order, saying which call caused each transfer. The relay rebuilds each envelope from the log,
-field for field what a copy in the row would have held (docs/events.md).
+field for field what a copy in the row would have held (docs/events.md). The ledger imports this
+module to encode `origins`: it holds no SQL, and reads the log through the TransferLog port.
 
-Imports strongroom.events (schemas, tables) and errors only.
+Imports strongroom.events (schemas, ports) and errors only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import msgspec
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from strongroom.errors import ValidationError
+from strongroom.events.ports import LoggedTransfer, TransferLog
 from strongroom.events.schemas import TRANSFER_CREATED, Envelope
-from strongroom.store.tables import transfers
 
 #: (transfers, trace_id, actor): consecutive transfers caused by the same call.
 Origin = tuple[int, str | None, str | None]
@@ -29,29 +27,13 @@ _encode = msgspec.json.Encoder().encode
 _decode_origins = msgspec.json.Decoder(list[tuple[int, str | None, str | None]]).decode
 _decode_metadata = msgspec.json.Decoder().decode
 
-_COLUMNS = (
-    transfers.c.seq,
-    transfers.c.id,
-    transfers.c.tenant,
-    transfers.c.debit_account_id,
-    transfers.c.credit_account_id,
-    transfers.c.amount,
-    transfers.c.ledger,
-    transfers.c.code,
-    transfers.c.flags,
-    transfers.c.pending_id,
-    transfers.c.timeout,
-    sa.cast(transfers.c.metadata, sa.Text),
-    transfers.c.timestamp,
-)
-
 
 def encode_origins(origins: Sequence[Origin]) -> bytes:
     return _encode(origins)
 
 
 async def transfer_events(
-    connection: AsyncConnection, first_seq: int, last_seq: int, origins: bytes
+    log: TransferLog, first_seq: int, last_seq: int, origins: bytes
 ) -> list[Envelope]:
     """The envelopes of the transfers with `first_seq <= seq <= last_seq`, in seq order.
 
@@ -63,12 +45,7 @@ async def transfer_events(
         raise ValidationError("origins", str(exc)) from None
     if any(count < 1 for count, _, _ in runs):
         raise ValidationError("origins", "a run must name at least one transfer")
-    result = await connection.execute(
-        sa.select(*_COLUMNS)
-        .where(transfers.c.seq.between(first_seq, last_seq))
-        .order_by(transfers.c.seq)
-    )
-    rows = result.all()
+    rows = await log.transfers_between(first_seq, last_seq)
     named = sum(count for count, _, _ in runs)
     if named != len(rows):
         raise ValidationError(
@@ -84,7 +61,7 @@ async def transfer_events(
     return envelopes
 
 
-def _envelope(row: Sequence[Any], trace_id: str | None, actor: str | None) -> Envelope:
+def _envelope(row: LoggedTransfer, trace_id: str | None, actor: str | None) -> Envelope:
     (seq, id, tenant, debit, credit, amount, ledger, code, flags, pending, timeout, meta, ts) = row
     # Exactly what decoding a JSON copy of the stored transfer gives (TransferCreatedV1's
     # fields, in its order): ids as strings, metadata as the stored JSON object.

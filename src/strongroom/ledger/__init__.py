@@ -1,7 +1,8 @@
 """The double-entry ledger: accounts, transfers, two-phase transfers, linked chains, limits.
 
-May import strongroom.store (its backends), strongroom.errors/ids/money/clock/tracing; never
-services, api or cli.
+Declares what it needs from storage in ledger/ports.py and never imports strongroom.store:
+`strongroom.bootstrap.open_ledger` hands it an adapter. May import the platform packages
+(events, for envelopes) and the core modules; never products, services, api or cli.
 """
 
 from strongroom.ledger.engine import EngineSettings

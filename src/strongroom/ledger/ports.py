@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol, Self
 
+from strongroom.errors import StorageError
 from strongroom.ledger.buckets import BucketRow, BucketWrite
 from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
@@ -255,3 +256,159 @@ class LedgerStore(Protocol):
     async def balances(self) -> list[AccountTotals]: ...
 
     async def pending_mismatches(self) -> list[tuple[uuid.UUID, str]]: ...
+
+
+# Snapshots and repair (strongroom.ledger.snapshots, strongroom.ledger.reconcile), implemented
+# by store/snapshots.py and store/repair.py. They run on connections of their own, never the
+# batch engine's, so they have stores of their own.
+
+#: An account's counters: debits_pending, debits_posted, credits_pending, credits_posted.
+Counters = tuple[int, int, int, int]
+#: The counters of an account nothing has moved.
+ZERO_COUNTERS: Counters = (0, 0, 0, 0)
+
+
+class WatermarkBusy(StorageError):
+    """The watermark lock was not granted in time: a write batch stayed open (try again)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Every account's counters after exactly the log entries with seq <= `seq`."""
+
+    seq: int
+    taken_at: int
+    #: Accounts whose counters were not all zero (the only ones a snapshot stores).
+    accounts: int
+
+
+@dataclass(frozen=True, slots=True)
+class BucketProblem:
+    """A bucket row, or a held reservation's bucket, that breaks the bucket rules."""
+
+    account_id: uuid.UUID
+    bucket: int | None
+    problem: str
+
+
+class BucketedAccount(NamedTuple):
+    """An account split over more than the default single bucket row."""
+
+    account_id: uuid.UUID
+    buckets: int
+    resized_at: int
+
+
+class SnapshotView(Protocol):
+    """Reads of snapshots and the log, all in one consistent view."""
+
+    async def snapshot_at_or_below(self, seq: int) -> Snapshot | None: ...
+
+    async def list_snapshots(self) -> list[Snapshot]: ...
+
+    async def snapshot_counters(self, seq: int, account_id: uuid.UUID) -> Counters:
+        """The account's counters in snapshot `seq` (zero when it holds no row for it)."""
+        ...
+
+    async def log_between(self, account_id: uuid.UUID, after: int, upto: int) -> Counters:
+        """What the log moved on the account over seq in (after, upto]: reservations made there
+        are added, reservations resolved there (by post, void or expiry) are taken off."""
+        ...
+
+    async def seq_at_timestamp(self, timestamp: int) -> int:
+        """The largest seq of a transfer stamped at or before `timestamp` (0: none)."""
+        ...
+
+    async def latest_block_watermark(self) -> int:
+        """The highest seq any batch may have used so far (committed or not)."""
+        ...
+
+
+class SnapshotStore(Protocol):
+    def read(self) -> AbstractAsyncContextManager[SnapshotView]: ...
+
+    async def take(self, now: int, lock_timeout: float | None) -> Snapshot:
+        """Record a snapshot as of the current watermark (docs/ledger-engine.md), stamped
+        `now`; the existing one when nothing moved since. `lock_timeout`: seconds to wait for
+        open write batches before raising WatermarkBusy (None: as long as they take)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class RepairView(Protocol):
+    """Reads for reconcile, all in one consistent view. Pages of accounts are given by their
+    lowest and highest id."""
+
+    async def count_accounts(self) -> int: ...
+
+    async def account_page(self, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        """At most `limit` account ids above `after`, in id order."""
+        ...
+
+    async def stored_sums(self, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
+        """Each account's counters summed over its bucket rows (zero with no rows at all)."""
+        ...
+
+    async def folded(self, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
+        """Each account's counters folded from the log (reservations held while pending)."""
+        ...
+
+    async def bucket_problems(self, lo: uuid.UUID, hi: uuid.UUID) -> list[BucketProblem]: ...
+
+    async def bucketed_accounts(self, limit: int) -> list[BucketedAccount]:
+        """The accounts with the most buckets, most first."""
+        ...
+
+
+class BucketRewrite(Protocol):
+    """A write transaction that rebuilds accounts' bucket rows from the log."""
+
+    async def lock_accounts(self, ids: Sequence[uuid.UUID]) -> None:
+        """Lock every bucket row of `ids` in the batches' order, then their bucket counts: no
+        batch touches these accounts until the transaction ends."""
+        ...
+
+    async def folded_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Counters]: ...
+
+    async def rewrite_from_log(self, totals: dict[uuid.UUID, Counters], now: int) -> None:
+        """Bucket 0 := the folded totals, other buckets gone, one bucket from `now`, and held
+        reservations moved to bucket 0. Call with the accounts locked."""
+        ...
+
+
+class SnapshotRebuild(Protocol):
+    """A write transaction that replaces every snapshot."""
+
+    async def list_snapshots(self) -> list[Snapshot]: ...
+
+    async def fold_as_of(self, seq: int) -> dict[uuid.UUID, Counters]:
+        """Every account's counters after the log up to `seq`, leaving out all-zero accounts
+        (as snapshots do)."""
+        ...
+
+    async def snapshot_rows(self, seq: int) -> dict[uuid.UUID, Counters]: ...
+
+    async def delete_all(self) -> None: ...
+
+    async def insert_snapshot(self, snapshot: Snapshot, rows: dict[uuid.UUID, Counters]) -> None:
+        """Store `snapshot` (its seq and taken_at) with `rows`, counting them as its accounts."""
+        ...
+
+
+class RepairStore(Protocol):
+    def read(self) -> AbstractAsyncContextManager[RepairView]: ...
+
+    def rewrite(self) -> AbstractAsyncContextManager[BucketRewrite]: ...
+
+    def rebuild_snapshots(self) -> AbstractAsyncContextManager[SnapshotRebuild]: ...
+
+    def is_transient(self, error: BaseException) -> bool:
+        """True for failures a retry of the whole rewrite can cure (a deadlock)."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...

@@ -3,9 +3,10 @@
 `reconcile` reads one page of accounts at a time in one consistent view, so it can run while the
 ledger is live; with `fix=True` it rewrites the flagged accounts of a page in one transaction
 that first locks all their bucket rows (see docs/ledger-engine.md). `snapshot_reset` recomputes
-every snapshot from the log, reports what differed, and replaces them all.
+every snapshot from the log, reports what differed, and replaces them all. Both work through a
+`RepairStore` (ledger/ports.py); open one with `strongroom.bootstrap.open_repair(url)`.
 
-May import strongroom.store and strongroom.clock; never services, api or cli.
+May import the ledger's ports and strongroom.clock; never strongroom.store, services, api or cli.
 """
 
 from __future__ import annotations
@@ -14,12 +15,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import asyncpg
-
 from strongroom.clock import Clock, SystemClock
-from strongroom.store import repair
-from strongroom.store import snapshots as snapshot_sql
-from strongroom.store.admin_db import AdminDb
+from strongroom.ledger.ports import ZERO_COUNTERS, BucketProblem, Counters, RepairStore
+
+__all__ = [
+    "COUNTERS",
+    "BucketProblem",
+    "Difference",
+    "Progress",
+    "ReconcileReport",
+    "SnapshotDifference",
+    "SnapshotResetReport",
+    "reconcile",
+    "snapshot_reset",
+]
 
 COUNTERS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 _FIX_ATTEMPTS = 5
@@ -35,13 +44,6 @@ class Difference:
     expected: int
 
 
-@dataclass(frozen=True, slots=True)
-class BucketProblem:
-    account_id: uuid.UUID
-    bucket: int | None
-    problem: str
-
-
 @dataclass(slots=True)
 class ReconcileReport:
     accounts: int = 0
@@ -55,11 +57,7 @@ class ReconcileReport:
         return not self.differences and not self.problems
 
 
-def _differences(
-    account_id: uuid.UUID,
-    stored: tuple[int, int, int, int],
-    expected: tuple[int, int, int, int],
-) -> list[Difference]:
+def _differences(account_id: uuid.UUID, stored: Counters, expected: Counters) -> list[Difference]:
     return [
         Difference(account_id, name, have, want)
         for name, have, want in zip(COUNTERS, stored, expected, strict=True)
@@ -68,7 +66,7 @@ def _differences(
 
 
 async def reconcile(
-    db: AdminDb,
+    store: RepairStore,
     *,
     fix: bool = False,
     page_size: int = 500,
@@ -83,29 +81,28 @@ async def reconcile(
     report = ReconcileReport()
     after: uuid.UUID | None = None
     while True:
-        async with db.transaction("read") as conn:
-            page = await repair.account_page(conn, after, page_size)
+        async with store.read() as view:
+            page = await view.account_page(after, page_size)
             if not page:
                 return report
             lo, hi = page[0], page[-1]
-            stored = await repair.stored_sums(conn, lo, hi)
-            expected = await repair.folded(conn, lo, hi)
-            problems = await repair.bucket_problems(conn, lo, hi)
+            stored = await view.stored_sums(lo, hi)
+            expected = await view.folded(lo, hi)
+            problems = await view.bucket_problems(lo, hi)
         flagged: set[uuid.UUID] = set()
         for account_id in page:
             diffs = _differences(
                 account_id,
-                stored.get(account_id, snapshot_sql.ZERO),
-                expected.get(account_id, snapshot_sql.ZERO),
+                stored.get(account_id, ZERO_COUNTERS),
+                expected.get(account_id, ZERO_COUNTERS),
             )
             report.differences.extend(diffs)
             if diffs:
                 flagged.add(account_id)
-        for account_id, bucket, problem in problems:
-            report.problems.append(BucketProblem(account_id, bucket, problem))
-            flagged.add(account_id)
+        report.problems.extend(problems)
+        flagged.update(problem.account_id for problem in problems)
         if fix and flagged:
-            await _rewrite(db, sorted(flagged), clock.now_ns())
+            await _rewrite(store, sorted(flagged), clock.now_ns())
             report.fixed.extend(sorted(flagged))
         report.accounts += len(page)
         if progress is not None:
@@ -113,21 +110,19 @@ async def reconcile(
         after = hi
 
 
-async def _rewrite(db: AdminDb, ids: list[uuid.UUID], now: int) -> None:
+async def _rewrite(store: RepairStore, ids: list[uuid.UUID], now: int) -> None:
     """Rewrite `ids` from the log in one transaction; the fold is read after the locks, so it
     includes every batch that touched them."""
     for attempt in range(1, _FIX_ATTEMPTS + 1):
         try:
-            async with db.transaction("write") as conn:
-                await repair.lock_accounts(conn, ids)
-                totals = await repair.folded_for(conn, ids)
-                await repair.rewrite_from_log(
-                    conn, {i: totals.get(i, snapshot_sql.ZERO) for i in ids}, now
-                )
+            async with store.rewrite() as rewrite:
+                await rewrite.lock_accounts(ids)
+                totals = await rewrite.folded_for(ids)
+                await rewrite.rewrite_from_log({i: totals.get(i, ZERO_COUNTERS) for i in ids}, now)
             return
-        except asyncpg.DeadlockDetectedError:
-            # A batch locking account_buckets before bucket rows; the other side retries too.
-            if attempt == _FIX_ATTEMPTS:
+        except Exception as error:
+            # A deadlock with a batch that locked in the other order: the batch retries too.
+            if attempt == _FIX_ATTEMPTS or not store.is_transient(error):
                 raise
 
 
@@ -146,29 +141,29 @@ class SnapshotResetReport:
     differences: list[SnapshotDifference] = field(default_factory=list)
 
 
-async def snapshot_reset(db: AdminDb) -> SnapshotResetReport:
+async def snapshot_reset(store: RepairStore) -> SnapshotResetReport:
     """Recompute every snapshot from the log (transfers with seq <= S, reservations held until
     their resolved_seq), report how the stored ones differed, and replace them all, in one
     transaction."""
     report = SnapshotResetReport()
-    async with db.transaction("write") as conn:
-        taken = await snapshot_sql.list_snapshots(conn)
+    async with store.rebuild_snapshots() as rebuild:
+        taken = await rebuild.list_snapshots()
         rebuilt = []
         for snapshot in taken:
-            expected = await snapshot_sql.fold_as_of(conn, snapshot.seq)
-            stored = await snapshot_sql.snapshot_rows(conn, snapshot.seq)
+            expected = await rebuild.fold_as_of(snapshot.seq)
+            stored = await rebuild.snapshot_rows(snapshot.seq)
             for account_id in sorted(expected.keys() | stored.keys()):
                 report.differences.extend(
                     SnapshotDifference(snapshot.seq, d.account_id, d.counter, d.stored, d.expected)
                     for d in _differences(
                         account_id,
-                        stored.get(account_id, snapshot_sql.ZERO),
-                        expected.get(account_id, snapshot_sql.ZERO),
+                        stored.get(account_id, ZERO_COUNTERS),
+                        expected.get(account_id, ZERO_COUNTERS),
                     )
                 )
             rebuilt.append((snapshot, expected))
-        await snapshot_sql.delete_all(conn)
+        await rebuild.delete_all()
         for snapshot, rows in rebuilt:
-            await snapshot_sql.insert_snapshot(conn, snapshot, rows)
+            await rebuild.insert_snapshot(snapshot, rows)
         report.snapshots = len(taken)
     return report

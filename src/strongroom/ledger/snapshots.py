@@ -1,10 +1,11 @@
 """Balance snapshots with a global order, and point-in-time balances (see docs/ledger-engine.md).
 
-`Snapshots` opens its own connections from the database URL (never the batch engine's), takes
-snapshots at a watermark and answers `balance_at`. `SnapshotTask` takes one every `interval`
-seconds in the background.
+`Snapshots` takes snapshots at a watermark and answers `balance_at` over a `SnapshotStore`
+(ledger/ports.py) that runs on connections of its own, never the batch engine's.
+`SnapshotTask` takes one every `interval` seconds in the background.
 
-May import strongroom.store, strongroom.clock, strongroom.errors; never services, api or cli.
+May import the ledger's ports, strongroom.clock, strongroom.errors; never strongroom.store,
+services, api or cli.
 """
 
 from __future__ import annotations
@@ -16,16 +17,16 @@ from dataclasses import dataclass
 
 import structlog
 
-from strongroom.clock import Clock, SystemClock
+from strongroom.clock import Clock
 from strongroom.errors import ValidationError
-from strongroom.store import snapshots as sql
-from strongroom.store.admin_db import AdminDb
-from strongroom.store.snapshots import Snapshot, WatermarkBusy
-from strongroom.store.urls import DatabaseURL, parse_url
+from strongroom.ledger.ports import ZERO_COUNTERS, Snapshot, SnapshotStore, WatermarkBusy
 
 _log = structlog.get_logger(__name__)
 
 __all__ = ["PointBalance", "Snapshot", "SnapshotTask", "Snapshots", "WatermarkBusy"]
+
+#: Above every seq: the newest snapshot is the one at or below it.
+_END_OF_LOG = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +44,15 @@ class PointBalance:
 
 
 class Snapshots:
-    def __init__(self, db: AdminDb, clock: Clock) -> None:
-        self._db = db
+    """Open one with `strongroom.bootstrap.open_snapshots(url)`, or reach the ledger's with
+    `Ledger.snapshots()`. Closing it closes its store."""
+
+    def __init__(self, store: SnapshotStore, clock: Clock) -> None:
+        self._store = store
         self._clock = clock
 
-    @classmethod
-    async def open(cls, url: str | DatabaseURL, clock: Clock | None = None) -> Snapshots:
-        parsed = parse_url(url) if isinstance(url, str) else url
-        return cls(await AdminDb.open(parsed), clock or SystemClock())
-
-    @property
-    def db(self) -> AdminDb:
-        return self._db
-
     async def close(self) -> None:
-        await self._db.close()
+        await self._store.close()
 
     async def __aenter__(self) -> Snapshots:
         return self
@@ -66,16 +61,16 @@ class Snapshots:
         await self.close()
 
     async def take(self, lock_timeout: float | None = None) -> Snapshot:
-        """Snapshot every account as of the watermark (see store.snapshots.take)."""
-        return await sql.take(self._db, self._clock.now_ns(), lock_timeout)
+        """Snapshot every account as of the watermark (see `SnapshotStore.take`)."""
+        return await self._store.take(self._clock.now_ns(), lock_timeout)
 
     async def latest(self) -> Snapshot | None:
-        async with self._db.transaction("read") as conn:
-            return await sql.snapshot_at_or_below(conn, 2**63 - 1)
+        async with self._store.read() as view:
+            return await view.snapshot_at_or_below(_END_OF_LOG)
 
     async def list(self) -> list[Snapshot]:
-        async with self._db.transaction("read") as conn:
-            return await sql.list_snapshots(conn)
+        async with self._store.read() as view:
+            return await view.list_snapshots()
 
     async def balance_at(
         self,
@@ -94,20 +89,28 @@ class Snapshots:
             raise ValidationError("timestamp", "give seq or timestamp, not both")
         if seq is not None and seq < 0:
             raise ValidationError("seq", "must be >= 0")
-        async with self._db.transaction("read") as conn:
+        async with self._store.read() as view:
             if timestamp is not None:
-                point = await sql.seq_at_timestamp(conn, timestamp)
+                point = await view.seq_at_timestamp(timestamp)
             elif seq is not None:
                 point = seq
             else:
-                point = await sql.latest_block_watermark(conn)
-            base = await sql.snapshot_at_or_below(conn, point)
+                point = await view.latest_block_watermark()
+            base = await view.snapshot_at_or_below(point)
             start = base.seq if base is not None else 0
-            counters = await sql.snapshot_counters(conn, base.seq, account_id) if base else sql.ZERO
-            moved = await sql.log_between(conn, account_id, start, point)
-        dp, dpo, cp, cpo = (have + delta for have, delta in zip(counters, moved, strict=True))
+            counters = await view.snapshot_counters(base.seq, account_id) if base else ZERO_COUNTERS
+            moved = await view.log_between(account_id, start, point)
+        debits_pending, debits_posted, credits_pending, credits_posted = (
+            have + delta for have, delta in zip(counters, moved, strict=True)
+        )
         return PointBalance(
-            account_id, point, dp, dpo, cp, cpo, base.seq if base is not None else None
+            account_id,
+            point,
+            debits_pending,
+            debits_posted,
+            credits_pending,
+            credits_posted,
+            base.seq if base is not None else None,
         )
 
 

@@ -3,11 +3,12 @@
 Owns product definitions (YAML/JSON, validated, immutable versions), the pure rules that price
 an event (`quote`) and accrue interest (`accrue_day`), and the adapters that post them to the
 ledger (`post_quote`, `AccrualJob`); `stored.py` keeps the catalogue and accrual state in the
-database through strongroom.store.products (import it from there: it is not re-exported, so
-the pure modules load without a database driver). The pure modules (definitions, fees, taxes,
-limits, interest, daycount, quote, simulate) never touch a database; posting and accrual go
-through the ledger's public API only. May import strongroom.errors, money, clock, ids and
-ledger; never api/ or cli/. docs/products.md describes the file format and the rounding rule.
+database through the `ProductStore` port of `ports.py`, which strongroom.store.products
+implements and strongroom.bootstrap.open_products wires (import them from their modules: they
+are not re-exported). The pure modules (definitions, fees, taxes, limits, interest, daycount,
+quote, simulate) never touch a database; posting and accrual go through the ledger's public API
+only. May import strongroom.errors, money, clock, ids, tracing and ledger; never store,
+services, api or cli. docs/products.md describes the file format and the rounding rule.
 """
 
 from strongroom.products.accrual import (

@@ -1,10 +1,11 @@
-"""The durable product catalogue and accrual store, over strongroom.store.products.
+"""The durable product catalogue and accrual store, over the ProductStore port (ports.py).
 
 Owns: `StoredProductCatalog` (the `Catalog` interface on the database: versions, pinned
 accounts, each change recorded in the assignment history and, in the same transaction, as a
 `products.assignment.changed` event in the outbox) and `StoredAccrualStore` (the accrual job's
-carried state). The rules are those of versions.py; the SQL is in strongroom.store.products.
-This is the one products module that imports the store; it holds no SQL.
+carried state). The rules are those of versions.py; the SQL is in strongroom.store.products,
+which the composition root (strongroom.bootstrap.open_products) hands in. Holds no SQL and never
+imports strongroom.store.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ from strongroom.ids import new_id
 from strongroom.ledger.events import SCHEMA_VERSION, OutgoingEnvelope, encode
 from strongroom.products.definitions import ProductDefinition, parse_product
 from strongroom.products.interest import AccrualState
+from strongroom.products.ports import (
+    AccrualRow,
+    AssignmentRow,
+    ChangeRow,
+    ProductStore,
+    ProductTransaction,
+    VersionRow,
+)
 from strongroom.products.versions import (
     Assignment,
     AssignmentChange,
@@ -31,14 +40,6 @@ from strongroom.products.versions import (
     plan_override,
     resolve_actor,
     resolve_tenant,
-)
-from strongroom.store.products import (
-    AccrualRow,
-    AssignmentRow,
-    ChangeRow,
-    ProductStore,
-    ProductTransaction,
-    VersionRow,
 )
 from strongroom.tracing import current_trace_id
 

@@ -1,7 +1,9 @@
-"""Declared encrypted fields: the store says once which columns hold personal data, and this
-module turns plaintext values into column values (ciphertext, blind index, data key id) and back.
+"""Declared encrypted fields: the domain that owns personal data says once which of its fields
+hold it, and this module turns plaintext values into column values (ciphertext, blind index,
+data key id) and back.
 
-A table declares `ENCRYPTED_FIELDS = {"email": Blind(normalize=...), "address": Encrypted()}`.
+A domain declares `ENCRYPTED_FIELDS = {"email": Blind(normalize=...), "address": Encrypted()}`
+(strongroom.parties.fields does); the store binds it to a table (strongroom.store.encrypted).
 Each field is a BLOB column of the same name holding a sealed value; a `Blind` field also has a
 `<name>_bidx` column; every row has a `dek_id` column naming the data key that sealed it. The
 associated data of each value is (table, tenant, row id, data key id, field), so a ciphertext

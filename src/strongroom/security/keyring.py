@@ -5,7 +5,7 @@ A DEK belongs to a tenant and a subject: a customer (one key per customer, so de
 erases exactly that customer's personal data) or the tenant itself (subject ""). Each tenant
 also has one `index` key, the root from which blind-index keys are derived.
 
-The keyring talks to storage through the DataKeyStore protocol (strongroom.store.data_keys
+The keyring talks to storage through the DataKeyStore port (ports.py; strongroom.store.data_keys
 implements it in SQL) and to KEKs through a KeyProvider. Must not import the store.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -24,54 +23,11 @@ from strongroom.ids import new_id
 from strongroom.security.cache import KeyCache
 from strongroom.security.envelope import associated_data, new_key
 from strongroom.security.errors import DataShredded
+from strongroom.security.ports import DataKey, DataKeyStore, Purpose
 from strongroom.security.providers import KeyProvider, WrappedKey
 
-Purpose = Literal["data", "index"]
-State = Literal["active", "destroyed"]
 #: The subject of a tenant-wide key.
 TENANT_WIDE = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DataKey:
-    id: uuid.UUID
-    tenant: str
-    subject: str
-    purpose: Purpose
-    kek_version: int
-    #: None once the key is destroyed.
-    wrapped_key: bytes | None
-    state: State
-
-
-class DataKeyStore(Protocol):
-    """Persistence of wrapped data keys. Implementations never see an unwrapped key."""
-
-    async def get(self, key_id: uuid.UUID) -> DataKey | None: ...
-
-    async def find_active(self, tenant: str, subject: str, purpose: Purpose) -> DataKey | None: ...
-
-    async def insert(self, key: DataKey) -> DataKey:
-        """Store `key`; if another writer stored an active key for the same (tenant, subject,
-        purpose) first, return that one instead (both callers then use the same key)."""
-        ...
-
-    async def stale(self, current_version: int, limit: int) -> list[DataKey]:
-        """Up to `limit` active keys wrapped under a version other than `current_version`."""
-        ...
-
-    async def rewrap(self, rewrapped: list[tuple[DataKey, WrappedKey]]) -> int:
-        """Replace each key's wrapping in one transaction, only where it is still the one read
-        (same KEK version, still active). Returns how many rows changed."""
-        ...
-
-    async def destroy(self, tenant: str, subject: str) -> list[uuid.UUID]:
-        """Mark the subject's active keys destroyed and erase their wrapped bytes."""
-        ...
-
-    async def versions(self) -> dict[int, int]:
-        """Active keys per KEK version."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,10 @@
-"""Storage: schema migrations and the SQLite and PostgreSQL backends behind one interface.
+"""Storage adapters: the SQLite and PostgreSQL implementations of the ports the domain, the
+services and the platform declare (ledger/ports.py, products/ports.py, events/ports.py, ...),
+the connection settings (connections.py), the table descriptions (tables.py) and the migrations.
 
-Owns every SQL string in Strongroom. May import strongroom.errors, strongroom.ids and the ledger's
-plain data types (strongroom.ledger.types / rules records); never services, api or cli.
+Owns every SQL string in Strongroom except the lock primitives of strongroom.locks. Imports the
+ports it implements and the types that cross them; never api or cli, and only
+strongroom.bootstrap (and the benchmarks) import it.
 """
 
 from strongroom.store.urls import DatabaseURL, parse_url

@@ -1,10 +1,12 @@
 """A small connection layer for the ledger's admin SQL (snapshots, repair) on either backend.
 
 Queries are written once, PostgreSQL style (`$1`, no casts); SQLite runs them with `?1` numbered
-parameters. UUIDs go in and come out as `uuid.UUID` on both. The admin tools open their own
-connections from the database URL, so they never share a connection with the batch engine.
+parameters. UUIDs go in and come out as `uuid.UUID` on both. The snapshot and repair stores
+(store/snapshots.py, store/repair.py) each run on an `AdminDb` of their own, so they never share
+a connection with the batch engine.
 
-Imports only strongroom.store.urls and the drivers; nothing from the ledger.
+Imports only strongroom.store.connections, strongroom.store.urls and the drivers; nothing from
+the ledger.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import aiosqlite
 import asyncpg
@@ -117,6 +119,12 @@ class AdminDb:
             await self._pool.close()
         if self._sqlite is not None:
             await self._sqlite.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     @asynccontextmanager
     async def transaction(self, mode: Mode) -> AsyncIterator[AdminConn]:

@@ -1,7 +1,8 @@
 """The `data_keys` table: wrapped data keys (DEKs) and their state, for the security keyring.
 
-Implements strongroom.security.keyring.DataKeyStore in SQL on either backend. Never sees an
-unwrapped key. May import strongroom.security's plain types; never services, api or cli.
+Implements strongroom.security.ports.DataKeyStore in SQL on either backend. Never sees an
+unwrapped key. May import strongroom.security's ports and plain types; never services, api or
+cli.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import StorageError
-from strongroom.security.keyring import DataKey, Purpose, State
+from strongroom.security.ports import DataKey, Purpose, State
 from strongroom.security.providers import WrappedKey
 from strongroom.store.tables import data_keys
 
@@ -127,11 +128,3 @@ class SqlDataKeyStore:
         )
         async with self.engine.connect() as connection:
             return {row[0]: row[1] for row in await connection.execute(query)}
-
-    async def key_ids(self, tenant: str, subject: str) -> list[uuid.UUID]:
-        """Every data key the subject ever had, active or destroyed."""
-        query = sa.select(data_keys.c.id).where(
-            data_keys.c.tenant == tenant, data_keys.c.subject == subject
-        )
-        async with self.engine.connect() as connection:
-            return [row.id for row in await connection.execute(query)]

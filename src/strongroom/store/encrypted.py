@@ -1,8 +1,11 @@
-"""Tables with encrypted fields: a table plus its declaration of which columns hold personal data.
+"""Tables with encrypted fields: a table plus the domain's declaration of which of its columns
+hold personal data.
 
-The declaration (`{"email": Blind(...), "address": Encrypted()}`) is written once, next to the
-table, and drives sealing, opening, blind-index search and shredding; services only ever see
-plaintext. May import strongroom.security; never services, api or cli.
+The declaration (`{"email": Blind(...), "address": Encrypted()}`) is written once, by the domain
+that owns the data (e.g. strongroom.parties.fields); binding it to its table here checks, on
+import, that the table has every column it needs, and tells crypto-shredding which blind-index
+columns to clear. Sealing and opening happen above, in the domain; this module holds no key.
+May import strongroom.security; never services, api or cli.
 """
 
 from __future__ import annotations
@@ -12,14 +15,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from strongroom.security.fields import (
-    Blind,
-    Encrypted,
-    RecordCipher,
-    index_column,
-    sealed_columns,
-)
-from strongroom.security.keyring import Keyring
+from strongroom.security.fields import Blind, Encrypted, index_column, sealed_columns
 
 
 @dataclass(frozen=True)
@@ -32,8 +28,9 @@ class EncryptedTable:
         if missing:
             raise ValueError(f"table {self.table.name} lacks encrypted-field columns {missing}")
 
+    def sealed_columns(self) -> list[str]:
+        """The columns holding what RecordCipher.seal makes: dek_id, ciphertexts, indexes."""
+        return sealed_columns(self.fields)
+
     def index_columns(self) -> list[str]:
         return [index_column(name) for name, spec in self.fields.items() if isinstance(spec, Blind)]
-
-    def cipher(self, keyring: Keyring) -> RecordCipher:
-        return RecordCipher(keyring, self.table.name, self.fields)

@@ -2,9 +2,11 @@
 changes, and the accrual job's carried state, on SQLite and PostgreSQL.
 
 Owns every SQL statement of the product factory (SQLAlchemy Core over the async engine: one set
-of statements for both backends). Deals in this module's plain rows; the rules (what may be
-published, when an account may move) live in strongroom.products. May import strongroom.errors
-and strongroom.store; never strongroom.products, api or cli. Schema: migration 0004_products.
+of statements for both backends), implementing the ports of strongroom.products.ports with the
+records declared there; the rules (what may be published, when an account may move) live in
+strongroom.products. May import strongroom.errors, strongroom.products.ports and
+strongroom.store; never the rest of strongroom.products, services, api or cli. Schema:
+migration 0004_products.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -24,8 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.errors import Conflict
+from strongroom.products.ports import AccrualRow, AssignmentRow, ChangeRow, VersionRow
 from strongroom.store.connections import sqlalchemy_engine
-from strongroom.store.migrate import upgrade
 from strongroom.store.tables import (
     outbox,
     product_accrual_states,
@@ -33,57 +34,7 @@ from strongroom.store.tables import (
     product_assignments,
     product_versions,
 )
-from strongroom.store.urls import DatabaseURL, parse_url
-
-
-@dataclass(frozen=True, slots=True)
-class VersionRow:
-    product: str
-    version: int
-    digest: str
-    definition: str
-    published_by: str
-    trace_id: str | None
-    created_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class AssignmentRow:
-    account_id: uuid.UUID
-    tenant: str
-    product: str
-    version: int
-    limit_overrides: dict[str, int]
-    assigned_at: int
-    updated_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeRow:
-    """One entry of an account's append-only assignment history."""
-
-    id: uuid.UUID
-    account_id: uuid.UUID
-    tenant: str
-    action: str
-    product: str
-    from_version: int | None
-    to_version: int
-    actor: str
-    trace_id: str | None
-    reason: str
-    at: int
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class AccrualRow:
-    account_id: uuid.UUID
-    last_day: date | None
-    residue_credit: Fraction
-    residue_overdraft: Fraction
-    month_credit: int
-    month_overdraft: int
+from strongroom.store.urls import DatabaseURL
 
 
 def _version(r: sa.Row[Any]) -> VersionRow:
@@ -125,8 +76,8 @@ def _json(value: object) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-class ProductTransaction:
-    """Reads and writes inside one database transaction (see ProductStore.transaction)."""
+class SqlProductTransaction:
+    """strongroom.products.ports.ProductTransaction on one SQLAlchemy connection."""
 
     def __init__(self, conn: AsyncConnection, kind: str) -> None:
         self._conn = conn
@@ -249,33 +200,31 @@ async def get_version(conn: AsyncConnection, product: str, version: int) -> Vers
     return _version(row) if row is not None else None
 
 
-class ProductStore:
-    """The product factory's tables in one database. Open with `ProductStore.open(url)`."""
+class SqlProductStore:
+    """strongroom.products.ports.ProductStore over a SQLAlchemy engine. Open with
+    `SqlProductStore.open(url)` on a migrated database."""
 
     def __init__(self, engine: AsyncEngine, kind: str) -> None:
         self._engine = engine
         self._kind = kind
 
     @classmethod
-    async def open(cls, url: str | DatabaseURL, *, migrate: bool = True) -> ProductStore:
-        parsed = parse_url(url) if isinstance(url, str) else url
-        if migrate:
-            await upgrade(parsed)
-        engine = sqlalchemy_engine(parsed)
-        if parsed.kind == "sqlite":
+    def open(cls, url: DatabaseURL) -> SqlProductStore:
+        engine = sqlalchemy_engine(url)
+        if url.kind == "sqlite":
             _sqlite_transactions(engine)
-        return cls(engine, parsed.kind)
+        return cls(engine, url.kind)
 
     async def close(self) -> None:
         await self._engine.dispose()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[ProductTransaction]:
+    async def transaction(self) -> AsyncIterator[SqlProductTransaction]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         async with self._engine.connect() as conn:
             conn = await conn.execution_options(strongroom_write=True)
             async with conn.begin():
-                yield ProductTransaction(conn, self._kind)
+                yield SqlProductTransaction(conn, self._kind)
 
     async def get_version(self, product: str, version: int) -> VersionRow | None:
         async with self._engine.connect() as conn:
@@ -307,12 +256,6 @@ class ProductStore:
                 .order_by(product_assignment_changes.c.at, product_assignment_changes.c.id)
             )
             return [_change(r) for r in result]
-
-    async def outbox_events(self) -> list[bytes]:
-        """Every outbox row's payload, oldest first (for inspection and tests)."""
-        async with self._engine.connect() as conn:
-            result = await conn.execute(sa.select(outbox.c.events).order_by(outbox.c.id))
-            return [bytes(r.events) for r in result]
 
     async def load_accrual(self, account_id: uuid.UUID) -> AccrualRow | None:
         async with self._engine.connect() as conn:

@@ -1,21 +1,27 @@
-"""SQL for reconcile: stored bucket sums against the log's fold, bucket-row checks, rewrites.
+"""Reconcile and snapshot reset on either backend: stored bucket sums against the log's fold,
+bucket-row checks, rewrites from the log. Implements the ledger's `RepairStore` (and its
+`RepairView`, `BucketRewrite` and `SnapshotRebuild` transactions) over `AdminDb`.
 
 Accounts are visited in id pages; a page's range [lo, hi] restricts every query, so each page
 reads through the (account, seq) indexes instead of the whole log.
 
-Imports only strongroom.store.
+Imports strongroom.store and the ledger's ports; the ledger-level API is
+strongroom.ledger.reconcile.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Self
 
-from strongroom.store.admin_db import AdminConn
+import asyncpg
+
+from strongroom.ledger.ports import BucketedAccount, BucketProblem, Counters
+from strongroom.store.admin_db import AdminConn, AdminDb
 from strongroom.store.checks import fold_sql
-
-Counters = tuple[int, int, int, int]
+from strongroom.store.snapshots import SnapshotTransaction
 
 _FOLD_RANGE = fold_sql(where="{acct} >= $1 AND {acct} <= $2")
 
@@ -65,106 +71,137 @@ def _counters(row: Sequence[Any]) -> Counters:
     return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
 
 
-async def count_accounts(conn: AdminConn) -> int:
-    row = await conn.fetchrow("SELECT COUNT(*) FROM accounts")
-    return int(row[0]) if row else 0
+class RepairTransaction:
+    """Reconcile SQL on one connection inside one transaction: a `RepairView` in a read
+    transaction, a `BucketRewrite` in a write transaction."""
 
+    def __init__(self, conn: AdminConn) -> None:
+        self._conn = conn
 
-async def account_page(conn: AdminConn, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
-    if after is None:
-        rows = await conn.fetch("SELECT id FROM accounts ORDER BY id LIMIT $1", limit)
-    else:
-        rows = await conn.fetch(
-            "SELECT id FROM accounts WHERE id > $1 ORDER BY id LIMIT $2", after, limit
+    async def count_accounts(self) -> int:
+        row = await self._conn.fetchrow("SELECT COUNT(*) FROM accounts")
+        return int(row[0]) if row else 0
+
+    async def account_page(self, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        if after is None:
+            rows = await self._conn.fetch("SELECT id FROM accounts ORDER BY id LIMIT $1", limit)
+        else:
+            rows = await self._conn.fetch(
+                "SELECT id FROM accounts WHERE id > $1 ORDER BY id LIMIT $2", after, limit
+            )
+        return [self._conn.id_out(r[0]) for r in rows]
+
+    async def stored_sums(self, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
+        rows = await self._conn.fetch(_STORED_RANGE, lo, hi)
+        return {self._conn.id_out(r[0]): _counters(r[1:]) for r in rows}
+
+    async def folded(self, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
+        rows = await self._conn.fetch(_FOLD_RANGE, lo, hi)
+        return {self._conn.id_out(r[0]): _counters(r[1:]) for r in rows}
+
+    async def bucket_problems(self, lo: uuid.UUID, hi: uuid.UUID) -> list[BucketProblem]:
+        id_out = self._conn.id_out
+        problems = [
+            BucketProblem(id_out(r[0]), int(r[1]), str(r[2]))
+            for r in await self._conn.fetch(_BAD_ROWS, lo, hi)
+        ]
+        problems.extend(
+            BucketProblem(id_out(r[0]), 0, "missing bucket 0")
+            for r in await self._conn.fetch(_MISSING_BUCKET_ZERO, lo, hi)
         )
-    return [conn.id_out(r[0]) for r in rows]
+        problems.extend(
+            BucketProblem(id_out(r[0]), int(r[1]), "held reservation names a missing bucket")
+            for r in await self._conn.fetch(_BAD_PENDING_BUCKETS, lo, hi)
+        )
+        return problems
 
+    async def bucketed_accounts(self, limit: int) -> list[BucketedAccount]:
+        # Accounts without an account_buckets row have the default single bucket.
+        rows = await self._conn.fetch(
+            "SELECT account_id, buckets, resized_at FROM account_buckets"
+            " ORDER BY buckets DESC, account_id LIMIT $1",
+            limit,
+        )
+        return [BucketedAccount(self._conn.id_out(r[0]), int(r[1]), int(r[2])) for r in rows]
 
-async def stored_sums(conn: AdminConn, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
-    """Each account's counters summed over its bucket rows (zero with no rows at all)."""
-    rows = await conn.fetch(_STORED_RANGE, lo, hi)
-    return {conn.id_out(r[0]): _counters(r[1:]) for r in rows}
-
-
-async def folded(conn: AdminConn, lo: uuid.UUID, hi: uuid.UUID) -> dict[uuid.UUID, Counters]:
-    """Each account's counters folded from the log (reservations held while pending)."""
-    rows = await conn.fetch(_FOLD_RANGE, lo, hi)
-    return {conn.id_out(r[0]): _counters(r[1:]) for r in rows}
-
-
-async def bucket_problems(
-    conn: AdminConn, lo: uuid.UUID, hi: uuid.UUID
-) -> list[tuple[uuid.UUID, int | None, str]]:
-    problems: list[tuple[uuid.UUID, int | None, str]] = [
-        (conn.id_out(r[0]), int(r[1]), str(r[2])) for r in await conn.fetch(_BAD_ROWS, lo, hi)
-    ]
-    problems.extend(
-        (conn.id_out(r[0]), 0, "missing bucket 0")
-        for r in await conn.fetch(_MISSING_BUCKET_ZERO, lo, hi)
-    )
-    problems.extend(
-        (conn.id_out(r[0]), int(r[1]), "held reservation names a missing bucket")
-        for r in await conn.fetch(_BAD_PENDING_BUCKETS, lo, hi)
-    )
-    return problems
-
-
-async def lock_accounts(conn: AdminConn, ids: Sequence[uuid.UUID]) -> None:
-    """Lock every bucket row of `ids` (account, bucket order, as batches do), then their
-    account_buckets rows: no batch touches these accounts until the transaction ends."""
-    where, args = conn.ids("account_id", 1, ids)
-    await conn.fetch(
-        f"SELECT account_id FROM account_balances WHERE {where}"
-        f" ORDER BY account_id, bucket{conn.for_update}",
-        *args,
-    )
-    await conn.fetch(
-        f"SELECT account_id FROM account_buckets WHERE {where}"
-        f" ORDER BY account_id{conn.for_update}",
-        *args,
-    )
-
-
-async def folded_for(conn: AdminConn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Counters]:
-    where, args = conn.ids("{acct}", 1, ids)
-    rows = await conn.fetch(fold_sql(where=where), *args)
-    return {conn.id_out(r[0]): _counters(r[1:]) for r in rows}
-
-
-async def rewrite_from_log(conn: AdminConn, totals: dict[uuid.UUID, Counters], now: int) -> None:
-    """Bucket 0 := the folded totals, other buckets gone, one bucket from `now`, and held
-    reservations moved to bucket 0. Call with the accounts locked."""
-    ids = sorted(totals)
-    where, args = conn.ids("account_id", 1, ids)
-    await conn.execute(f"DELETE FROM account_balances WHERE {where} AND bucket <> 0", *args)
-    await conn.executemany(
-        "INSERT INTO account_balances (account_id, bucket, debits_pending, debits_posted,"
-        " credits_pending, credits_posted) VALUES ($1, 0, $2, $3, $4, $5)"
-        " ON CONFLICT (account_id, bucket) DO UPDATE SET"
-        " debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,"
-        " credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted",
-        [(i, *totals[i]) for i in ids],
-    )
-    await conn.executemany(
-        "INSERT INTO account_buckets (account_id, buckets, resized_at) VALUES ($1, 1, $2)"
-        " ON CONFLICT (account_id) DO UPDATE SET buckets = 1, resized_at = excluded.resized_at",
-        [(i, now) for i in ids],
-    )
-    for side in ("debit", "credit"):
-        where, args = conn.ids(f"{side}_account_id", 1, ids)
-        await conn.execute(
-            f"UPDATE pending_transfers SET {side}_bucket = 0"
-            f" WHERE {where} AND state = 'pending' AND {side}_bucket <> 0",
+    async def lock_accounts(self, ids: Sequence[uuid.UUID]) -> None:
+        conn = self._conn
+        where, args = conn.ids("account_id", 1, ids)
+        await conn.fetch(
+            f"SELECT account_id FROM account_balances WHERE {where}"
+            f" ORDER BY account_id, bucket{conn.for_update}",
+            *args,
+        )
+        await conn.fetch(
+            f"SELECT account_id FROM account_buckets WHERE {where}"
+            f" ORDER BY account_id{conn.for_update}",
             *args,
         )
 
+    async def folded_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Counters]:
+        where, args = self._conn.ids("{acct}", 1, ids)
+        rows = await self._conn.fetch(fold_sql(where=where), *args)
+        return {self._conn.id_out(r[0]): _counters(r[1:]) for r in rows}
 
-async def bucket_counts(conn: AdminConn, limit: int) -> list[tuple[uuid.UUID, int, int]]:
-    """(account, buckets, resized_at) for the accounts with the most buckets; accounts without
-    an account_buckets row have the default single bucket and are left out."""
-    rows = await conn.fetch(
-        "SELECT account_id, buckets, resized_at FROM account_buckets"
-        " ORDER BY buckets DESC, account_id LIMIT $1",
-        limit,
-    )
-    return [(conn.id_out(r[0]), int(r[1]), int(r[2])) for r in rows]
+    async def rewrite_from_log(self, totals: dict[uuid.UUID, Counters], now: int) -> None:
+        conn = self._conn
+        ids = sorted(totals)
+        where, args = conn.ids("account_id", 1, ids)
+        await conn.execute(f"DELETE FROM account_balances WHERE {where} AND bucket <> 0", *args)
+        await conn.executemany(
+            "INSERT INTO account_balances (account_id, bucket, debits_pending, debits_posted,"
+            " credits_pending, credits_posted) VALUES ($1, 0, $2, $3, $4, $5)"
+            " ON CONFLICT (account_id, bucket) DO UPDATE SET"
+            " debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,"
+            " credits_pending = excluded.credits_pending,"
+            " credits_posted = excluded.credits_posted",
+            [(i, *totals[i]) for i in ids],
+        )
+        await conn.executemany(
+            "INSERT INTO account_buckets (account_id, buckets, resized_at) VALUES ($1, 1, $2)"
+            " ON CONFLICT (account_id) DO UPDATE SET buckets = 1, resized_at = excluded.resized_at",
+            [(i, now) for i in ids],
+        )
+        for side in ("debit", "credit"):
+            where, args = conn.ids(f"{side}_account_id", 1, ids)
+            await conn.execute(
+                f"UPDATE pending_transfers SET {side}_bucket = 0"
+                f" WHERE {where} AND state = 'pending' AND {side}_bucket <> 0",
+                *args,
+            )
+
+
+class SqlRepairStore:
+    """The ledger's `RepairStore` on an `AdminDb` of its own; closing it closes the db."""
+
+    def __init__(self, db: AdminDb) -> None:
+        self._db = db
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def is_transient(self, error: BaseException) -> bool:
+        # A batch locks account_buckets before bucket rows, a rewrite the other way round;
+        # PostgreSQL aborts one of them and the batch side retries too. SQLite has one writer.
+        return isinstance(error, asyncpg.DeadlockDetectedError)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[RepairTransaction]:
+        async with self._db.transaction("read") as conn:
+            yield RepairTransaction(conn)
+
+    @asynccontextmanager
+    async def rewrite(self) -> AsyncIterator[RepairTransaction]:
+        async with self._db.transaction("write") as conn:
+            yield RepairTransaction(conn)
+
+    @asynccontextmanager
+    async def rebuild_snapshots(self) -> AsyncIterator[SnapshotTransaction]:
+        async with self._db.transaction("write") as conn:
+            yield SnapshotTransaction(conn)

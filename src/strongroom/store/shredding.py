@@ -1,34 +1,33 @@
-"""Crypto-shredding a subject: destroy their data keys and clear their blind indexes.
+"""Blind indexes of crypto-shredded subjects: implements strongroom.security.ports.BlindIndexStore
+over every table with encrypted fields, listed in ENCRYPTED_TABLES.
 
-Destroying the keys makes every value sealed under them unreadable (DataShredded); clearing
-the blind indexes first means the erased subject can no longer even be confirmed by searching
-for a known email. Both steps are idempotent, so an interrupted shred is finished by running it
-again. Every table with encrypted fields is listed in ENCRYPTED_TABLES.
-May import strongroom.security; never services, api or cli.
+The order of a shred (indexes first, then the data keys) is strongroom.services.security's;
+this module only clears the indexes. May import strongroom.security and strongroom.store;
+never services, api or cli.
 """
 
 from __future__ import annotations
 
-import uuid
-
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from strongroom.security.fields import DEK_COLUMN
-from strongroom.security.keyring import Keyring
-from strongroom.store.data_keys import SqlDataKeyStore
 from strongroom.store.encrypted import EncryptedTable
 from strongroom.store.parties import PARTIES
+from strongroom.store.tables import data_keys
 
 ENCRYPTED_TABLES: tuple[EncryptedTable, ...] = (PARTIES,)
 
 
-async def shred_subject(
-    engine: AsyncEngine, keyring: Keyring, keys: SqlDataKeyStore, tenant: str, subject: str
-) -> list[uuid.UUID]:
-    """Erase `subject`'s personal data in `tenant`; returns the data keys destroyed now."""
-    key_ids = await keys.key_ids(tenant, subject)
-    if key_ids:
-        async with engine.begin() as connection:
+class SqlBlindIndexStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def forget(self, tenant: str, subject: str) -> None:
+        subject_keys = sa.select(data_keys.c.id).where(
+            data_keys.c.tenant == tenant, data_keys.c.subject == subject
+        )
+        async with self.engine.begin() as connection:
             for encrypted in ENCRYPTED_TABLES:
                 columns = encrypted.index_columns()
                 if not columns:
@@ -36,7 +35,6 @@ async def shred_subject(
                 table = encrypted.table
                 await connection.execute(
                     table.update()
-                    .where(table.c[DEK_COLUMN].in_(key_ids))
+                    .where(table.c[DEK_COLUMN].in_(subject_keys))
                     .values(dict.fromkeys(columns))
                 )
-    return await keyring.shred(tenant, subject)
