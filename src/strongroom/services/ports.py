@@ -1,9 +1,9 @@
 """The ports of the services: what they need stored. `strongroom.store` implements them
 (`store/api_keys.py`) and `strongroom.bootstrap` hands the adapters in.
 
-The store sits below the services and imports nothing of them, so what crosses these ports is
-plain values in, and records out that the store builds from its own types: a record fits when
-it has the attributes declared here.
+What crosses these ports is plain values in, and records out that the store builds from its own
+types: a record fits when it has the attributes declared here (structural typing), so the
+adapter needs nothing of the services.
 
 May import only the standard library.
 """
