@@ -13,10 +13,8 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from strongroom.ledger.ports import LedgerStore
+from strongroom.ledger.ports import COUNTER_NAMES, LedgerStore
 from strongroom.ledger.types import AccountFlags
-
-_COUNTERS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +52,7 @@ async def check_invariants(store: LedgerStore) -> InvariantReport:
         if expected != account.counters:
             diffs = ", ".join(
                 f"{name} {have} != log {want}"
-                for name, have, want in zip(_COUNTERS, account.counters, expected, strict=True)
+                for name, have, want in zip(COUNTER_NAMES, account.counters, expected, strict=True)
                 if have != want
             )
             report.violations.append(Violation(2, f"account {account.id}", diffs))

@@ -266,6 +266,8 @@ class LedgerStore(Protocol):
 Counters = tuple[int, int, int, int]
 #: The counters of an account nothing has moved.
 ZERO_COUNTERS: Counters = (0, 0, 0, 0)
+#: The names of `Counters`, in their order.
+COUNTER_NAMES = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 
 
 class WatermarkBusy(StorageError):

@@ -16,10 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from strongroom.clock import Clock, SystemClock
-from strongroom.ledger.ports import ZERO_COUNTERS, BucketProblem, Counters, RepairStore
+from strongroom.ledger.ports import (
+    COUNTER_NAMES,
+    ZERO_COUNTERS,
+    BucketProblem,
+    Counters,
+    RepairStore,
+)
 
 __all__ = [
-    "COUNTERS",
     "BucketProblem",
     "Difference",
     "Progress",
@@ -30,7 +35,6 @@ __all__ = [
     "snapshot_reset",
 ]
 
-COUNTERS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 _FIX_ATTEMPTS = 5
 
 Progress = Callable[[int], None]
@@ -60,7 +64,7 @@ class ReconcileReport:
 def _differences(account_id: uuid.UUID, stored: Counters, expected: Counters) -> list[Difference]:
     return [
         Difference(account_id, name, have, want)
-        for name, have, want in zip(COUNTERS, stored, expected, strict=True)
+        for name, have, want in zip(COUNTER_NAMES, stored, expected, strict=True)
         if have != want
     ]
 
