@@ -56,7 +56,15 @@ def written(
         for row in found:
             w = by_row.get((account_id, row.bucket))
             updated.append(
-                row if w is None else replace(row, dp=w.dp, dpo=w.dpo, cp=w.cp, cpo=w.cpo)
+                row
+                if w is None
+                else replace(
+                    row,
+                    debits_pending=w.debits_pending,
+                    debits_posted=w.debits_posted,
+                    credits_pending=w.credits_pending,
+                    credits_posted=w.credits_posted,
+                )
             )
         after[account_id] = updated
     return after

@@ -654,10 +654,10 @@ class BatchEngine:
                 continue
             if a in modes:
                 writes.extend(write_back(b, decision.rows[b.id], modes[a]))
-            elif b.dp or b.cp:
+            elif b.debits_pending or b.credits_pending:
                 raise RuntimeError(f"delta account {b.id} changed a pending counter")
             else:
-                deltas.append((b.id, b.dpo, b.cpo))
+                deltas.append((b.id, b.debits_posted, b.credits_posted))
         # Sorted like the locks: concurrent batches add to shared rows in one order.
         deltas.sort(key=_delta_key)
         return outbox, writes, deltas

@@ -224,7 +224,9 @@ class Ledger:
             if account.status is AccountStatus.CLOSED:
                 raise Conflict(f"account {account_id} is closed for good")
             b = view(rows, ALL)
-            if status is AccountStatus.CLOSED and (b.dp or b.cp or b.dpo != b.cpo):
+            if status is AccountStatus.CLOSED and (
+                b.debits_pending or b.credits_pending or b.debits_posted != b.credits_posted
+            ):
                 raise Conflict(
                     f"account {account_id} still holds money or reservations; "
                     "move them out before closing it"
@@ -238,10 +240,10 @@ class Ledger:
             return dataclasses.replace(
                 account,
                 status=status,
-                debits_pending=b.dp,
-                debits_posted=b.dpo,
-                credits_pending=b.cp,
-                credits_posted=b.cpo,
+                debits_pending=b.debits_pending,
+                debits_posted=b.debits_posted,
+                credits_pending=b.credits_pending,
+                credits_posted=b.credits_posted,
             )
 
         return await run_in_transaction(self._store, change)
