@@ -182,11 +182,6 @@ class SplitPolicy:
         self._strikes: dict[uuid.UUID, int] = {}
         self._last_hot: dict[uuid.UUID, float] = {}
 
-    def hot(self, touches: dict[uuid.UUID, int], batch_size: int) -> list[uuid.UUID]:
-        """Accounts in at least `hot_share` of a batch's transfers (and `hot_min` of them)."""
-        threshold = max(self.settings.hot_min, self.settings.hot_share * batch_size)
-        return [account for account, count in touches.items() if count >= threshold]
-
     def observe(
         self,
         hot: list[uuid.UUID],
