@@ -39,6 +39,7 @@ from strongroom.ledger.types import (
     Transfer,
     TransferFlags,
 )
+from strongroom.logging import get_logger
 from strongroom.tracing import current_actor, current_trace_id
 
 _encode_json = msgspec.json.Encoder().encode
@@ -409,8 +410,12 @@ class Ledger:
     async def _sweep(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):
+            try:
                 await self.expire_pending()
+            except Exception:
+                # Logged and tried again at the next tick: one failure must not end the sweeper.
+                # The logger is looked up now: one bound at import misses logging.configure().
+                get_logger(__name__).exception("releasing expired pending transfers failed")
 
 
 def _check_limit(limit: int) -> int:
