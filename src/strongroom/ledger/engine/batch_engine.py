@@ -68,6 +68,9 @@ Resize = tuple[uuid.UUID, int]
 
 
 class BatchEngine:
+    """Group commit for one ledger: `submit` queues a call and returns its results once its
+    batch committed; `start` runs the workers, `close` drains the queue and stops them."""
+
     def __init__(self, store: LedgerStore, clock: Clock, settings: EngineSettings) -> None:
         self._store = store
         self._clock = clock

@@ -12,7 +12,7 @@ the batch runs the usual way. See docs/ledger-engine.md, "Chained batches".
 
 `Chain` is what a batch leaves; `Link` is a batch's place in the order batches start (the chain
 its predecessor leaves, the one it leaves itself); `Chains` hands out links and remembers which
-chained transactions rolled back. No I/O.
+chained transactions rolled back. No I/O; the store's side is `ChainedWriter` (ledger.ports).
 """
 
 from __future__ import annotations

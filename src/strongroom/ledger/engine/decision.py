@@ -3,7 +3,8 @@
 `decide` hands the rules the locked accounts' bucket rows, seen one bucket or all of them as
 planned (`buckets.view`), and the delta accounts' zero states, and returns the `Decision`: the
 rules' outcome and what it was computed from, which the write set is made of. `Timestamps`
-numbers the transfers of a process's concurrent batches. Pure; no I/O.
+numbers the transfers of a process's concurrent batches. Pure: no I/O, and no import of the
+store.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@ of their buckets), and which it only adds deltas to (docs/ledger-engine.md, "Del
 and "Bucket-partitioned balances").
 
 Pure functions over the batch's transfers and what the engine knows between batches (account
-templates, split accounts, the worker's slot); no I/O. Accounts are keyed by `UUID.int`:
-`UUID.__hash__` is a Python-level method, and a batch looks ids up about twenty times per
-transfer.
+templates, split accounts, the worker's slot): no I/O, and no import of the store. Accounts are
+keyed by `UUID.int`: `UUID.__hash__` is a Python-level method, and a batch looks ids up about
+twenty times per transfer.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The engine's queue: callers' calls waiting for a worker, and how a worker takes a batch.
 
 A batch is a run of whole calls from the head of the queue, so a caller's transfers stay
-contiguous and in order (a linked chain never spans two calls). Imports no other stage.
+contiguous and in order (a linked chain never spans two calls). Imports no other stage, and
+nothing that reaches a database.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How the batch engine runs: `EngineSettings`, and the defaults each backend gets.
 
-Plain data; imports nothing of the engine's stages.
+Plain data; imports no stage of the engine and nothing that reaches a database.
 """
 
 from __future__ import annotations

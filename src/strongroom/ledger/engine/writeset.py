@@ -3,7 +3,8 @@
 The locked accounts' bucket rows (`buckets.write_back`), the delta accounts' posted deltas, and
 the batch's outbox row (expiries as envelopes, the created transfers by reference:
 docs/events.md). Also the two questions asked of a decision before it is written: did its
-deltas alone overflow, and which refused transfers' ids must be looked up. Pure; no I/O.
+deltas alone overflow, and which refused transfers' ids must be looked up. Pure: no I/O, and
+no import of the store.
 """
 
 from __future__ import annotations
