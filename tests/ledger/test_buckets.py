@@ -47,42 +47,44 @@ def split_account(draw: st.DrawFn) -> tuple[list[BucketRow], tuple[int, int, int
         counters_ = (held_debit, debits, held_credit, credits)
         rows.append(BucketRow(account_id, b, "USD", flags, overdraft, "open", "t", *counters_))
     total = view(rows, ALL)
-    dp, dpo, cp, cpo = total.dp, total.dpo, total.cp, total.cpo
+    held_debits, debits, held_credits, credits = total.counters()
     extra_in = draw(st.integers(0, 5_000))
     if flags == DMNEC:
-        cpo += extra_in
-        dpo += draw(st.integers(0, max(0, cpo + overdraft - dpo - dp)))
+        credits += extra_in
+        debits += draw(st.integers(0, max(0, credits + overdraft - debits - held_debits)))
     elif flags == CMNED:
-        dpo += extra_in
-        cpo += draw(st.integers(0, max(0, dpo + overdraft - cpo - cp)))
+        debits += extra_in
+        credits += draw(st.integers(0, max(0, debits + overdraft - credits - held_credits)))
     else:
-        dpo += extra_in
-        cpo += draw(st.integers(0, 5_000))
-    return rows, (dp, dpo, cp, cpo)
+        debits += extra_in
+        credits += draw(st.integers(0, 5_000))
+    return rows, (held_debits, debits, held_credits, credits)
 
 
 @given(split_account())
 def test_write_back_keeps_totals_and_every_bucket_within_its_limit(
     case: tuple[list[BucketRow], tuple[int, int, int, int]],
 ) -> None:
-    rows, (dp, dpo, cp, cpo) = case
+    rows, totals = case
     state = view(rows, ALL)
-    state.dp, state.dpo, state.cp, state.cpo = dp, dpo, cp, cpo
+    state.debits_pending, state.debits_posted, state.credits_pending, state.credits_posted = totals
     writes = write_back(state, rows, ALL)
     assert sorted(w.bucket for w in writes) == [r.bucket for r in rows]
-    assert sum(w.dp for w in writes) == dp
-    assert sum(w.dpo for w in writes) == dpo
-    assert sum(w.cp for w in writes) == cp
-    assert sum(w.cpo for w in writes) == cpo
+    assert (
+        sum(w.debits_pending for w in writes),
+        sum(w.debits_posted for w in writes),
+        sum(w.credits_pending for w in writes),
+        sum(w.credits_posted for w in writes),
+    ) == totals
     for w in writes:
-        assert min(w.dp, w.dpo, w.cp, w.cpo) >= 0
+        assert min(w.debits_pending, w.debits_posted, w.credits_pending, w.credits_posted) >= 0
         room = state.overdraft_limit if w.bucket == 0 else 0
         if state.flags & DMNEC:
-            assert w.dp + w.dpo <= w.cpo + room
+            assert w.debits_pending + w.debits_posted <= w.credits_posted + room
         if state.flags & CMNED:
-            assert w.cp + w.cpo <= w.dpo + room
+            assert w.credits_pending + w.credits_posted <= w.debits_posted + room
         if w.bucket:
-            assert w.dp == w.cp == 0
+            assert w.debits_pending == w.credits_pending == 0
 
 
 async def test_a_split_account_keeps_its_limit_exact(ledger: Ledger) -> None:

@@ -21,8 +21,10 @@ def _state(*balances: BalanceState) -> BatchState:
     )
 
 
-def _account(flags: int = 0, cpo: int = 0) -> BalanceState:
-    return BalanceState(new_id(), "USD", flags, 0, AccountStatus.OPEN, "default", 0, 0, 0, cpo)
+def _account(flags: int = 0, credits_posted: int = 0) -> BalanceState:
+    return BalanceState(
+        new_id(), "USD", flags, 0, AccountStatus.OPEN, "default", 0, 0, 0, credits_posted
+    )
 
 
 def test_a_post_is_stored_with_its_pending_transfers_fields_whatever_it_names() -> None:
@@ -55,7 +57,7 @@ def test_a_post_is_stored_with_its_pending_transfers_fields_whatever_it_names() 
 
 
 def test_a_balancing_transfer_is_stored_with_the_amount_it_moved() -> None:
-    limited = _account(int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS), cpo=30)
+    limited = _account(int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS), credits_posted=30)
     other = _account()
     ask = Transfer(
         id=new_id(),

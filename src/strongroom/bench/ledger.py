@@ -73,7 +73,7 @@ class BenchResult:
     retries: int = 0
     escalations: int = 0
     resizes: int = 0
-    #: Batches written chained behind the one before (SQLite: strongroom.ledger.chain).
+    #: Batches written chained behind the one before (SQLite: strongroom.ledger.engine.chain).
     chained: int = 0
     peak_rss_mb: list[float] = field(default_factory=list)
     invariants_ok: bool = False

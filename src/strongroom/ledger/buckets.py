@@ -38,20 +38,20 @@ class BucketRow:
     overdraft_limit: int
     status: str
     tenant: str
-    dp: int
-    dpo: int
-    cp: int
-    cpo: int
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
 
 
 @dataclass(frozen=True, slots=True)
 class BucketWrite:
     account_id: uuid.UUID
     bucket: int
-    dp: int
-    dpo: int
-    cp: int
-    cpo: int
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
 
 
 def choose(k: int, slot: int, needs_all: bool) -> int:
@@ -76,10 +76,10 @@ def view(rows: Sequence[BucketRow], mode: int) -> BalanceState:
             first.overdraft_limit,
             STATUS_BY_VALUE[first.status],
             first.tenant,
-            first.dp,
-            first.dpo,
-            first.cp,
-            first.cpo,
+            first.debits_pending,
+            first.debits_posted,
+            first.credits_pending,
+            first.credits_posted,
         )
     if mode != ALL:
         (row,) = rows
@@ -90,10 +90,10 @@ def view(rows: Sequence[BucketRow], mode: int) -> BalanceState:
             first.overdraft_limit if row.bucket == 0 else 0,
             STATUS_BY_VALUE[first.status],
             first.tenant,
-            row.dp,
-            row.dpo,
-            row.cp,
-            row.cpo,
+            row.debits_pending,
+            row.debits_posted,
+            row.credits_pending,
+            row.credits_posted,
         )
         state.partial = True
         return state
@@ -104,48 +104,46 @@ def view(rows: Sequence[BucketRow], mode: int) -> BalanceState:
         first.overdraft_limit,
         STATUS_BY_VALUE[first.status],
         first.tenant,
-        sum(r.dp for r in rows),
-        sum(r.dpo for r in rows),
-        sum(r.cp for r in rows),
-        sum(r.cpo for r in rows),
+        sum(r.debits_pending for r in rows),
+        sum(r.debits_posted for r in rows),
+        sum(r.credits_pending for r in rows),
+        sum(r.credits_posted for r in rows),
     )
 
 
 def write_back(state: BalanceState, rows: Sequence[BucketRow], mode: int) -> list[BucketWrite]:
     """Bucket rows that make the account's new totals, keeping every bucket within its limit."""
     account = state.id
-    if mode != ALL:
+    debits_pending, debits_posted, credits_pending, credits_posted = state.counters()
+    if mode != ALL or len(rows) == 1:
         (row,) = rows
-        return [BucketWrite(account, row.bucket, state.dp, state.dpo, state.cp, state.cpo)]
-    if len(rows) == 1:
-        return [BucketWrite(account, rows[0].bucket, state.dp, state.dpo, state.cp, state.cpo)]
+        return [
+            BucketWrite(
+                account, row.bucket, debits_pending, debits_posted, credits_pending, credits_posted
+            )
+        ]
     k = len(rows)
     others = [r for r in rows if r.bucket != 0]
     if state.flags & _DMNEC:
-        free = state.cpo + state.overdraft_limit - state.dpo - state.dp
-        share = max(0, min(free // k, state.cpo // (k - 1)))
+        free = credits_posted + state.overdraft_limit - debits_posted - debits_pending
+        share = max(0, min(free // k, credits_posted // (k - 1)))
         writes = [BucketWrite(account, r.bucket, 0, 0, 0, share) for r in others]
-        bucket0 = BucketWrite(
-            account, 0, state.dp, state.dpo, state.cp, state.cpo - share * (k - 1)
-        )
+        credits_posted -= share * (k - 1)
     elif state.flags & _CMNED:
-        free = state.dpo + state.overdraft_limit - state.cpo - state.cp
-        share = max(0, min(free // k, state.dpo // (k - 1)))
+        free = debits_posted + state.overdraft_limit - credits_posted - credits_pending
+        share = max(0, min(free // k, debits_posted // (k - 1)))
         writes = [BucketWrite(account, r.bucket, 0, share, 0, 0) for r in others]
-        bucket0 = BucketWrite(
-            account, 0, state.dp, state.dpo - share * (k - 1), state.cp, state.cpo
-        )
+        debits_posted -= share * (k - 1)
     else:
         # No limit to respect: the other buckets keep what they hold, bucket 0 takes the rest.
-        writes = [BucketWrite(account, r.bucket, 0, r.dpo, 0, r.cpo) for r in others]
-        bucket0 = BucketWrite(
-            account,
-            0,
-            state.dp,
-            state.dpo - sum(r.dpo for r in others),
-            state.cp,
-            state.cpo - sum(r.cpo for r in others),
-        )
+        writes = [
+            BucketWrite(account, r.bucket, 0, r.debits_posted, 0, r.credits_posted) for r in others
+        ]
+        debits_posted -= sum(r.debits_posted for r in others)
+        credits_posted -= sum(r.credits_posted for r in others)
+    bucket0 = BucketWrite(
+        account, 0, debits_pending, debits_posted, credits_pending, credits_posted
+    )
     return [bucket0, *writes]
 
 
@@ -183,11 +181,6 @@ class SplitPolicy:
         self.settings = settings
         self._strikes: dict[uuid.UUID, int] = {}
         self._last_hot: dict[uuid.UUID, float] = {}
-
-    def hot(self, touches: dict[uuid.UUID, int], batch_size: int) -> list[uuid.UUID]:
-        """Accounts in at least `hot_share` of a batch's transfers (and `hot_min` of them)."""
-        threshold = max(self.settings.hot_min, self.settings.hot_share * batch_size)
-        return [account for account, count in touches.items() if count >= threshold]
 
     def observe(
         self,

@@ -33,6 +33,7 @@ from strongroom.ledger.types import (
     Transfer,
     TransferFlags,
 )
+from strongroom.logging import get_logger
 from strongroom.tracing import current_actor, current_trace_id
 
 _encode_json = msgspec.json.Encoder().encode
@@ -203,7 +204,9 @@ class Ledger:
             if account.status is AccountStatus.CLOSED:
                 raise Conflict(f"account {account_id} is closed for good")
             b = view(rows, ALL)
-            if status is AccountStatus.CLOSED and (b.dp or b.cp or b.dpo != b.cpo):
+            if status is AccountStatus.CLOSED and (
+                b.debits_pending or b.credits_pending or b.debits_posted != b.credits_posted
+            ):
                 raise Conflict(
                     f"account {account_id} still holds money or reservations; "
                     "move them out before closing it"
@@ -217,10 +220,10 @@ class Ledger:
             return dataclasses.replace(
                 account,
                 status=status,
-                debits_pending=b.dp,
-                debits_posted=b.dpo,
-                credits_pending=b.cp,
-                credits_posted=b.cpo,
+                debits_pending=b.debits_pending,
+                debits_posted=b.debits_posted,
+                credits_pending=b.credits_pending,
+                credits_posted=b.credits_posted,
             )
 
         return await run_in_transaction(self._store, change)
@@ -328,8 +331,12 @@ class Ledger:
     async def _sweep(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):
+            try:
                 await self.expire_pending()
+            except Exception:
+                # Logged and tried again at the next tick: one failure must not end the sweeper.
+                # The logger is looked up now: one bound at import misses logging.configure().
+                get_logger(__name__).exception("releasing expired pending transfers failed")
 
 
 def _page(items: list[Any], limit: int) -> Page[Any]:

@@ -165,7 +165,7 @@ class LedgerTransaction(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ChainedWrite:
-    """A batch whose rules ran before its admission (strongroom.ledger.chain): what they
+    """A batch whose rules ran before its admission (strongroom.ledger.engine.chain): what they
     assumed the admission would be, and what the batch writes when it is."""
 
     #: The transaction it must follow directly, and the data version it must find.
@@ -206,7 +206,7 @@ class LedgerStore(Protocol):
     def chained_writer(self) -> ChainedWriter | None:
         """Set when write transactions run one at a time, in the order this process opens them,
         and `Admission.order` tells what committed before each: the engine then chains batches
-        (strongroom.ledger.chain)."""
+        (strongroom.ledger.engine.chain)."""
         ...
 
     async def close(self) -> None: ...

@@ -73,17 +73,17 @@ class BalanceState(msgspec.Struct, gc=False):
     overdraft_limit: int
     status: AccountStatus
     tenant: str
-    dp: int
-    dpo: int
-    cp: int
-    cpo: int
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
     changed: bool = False
     #: Only one bucket of a split account (strongroom.ledger.buckets): a refusal by a limit
     #: is not final, the whole balance might allow it.
     partial: bool = False
 
     def counters(self) -> tuple[int, int, int, int]:
-        return (self.dp, self.dpo, self.cp, self.cpo)
+        return (self.debits_pending, self.debits_posted, self.credits_pending, self.credits_posted)
 
 
 class PendingRecord:
@@ -302,8 +302,8 @@ def apply_transfers(
             out.expired.append(p)
             debit = balances[p.debit_account_id.int]
             credit = balances[p.credit_account_id.int]
-            debit.dp -= p.amount
-            credit.cp -= p.amount
+            debit.debits_pending -= p.amount
+            credit.credits_pending -= p.amount
             debit.changed = credit.changed = True
             _record_history(history, debit, credit, seq, ts)
             seq += 1
@@ -377,16 +377,34 @@ def _record_history(
 ) -> None:
     """The balances after a change, for the accounts that keep history."""
     if debit.flags & _HISTORY:
-        history.append(AccountBalance(debit.id, seq, ts, debit.dp, debit.dpo, debit.cp, debit.cpo))
+        history.append(
+            AccountBalance(
+                debit.id,
+                seq,
+                ts,
+                debit.debits_pending,
+                debit.debits_posted,
+                debit.credits_pending,
+                debit.credits_posted,
+            )
+        )
     if credit.flags & _HISTORY:
         history.append(
-            AccountBalance(credit.id, seq, ts, credit.dp, credit.dpo, credit.cp, credit.cpo)
+            AccountBalance(
+                credit.id,
+                seq,
+                ts,
+                credit.debits_pending,
+                credit.debits_posted,
+                credit.credits_pending,
+                credit.credits_posted,
+            )
         )
 
 
 def _rollback(undo: _Undo, state: BatchState, out: BatchOutcome) -> None:
-    for b, (dp, dpo, cp, cpo), changed in reversed(undo.balances):
-        b.dp, b.dpo, b.cp, b.cpo = dp, dpo, cp, cpo
+    for b, counters, changed in reversed(undo.balances):
+        b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted = counters
         b.changed = changed
     for p, previous, resolved_seq in reversed(undo.pendings):
         p.state = previous
@@ -435,39 +453,56 @@ def _apply_one(
         return TR.LEDGER_MISMATCH
     amount = t.amount
     if flags & _BAL_DEBIT:
-        amount = min(amount, debit.cpo + debit.overdraft_limit - debit.dpo - debit.dp)
+        amount = min(
+            amount,
+            debit.credits_posted
+            + debit.overdraft_limit
+            - debit.debits_posted
+            - debit.debits_pending,
+        )
         if debit.partial and amount < t.amount:
             out.escalate.add(debit.id)
         if amount <= 0:
             return TR.EXCEEDS_CREDITS
     if flags & _BAL_CREDIT:
-        amount = min(amount, credit.dpo + credit.overdraft_limit - credit.cpo - credit.cp)
+        amount = min(
+            amount,
+            credit.debits_posted
+            + credit.overdraft_limit
+            - credit.credits_posted
+            - credit.credits_pending,
+        )
         if credit.partial and amount < t.amount:
             out.escalate.add(credit.id)
         if amount <= 0:
             return TR.EXCEEDS_DEBITS
     pending = bool(flags & _PENDING)
     if pending:
-        if debit.dp + amount > AMOUNT_MAX:
+        if debit.debits_pending + amount > AMOUNT_MAX:
             return TR.OVERFLOWS_DEBITS_PENDING
-        if credit.cp + amount > AMOUNT_MAX:
+        if credit.credits_pending + amount > AMOUNT_MAX:
             return TR.OVERFLOWS_CREDITS_PENDING
     else:
-        if debit.dpo + amount > AMOUNT_MAX:
+        if debit.debits_posted + amount > AMOUNT_MAX:
             return TR.OVERFLOWS_DEBITS_POSTED
-        if credit.cpo + amount > AMOUNT_MAX:
+        if credit.credits_posted + amount > AMOUNT_MAX:
             return TR.OVERFLOWS_CREDITS_POSTED
-    if debit.dp + debit.dpo + amount > AMOUNT_MAX:
+    if debit.debits_pending + debit.debits_posted + amount > AMOUNT_MAX:
         return TR.OVERFLOWS_DEBITS
-    if credit.cp + credit.cpo + amount > AMOUNT_MAX:
+    if credit.credits_pending + credit.credits_posted + amount > AMOUNT_MAX:
         return TR.OVERFLOWS_CREDITS
-    if debit.flags & _DMNEC and debit.dp + debit.dpo + amount > debit.cpo + debit.overdraft_limit:
+    if (
+        debit.flags & _DMNEC
+        and debit.debits_pending + debit.debits_posted + amount
+        > debit.credits_posted + debit.overdraft_limit
+    ):
         if debit.partial:
             out.escalate.add(debit.id)
         return TR.EXCEEDS_CREDITS
     if (
         credit.flags & _CMNED
-        and credit.cp + credit.cpo + amount > credit.dpo + credit.overdraft_limit
+        and credit.credits_pending + credit.credits_posted + amount
+        > credit.debits_posted + credit.overdraft_limit
     ):
         if credit.partial:
             out.escalate.add(credit.id)
@@ -476,8 +511,8 @@ def _apply_one(
         undo.balances.append((debit, debit.counters(), debit.changed))
         undo.balances.append((credit, credit.counters(), credit.changed))
     if pending:
-        debit.dp += amount
-        credit.cp += amount
+        debit.debits_pending += amount
+        credit.credits_pending += amount
         record = PendingRecord(
             t.id,
             t.debit_account_id,
@@ -493,8 +528,8 @@ def _apply_one(
         state.pendings[t.id.int] = record
         out.new_pendings.append(record)
     else:
-        debit.dpo += amount
-        credit.cpo += amount
+        debit.debits_posted += amount
+        credit.credits_posted += amount
     debit.changed = credit.changed = True
     _record_history(out.history, debit, credit, seq, ts)
     out.transfers.append(
@@ -546,19 +581,19 @@ def _resolve_pending(
     if code is not None:
         return code
     if posting:
-        if debit.dpo + amount > AMOUNT_MAX:
+        if debit.debits_posted + amount > AMOUNT_MAX:
             return TR.OVERFLOWS_DEBITS_POSTED
-        if credit.cpo + amount > AMOUNT_MAX:
+        if credit.credits_posted + amount > AMOUNT_MAX:
             return TR.OVERFLOWS_CREDITS_POSTED
     if undo is not None:
         undo.balances.append((debit, debit.counters(), debit.changed))
         undo.balances.append((credit, credit.counters(), credit.changed))
         undo.pendings.append((p, p.state, p.resolved_seq))
-    debit.dp -= p.amount
-    credit.cp -= p.amount
+    debit.debits_pending -= p.amount
+    credit.credits_pending -= p.amount
     if posting:
-        debit.dpo += amount
-        credit.cpo += amount
+        debit.debits_posted += amount
+        credit.credits_posted += amount
         p.state = PendingState.POSTED
     else:
         p.state = PendingState.VOIDED

@@ -22,7 +22,8 @@ class EngineStats:
     #: Batches rerun with all buckets of a split account locked.
     escalations: int = 0
     #: Batches whose rules ran while the batch before them was still writing
-    #: (strongroom.ledger.chain), and batches that did so but found their admission moved on.
+    #: (strongroom.ledger.engine.chain), and batches that did so but found their admission
+    #: moved on.
     chained: int = 0
     chain_misses: int = 0
     expired: int = 0

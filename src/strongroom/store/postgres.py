@@ -247,17 +247,19 @@ class PostgresTransaction:
             )
         if buckets:
             await conn.execute(
-                "UPDATE account_balances b SET debits_pending = u.dp, debits_posted = u.dpo,"
-                " credits_pending = u.cp, credits_posted = u.cpo"
+                "UPDATE account_balances b SET debits_pending = u.debits_pending,"
+                " debits_posted = u.debits_posted, credits_pending = u.credits_pending,"
+                " credits_posted = u.credits_posted"
                 " FROM unnest($1::uuid[], $2::int2[], $3::bigint[], $4::bigint[],"
-                " $5::bigint[], $6::bigint[]) AS u(id, bucket, dp, dpo, cp, cpo)"
+                " $5::bigint[], $6::bigint[])"
+                " AS u(id, bucket, debits_pending, debits_posted, credits_pending, credits_posted)"
                 " WHERE b.account_id = u.id AND b.bucket = u.bucket",
                 [b.account_id for b in buckets],
                 [b.bucket for b in buckets],
-                [b.dp for b in buckets],
-                [b.dpo for b in buckets],
-                [b.cp for b in buckets],
-                [b.cpo for b in buckets],
+                [b.debits_pending for b in buckets],
+                [b.debits_posted for b in buckets],
+                [b.credits_pending for b in buckets],
+                [b.credits_posted for b in buckets],
             )
         if deltas:
             ids, debits, credits = zip(*deltas, strict=True)
@@ -368,12 +370,13 @@ _BUMP_STATUS_EPOCH: Final = (
 # (so each counter too) would pass DELTA_CAP: the rules only knew the deltas, and their
 # verdicts hold only below it. A refused or missing row shows in the row count.
 _ADD_DELTAS: Final = (
-    "UPDATE account_balances b SET debits_posted = b.debits_posted + u.dpo,"
-    " credits_posted = b.credits_posted + u.cpo"
-    " FROM unnest($1::text::uuid[], $2::text::bigint[], $3::text::bigint[]) AS u(id, dpo, cpo)"
+    "UPDATE account_balances b SET debits_posted = b.debits_posted + u.debits,"
+    " credits_posted = b.credits_posted + u.credits"
+    " FROM unnest($1::text::uuid[], $2::text::bigint[], $3::text::bigint[])"
+    " AS u(id, debits, credits)"
     " WHERE b.account_id = u.id AND b.bucket = 0"
-    " AND b.debits_pending + b.debits_posted <= $4 - u.dpo"
-    " AND b.credits_pending + b.credits_posted <= $4 - u.cpo"
+    " AND b.debits_pending + b.debits_posted <= $4 - u.debits"
+    " AND b.credits_pending + b.credits_posted <= $4 - u.credits"
 )
 
 

@@ -403,7 +403,17 @@ class _Writes:
             states = [(p.state.value, p.resolved_seq, p.id.bytes) for p in changed]
             many.append((_UPDATE_PENDINGS, states))
         if buckets:
-            values = [(b.dp, b.dpo, b.cp, b.cpo, b.account_id.bytes, b.bucket) for b in buckets]
+            values = [
+                (
+                    b.debits_pending,
+                    b.debits_posted,
+                    b.credits_pending,
+                    b.credits_posted,
+                    b.account_id.bytes,
+                    b.bucket,
+                )
+                for b in buckets
+            ]
             many.append((_SET_BUCKETS, values))
         if outcome.history:
             history = [
@@ -427,10 +437,10 @@ class _Writes:
         large = [d for d in deltas if d[1] >= _SMALL_DELTA or d[2] >= _SMALL_DELTA]
         self._moves: list[tuple[str, tuple[str, bytes, int]]] = []
         if small:
-            packed = [dpo << 31 | cpo for _, dpo, cpo in small]
+            packed = [debits << 31 | credits for _, debits, credits in small]
             self._moves.append((_ADD_SMALL_DELTAS, _delta_params(packed, small)))
         if large:
-            pairs = [(dpo, cpo) for _, dpo, cpo in large]
+            pairs = [(debits, credits) for _, debits, credits in large]
             self._moves.append((_ADD_DELTAS, _delta_params(pairs, large)))
 
     def run(self, conn: sqlite3.Connection) -> None:

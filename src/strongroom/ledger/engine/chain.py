@@ -9,12 +9,18 @@ admission shows that nothing else happened (`ledger.ports.ChainedWrite`): it fol
 predecessor's transaction directly, no other connection committed, its seq block is the next
 one, the status epoch is the same and no pending transfer fell due. Otherwise it rolls back and
 the batch runs the usual way. See docs/ledger-engine.md, "Chained batches".
+
+`Chain` is what a batch leaves; `Link` is a batch's place in the order batches start (the chain
+its predecessor leaves, the one it leaves itself); `Chains` hands out links and remembers which
+chained transactions rolled back. No I/O; the store's side is `ChainedWriter` (ledger.ports).
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from strongroom.ledger.buckets import ALL, BucketRow, BucketWrite
@@ -56,7 +62,57 @@ def written(
         for row in found:
             w = by_row.get((account_id, row.bucket))
             updated.append(
-                row if w is None else replace(row, dp=w.dp, dpo=w.dpo, cp=w.cp, cpo=w.cpo)
+                row
+                if w is None
+                else replace(
+                    row,
+                    debits_pending=w.debits_pending,
+                    debits_posted=w.debits_posted,
+                    credits_pending=w.credits_pending,
+                    credits_posted=w.credits_posted,
+                )
             )
         after[account_id] = updated
     return after
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A batch's place among a one-writer store's batches: the chain its predecessor leaves
+    (None: none it can use), and the one it leaves itself."""
+
+    previous: asyncio.Future[Chain | None]
+    next: asyncio.Future[Chain | None]
+
+    def hand_on(self, chain: Chain | None) -> None:
+        """Leave `chain` to the next batch (None: nothing it can use), unless already left."""
+        if not self.next.done():
+            self.next.set_result(chain)
+
+
+class Chains:
+    """The links of the batches of one engine, in the order they start, and the chained
+    transactions known to have rolled back after handing on their chain."""
+
+    def __init__(self) -> None:
+        self._tail: asyncio.Future[Chain | None] | None = None
+        self._dead: deque[int] = deque(maxlen=64)
+
+    def link(self) -> Link:
+        """The next batch's link: its predecessor's chain, once known, and its own."""
+        loop = asyncio.get_running_loop()
+        previous = self._tail
+        mine: asyncio.Future[Chain | None] = loop.create_future()
+        self._tail = mine
+        if previous is None:
+            previous = loop.create_future()
+            previous.set_result(None)
+        return Link(previous, mine)
+
+    def roll_back(self, transactions: Iterable[int]) -> None:
+        """The chains these transactions handed on are dead: no batch may build on them."""
+        self._dead.extend(transactions)
+
+    def rolled_back(self, chain: Chain) -> bool:
+        """True when the transaction `chain` was left by is known to have rolled back."""
+        return chain.order.transaction in self._dead

@@ -1,4 +1,5 @@
-"""The batching engine's own machinery: delta accounts, the status epoch, sharing the queue."""
+"""The batch engine on a database (strongroom.ledger.engine.batch_engine): delta accounts, the
+status epoch, sharing the queue, reused ids, the zero account, a full account cache."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import msgspec
 import pytest
 
 from strongroom.bootstrap import open_ledger
+from strongroom.ids import NIL
 from strongroom.ledger import AccountFlags, AccountStatus, HistoryQuery, TransferFlags
 from strongroom.ledger.engine import EngineSettings
 from strongroom.money import AMOUNT_MAX
@@ -151,3 +153,25 @@ async def test_a_retry_the_rules_would_refuse_now_still_reports_its_first_outcom
         # No window: every batch with a reused id reran.
         assert ledger.engine.stats.reused_ids == 3
         assert await counters(ledger, customer) == (0, 100, 0, 100)
+
+
+async def test_many_transfers_naming_the_zero_account_are_refused_one_by_one(db_url: str) -> None:
+    """The zero id is no account: however many transfers name it, each is `account_not_found`
+    (it once counted as a hot account, and planning it failed the whole batch)."""
+    async with await open_ledger(db_url, sweep_interval=None) as ledger:
+        (a,) = await open_accounts(ledger, account())
+        refused = [transfer(NIL, a, 1) for _ in range(20)]
+        assert await results(ledger, *refused, transfer(a, a, 1)) == ["account_not_found"] * 20 + [
+            "accounts_must_be_different"
+        ]
+
+
+async def test_a_full_account_cache_still_knows_the_batchs_accounts(db_url: str) -> None:
+    """When the cache is emptied to make room, every account of the batch is read again, not
+    only the new ones: the others would look nonexistent."""
+    settings = EngineSettings(account_cache=2)
+    async with await open_ledger(db_url, sweep_interval=None, engine=settings) as ledger:
+        a, b, c = await open_accounts(ledger, account(), account(), account())
+        assert await results(ledger, transfer(a, b, 1)) == ["ok"]
+        assert await results(ledger, transfer(c, a, 1)) == ["ok"]
+        assert await counters(ledger, a) == (0, 1, 0, 1)

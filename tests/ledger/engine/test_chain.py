@@ -1,4 +1,5 @@
-"""Chained batches on SQLite (strongroom.ledger.chain, docs/ledger-engine.md "Chained batches").
+"""Chained batches on SQLite (strongroom.ledger.engine.chain; docs/ledger-engine.md, "Chained
+batches").
 
 A chained batch runs its rules on the rows the batch before it leaves, before it is admitted,
 and its transaction commits only if nothing else happened in between. Every test here runs
@@ -32,10 +33,13 @@ from strongroom.bootstrap import open_ledger
 from strongroom.clock import ManualClock
 from strongroom.ids import new_id
 from strongroom.ledger import AccountFlags, AccountStatus, Ledger, Transfer, TransferFlags
+from strongroom.ledger.buckets import ALL, BucketRow, BucketWrite
 from strongroom.ledger.engine import default_engine
-from strongroom.ledger.ports import DELTA_CAP
+from strongroom.ledger.engine.chain import Chain, Chains, written
+from strongroom.ledger.ports import DELTA_CAP, WriterOrder
 from strongroom.money import AMOUNT_MAX
 from strongroom.store.urls import parse_url
+from tests.ledger.engine.builders import meta, rows
 from tests.ledger.helpers import account, counters, open_accounts, results, transfer
 from tests.ledger.model import Model, ModelAccount
 
@@ -753,3 +757,47 @@ def test_concurrent_workloads_match_the_reference_model(tmp_path: Path) -> None:
 async def _migrated(url: str) -> None:
     ledger = await open_ledger(url, sweep_interval=None)
     await ledger.close()
+
+
+# -- the chain's bookkeeping, without a database ---------------------------------------------
+
+
+def _chain(modes: dict[int, int], left: dict[uuid.UUID, list[BucketRow]]) -> Chain:
+    return Chain(WriterOrder(7, 1), block=3, status_epoch=0, modes=modes, rows=left)
+
+
+def test_a_chain_tells_only_the_rows_its_batch_locked_the_same_way_or_more() -> None:
+    whole, single = meta(), meta()
+    whole_rows = rows(whole, (0, 1, 0, 5), (0, 2, 0, 5))
+    single_rows = rows(single, (0, 0, 0, 0), (0, 0, 0, 9))[1:]
+    chain = _chain(
+        {whole.id.int: ALL, single.id.int: 1}, {whole.id: whole_rows, single.id: single_rows}
+    )
+    assert chain.rows_for(whole.id, ALL) == whole_rows
+    assert chain.rows_for(whole.id, 1) == whole_rows[1:]
+    assert chain.rows_for(single.id, 1) == single_rows
+    # One bucket does not tell the others, nor the account's total.
+    assert chain.rows_for(single.id, 0) is None
+    assert chain.rows_for(single.id, ALL) is None
+    assert chain.rows_for(new_id(), ALL) is None
+
+
+def test_what_a_chain_leaves_is_its_rows_with_its_writes_applied() -> None:
+    account = meta()
+    locked = rows(account, (0, 1, 0, 5), (0, 2, 0, 5))
+    after = written({account.id: locked}, [BucketWrite(account.id, 1, 0, 7, 0, 8)])
+    assert after == {account.id: [locked[0], rows(account, (0, 0, 0, 0), (0, 7, 0, 8))[1]]}
+
+
+async def test_links_follow_the_order_batches_start_in() -> None:
+    chains = Chains()
+    first, second = chains.link(), chains.link()
+    assert first.previous.result() is None
+    assert not second.previous.done()
+    left = _chain({}, {})
+    first.hand_on(left)
+    first.hand_on(None)
+    assert second.previous.result() is left
+    assert not chains.rolled_back(left)
+    chains.roll_back([left.order.transaction])
+    assert chains.rolled_back(left)
