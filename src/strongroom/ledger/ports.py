@@ -93,6 +93,19 @@ class AccountTotals:
     counters: tuple[int, int, int, int]
 
 
+@dataclass(frozen=True, slots=True)
+class WriteSet:
+    """Everything a decided batch writes (strongroom.ledger.engine.writeset builds it)."""
+
+    #: The transfers, pending records and history rows the rules produced.
+    outcome: BatchOutcome
+    #: Locked accounts' bucket rows, set to these values.
+    buckets: Sequence[BucketWrite]
+    #: Delta accounts' moves, added to their bucket 0 in account id order (the lock order).
+    deltas: Sequence[PostedDelta]
+    outbox: OutboxRow | None
+
+
 class LedgerTransaction(Protocol):
     async def load_accounts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]: ...
 
@@ -134,17 +147,11 @@ class LedgerTransaction(Protocol):
         ...
 
     async def write_outcome(
-        self,
-        outcome: BatchOutcome,
-        buckets: Sequence[BucketWrite],
-        deltas: Sequence[PostedDelta],
-        outbox: OutboxRow | None,
-        now: int,
-        queued: Callable[[], object] | None = None,
+        self, writes: WriteSet, now: int, queued: Callable[[], object] | None = None
     ) -> None:
-        """Insert the outcome and its outbox row, set `buckets` rows to their values and add
-        `deltas` to bucket 0 of their accounts (rows not locked before); DeltasRefused when a
-        delta cannot apply. A one-writer store calls `queued` as soon as every statement is
+        """Insert the outcome and its outbox row, set the `buckets` rows to their values and add
+        the `deltas` to bucket 0 of their accounts (rows not locked before); DeltasRefused when
+        a delta cannot apply. A one-writer store calls `queued` as soon as every statement is
         handed to its connection, before they run: whatever the connection does next comes
         after them (other stores ignore it)."""
         ...
@@ -177,10 +184,7 @@ class ChainedWrite:
     now: int
     #: Ids of the transfers the rules refused: none may be in the log already.
     refused: Sequence[uuid.UUID]
-    outcome: BatchOutcome
-    buckets: Sequence[BucketWrite]
-    deltas: Sequence[PostedDelta]
-    outbox: OutboxRow | None
+    writes: WriteSet
 
 
 #: How a chained write ended: committed, or rolled back because its admission was not the one

@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 import asyncpg
 
-from strongroom.ledger.buckets import BucketRow, BucketWrite
+from strongroom.ledger.buckets import BucketRow
 from strongroom.ledger.ports import (
     DELTA_CAP,
     AccountMeta,
@@ -24,10 +24,10 @@ from strongroom.ledger.ports import (
     ChainedWriter,
     DeltasRefused,
     OutboxRow,
-    PostedDelta,
+    WriteSet,
 )
 from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery
-from strongroom.ledger.rules import BatchOutcome, PendingRecord
+from strongroom.ledger.rules import PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
 from strongroom.store import checks
 from strongroom.store.connections import create_pg_pool
@@ -184,15 +184,10 @@ class PostgresTransaction:
         await self._conn.execute("SELECT pg_advisory_xact_lock($1)", SEQ_LOCK_KEY)
 
     async def write_outcome(
-        self,
-        outcome: BatchOutcome,
-        buckets: Sequence[BucketWrite],
-        deltas: Sequence[PostedDelta],
-        outbox: OutboxRow | None,
-        now: int,
-        queued: Callable[[], object] | None = None,
+        self, writes: WriteSet, now: int, queued: Callable[[], object] | None = None
     ) -> None:
         conn = self._conn
+        outcome = writes.outcome
         transfers = outcome.transfers
         if transfers:
             # Binary COPY: the fastest bulk path into PostgreSQL, inside the batch transaction.
@@ -245,7 +240,7 @@ class PostgresTransaction:
                 [p.state.value for p in changed],
                 [p.resolved_seq for p in changed],
             )
-        if buckets:
+        if writes.buckets:
             await conn.execute(
                 "UPDATE account_balances b SET debits_pending = u.debits_pending,"
                 " debits_posted = u.debits_posted, credits_pending = u.credits_pending,"
@@ -254,20 +249,20 @@ class PostgresTransaction:
                 " $5::bigint[], $6::bigint[])"
                 " AS u(id, bucket, debits_pending, debits_posted, credits_pending, credits_posted)"
                 " WHERE b.account_id = u.id AND b.bucket = u.bucket",
-                [b.account_id for b in buckets],
-                [b.bucket for b in buckets],
-                [b.debits_pending for b in buckets],
-                [b.debits_posted for b in buckets],
-                [b.credits_pending for b in buckets],
-                [b.credits_posted for b in buckets],
+                [b.account_id for b in writes.buckets],
+                [b.bucket for b in writes.buckets],
+                [b.debits_pending for b in writes.buckets],
+                [b.debits_posted for b in writes.buckets],
+                [b.credits_pending for b in writes.buckets],
+                [b.credits_posted for b in writes.buckets],
             )
-        if deltas:
-            ids, debits, credits = zip(*deltas, strict=True)
+        if writes.deltas:
+            ids, debits, credits = zip(*writes.deltas, strict=True)
             status = await conn.execute(
                 _ADD_DELTAS, _uuid_array(ids), _int_array(debits), _int_array(credits), DELTA_CAP
             )
-            if int(status.rsplit(" ", 1)[1]) != len(deltas):
-                raise DeltasRefused(f"{status}, expected {len(deltas)} rows")
+            if int(status.rsplit(" ", 1)[1]) != len(writes.deltas):
+                raise DeltasRefused(f"{status}, expected {len(writes.deltas)} rows")
         history = outcome.history
         if history:
             await conn.execute(
@@ -283,8 +278,8 @@ class PostgresTransaction:
                 [h.credits_pending for h in history],
                 [h.credits_posted for h in history],
             )
-        if outbox is not None:
-            await self._insert_outbox(outbox, now)
+        if writes.outbox is not None:
+            await self._insert_outbox(writes.outbox, now)
 
     async def resize_buckets(
         self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int

@@ -20,7 +20,7 @@ from typing import Any, Final, Literal, TypeVar, cast
 import aiosqlite
 import msgspec
 
-from strongroom.ledger.buckets import BucketRow, BucketWrite
+from strongroom.ledger.buckets import BucketRow
 from strongroom.ledger.ports import (
     DELTA_CAP,
     AccountMeta,
@@ -33,6 +33,7 @@ from strongroom.ledger.ports import (
     OutboxRow,
     PostedDelta,
     WriterOrder,
+    WriteSet,
 )
 from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
@@ -179,19 +180,13 @@ class SqliteTransaction:
         """Nothing to do: a write transaction (BEGIN IMMEDIATE) already excludes the others."""
 
     async def write_outcome(
-        self,
-        outcome: BatchOutcome,
-        buckets: Sequence[BucketWrite],
-        deltas: Sequence[PostedDelta],
-        outbox: OutboxRow | None,
-        now: int,
-        queued: Callable[[], object] | None = None,
+        self, writes: WriteSet, now: int, queued: Callable[[], object] | None = None
     ) -> None:
-        writes = _Writes(outcome, buckets, deltas, outbox, now)
+        statements = _Statements(writes, now)
         if queued is None:
-            await _on_thread(self._db, writes.run)
+            await _on_thread(self._db, statements.run)
             return
-        running = await _queue_on_thread(self._db, writes.run)
+        running = await _queue_on_thread(self._db, statements.run)
         queued()
         await running
 
@@ -364,19 +359,13 @@ def _outbox_values(row: OutboxRow, now: int) -> tuple[Any, ...]:
     return (now, row.events, first, last, row.origins)
 
 
-class _Writes:
+class _Statements:
     """A batch's writes, as parameters built on the event loop and statements run on the
     connection's thread."""
 
-    def __init__(
-        self,
-        outcome: BatchOutcome,
-        buckets: Sequence[BucketWrite],
-        deltas: Sequence[PostedDelta],
-        outbox: OutboxRow | None,
-        now: int,
-    ) -> None:
-        self._deltas = len(deltas)
+    def __init__(self, writes: WriteSet, now: int) -> None:
+        outcome = writes.outcome
+        self._deltas = len(writes.deltas)
         many: list[tuple[str, list[tuple[Any, ...]]]] = []
         one: list[tuple[str, tuple[Any, ...]]] = []
         if outcome.transfers:
@@ -402,7 +391,7 @@ class _Writes:
         if changed:
             states = [(p.state.value, p.resolved_seq, p.id.bytes) for p in changed]
             many.append((_UPDATE_PENDINGS, states))
-        if buckets:
+        if writes.buckets:
             values = [
                 (
                     b.debits_pending,
@@ -412,7 +401,7 @@ class _Writes:
                     b.account_id.bytes,
                     b.bucket,
                 )
-                for b in buckets
+                for b in writes.buckets
             ]
             many.append((_SET_BUCKETS, values))
         if outcome.history:
@@ -429,12 +418,12 @@ class _Writes:
                 for h in outcome.history
             ]
             many.append((_INSERT_HISTORY, history))
-        if outbox is not None:
-            one.append((_INSERT_OUTBOX, _outbox_values(outbox, now)))
+        if writes.outbox is not None:
+            one.append((_INSERT_OUTBOX, _outbox_values(writes.outbox, now)))
         self._many = many
         self._one = one
-        small = [d for d in deltas if d[1] < _SMALL_DELTA and d[2] < _SMALL_DELTA]
-        large = [d for d in deltas if d[1] >= _SMALL_DELTA or d[2] >= _SMALL_DELTA]
+        small = [d for d in writes.deltas if d[1] < _SMALL_DELTA and d[2] < _SMALL_DELTA]
+        large = [d for d in writes.deltas if d[1] >= _SMALL_DELTA or d[2] >= _SMALL_DELTA]
         self._moves: list[tuple[str, tuple[str, bytes, int]]] = []
         if small:
             packed = [debits << 31 | credits for _, debits, credits in small]
@@ -587,20 +576,20 @@ class SqliteStore:
     async def write_chained(
         self, write: ChainedWrite, queued: Callable[[WriterOrder], object]
     ) -> ChainedResult:
-        writes = _Writes(write.outcome, write.buckets, write.deltas, write.outbox, write.now)
+        statements = _Statements(write.writes, write.now)
         async with self._write_lock:
             # Held only while queueing: the whole transaction is one call on the connection's
             # thread, so nothing can run between its statements.
             self._begun += 1
             number = self._begun
             running = await _queue_on_thread(
-                self._db, partial(self._chained, write, writes, number)
+                self._db, partial(self._chained, write, statements, number)
             )
         queued(WriterOrder(number, write.data_version))
         return await running
 
     def _chained(
-        self, write: ChainedWrite, writes: _Writes, number: int, conn: sqlite3.Connection
+        self, write: ChainedWrite, statements: _Statements, number: int, conn: sqlite3.Connection
     ) -> ChainedResult:
         """On the connection's thread: admit, check what the rules assumed, write, commit."""
         conn.execute("BEGIN IMMEDIATE")
@@ -622,7 +611,7 @@ class SqliteStore:
             elif write.refused and _any_transfer(conn, write.refused):
                 result = "reused"
             else:
-                writes.run(conn)
+                statements.run(conn)
             conn.execute("COMMIT" if result == "written" else "ROLLBACK")
         except BaseException:
             _roll_back(conn)

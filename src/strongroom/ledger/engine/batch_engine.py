@@ -302,9 +302,7 @@ class BatchEngine:
                 written(decided.rows, writes.buckets),
             )
             queued = partial(link.hand_on, left)
-        await tx.write_outcome(
-            decided.outcome, writes.buckets, writes.deltas, writes.outbox, now, queued
-        )
+        await tx.write_outcome(writes, now, queued)
         return Committed(decided)
 
     async def _read_and_decide(
@@ -429,10 +427,7 @@ class BatchEngine:
                     status_epoch=chain.status_epoch,
                     now=decision.now,
                     refused=refused_ids(decision),
-                    outcome=decision.outcome,
-                    buckets=writes.buckets,
-                    deltas=writes.deltas,
-                    outbox=writes.outbox,
+                    writes=writes,
                 ),
                 queued,
             )

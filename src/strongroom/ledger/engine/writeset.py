@@ -11,30 +11,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final
 
 from strongroom.ledger import events
 from strongroom.ledger.buckets import BucketWrite, write_back
 from strongroom.ledger.engine.decision import Decision
 from strongroom.ledger.engine.queue import Call
-from strongroom.ledger.ports import OutboxRow, PostedDelta
+from strongroom.ledger.ports import OutboxRow, PostedDelta, WriteSet
 from strongroom.ledger.results import CreateTransferResult
 from strongroom.ledger.rules import BatchOutcome
 
 _OK: Final = CreateTransferResult.OK
 _OVERFLOWS: Final = frozenset(r for r in CreateTransferResult if r.name.startswith("OVERFLOWS_"))
-
-
-@dataclass(frozen=True, slots=True)
-class WriteSet:
-    """The rows a batch writes besides its outcome's transfers, pending records and history."""
-
-    #: Locked accounts' bucket rows, set to these values.
-    buckets: list[BucketWrite]
-    #: Delta accounts' moves, added to their bucket 0 in account id order (the lock order).
-    deltas: list[PostedDelta]
-    outbox: OutboxRow | None
 
 
 def deltas_overflowed(decision: Decision) -> bool:
@@ -60,7 +48,8 @@ def _delta_key(delta: PostedDelta) -> int:
 
 
 def write_set(calls: Sequence[Call], decision: Decision) -> WriteSet:
-    """The bucket rows a decided batch sets, the deltas it adds and its outbox row."""
+    """What a decided batch writes: its outcome, the bucket rows it sets, the deltas it adds
+    and its outbox row."""
     modes = decision.plan.modes
     rows = decision.rows
     buckets: list[BucketWrite] = []
@@ -76,7 +65,8 @@ def write_set(calls: Sequence[Call], decision: Decision) -> WriteSet:
             deltas.append((b.id, b.debits_posted, b.credits_posted))
     # Sorted like the locks: concurrent batches add to shared rows in one order.
     deltas.sort(key=_delta_key)
-    return WriteSet(buckets, deltas, outbox_row(calls, decision.outcome, decision.now))
+    outcome = decision.outcome
+    return WriteSet(outcome, buckets, deltas, outbox_row(calls, outcome, decision.now))
 
 
 def outbox_row(calls: Sequence[Call], outcome: BatchOutcome, now: int) -> OutboxRow | None:
