@@ -71,3 +71,18 @@ def test_console_format_is_not_json() -> None:
     assert "4bf92f3577b34da6a3ce929d0e0e4736" in output
     with pytest.raises(json.JSONDecodeError):
         json.loads(output)
+
+
+def test_a_logger_made_before_configure_follows_it() -> None:
+    early = strongroom_logging.get_logger("strongroom.early", component="relay")
+    stream = io.StringIO()
+    strongroom_logging.configure(json=True, stream=stream)
+    try:
+        with bound(actor=Actor("acme", "key_1")):
+            early.info("configured later")
+    finally:
+        structlog.reset_defaults()
+    (line,) = lines(stream)
+    assert line["logger"] == "strongroom.early"
+    assert line["component"] == "relay"
+    assert line["tenant"] == "acme"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import structlog
 from structlog.typing import FilteringBoundLogger, Processor
@@ -64,6 +64,18 @@ def configure(
 
 
 def get_logger(name: str | None = None, **initial: Any) -> FilteringBoundLogger:
-    """A structlog logger; `name` is added as `logger` on every line."""
-    logger: FilteringBoundLogger = structlog.get_logger()
-    return logger.bind(**initial) if name is None else logger.bind(logger=name, **initial)
+    """A structlog logger; `name` is added as `logger` on every line. Lazy: a logger made at
+    import time writes with the configuration in force when it logs, not when it was made."""
+    values = initial if name is None else {"logger": name, **initial}
+    return cast(FilteringBoundLogger, _Lazy(values))
+
+
+class _Lazy:
+    """Binds its values to a logger of the current configuration at each call. (structlog's own
+    lazy proxy resolves for good on `bind`, and a `logger=` value cannot be passed to it.)"""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(structlog.get_logger().bind(**self._values), name)

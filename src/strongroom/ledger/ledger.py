@@ -36,6 +36,7 @@ from strongroom.ledger.types import (
 from strongroom.logging import get_logger
 from strongroom.tracing import current_actor, current_trace_id
 
+_log = get_logger(__name__)
 _encode_json = msgspec.json.Encoder().encode
 
 
@@ -335,8 +336,7 @@ class Ledger:
                 await self.expire_pending()
             except Exception:
                 # Logged and tried again at the next tick: one failure must not end the sweeper.
-                # The logger is looked up now: one bound at import misses logging.configure().
-                get_logger(__name__).exception("releasing expired pending transfers failed")
+                _log.exception("releasing expired pending transfers failed")
 
 
 def _page(items: list[Any], limit: int) -> Page[Any]:

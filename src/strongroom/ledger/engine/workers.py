@@ -20,6 +20,8 @@ from strongroom.ledger.engine.queue import Call, CallQueue
 from strongroom.ledger.engine.settings import EngineSettings
 from strongroom.logging import get_logger
 
+_log = get_logger(__name__)
+
 #: Runs one batch and answers its callers: the engine's part of a worker.
 RunBatch = Callable[[list[Call], int], Awaitable[None]]
 
@@ -68,9 +70,7 @@ class Workers:
             try:
                 await self._run(calls, slot)
             except Exception as error:
-                # Looked up now: a logger bound at import misses the later logging.configure().
-                log = get_logger(__name__)
-                log.exception("ledger batch failed unexpectedly", worker=slot, calls=len(calls))
+                _log.exception("ledger batch failed unexpectedly", worker=slot, calls=len(calls))
                 for call in calls:
                     failure = StorageError(f"the batch failed: {error}")
                     failure.__cause__ = error
