@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -26,6 +26,8 @@ from strongroom.ledger import (
     AccountBalance,
     AccountFilter,
     AccountStatus,
+    CreateAccountResult,
+    CreateTransferResult,
     HistoryQuery,
     Transfer,
     TransferQuery,
@@ -135,6 +137,17 @@ def _optional(message: Any, field: str) -> Any:
     return value
 
 
+def _results(
+    specs: Sequence[AccountSpec | TransferSpec],
+    results: Sequence[CreateAccountResult | CreateTransferResult],
+) -> list[pb.CreateResult]:
+    """One result per item, in order, naming the item's id."""
+    return [
+        pb.CreateResult(index=i, id=str(spec.id), result=result.value)
+        for i, (spec, result) in enumerate(zip(specs, results, strict=True))
+    ]
+
+
 def _status(value: str) -> AccountStatus:
     try:
         return AccountStatus(value)
@@ -191,12 +204,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
                 for i, a in enumerate(request.accounts)
             ]
             results = await self._service.create_accounts(who, specs)
-            return pb.CreateAccountsResponse(
-                results=[
-                    pb.CreateResult(index=i, id=str(s.id), result=r.value)
-                    for i, (s, r) in enumerate(zip(specs, results, strict=True))
-                ]
-            )
+            return pb.CreateAccountsResponse(results=_results(specs, results))
 
         return await self._call(context, work)
 
@@ -262,12 +270,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
                 for i, t in enumerate(request.transfers)
             ]
             results = await self._service.create_transfers(who, specs)
-            return pb.CreateTransfersResponse(
-                results=[
-                    pb.CreateResult(index=i, id=str(s.id), result=r.value)
-                    for i, (s, r) in enumerate(zip(specs, results, strict=True))
-                ]
-            )
+            return pb.CreateTransfersResponse(results=_results(specs, results))
 
         return await self._call(context, work)
 
