@@ -4,27 +4,34 @@ The entry points' way in: a command or a server builds the settings (strongroom.
 a Platform and asks it for what it needs. Each component is opened on first use, at most once,
 after the migrations have run once; the cold paths (API keys, encryption, processed events, the
 audit log) share one connection pool; leaving the `async with` closes everything in reverse
-order of opening.
+order of opening. Beside the deployment's components it opens the operators' tools (snapshots
+and repair on connections of their own, the outbox relay and the bus it publishes to).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.bootstrap.events import open_outbox
-from strongroom.bootstrap.ledger import open_ledger
+from strongroom.bootstrap.ledger import open_ledger, open_repair, open_snapshots
 from strongroom.bootstrap.locks import open_locks
 from strongroom.bootstrap.security import Encryption, wire_encryption
 from strongroom.bootstrap.services import Services
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ConfigurationError
+from strongroom.events.bus import DEFAULT_PREFIX, Bus
+from strongroom.events.inprocess import InProcessBus
+from strongroom.events.jetstream import DEFAULT_STREAM, JetStreamBus
 from strongroom.events.ports import AuditLog, Outbox, ProcessedEvents
+from strongroom.events.relay import Relay
 from strongroom.ledger.ledger import Ledger
+from strongroom.ledger.ports import RepairStore
+from strongroom.ledger.snapshots import Snapshots
 from strongroom.locks import LockManager
 from strongroom.products.stored import StoredProductCatalog
 from strongroom.security.keyfile import LocalKeyFile
@@ -72,14 +79,24 @@ class Platform:
         self._opened.clear()
         await self._stack.aclose()
 
+    async def migrate(self) -> None:
+        """Create or upgrade the schema now, even when made with `migrate=False` (the `migrate`
+        command; `serve --workers` before it starts the workers). Once per Platform."""
+        async with self._lock:
+            await self._upgrade()
+
+    async def _upgrade(self) -> None:
+        if "schema" not in self._opened:
+            await upgrade(self._url)
+            self._opened["schema"] = True
+
     async def _once(self, name: str, build: Callable[[], Awaitable[T]]) -> T:
         """The component `name`, built on the first call; concurrent first calls build it
         once."""
         async with self._lock:
             if name not in self._opened:
-                if self._migrate and "schema" not in self._opened:
-                    await upgrade(self._url)
-                    self._opened["schema"] = True
+                if self._migrate:
+                    await self._upgrade()
                 self._opened[name] = await build()
             found: T = self._opened[name]
             return found
@@ -195,3 +212,74 @@ class Platform:
             return manager
 
         return await self._once("locks", build)
+
+    async def snapshots(self) -> Snapshots:
+        """Balance snapshots for an operator's tool, on connections of their own (not the
+        ledger's: taking one needs no batch engine). A running ledger has its own:
+        `(await platform.ledger()).snapshots()`."""
+
+        async def build() -> Snapshots:
+            snapshots = await open_snapshots(self.settings.db_url, clock=self.clock)
+            self._stack.push_async_callback(snapshots.close)
+            return snapshots
+
+        return await self._once("snapshots", build)
+
+    async def repair(self) -> RepairStore:
+        """Reconcile and snapshot reset's access to the ledger's tables, on connections of their
+        own."""
+
+        async def build() -> RepairStore:
+            repair = await open_repair(self.settings.db_url)
+            self._stack.push_async_callback(repair.close)
+            return repair
+
+        return await self._once("repair", build)
+
+    async def bus(self, *, prefix: str = DEFAULT_PREFIX, stream: str = DEFAULT_STREAM) -> Bus:
+        """The event bus: NATS JetStream at `nats_url` (its `stream` of `prefix` subjects), else
+        the in-process bus. One per prefix and stream."""
+
+        async def build() -> Bus:
+            bus: Bus
+            if self.settings.nats_url is None:
+                bus = InProcessBus(prefix=prefix)
+            else:
+                bus = await JetStreamBus.connect(
+                    self.settings.nats_url, prefix=prefix, stream=stream
+                )
+            self._stack.push_async_callback(_close_quietly, bus)
+            return bus
+
+        return await self._once(f"bus {prefix} {stream}", build)
+
+    async def relay(
+        self,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        stream: str = DEFAULT_STREAM,
+        batch_size: int = 100,
+        poll_interval: float = 0.2,
+    ) -> Relay:
+        """The outbox relay, publishing `outbox()` to `bus(prefix=..., stream=...)`; the options
+        of the first call hold. Closing the Platform stops it."""
+        # The outbox and the bus take the lock themselves: get them outside it.
+        outbox = await self.outbox()
+        bus = await self.bus(prefix=prefix, stream=stream)
+
+        async def build() -> Relay:
+            relay = Relay(
+                outbox, bus, batch_size=batch_size, poll_interval=poll_interval, clock=self.clock
+            )
+            # Stop, not close: the outbox the relay would close is the Platform's.
+            self._stack.push_async_callback(relay.stop)
+            return relay
+
+        return await self._once("relay", build)
+
+
+async def _close_quietly(bus: Bus) -> None:
+    # A bus whose server has gone away can fail to close: nothing is left to release then, and
+    # closing the other components (or a clean stop) must not end in that error.
+    with suppress(Exception):
+        await bus.close()

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from strongroom.bootstrap import DEFAULT_URL, open_services
+from strongroom.bootstrap import Platform
 from strongroom.cli.common import (
     DbOption,
     TenantOption,
+    command_settings,
     console,
     fields_table,
     operator,
@@ -41,9 +42,10 @@ def create_account(
     metadata: Annotated[str | None, typer.Option(help="A JSON object.")] = None,
     id: Annotated[str | None, typer.Option(help="Account id (default: a new UUIDv7).")] = None,
     tenant: TenantOption = "default",
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
 ) -> None:
     """Create one account and print its id and the ledger's result code."""
+    settings = command_settings(db_url=db)
 
     async def create() -> tuple[AccountSpec, str]:
         # Inside run(): a bad option is reported as one line, as the ledger names it.
@@ -55,8 +57,8 @@ def create_account(
             overdraft_limit=overdraft_limit,
             metadata=parse_metadata(metadata),
         )
-        async with open_services(db) as services:
-            service = services.ledger_service
+        async with Platform(settings) as platform:
+            service = (await platform.services()).ledger_service
             (result,) = await service.create_accounts(operator(tenant), [spec])
             return spec, result.value
 
@@ -70,13 +72,14 @@ def create_account(
 def show_account(
     account_id: Annotated[str, typer.Argument(help="The account id.")],
     tenant: TenantOption = "default",
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
 ) -> None:
     """Show an account of the tenant with its four counters."""
+    settings = command_settings(db_url=db)
 
     async def show() -> Account:
-        async with open_services(db) as services:
-            service = services.ledger_service
+        async with Platform(settings) as platform:
+            service = (await platform.services()).ledger_service
             return await service.get_account(operator(tenant), parse_uuid(account_id))
 
     console.print(fields_table(run(show())))
@@ -87,14 +90,16 @@ def list_accounts(
     tenant: TenantOption = "default",
     limit: Annotated[int, typer.Option(min=1, max=PAGE_MAX)] = 100,
     cursor: Annotated[str | None, typer.Option(help="next cursor of the previous page")] = None,
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
 ) -> None:
     """List the tenant's accounts, one page at a time."""
+    settings = command_settings(db_url=db)
 
     async def page() -> Page[Account]:
         query = AccountFilter(limit=limit, cursor=cursor)
-        async with open_services(db) as services:
-            return await services.ledger_service.list_accounts(operator(tenant), query)
+        async with Platform(settings) as platform:
+            service = (await platform.services()).ledger_service
+            return await service.list_accounts(operator(tenant), query)
 
     result = run(page())
     table = Table("ledger", "code", "status", "debits_posted", "credits_posted")

@@ -1,7 +1,7 @@
 """`strongroom admin reconcile|snapshot-reset|snapshot` and `strongroom ledger stats`.
 
-Gets its stores from strongroom.bootstrap and runs the ledger's repair and snapshot code; never
-imports strongroom.store.
+Gets its stores from a strongroom.bootstrap.Platform and runs the ledger's repair and snapshot
+code; never imports strongroom.store.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
-from strongroom.bootstrap import DEFAULT_URL, open_ledger, open_repair, open_snapshots
-from strongroom.cli.common import DbOption, console, run
+from strongroom.bootstrap import Platform
+from strongroom.cli.common import DbOption, command_settings, console, run
 from strongroom.ledger.metrics import render_prometheus
 from strongroom.ledger.reconcile import reconcile as run_reconcile
 from strongroom.ledger.reconcile import snapshot_reset as run_snapshot_reset
+from strongroom.settings import Settings
 
 app = typer.Typer(name="admin", help="Repair tools: reconcile, snapshots.", no_args_is_help=True)
 ledger_app = typer.Typer(name="ledger", help="Ledger engine figures.", no_args_is_help=True)
@@ -24,18 +25,19 @@ ledger_app = typer.Typer(name="ledger", help="Ledger engine figures.", no_args_i
 
 @app.command()
 def reconcile(
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
     fix: Annotated[
         bool, typer.Option("--fix", help="Rewrite differing accounts from the log.")
     ] = False,
 ) -> None:
     """Compare every account's bucket rows with the log; exit 1 on differences left unfixed."""
-    if not run(_reconcile(db, fix)):
+    if not run(_reconcile(command_settings(db_url=db), fix)):
         raise typer.Exit(1)
 
 
-async def _reconcile(db: str, fix: bool) -> bool:
-    async with await open_repair(db) as repair:
+async def _reconcile(settings: Settings, fix: bool) -> bool:
+    async with Platform(settings, migrate=False) as platform:
+        repair = await platform.repair()
         async with repair.read() as view:
             total = await view.count_accounts()
         with Progress(
@@ -60,14 +62,14 @@ async def _reconcile(db: str, fix: bool) -> bool:
 
 
 @app.command("snapshot-reset")
-def snapshot_reset(db: DbOption = DEFAULT_URL) -> None:
+def snapshot_reset(db: DbOption = None) -> None:
     """Rebuild every snapshot from the log, printing how the stored ones differed."""
-    run(_snapshot_reset(db))
+    run(_snapshot_reset(command_settings(db_url=db)))
 
 
-async def _snapshot_reset(db: str) -> None:
-    async with await open_repair(db) as repair:
-        report = await run_snapshot_reset(repair)
+async def _snapshot_reset(settings: Settings) -> None:
+    async with Platform(settings, migrate=False) as platform:
+        report = await run_snapshot_reset(await platform.repair())
     for d in report.differences:
         console.print(
             f"snapshot {d.seq} account {d.account_id} {d.counter}:"
@@ -78,18 +80,18 @@ async def _snapshot_reset(db: str) -> None:
 
 @app.command()
 def snapshot(
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
     lock_timeout: Annotated[
         float, typer.Option(help="Seconds to wait for open write batches (PostgreSQL).")
     ] = 10.0,
 ) -> None:
     """Take a balance snapshot now."""
-    run(_snapshot(db, lock_timeout))
+    run(_snapshot(command_settings(db_url=db), lock_timeout))
 
 
-async def _snapshot(db: str, lock_timeout: float) -> None:
-    async with await open_snapshots(db) as snapshots:
-        taken = await snapshots.take(lock_timeout)
+async def _snapshot(settings: Settings, lock_timeout: float) -> None:
+    async with Platform(settings, migrate=False) as platform:
+        taken = await (await platform.snapshots()).take(lock_timeout)
     console.print(f"snapshot at seq {taken.seq}: {taken.accounts} accounts")
 
 
@@ -100,24 +102,27 @@ def ledger_group() -> None:
 
 @ledger_app.command()
 def stats(
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
     prometheus: Annotated[
         bool, typer.Option("--prometheus", help="Print Prometheus text instead of tables.")
     ] = False,
     top: Annotated[int, typer.Option(min=1, help="Accounts with the most buckets to list.")] = 20,
 ) -> None:
     """Engine figures, bucket counts per account and the snapshot watermark."""
-    run(_stats(db, prometheus, top))
+    run(_stats(command_settings(db_url=db), prometheus, top))
 
 
-async def _stats(db: str, prometheus: bool, top: int) -> None:
-    async with await open_ledger(db, sweep_interval=None) as ledger:
+async def _stats(settings: Settings, prometheus: bool, top: int) -> None:
+    # The figures are this process's engine's: no sweeper or snapshot task of its own to count.
+    quiet = settings.model_copy(update={"sweep_interval": 0.0, "snapshot_interval": 0.0})
+    async with Platform(quiet) as platform:
+        ledger = await platform.ledger()
         engine = ledger.engine
         if prometheus:
             typer.echo(render_prometheus(engine, engine.contention).decode(), nl=False)
             return
         latest = await (await ledger.snapshots()).latest()
-        async with await open_repair(db) as repair, repair.read() as view:
+        async with (await platform.repair()).read() as view:
             buckets = await view.bucketed_accounts(top)
     figures = Table(title="ledger engine (this process)")
     figures.add_column("measure")

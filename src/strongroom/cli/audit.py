@@ -1,8 +1,8 @@
 """`strongroom audit`: verify the hash chain, follow new entries, run the audit consumer.
 
 Thin: parses options and renders what strongroom.events.audit returns. Imports strongroom.events,
-strongroom.bootstrap (the audit log) and strongroom.cli.events (shared options); never
-strongroom.store.
+strongroom.bootstrap (a Platform for the audit log and the bus) and strongroom.cli's shared
+options; never strongroom.store.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+from typing import Annotated
 
 import typer
 
-from strongroom.bootstrap import open_audit_log
-from strongroom.cli.events import DB_OPTION, PREFIX_OPTION, STREAM_OPTION, stop_on_signals
+from strongroom.bootstrap import Platform
+from strongroom.cli.common import DbOption, command_settings
+from strongroom.cli.events import PREFIX_OPTION, STREAM_OPTION, stop_on_signals
 from strongroom.errors import StrongroomError
 from strongroom.events.audit import (
     ChainReport,
@@ -24,22 +26,23 @@ from strongroom.events.audit import (
     verify_chain,
 )
 from strongroom.events.hash_chain import AuditEntry
-from strongroom.events.jetstream import JetStreamBus
+from strongroom.settings import Settings
 
 app = typer.Typer(name="audit", help="The tamper-evident audit log.", no_args_is_help=True)
 
 
 @app.command()
 def verify(
-    db: str = DB_OPTION,
+    db: DbOption = None,
     anchor: str | None = typer.Option(
         None, "--anchor", help="SEQ:HASH printed by an earlier verify; catches deleted tails."
     ),
 ) -> None:
     """Walk the hash chain; exit 1 naming the first broken row."""
+    settings = command_settings(db_url=db)
     try:
         expected = parse_anchor(anchor) if anchor else None
-        report = asyncio.run(_verify(db, expected))
+        report = asyncio.run(_verify(settings, expected))
     except StrongroomError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -52,36 +55,34 @@ def verify(
     raise typer.Exit(1)
 
 
-async def _verify(db: str, anchor: tuple[int, str] | None) -> ChainReport:
-    audit_log = open_audit_log(db)
-    try:
-        return await verify_chain(audit_log, anchor=anchor)
-    finally:
-        await audit_log.close()
+async def _verify(settings: Settings, anchor: tuple[int, str] | None) -> ChainReport:
+    async with Platform(settings, migrate=False) as platform:
+        return await verify_chain(await platform.audit_log(), anchor=anchor)
 
 
 @app.command()
 def tail(
-    db: str = DB_OPTION,
+    db: DbOption = None,
     lines: int = typer.Option(10, "--lines", "-n", help="How many of the newest entries."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new entries."),
     interval: float = typer.Option(1.0, "--interval", help="Seconds between polls (--follow)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
     """Print the newest entries, and with --follow each new one as it is appended."""
+    settings = command_settings(db_url=db)
     try:
-        asyncio.run(_tail(db, lines, follow, interval, as_json))
+        asyncio.run(_tail(settings, lines, follow, interval, as_json))
     except KeyboardInterrupt:
         return
 
 
-async def _tail(db: str, lines: int, follow: bool, interval: float, as_json: bool) -> None:
-    audit_log = open_audit_log(db)
-    try:
+async def _tail(
+    settings: Settings, lines: int, follow: bool, interval: float, as_json: bool
+) -> None:
+    async with Platform(settings, migrate=False) as platform:
+        audit_log = await platform.audit_log()
         async for entry in tail_entries(audit_log, lines=lines, follow=follow, interval=interval):
             typer.echo(_render_json(entry) if as_json else _render(entry))
-    finally:
-        await audit_log.close()
 
 
 def _render(entry: AuditEntry) -> str:
@@ -120,24 +121,35 @@ def _render_json(entry: AuditEntry) -> str:
 
 @app.command()
 def consume(
-    db: str = DB_OPTION,
-    nats: str = typer.Option(..., "--nats", envvar="STRONGROOM_NATS_URL", help="NATS URL."),
+    db: DbOption = None,
+    nats: Annotated[
+        str | None,
+        typer.Option(
+            "--nats",
+            help="NATS URL, required (default: STRONGROOM_NATS_URL, else nats_url in"
+            " strongroom.toml)",
+            show_default=False,
+        ),
+    ] = None,
     stream: str = STREAM_OPTION,
     prefix: str = PREFIX_OPTION,
 ) -> None:
     """Run the audit consumer on the JetStream bus until SIGINT or SIGTERM."""
-    asyncio.run(_consume(db, nats, stream, prefix))
+    settings = command_settings(db_url=db, nats_url=nats)
+    if settings.nats_url is None:
+        raise typer.BadParameter(
+            "the audit consumer needs JetStream: give --nats, STRONGROOM_NATS_URL or nats_url"
+            " in strongroom.toml",
+            param_hint="'--nats'",
+        )
+    asyncio.run(_consume(settings, stream, prefix))
 
 
-async def _consume(db: str, nats: str, stream: str, prefix: str) -> None:
-    audit_log = open_audit_log(db)
-    bus = await JetStreamBus.connect(nats, prefix=prefix, stream=stream)
-    try:
-        await subscribe_audit(bus, audit_log)
+async def _consume(settings: Settings, stream: str, prefix: str) -> None:
+    async with Platform(settings, migrate=False) as platform:
+        audit_log = await platform.audit_log()
+        await subscribe_audit(await platform.bus(prefix=prefix, stream=stream), audit_log)
         await stop_on_signals().wait()
-    finally:
-        await bus.close()
-        await audit_log.close()
 
 
 if __name__ == "__main__":

@@ -16,13 +16,13 @@ from rich.table import Table
 
 from strongroom.api.server import serving
 from strongroom.bench.ledger import BenchConfig, run_bench
-from strongroom.bootstrap import DEFAULT_URL, open_services
-from strongroom.cli.common import DbOption, console, run, run_on_uvloop
+from strongroom.bootstrap import Platform
+from strongroom.cli.common import DbOption, command_settings, console, run, run_on_uvloop
 from strongroom.services.access import Role
 
 
 def bench(
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
     accounts: Annotated[int, typer.Option(min=2, help="Ordinary accounts.")] = 10_000,
     transfers: Annotated[int, typer.Option(min=1, help="Transfers to submit in all.")] = 200_000,
     hot_fraction: Annotated[
@@ -60,8 +60,9 @@ def bench(
     if http:
         bench_http()
         return
+    url = command_settings(db_url=db).db_url
     config = BenchConfig(
-        url=db,
+        url=url,
         accounts=accounts,
         transfers=transfers,
         hot_fraction=hot_fraction,
@@ -76,7 +77,7 @@ def bench(
     if as_json:
         print(result.to_json())
     else:
-        table = Table(title=f"strongroom bench on {db.split('?')[0]}")
+        table = Table(title=f"strongroom bench on {url.split('?')[0]}")
         table.add_column("measure")
         table.add_column("value", justify="right")
         table.add_row("transfers", f"{result.transfers:,} ({result.failed:,} refused)")
@@ -108,7 +109,11 @@ def bench_http(
     ] = None,
     key: Annotated[str | None, typer.Option(help="A write key for --url.")] = None,
     db: Annotated[
-        str | None, typer.Option(help="Database for the server this command starts.")
+        str | None,
+        typer.Option(
+            help="Database for the server this command starts (default: a temporary SQLite"
+            " database, whatever STRONGROOM_DB_URL or strongroom.toml say)."
+        ),
     ] = None,
     clients: Annotated[int, typer.Option(min=1, help="Concurrent single-transfer clients.")] = 64,
     batch_clients: Annotated[int, typer.Option(min=1, help="Concurrent batch clients.")] = 4,
@@ -139,16 +144,19 @@ async def _bench(
         outcomes = [await _loadgen(url, key, *phase, seconds) for phase in phases]
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            target = db or f"sqlite:///{Path(tmp) / 'bench.db'}"
-            async with (
-                open_services(target) as services,
-                serving(
+            settings = command_settings(db_url=db or f"sqlite:///{Path(tmp) / 'bench.db'}")
+            async with Platform(settings) as platform:
+                services = await platform.services()
+                async with serving(
                     services.ledger_service, services.access, port=0, grpc_port=None
-                ) as servers,
-            ):
-                token = (await services.access.create("bench", Role.WRITE, "bench-http")).token
-                console.print(f"server {servers.http_url} on {target}", highlight=False)
-                outcomes = [await _loadgen(servers.http_url, token, *p, seconds) for p in phases]
+                ) as servers:
+                    token = (await services.access.create("bench", Role.WRITE, "bench-http")).token
+                    console.print(
+                        f"server {servers.http_url} on {settings.db_url}", highlight=False
+                    )
+                    outcomes = [
+                        await _loadgen(servers.http_url, token, *p, seconds) for p in phases
+                    ]
     table = Table(title="HTTP API benchmark")
     for column in (
         "mode",

@@ -1,6 +1,12 @@
-"""Options and helpers shared by CLI commands: the `--db` option, running a command's coroutine,
-parsing ids, flags and metadata the way the ledger names their errors, and the operator a
-command acts as."""
+"""Options and helpers shared by CLI commands: the `--db` option and the settings a command's
+options override, running a command's coroutine, parsing ids, flags and metadata the way the
+ledger names their errors, and the operator a command acts as.
+
+An option that overrides a setting defaults to None ("not given") and reads no environment
+variable itself: `command_settings` hands it to strongroom.settings, which reads the environment
+and strongroom.toml (docs/configuration.md). Commands get their components from a
+`strongroom.bootstrap.Platform` over those settings; never from strongroom.store.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +14,54 @@ import asyncio
 import json
 import uuid
 from collections.abc import Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 import uvloop
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from strongroom.errors import StrongroomError, ValidationError
+from strongroom.errors import ConfigurationError, StrongroomError, ValidationError
 from strongroom.ledger import Account, AccountFlags, Transfer, TransferFlags
 from strongroom.services.access import ApiKey, Principal, Role
+from strongroom.settings import Settings, load_settings
 
 T = TypeVar("T")
 
 console = Console()
-err_console = Console(stderr=True)
+# Soft wrap: an error stays one line whatever the terminal's width, for logs and scripts.
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def configured(setting: str, unset: str = "") -> str:
+    """The end of an option's help: where its value comes from when the option is not given."""
+    default = Settings.model_fields[setting].default
+    fallback = unset if default is None else str(default)
+    return (
+        f"(default: STRONGROOM_{setting.upper()}, else {setting} in strongroom.toml,"
+        f" else {fallback})"
+    )
+
 
 DbOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--db",
-        envvar="STRONGROOM_DB_URL",
-        help="Database URL: sqlite:///file.db or postgresql://user@host/db.",
+        help="Database URL: sqlite:///file.db or postgresql://user@host/db " + configured("db_url"),
+        show_default=False,
     ),
 ]
 TenantOption = Annotated[str, typer.Option(help="The tenant to act for.")]
+
+
+def command_settings(**options: object) -> Settings:
+    """The settings a command runs with: its options (None: not given) over the environment,
+    strongroom.toml and the defaults. An invalid setting ends the command like `run()` does."""
+    try:
+        return load_settings(**options)
+    except ConfigurationError as error:
+        _fail(error)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -40,8 +69,13 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coroutine)
     except StrongroomError as error:
-        err_console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(1) from None
+        _fail(error)
+
+
+def _fail(error: StrongroomError) -> NoReturn:
+    # Escaped: a message quotes what it refuses, which may look like markup.
+    err_console.print(f"[red]error:[/red] {escape(str(error))}")
+    raise typer.Exit(1) from None
 
 
 def run_on_uvloop(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -14,12 +14,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from strongroom.api.server import serving
-from strongroom.bootstrap import DEFAULT_URL, open_services
-from strongroom.cli.common import DbOption, console, run
+from strongroom.bootstrap import Platform
+from strongroom.cli.common import DbOption, command_settings, console, run
 from strongroom.ids import new_id
 from strongroom.ledger import InvariantReport
 from strongroom.money import format_amount
 from strongroom.services.access import Role
+from strongroom.settings import Settings
 
 CURRENCY = "USD"
 CUSTOMER, OPERATING, FEES = 100, 200, 300
@@ -30,7 +31,7 @@ CHUNK = 250
 
 
 def demo(
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
     customers: Annotated[int, typer.Option(min=2, help="Customer accounts to open.")] = 300,
     payments: Annotated[
         int, typer.Option(min=1, help="Payments to push (each is a payment and its fee).")
@@ -40,12 +41,13 @@ def demo(
 ) -> None:
     """Run a small bank through the HTTP API: start the server, open accounts, push payments
     with fees, print throughput, balances and the invariant check."""
-    run(_demo(db, customers, payments, seed, clients))
+    run(_demo(command_settings(db_url=db), customers, payments, seed, clients))
 
 
-async def _demo(db: str, customers: int, payments: int, seed: int, clients: int) -> None:
+async def _demo(settings: Settings, customers: int, payments: int, seed: int, clients: int) -> None:
     rng = Random(seed)
-    async with open_services(db) as services:
+    async with Platform(settings) as platform:
+        services = await platform.services()
         access = services.access
         async with serving(services.ledger_service, access, port=0, grpc_port=None) as servers:
             token = (await access.create(DEMO_TENANT, Role.ADMIN, "demo")).token
@@ -57,7 +59,7 @@ async def _demo(db: str, customers: int, payments: int, seed: int, clients: int)
             ) as client:
                 run_ = await _run_bank(client, rng, customers, payments, clients)
         report = await services.ledger.check_invariants()
-    _print_summary(db, payments, run_, report)
+    _print_summary(settings.db_url, payments, run_, report)
     if not report.ok:
         raise typer.Exit(1)
 

@@ -1,28 +1,29 @@
 """`strongroom events`: run the outbox relay, watch and prune the outbox, measure throughput.
 
-Thin: parses options, wires a bus, a relay and (on the in-process bus) the audit consumer, and runs
-them until SIGINT or SIGTERM. Imports strongroom.events, strongroom.bootstrap (the outbox and the
-audit log) and strongroom.bench.events; never strongroom.store.
+Thin: parses options, gets the relay, its bus and (on the in-process bus) the audit log from a
+strongroom.bootstrap.Platform, subscribes the audit consumer, and runs them until SIGINT or
+SIGTERM. Imports strongroom.events, strongroom.bootstrap and strongroom.bench.events; never
+strongroom.store.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import time
+from typing import Annotated
 
 import typer
 
 from strongroom.bench.events import run_bench
-from strongroom.bootstrap import DEFAULT_URL, open_audit_log, open_outbox
+from strongroom.bootstrap import Platform
+from strongroom.cli.common import DbOption, command_settings, configured
 from strongroom.errors import StrongroomError
 from strongroom.events.audit import subscribe_audit
-from strongroom.events.bus import DEFAULT_PREFIX, Bus
-from strongroom.events.inprocess import InProcessBus
-from strongroom.events.jetstream import DEFAULT_STREAM, JetStreamBus
+from strongroom.events.bus import DEFAULT_PREFIX
+from strongroom.events.jetstream import DEFAULT_STREAM
 from strongroom.events.ports import OutboxStatus
-from strongroom.events.relay import Relay
+from strongroom.settings import Settings
 
 app = typer.Typer(name="events", help="Outbox relay and event bus.", no_args_is_help=True)
 
@@ -32,10 +33,14 @@ def events() -> None:
     """Outbox relay and event bus (docs/events.md)."""
 
 
-DB_OPTION = typer.Option(DEFAULT_URL, "--db", envvar="STRONGROOM_DB_URL", help="Database URL.")
-NATS_OPTION = typer.Option(
-    None, "--nats", envvar="STRONGROOM_NATS_URL", help="NATS URL; without it, the in-process bus."
-)
+NatsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--nats",
+        help="NATS URL " + configured("nats_url", "none: the in-process bus"),
+        show_default=False,
+    ),
+]
 STREAM_OPTION = typer.Option(DEFAULT_STREAM, "--stream", help="JetStream stream name.")
 PREFIX_OPTION = typer.Option(DEFAULT_PREFIX, "--prefix", help="Subject prefix.")
 
@@ -51,8 +56,8 @@ def stop_on_signals() -> asyncio.Event:
 
 @app.command()
 def relay(
-    db: str = DB_OPTION,
-    nats: str | None = NATS_OPTION,
+    db: DbOption = None,
+    nats: NatsOption = None,
     stream: str = STREAM_OPTION,
     prefix: str = PREFIX_OPTION,
     batch_size: int = typer.Option(100, "--batch-size", help="Outbox rows per round."),
@@ -63,22 +68,22 @@ def relay(
     ),
 ) -> None:
     """Publish outbox events to the bus, at least once, in outbox order."""
-    if nats is None and not audit:
+    settings = command_settings(db_url=db, nats_url=nats)
+    if settings.nats_url is None and not audit:
         typer.echo(
             "error: with the in-process bus and --no-audit no handler would receive the events",
             err=True,
         )
         raise typer.Exit(2)
     try:
-        asyncio.run(_relay(db, nats, stream, prefix, batch_size, poll_interval, once, audit))
+        asyncio.run(_relay(settings, stream, prefix, batch_size, poll_interval, once, audit))
     except StrongroomError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
 
 
 async def _relay(
-    db: str,
-    nats: str | None,
+    settings: Settings,
     stream: str,
     prefix: str,
     batch_size: int,
@@ -86,17 +91,12 @@ async def _relay(
     once: bool,
     audit: bool,
 ) -> None:
-    outbox = open_outbox(db)
-    audit_log = open_audit_log(db) if nats is None and audit else None
-    bus: Bus
-    if nats is None:
-        bus = InProcessBus(prefix=prefix)
-        if audit_log is not None:
-            await subscribe_audit(bus, audit_log)
-    else:
-        bus = await JetStreamBus.connect(nats, prefix=prefix, stream=stream)
-    outbox_relay = Relay(outbox, bus, batch_size=batch_size, poll_interval=poll_interval)
-    try:
+    async with Platform(settings, migrate=False) as platform:
+        outbox_relay = await platform.relay(
+            prefix=prefix, stream=stream, batch_size=batch_size, poll_interval=poll_interval
+        )
+        if settings.nats_url is None and audit:
+            await subscribe_audit(outbox_relay.bus, await platform.audit_log())
         if once:
             count = await outbox_relay.drain()
             typer.echo(f"published {count} events")
@@ -105,18 +105,12 @@ async def _relay(
         outbox_relay.start()
         await stop.wait()
         await outbox_relay.stop()
-    finally:
-        with contextlib.suppress(Exception):
-            await bus.close()
-        await outbox_relay.close()
-        if audit_log is not None:
-            await audit_log.close()
 
 
 @app.command()
-def status(db: str = DB_OPTION) -> None:
+def status(db: DbOption = None) -> None:
     """How many outbox rows wait for the relay, and since when."""
-    current = asyncio.run(_status(db))
+    current = asyncio.run(_status(command_settings(db_url=db)))
     now = time.time_ns()
     oldest = (
         f", oldest written {(now - current.oldest_waiting_at) / 1e9:.1f} s ago"
@@ -132,17 +126,14 @@ def status(db: str = DB_OPTION) -> None:
     typer.echo(f"published and kept: {current.published} rows{last}")
 
 
-async def _status(db: str) -> OutboxStatus:
-    outbox = open_outbox(db)
-    try:
-        return await outbox.status()
-    finally:
-        await outbox.close()
+async def _status(settings: Settings) -> OutboxStatus:
+    async with Platform(settings, migrate=False) as platform:
+        return await (await platform.outbox()).status()
 
 
 @app.command()
 def prune(
-    db: str = DB_OPTION,
+    db: DbOption = None,
     older_than: float = typer.Option(
         ..., "--older-than-hours", help="Delete rows published more than this many hours ago."
     ),
@@ -151,16 +142,14 @@ def prune(
     if older_than < 0:
         typer.echo("error: --older-than-hours must not be negative", err=True)
         raise typer.Exit(2)
-    deleted = asyncio.run(_prune(db, time.time_ns() - int(older_than * 3600e9)))
+    settings = command_settings(db_url=db)
+    deleted = asyncio.run(_prune(settings, time.time_ns() - int(older_than * 3600e9)))
     typer.echo(f"deleted {deleted} published rows")
 
 
-async def _prune(db: str, published_before: int) -> int:
-    outbox = open_outbox(db)
-    try:
-        return await outbox.prune(published_before)
-    finally:
-        await outbox.close()
+async def _prune(settings: Settings, published_before: int) -> int:
+    async with Platform(settings, migrate=False) as platform:
+        return await (await platform.outbox()).prune(published_before)
 
 
 @app.command()

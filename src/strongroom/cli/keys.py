@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from strongroom.bootstrap import DEFAULT_URL, open_access
-from strongroom.cli.common import DbOption, console, run
+from strongroom.bootstrap import Platform
+from strongroom.cli.common import DbOption, command_settings, console, run
 from strongroom.services.access import ApiKey, NewKey, Role
 
 
@@ -20,16 +20,14 @@ def create_key(
     tenant: Annotated[str, typer.Option(help="The tenant the key acts for.")],
     role: Annotated[Role, typer.Option(help="read, write or admin.")],
     name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
 ) -> None:
     """Create an API key. The printed key is shown this once: only its hash is stored."""
+    settings = command_settings(db_url=db)
 
     async def create() -> NewKey:
-        access = await open_access(db)
-        try:
-            return await access.create(tenant, role, name)
-        finally:
-            await access.close()
+        async with Platform(settings) as platform:
+            return await (await platform.access()).create(tenant, role, name)
 
     new = run(create())
     console.print(f"key id  {new.key.id}  tenant {new.key.tenant}  role {new.key.role.value}")
@@ -38,16 +36,14 @@ def create_key(
 
 def list_keys(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys.")] = None,
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
 ) -> None:
     """List API keys (never their secrets)."""
+    settings = command_settings(db_url=db)
 
     async def listed() -> list[ApiKey]:
-        access = await open_access(db)
-        try:
-            return await access.list(tenant)
-        finally:
-            await access.close()
+        async with Platform(settings) as platform:
+            return await (await platform.access()).list(tenant)
 
     table = Table("tenant", "role", "name", "revoked")
     table.add_column("id", no_wrap=True, min_width=32)
@@ -58,16 +54,14 @@ def list_keys(
 
 def revoke_key(
     key_id: Annotated[str, typer.Argument(help="The key id (the part after sr_).")],
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
 ) -> None:
     """Revoke an API key. Running servers refuse it within 5 seconds (their key cache)."""
+    settings = command_settings(db_url=db)
 
     async def revoke() -> ApiKey:
-        access = await open_access(db)
-        try:
-            return await access.revoke(key_id)
-        finally:
-            await access.close()
+        async with Platform(settings) as platform:
+            return await (await platform.access()).revoke(key_id)
 
     key = run(revoke())
     console.print(f"revoked {key.id} (tenant {key.tenant}, role {key.role.value})")

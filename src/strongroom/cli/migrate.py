@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from strongroom.bootstrap import DEFAULT_URL, migrate_database
-from strongroom.cli.common import DbOption, console, run
+from strongroom.bootstrap import Platform
+from strongroom.cli.common import DbOption, command_settings, console, run
 
 
-def migrate(db: DbOption = DEFAULT_URL) -> None:
+def migrate(db: DbOption = None) -> None:
     """Create or upgrade the database schema."""
-    run(migrate_database(db))
-    console.print(f"schema up to date at {db}")
+    settings = command_settings(db_url=db)
+
+    async def upgrade() -> None:
+        async with Platform(settings) as platform:
+            await platform.migrate()
+
+    run(upgrade())
+    console.print(f"schema up to date at {settings.db_url}")

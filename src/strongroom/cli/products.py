@@ -2,7 +2,7 @@
 publish versions to the database, list them, and pin (or move) an account to a version.
 
 Owns the command-line rendering of strongroom.products only: parse arguments, call the product
-factory (the stored catalogue comes from strongroom.bootstrap.open_products), print with rich.
+factory (the stored catalogue comes from a strongroom.bootstrap.Platform), print with rich.
 No product rule lives here; never imports strongroom.store. Registered by the main CLI with
 `app.add_typer(products.app, name="products")`.
 """
@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.table import Table
 
 from strongroom.bench.products import run_bench
-from strongroom.bootstrap import DEFAULT_URL, open_products
-from strongroom.cli.common import DbOption, run
+from strongroom.bootstrap import Platform
+from strongroom.cli.common import DbOption, command_settings, run
 from strongroom.errors import NotFound, ValidationError
 from strongroom.ids import parse_id
 from strongroom.money import to_decimal
@@ -227,20 +227,19 @@ def _actor(actor: str | None, tenant: str = "default") -> Actor:
 @app.command("publish")
 def publish_command(
     file: Annotated[Path, typer.Argument(help="Product definition (YAML or JSON).")],
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
     actor: ActorOption = None,
 ) -> None:
     """Store a product version (immutable); the same content again is a no-op."""
     console = _console()
     definition = _load(console, file)
+    settings = command_settings(db_url=db)
 
     async def publish() -> None:
-        catalog = await open_products(db)
-        try:
+        async with Platform(settings) as platform:
+            catalog = await platform.products()
             with bound(actor=_actor(actor)):
                 stored = await catalog.publish(definition)
-        finally:
-            await catalog.store.close()
         console.print(f"published {stored.product} v{stored.version} sha256:{stored.digest}")
 
     run(publish())
@@ -249,17 +248,15 @@ def publish_command(
 @app.command("versions")
 def versions_command(
     product: Annotated[str | None, typer.Argument(help="Only this product.")] = None,
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
 ) -> None:
     """List the published product versions with their content hashes."""
     console = _console()
+    settings = command_settings(db_url=db)
 
     async def listing() -> None:
-        catalog = await open_products(db)
-        try:
-            published = await catalog.published(product)
-        finally:
-            await catalog.store.close()
+        async with Platform(settings) as platform:
+            published = await (await platform.products()).published(product)
         if not published:
             console.print("no product versions published")
             return
@@ -279,21 +276,20 @@ def assign_command(
     product: Annotated[str, typer.Argument(help="Product code.")],
     version: Annotated[int, typer.Argument(help="Product version.", min=1)],
     reason: Annotated[str, typer.Option("--reason", help="Why, for the audit trail.")],
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
     actor: ActorOption = None,
     tenant: TenantOption = "default",
 ) -> None:
     """Pin an account to a product version, or move a pinned account to another version."""
     console = _console()
     account = parse_id(account_id, "account_id")
+    settings = command_settings(db_url=db)
 
     async def assign() -> None:
-        catalog = await open_products(db)
-        try:
+        async with Platform(settings) as platform:
+            catalog = await platform.products()
             with bound(actor=_actor(actor, tenant)) as trace_id:
                 moved = await _assign_or_migrate(catalog, account, product, version, reason)
-        finally:
-            await catalog.store.close()
         verb = "moved" if moved else "pinned"
         console.print(f"{verb} {account} to {product} v{version} (trace {trace_id})")
 

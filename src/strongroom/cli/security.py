@@ -1,7 +1,8 @@
 """`strongroom keys ...`: KEK rotation, crypto-shredding of a customer, and the encryption bench.
 
-Thin: parses options, gets envelope encryption wired from strongroom.bootstrap.open_encryption
-and calls its key operations (strongroom.services.security); never imports strongroom.store.
+Thin: parses options, gets envelope encryption from a strongroom.bootstrap.Platform (the bench:
+from strongroom.bootstrap.open_encryption on a scratch database) and calls its key operations
+(strongroom.services.security); never imports strongroom.store.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from strongroom.bootstrap import DEFAULT_URL, open_encryption
+from strongroom.bootstrap import Platform, open_encryption
+from strongroom.cli.common import DbOption, command_settings, configured
 from strongroom.parties.fields import ENCRYPTED_FIELDS, party_cipher
-from strongroom.security.keyfile import DEFAULT_PATH, ENV_VAR, LocalKeyFile
+from strongroom.security.keyfile import LocalKeyFile
+from strongroom.settings import Settings
 
 app = typer.Typer(
     name="keys", help="API keys (create, list, revoke) and encryption keys (rotate, shred, bench)."
@@ -29,28 +32,32 @@ app = typer.Typer(
 # Soft wrap: long lines (ids, figures) stay on one line for logs and scripts.
 console = Console(soft_wrap=True)
 
-DbOption = Annotated[str, typer.Option("--db", envvar="STRONGROOM_DB_URL", help="Database URL.")]
 KeyFileOption = Annotated[
-    Path, typer.Option("--key-file", envvar=ENV_VAR, help="Local key file holding the KEKs.")
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="Local key file holding the KEKs " + configured("key_file"),
+        show_default=False,
+    ),
 ]
 
 
 @app.command("rotate-kek")
 def rotate_kek(
-    db: DbOption = DEFAULT_URL,
-    key_file: KeyFileOption = Path(DEFAULT_PATH),
+    db: DbOption = None,
+    key_file: KeyFileOption = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Keys re-wrapped per commit.")] = 256,
 ) -> None:
     """Re-wrap every data key under a new KEK version (data is not re-encrypted).
 
     If an earlier rotation was interrupted, this finishes it instead of starting another.
     """
-    asyncio.run(_rotate(db, key_file, batch_size))
+    asyncio.run(_rotate(command_settings(db_url=db, key_file=key_file), batch_size))
 
 
-async def _rotate(db: str, key_file: Path, batch_size: int) -> None:
-    encryption = await open_encryption(db, LocalKeyFile(key_file), migrate=False)
-    try:
+async def _rotate(settings: Settings, batch_size: int) -> None:
+    async with Platform(settings, migrate=False) as platform:
+        encryption = await platform.encryption()
         total = await encryption.service.rotation_size()
         with Progress(
             TextColumn("re-wrapping data keys"),
@@ -69,34 +76,30 @@ async def _rotate(db: str, key_file: Path, batch_size: int) -> None:
             f"re-wrapped {rotation.rewrapped} data keys under KEK version"
             f" {rotation.target_version} ({how})"
         )
-    finally:
-        await encryption.close()
 
 
 @app.command()
 def shred(
     tenant: Annotated[str, typer.Option(help="Tenant of the customer.")],
     subject: Annotated[str, typer.Option(help="Customer (party id) whose data is erased.")],
-    db: DbOption = DEFAULT_URL,
-    key_file: KeyFileOption = Path(DEFAULT_PATH),
+    db: DbOption = None,
+    key_file: KeyFileOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Destroy a customer's data keys: their personal data becomes unreadable, for good."""
+    settings = command_settings(db_url=db, key_file=key_file)
     if not yes:
         typer.confirm(f"Irreversibly erase the personal data of {subject} in {tenant}?", abort=True)
-    destroyed = asyncio.run(_shred(db, key_file, tenant, subject))
+    destroyed = asyncio.run(_shred(settings, tenant, subject))
     if destroyed:
         console.print(f"destroyed {len(destroyed)} data key(s) of {subject}: its data is shredded")
     else:
         console.print(f"{subject} has no active data key: nothing left to shred")
 
 
-async def _shred(db: str, key_file: Path, tenant: str, subject: str) -> list[uuid.UUID]:
-    encryption = await open_encryption(db, LocalKeyFile(key_file), migrate=False)
-    try:
-        return await encryption.service.shred(tenant, subject)
-    finally:
-        await encryption.close()
+async def _shred(settings: Settings, tenant: str, subject: str) -> list[uuid.UUID]:
+    async with Platform(settings, migrate=False) as platform:
+        return await (await platform.encryption()).service.shred(tenant, subject)
 
 
 @app.command()

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from strongroom.bootstrap import DEFAULT_URL, open_services
+from strongroom.bootstrap import Platform
 from strongroom.cli.common import (
     DbOption,
     TenantOption,
+    command_settings,
     console,
     fields_table,
     operator,
@@ -44,9 +45,10 @@ def create_transfer(
     metadata: Annotated[str | None, typer.Option(help="A JSON object.")] = None,
     id: Annotated[str | None, typer.Option(help="Transfer id (default: a new UUIDv7).")] = None,
     tenant: TenantOption = "default",
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
 ) -> None:
     """Create one transfer and print its id and the ledger's result code."""
+    settings = command_settings(db_url=db)
 
     async def create() -> tuple[TransferSpec, str]:
         # Inside run(): a bad option is reported as one line, as the ledger names it.
@@ -69,8 +71,8 @@ def create_transfer(
             timeout=timeout,
             metadata=parse_metadata(metadata),
         )
-        async with open_services(db) as services:
-            service = services.ledger_service
+        async with Platform(settings) as platform:
+            service = (await platform.services()).ledger_service
             (result,) = await service.create_transfers(operator(tenant), [spec])
             return spec, result.value
 
@@ -84,13 +86,14 @@ def create_transfer(
 def show_transfer(
     transfer_id: Annotated[str, typer.Argument(help="The transfer id.")],
     tenant: TenantOption = "default",
-    db: DbOption = DEFAULT_URL,
+    db: DbOption = None,
 ) -> None:
     """Show a transfer of the tenant."""
+    settings = command_settings(db_url=db)
 
     async def show() -> Transfer:
-        async with open_services(db) as services:
-            service = services.ledger_service
+        async with Platform(settings) as platform:
+            service = (await platform.services()).ledger_service
             return await service.get_transfer(operator(tenant), parse_uuid(transfer_id))
 
     console.print(fields_table(run(show())))
