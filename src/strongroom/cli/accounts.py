@@ -8,17 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from strongroom.bootstrap import Platform
 from strongroom.cli.common import (
     DbOption,
     TenantOption,
     command_settings,
     console,
     fields_table,
+    ledger_service,
     operator,
     parse_flags,
     parse_metadata,
     parse_uuid,
+    report_created,
     run,
 )
 from strongroom.ids import new_id, parse_id
@@ -57,15 +58,12 @@ def create_account(
             overdraft_limit=overdraft_limit,
             metadata=parse_metadata(metadata),
         )
-        async with Platform(settings) as platform:
-            service = (await platform.services()).ledger_service
+        async with ledger_service(settings) as service:
             (result,) = await service.create_accounts(operator(tenant), [spec])
             return spec, result.value
 
     spec, result = run(create())
-    console.print(f"{spec.id} {result}", highlight=False)
-    if result not in ("ok", "exists"):
-        raise typer.Exit(1)
+    report_created(spec.id, result)
 
 
 @app.command("show")
@@ -78,8 +76,7 @@ def show_account(
     settings = command_settings(db_url=db)
 
     async def show() -> Account:
-        async with Platform(settings) as platform:
-            service = (await platform.services()).ledger_service
+        async with ledger_service(settings) as service:
             return await service.get_account(operator(tenant), parse_uuid(account_id))
 
     console.print(fields_table(run(show())))
@@ -97,8 +94,7 @@ def list_accounts(
 
     async def page() -> Page[Account]:
         query = AccountFilter(limit=limit, cursor=cursor)
-        async with Platform(settings) as platform:
-            service = (await platform.services()).ledger_service
+        async with ledger_service(settings) as service:
             return await service.list_accounts(operator(tenant), query)
 
     result = run(page())

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -22,9 +23,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from strongroom.bootstrap import Platform
 from strongroom.errors import ConfigurationError, StrongroomError, ValidationError
 from strongroom.ledger import Account, AccountFlags, Transfer, TransferFlags
 from strongroom.services.access import ApiKey, Principal, Role
+from strongroom.services.ledger import LedgerService
 from strongroom.settings import Settings, load_settings
 
 T = TypeVar("T")
@@ -136,3 +139,17 @@ def fields_table(item: Account | Transfer) -> Table:
             )
         table.add_row(name, str(value))
     return table
+
+
+@asynccontextmanager
+async def ledger_service(settings: Settings) -> AsyncIterator[LedgerService]:
+    """The ledger's service of the deployment `settings` describe, closed on exit."""
+    async with Platform(settings) as platform:
+        yield (await platform.services()).ledger_service
+
+
+def report_created(item_id: uuid.UUID, result: str) -> None:
+    """Print a created item's id and result; exit 1 unless it was created or existed."""
+    console.print(f"{item_id} {result}", highlight=False)
+    if result not in ("ok", "exists"):
+        raise typer.Exit(1)

@@ -7,17 +7,18 @@ from typing import Annotated
 
 import typer
 
-from strongroom.bootstrap import Platform
 from strongroom.cli.common import (
     DbOption,
     TenantOption,
     command_settings,
     console,
     fields_table,
+    ledger_service,
     operator,
     parse_flags,
     parse_metadata,
     parse_uuid,
+    report_created,
     run,
 )
 from strongroom.ids import NIL, new_id, parse_id
@@ -71,15 +72,12 @@ def create_transfer(
             timeout=timeout,
             metadata=parse_metadata(metadata),
         )
-        async with Platform(settings) as platform:
-            service = (await platform.services()).ledger_service
+        async with ledger_service(settings) as service:
             (result,) = await service.create_transfers(operator(tenant), [spec])
             return spec, result.value
 
     spec, result = run(create())
-    console.print(f"{spec.id} {result}", highlight=False)
-    if result not in ("ok", "exists"):
-        raise typer.Exit(1)
+    report_created(spec.id, result)
 
 
 @app.command("show")
@@ -92,8 +90,7 @@ def show_transfer(
     settings = command_settings(db_url=db)
 
     async def show() -> Transfer:
-        async with Platform(settings) as platform:
-            service = (await platform.services()).ledger_service
+        async with ledger_service(settings) as service:
             return await service.get_transfer(operator(tenant), parse_uuid(transfer_id))
 
     console.print(fields_table(run(show())))
