@@ -15,8 +15,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from strongroom.bootstrap import Encryption, open_encryption
+from strongroom.bootstrap import Encryption, open_access, open_encryption, open_ledger
+from strongroom.ledger import Ledger
 from strongroom.security.keyfile import LocalKeyFile
+from strongroom.services.access import AccessService
+from strongroom.services.ledger import LedgerService
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -90,3 +93,29 @@ async def encryption(db_url: str, key_file: LocalKeyFile) -> AsyncIterator[Encry
     encryption = await open_encryption(db_url, key_file)
     yield encryption
     await encryption.close()
+
+
+# The ledger, API keys and the ledger's service on `db_url`: what the services' and the API's
+# tests stand on. Packages with a `ledger` of their own (tests/ledger) override it.
+
+
+@pytest.fixture
+async def ledger(db_url: str) -> AsyncIterator[Ledger]:
+    ledger = await open_ledger(db_url, sweep_interval=None)
+    yield ledger
+    report = await ledger.check_invariants()
+    await ledger.close()
+    assert report.ok, report.violations
+
+
+@pytest.fixture
+async def keys(db_url: str, ledger: Ledger) -> AsyncIterator[AccessService]:
+    """API keys on the ledger's (migrated) database."""
+    access = await open_access(db_url, migrate=False)
+    yield access
+    await access.close()
+
+
+@pytest.fixture
+def service(ledger: Ledger) -> LedgerService:
+    return LedgerService(ledger)
