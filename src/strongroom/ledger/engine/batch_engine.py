@@ -238,7 +238,14 @@ class BatchEngine:
         self.stats.lock_wait_seconds += decision.lock_wait
         self.stats.batch_sizes.append(size)
         self.contention.record_batch(batch.hot_ids, decision.lock_wait)
-        unsplittable = {b.id for b in decision.balances.values() if b.flags & _HISTORY}
+        # Of the hot accounts only, so that a batch's split bookkeeping is O(hot accounts):
+        # history accounts, and accounts that do not exist.
+        balances = decision.balances
+        unsplittable = set()
+        for account in batch.hot_ids:
+            state = balances.get(account.int)
+            if state is None or state.flags & _HISTORY:
+                unsplittable.add(account)
         return self._split.observe(batch.hot_ids, decision.lock_wait, decision.now, unsplittable)
 
     # -- an attempt ---------------------------------------------------------------------------
