@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from typer.testing import CliRunner
 
 from strongroom.bootstrap import open_ledger
 from strongroom.cli.admin import app, ledger_app
+from strongroom.ledger.buckets import AccountSplit
 from strongroom.store.admin_db import AdminDb
 from strongroom.store.urls import parse_url
 from tests.ledger.helpers import account, open_accounts, transfer
@@ -56,3 +58,31 @@ def test_ledger_stats_prints_figures_and_prometheus(db_url: str) -> None:
     text = runner.invoke(ledger_app, ["stats", "--db", db_url, "--prometheus"])
     assert text.exit_code == 0, text.output
     assert "strongroom_ledger_batches_total 0.0" in text.output
+
+
+def test_admin_split_splits_by_hand_and_pins(db_url: str) -> None:
+    async def open_account() -> uuid.UUID:
+        async with await open_ledger(db_url, sweep_interval=None) as ledger:
+            (a,) = await open_accounts(ledger, account())
+        return a
+
+    async def split_state(a: uuid.UUID) -> AccountSplit | None:
+        async with await open_ledger(db_url, migrate=False, sweep_interval=None) as ledger:
+            return (await ledger.store.split_accounts()).get(a)
+
+    a = asyncio.run(open_account())
+    pinned = runner.invoke(app, ["split", str(a), "4", "--pin", "--db", db_url])
+    assert pinned.exit_code == 0, pinned.output
+    assert f"account {a}: 4 buckets, pinned" in pinned.output
+    state = asyncio.run(split_state(a))
+    assert state is not None
+    assert (state.buckets, state.pinned) == (4, True)
+    unpinned = runner.invoke(app, ["split", str(a), "4", "--db", db_url])
+    assert unpinned.exit_code == 0, unpinned.output
+    assert "4 buckets, not pinned (bucket count unchanged)" in unpinned.output
+    merged = runner.invoke(app, ["split", str(a), "1", "--db", db_url])
+    assert merged.exit_code == 0, merged.output
+    assert asyncio.run(split_state(a)) is None
+    unknown = runner.invoke(app, ["split", str(uuid.uuid4()), "2", "--db", db_url])
+    assert unknown.exit_code == 1
+    assert "not found" in unknown.output

@@ -127,6 +127,7 @@ COMMANDS = [
     ["products", "versions"],
     ["admin", "reconcile"],
     ["admin", "snapshot"],
+    ["admin", "split", str(uuid.uuid4()), "2"],
     ["ledger", "stats"],
     ["events", "relay"],
     ["events", "status"],

@@ -24,7 +24,7 @@ class StorageFault(Exception):
 
 class FaultyStore:
     """A real ledger store whose operations named in `failing` (on the store or on its
-    transactions, e.g. "bucket_counts", "resize_buckets", "admit_batch") raise StorageFault."""
+    transactions, e.g. "split_accounts", "resize_buckets", "admit_batch") raise StorageFault."""
 
     def __init__(self, store: LedgerStore) -> None:
         self._store = store

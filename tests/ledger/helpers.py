@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import uuid
+from pathlib import Path
 from typing import Any
 
 from strongroom.ids import new_id
 from strongroom.ledger import Account, AccountFlags, Ledger, Transfer, TransferFlags
+
+#: The repository's root: child processes run `tests.ledger.*` modules from it.
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def child_env() -> dict[str, str]:
+    """A child process's environment: this tree's `src` and `tests` first on the path, so that
+    it runs the code under test, not whichever strongroom is installed."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
 
 
 def account(ledger: str = "USD", flags: AccountFlags = AccountFlags.NONE, **kw: Any) -> Account:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,11 +16,25 @@ from strongroom.clock import ManualClock
 from strongroom.errors import Conflict
 from strongroom.ids import new_id
 from strongroom.ledger import AccountFlags, EngineSettings, Ledger, Transfer, TransferFlags
-from strongroom.ledger.buckets import ALL, BucketRow, SplitSettings, view, write_back
+from strongroom.ledger.buckets import (
+    ALL,
+    AccountSplit,
+    BucketResize,
+    BucketRow,
+    SplitPolicy,
+    SplitSettings,
+    view,
+    write_back,
+)
+from strongroom.ledger.engine import run_in_transaction
 from tests.ledger.helpers import account, counters, open_accounts, results, transfer
 
 DMNEC = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
 CMNED = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
+S = 10**9
+#: Merge after 60 s cold everywhere, recorded at most every 5 s; 10 s between resizes.
+POLICY = SplitSettings(lock_wait_seconds=0.0, strikes=1, cooldown_seconds=10.0)
+T0 = 1_700_000_000 * S
 
 
 @st.composite
@@ -195,3 +211,115 @@ async def test_contention_splits_a_hot_account(pg_url: str) -> None:
         assert report.ok, report.violations
     finally:
         await ledger.close()
+
+
+# -- the split policy, without a database -----------------------------------------------------
+
+
+def test_a_process_that_never_found_an_account_hot_keeps_it_split_while_it_is_hot_elsewhere() -> (
+    None
+):
+    """The shared record decides: this process has no memory of the account being hot."""
+    a = uuid.uuid4()
+    policy = SplitPolicy(POLICY)
+    policy.refreshed({a: AccountSplit(4, resized_at=T0, hot_at=T0 + 50 * S)}, T0 + 100 * S)
+    assert policy.observe([], 0.0, T0 + 100 * S, set()) == []
+    # Cold everywhere for 60 s, plus the 5 s a sighting may wait to be recorded: merged.
+    policy.refreshed({a: AccountSplit(4, resized_at=T0, hot_at=T0 + 50 * S)}, T0 + 116 * S)
+    assert policy.observe([], 0.0, T0 + 116 * S, set()) == [
+        BucketResize(a, 1, cooldown_ns=10 * S, cold_ns=65 * S)
+    ]
+    # Asked once per refresh.
+    assert policy.observe([], 0.0, T0 + 116 * S, set()) == []
+
+
+def test_a_merge_waits_for_the_cooldown_and_not_for_an_account_hot_in_the_batch() -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    policy = SplitPolicy(replace(POLICY, lock_wait_seconds=1.0))
+    now = T0 + 100 * S
+    policy.refreshed(
+        {
+            a: AccountSplit(2, resized_at=now - 5 * S, hot_at=T0),
+            b: AccountSplit(2, resized_at=T0, hot_at=T0),
+        },
+        now,
+    )
+    # a was resized 5 s ago; b is cold, but hot in this very batch.
+    assert policy.observe([b], 0.0, now, set()) == []
+
+
+def test_a_pinned_account_is_never_merged_or_split() -> None:
+    a = uuid.uuid4()
+    policy = SplitPolicy(POLICY)
+    policy.refreshed({a: AccountSplit(4, resized_at=T0, hot_at=T0, pinned=True)}, T0 + 1000 * S)
+    assert policy.observe([], 0.0, T0 + 1000 * S, set()) == []
+    # Hot and contended, it would double (strikes=1); pinned, it stays, and nothing is recorded.
+    assert policy.observe([a], 1.0, T0 + 1001 * S, set()) == []
+    assert policy.due_hot() == {}
+
+
+def test_hot_split_accounts_are_recorded_at_most_once_per_interval() -> None:
+    split, whole = uuid.uuid4(), uuid.uuid4()
+    policy = SplitPolicy(replace(POLICY, lock_wait_seconds=1.0))
+    policy.refreshed({split: AccountSplit(2, resized_at=T0, hot_at=T0)}, T0)
+    for at in (T0 + 1 * S, T0 + 2 * S):
+        policy.observe([split, whole], 0.0, at, set())
+    # Only split accounts: an unsplit one has nothing to merge.
+    assert policy.due_hot() == {split: T0 + 1 * S}
+    policy.observe([split], 0.0, T0 + 5 * S, set())
+    assert policy.due_hot() == {}
+    policy.observe([split], 0.0, T0 + 6 * S, set())
+    assert policy.due_hot() == {split: T0 + 6 * S}
+
+
+def test_a_contended_hot_account_doubles_its_buckets_from_the_shared_count() -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    policy = SplitPolicy(POLICY)
+    policy.refreshed({a: AccountSplit(2, resized_at=T0, hot_at=T0)}, T0)
+    assert policy.observe([a, b], 0.01, T0, {b}) == [BucketResize(a, 4, cooldown_ns=10 * S)]
+
+
+def test_a_disabled_policy_asks_for_nothing() -> None:
+    a = uuid.uuid4()
+    policy = SplitPolicy(replace(POLICY, enabled=False))
+    policy.refreshed({a: AccountSplit(4, resized_at=T0, hot_at=T0)}, T0 + 1000 * S)
+    assert policy.observe([a], 1.0, T0 + 1000 * S, set()) == []
+    assert policy.due_hot() == {}
+
+
+# -- pins and the shared record, on both backends ----------------------------------------------
+
+
+async def test_a_pinned_split_is_resized_only_by_hand(ledger: Ledger) -> None:
+    (a,) = await open_accounts(ledger, account())
+    assert await ledger.split_account(a, 4, pin=True)
+    # What the engine would ask for by itself, cooldown or not, is refused.
+    assert not await ledger.engine.resize(a, 1)
+    assert not await ledger.engine.resize(a, 8)
+    assert ledger.engine.buckets[a] == 4
+    # Pinning or unpinning alone changes no bucket count.
+    assert not await ledger.split_account(a, 4)
+    assert await ledger.engine.resize(a, 2)
+    assert await ledger.split_account(a, 1, pin=True)
+    assert not await ledger.engine.resize(a, 2)
+    assert a not in ledger.engine.buckets
+    # By hand again, without the pin: the engine may resize it.
+    assert await ledger.split_account(a, 2)
+    assert await ledger.engine.resize(a, 1)
+
+
+async def test_a_merge_is_refused_while_any_process_recorded_the_account_hot(
+    ledger: Ledger,
+) -> None:
+    (a,) = await open_accounts(ledger, account())
+    assert await ledger.split_account(a, 2)
+    now = time.time_ns()
+    store = ledger.store
+    # Another process's record: the later time stays, an earlier one changes nothing.
+    await run_in_transaction(store, lambda tx: tx.record_hot({a: now}))
+    await run_in_transaction(store, lambda tx: tx.record_hot({a: now - 30 * S}))
+    assert (await store.split_accounts())[a].hot_at == now
+    merge = BucketResize(a, 1, cold_ns=60 * S)
+    assert not await run_in_transaction(store, lambda tx: tx.resize_buckets(merge, now + 59 * S))
+    assert await run_in_transaction(store, lambda tx: tx.resize_buckets(merge, now + 61 * S))
+    assert a not in await store.split_accounts()

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from strongroom.bootstrap import open_ledger
 from strongroom.ledger import TransferQuery
-from tests.ledger.helpers import account, counters, open_accounts
+from tests.ledger.helpers import ROOT, account, child_env, counters, open_accounts
 
 BATCH = 2_000
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
@@ -36,7 +33,7 @@ async def test_sigkill_mid_batch_leaves_whole_batches(db_url: str, kill_after: f
         str(BATCH),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=child_env(),
     )
     assert child.stdout is not None
     # Wait for the first committed batch, then kill at an arbitrary later moment.

@@ -16,7 +16,7 @@ async def test_the_sweeper_logs_a_failure_and_keeps_sweeping(db_url: str) -> Non
     settings = EngineSettings(bucket_refresh_seconds=0)
     async with faulty_ledger(db_url, settings, sweep_interval=0.05) as (ledger, store):
         with capture_logs() as logs:
-            store.failing.add("bucket_counts")
+            store.failing.add("split_accounts")
             await asyncio.sleep(0.5)
             store.failing.clear()
         failures = [e for e in logs if e["event"] == "releasing expired pending transfers failed"]

@@ -1,4 +1,4 @@
-"""`strongroom admin reconcile|snapshot-reset|snapshot` and `strongroom ledger stats`.
+"""`strongroom admin reconcile|snapshot-reset|snapshot|split` and `strongroom ledger stats`.
 
 Gets its stores from a strongroom.bootstrap.Platform and runs the ledger's repair and snapshot
 code; never imports strongroom.store.
@@ -6,6 +6,7 @@ code; never imports strongroom.store.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 import typer
@@ -19,7 +20,9 @@ from strongroom.ledger.reconcile import reconcile as run_reconcile
 from strongroom.ledger.reconcile import snapshot_reset as run_snapshot_reset
 from strongroom.settings import Settings
 
-app = typer.Typer(name="admin", help="Repair tools: reconcile, snapshots.", no_args_is_help=True)
+app = typer.Typer(
+    name="admin", help="Repair tools: reconcile, snapshots, bucket splits.", no_args_is_help=True
+)
 ledger_app = typer.Typer(name="ledger", help="Ledger engine figures.", no_args_is_help=True)
 
 
@@ -95,6 +98,43 @@ async def _snapshot(settings: Settings, lock_timeout: float) -> None:
     console.print(f"snapshot at seq {taken.seq}: {taken.accounts} accounts")
 
 
+@app.command()
+def split(
+    account: Annotated[uuid.UUID, typer.Argument(help="The account's id.", show_default=False)],
+    buckets: Annotated[
+        int, typer.Argument(help="Bucket rows to spread its balance over; 1 merges it back.")
+    ],
+    db: DbOption = None,
+    pin: Annotated[
+        bool,
+        typer.Option(
+            "--pin",
+            help="Keep this bucket count. Without it, the engine merges the account back once"
+            " no process has found it hot for a while, and splits it further when contended;"
+            " with it, never, until the account is split by hand again without --pin.",
+        ),
+    ] = False,
+) -> None:
+    """Split an account's balance over BUCKETS bucket rows by hand (1 merges it back)."""
+    run(_split(command_settings(db_url=db), account, buckets, pin))
+
+
+async def _split(settings: Settings, account: uuid.UUID, buckets: int, pin: bool) -> None:
+    async with Platform(_without_background_tasks(settings)) as platform:
+        ledger = await platform.ledger()
+        changed = await ledger.split_account(account, buckets, pin=pin)
+    unchanged = "" if changed else " (bucket count unchanged)"
+    console.print(
+        f"account {account}: {buckets} buckets, {'pinned' if pin else 'not pinned'}{unchanged}",
+        soft_wrap=True,
+    )
+
+
+def _without_background_tasks(settings: Settings) -> Settings:
+    """`settings` for a ledger that runs no sweeper or snapshot task of its own."""
+    return settings.model_copy(update={"sweep_interval": 0.0, "snapshot_interval": 0.0})
+
+
 @ledger_app.callback()
 def ledger_group() -> None:
     """Ledger engine figures (a group, so that `stats` keeps its name as more commands come)."""
@@ -114,8 +154,7 @@ def stats(
 
 async def _stats(settings: Settings, prometheus: bool, top: int) -> None:
     # The figures are this process's engine's: no sweeper or snapshot task of its own to count.
-    quiet = settings.model_copy(update={"sweep_interval": 0.0, "snapshot_interval": 0.0})
-    async with Platform(quiet) as platform:
+    async with Platform(_without_background_tasks(settings)) as platform:
         ledger = await platform.ledger()
         engine = ledger.engine
         if prometheus:

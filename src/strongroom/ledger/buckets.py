@@ -11,6 +11,10 @@ free funds evenly over the buckets again. Reservations (pending transfers) alway
 bucket 0, and any batch that reserves, posts, voids or expires on a split account locks all
 of its buckets. Accounts with the history flag are never split: their history needs the
 whole balance after every transfer.
+
+`SplitPolicy` decides when an account is split or merged back, from this process's contention
+and from the split state all processes share (`AccountSplit`); the engine applies its
+`BucketResize`s. Pure: no I/O, and no import of the engine or the store.
 """
 
 from __future__ import annotations
@@ -170,43 +174,133 @@ class SplitSettings:
     max_buckets: int = 8
     #: No process resizes an account again within this time (kept in the database).
     cooldown_seconds: float = 10.0
-    #: A split account not hot for this long is merged back into one bucket.
+    #: A split account no process has found hot for this long is merged back into one bucket.
     cold_seconds: float = 60.0
+    #: A process records in the database that it found a split account hot at most this often
+    #: per account, so a merge waits up to this much longer than `cold_seconds`.
+    hot_record_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSplit:
+    """An account's split as every process shares it (`account_buckets`); times in wall-clock
+    nanoseconds since the Unix epoch, which every process agrees on (a monotonic clock is
+    per process)."""
+
+    buckets: int
+    #: The last resize, by hand or automatic: no automatic resize within the cooldown.
+    resized_at: int
+    #: The latest time a process recorded finding the account hot (or resized it).
+    hot_at: int
+    #: Split by hand and pinned: never resized automatically.
+    pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BucketResize:
+    """A resize to apply (`LedgerTransaction.resize_buckets`): `account_id` over `buckets` rows,
+    1 merging it back into bucket 0."""
+
+    account_id: uuid.UUID
+    buckets: int
+    #: Refused when the account was resized less than this long ago, by any process.
+    cooldown_ns: int = 0
+    #: A merge refused when any process recorded the account hot less than this long ago.
+    cold_ns: int | None = None
+    #: None: automatic, refused while the account is pinned. True or False: by hand, whatever
+    #: the pin, and pins or unpins the account.
+    pin: bool | None = None
 
 
 class SplitPolicy:
-    """Per-process contention bookkeeping that decides resizes (applied by the engine)."""
+    """Decides resizes (applied by the engine): splits from this process's contention, merges
+    from the split state all processes share.
+
+    Splitting is local: an account this process finds hot and contended `strikes` times doubles
+    its buckets. Merging is shared: this process records when it finds a split account hot
+    (`due_hot`, at most every `hot_record_seconds` per account), and merges an account only when
+    the shared record (`refreshed`, read with the engine's periodic bucket refresh) says no
+    process has found it hot for `cold_seconds` + `hot_record_seconds`: each process records a
+    sighting less than `hot_record_seconds` after its last unrecorded one, so the account was
+    cold everywhere for at least `cold_seconds`. Pinned accounts are never resized.
+
+    Per batch, `observe` costs O(the batch's hot accounts); the split accounts are scanned once
+    per refresh.
+    """
 
     def __init__(self, settings: SplitSettings) -> None:
         self.settings = settings
+        self._cooldown_ns = round(settings.cooldown_seconds * 1e9)
+        self._record_ns = round(settings.hot_record_seconds * 1e9)
+        self._cold_ns = round(settings.cold_seconds * 1e9) + self._record_ns
         self._strikes: dict[uuid.UUID, int] = {}
-        self._last_hot: dict[uuid.UUID, float] = {}
+        #: The shared split state, as last refreshed.
+        self._accounts: dict[uuid.UUID, AccountSplit] = {}
+        #: When this process last recorded each split account hot, and what it has to record.
+        self._recorded: dict[uuid.UUID, int] = {}
+        self._due: dict[uuid.UUID, int] = {}
+        #: Merges the last refresh found due, not yet asked for.
+        self._cold: list[uuid.UUID] = []
 
     def observe(
         self,
         hot: list[uuid.UUID],
         lock_wait: float,
-        now: float,
-        current: dict[uuid.UUID, int],
+        now: int,
         unsplittable: set[uuid.UUID],
-    ) -> list[tuple[uuid.UUID, int]]:
-        """Resizes to request after a batch: (account, new bucket count)."""
+    ) -> list[BucketResize]:
+        """Resizes to request after a batch that found `hot` hot, having waited `lock_wait`
+        seconds for its locks, at `now` (wall clock, ns)."""
         s = self.settings
         if not s.enabled:
             return []
-        wanted: list[tuple[uuid.UUID, int]] = []
+        wanted: list[BucketResize] = []
         for account in hot:
-            self._last_hot[account] = now
+            state = self._accounts.get(account)
+            if state is not None and state.pinned:
+                continue
+            k = state.buckets if state is not None else 1
+            if k > 1:
+                last = self._recorded.get(account)
+                if last is None or now - last >= self._record_ns:
+                    self._recorded[account] = now
+                    self._due[account] = now
             if lock_wait < s.lock_wait_seconds or account in unsplittable:
                 continue
             strikes = self._strikes.get(account, 0) + 1
-            k = current.get(account, 1)
             if strikes >= s.strikes and k < s.max_buckets:
-                wanted.append((account, min(k * 2, s.max_buckets)))
+                wanted.append(
+                    BucketResize(account, min(k * 2, s.max_buckets), cooldown_ns=self._cooldown_ns)
+                )
                 strikes = 0
             self._strikes[account] = strikes
-        for account, k in current.items():
-            if k > 1 and now - self._last_hot.get(account, 0.0) > s.cold_seconds:
-                wanted.append((account, 1))
-                self._last_hot[account] = now
+        if self._cold:
+            hot_now = set(hot)
+            wanted.extend(
+                BucketResize(a, 1, cooldown_ns=self._cooldown_ns, cold_ns=self._cold_ns)
+                for a in self._cold
+                if a not in hot_now
+            )
+            self._cold = []
         return wanted
+
+    def due_hot(self) -> dict[uuid.UUID, int]:
+        """The split accounts this process found hot and has to record in the shared state now,
+        each with when (ns); each is handed out once."""
+        due, self._due = self._due, {}
+        return due
+
+    def refreshed(self, accounts: dict[uuid.UUID, AccountSplit], now: int) -> None:
+        """Take the shared split state just read at `now` (wall clock, ns): the merges due."""
+        self._accounts = accounts
+        self._recorded = {a: t for a, t in self._recorded.items() if a in accounts}
+        if not self.settings.enabled:
+            return
+        self._cold = [
+            account
+            for account, state in accounts.items()
+            if state.buckets > 1
+            and not state.pinned
+            and now - state.hot_at > self._cold_ns
+            and now - state.resized_at >= self._cooldown_ns
+        ]

@@ -229,11 +229,16 @@ class Ledger:
 
         return await run_in_transaction(self._store, change)
 
-    async def split_account(self, account_id: uuid.UUID, buckets: int) -> bool:
-        """Spread an account's balance over `buckets` rows (1 merges it back), by hand.
+    async def split_account(
+        self, account_id: uuid.UUID, buckets: int, *, pin: bool = False
+    ) -> bool:
+        """Spread an account's balance over `buckets` rows (1 merges it back), by hand; True
+        when its bucket count changed.
 
-        The engine does this by itself for accounts it finds contended (see
-        docs/ledger-engine.md). Accounts with the history flag are never split.
+        The engine does this by itself for accounts it finds contended, and merges them back
+        once no process has found them hot for a while (see docs/ledger-engine.md). With
+        `pin`, the engine leaves the account at `buckets` until it is resized by hand again
+        (which, without `pin`, unpins it). Accounts with the history flag are never split.
         """
         if type(buckets) is not int or not 1 <= buckets <= 64:
             raise ValidationError("buckets", "must be an integer from 1 to 64")
@@ -242,7 +247,7 @@ class Ledger:
             raise NotFound(f"account {account_id} not found")
         if buckets > 1 and found[0].flags & AccountFlags.HISTORY:
             raise Conflict("accounts with the history flag keep one bucket")
-        return await self._engine.resize(account_id, buckets)
+        return await self._engine.resize(account_id, buckets, pin=pin)
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -9,13 +9,13 @@ the pure rules, then calls `write_*`. Reads outside a transaction see committed 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol, Self
 
 from strongroom.errors import StorageError
-from strongroom.ledger.buckets import BucketRow, BucketWrite
+from strongroom.ledger.buckets import AccountSplit, BucketResize, BucketRow, BucketWrite
 from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
 from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
@@ -156,11 +156,17 @@ class LedgerTransaction(Protocol):
         after them (other stores ignore it)."""
         ...
 
-    async def resize_buckets(
-        self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
-    ) -> bool:
-        """Split (or merge back) an account's balance into `buckets` rows, unless another
-        process resized it within the cooldown. True when this call resized it."""
+    async def resize_buckets(self, resize: BucketResize, now: int) -> bool:
+        """Split (or merge back) an account's balance into `resize.buckets` rows at `now`, and
+        record it as hot at `now`, unless the account was resized within `resize.cooldown_ns`,
+        is pinned and the resize automatic, or (a merge with `cold_ns`) was recorded hot within
+        `cold_ns`; claimed in `account_buckets`, so that processes agree. A resize by hand also
+        pins or unpins the account. True when the bucket count changed."""
+        ...
+
+    async def record_hot(self, hot_at: Mapping[uuid.UUID, int]) -> None:
+        """Record that each split account was found hot at the given time (ns), unless a later
+        time is recorded already."""
         ...
 
     async def set_status(self, account_id: uuid.UUID, status: AccountStatus) -> None:
@@ -253,8 +259,9 @@ class LedgerStore(Protocol):
 
     async def fold_from_log(self) -> dict[uuid.UUID, tuple[int, int, int, int]]: ...
 
-    async def bucket_counts(self) -> dict[uuid.UUID, int]:
-        """Accounts split over more than one bucket row, and into how many."""
+    async def split_accounts(self) -> dict[uuid.UUID, AccountSplit]:
+        """The accounts split over more than one bucket row or pinned, as `account_buckets`
+        holds them."""
         ...
 
     async def balances(self) -> list[AccountTotals]: ...

@@ -9,13 +9,13 @@ the snapshot watermark takes the same lock exclusively (see strongroom.ledger.sn
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Final, Literal
 
 import asyncpg
 
-from strongroom.ledger.buckets import BucketRow
+from strongroom.ledger.buckets import AccountSplit, BucketResize, BucketRow
 from strongroom.ledger.ports import (
     DELTA_CAP,
     AccountMeta,
@@ -281,10 +281,9 @@ class PostgresTransaction:
         if writes.outbox is not None:
             await self._insert_outbox(writes.outbox, now)
 
-    async def resize_buckets(
-        self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
-    ) -> bool:
+    async def resize_buckets(self, resize: BucketResize, now: int) -> bool:
         conn = self._conn
+        account_id, buckets = resize.account_id, resize.buckets
         # Lock the account's rows first: a merge must not race a batch writing a bucket.
         rows = await conn.fetch(
             "SELECT bucket, debits_pending, debits_posted, credits_pending, credits_posted"
@@ -293,15 +292,14 @@ class PostgresTransaction:
         )
         current = len(rows)
         claimed = await conn.fetchval(
-            "INSERT INTO account_buckets AS ab (account_id, buckets, resized_at)"
-            " VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE"
-            " SET buckets = excluded.buckets, resized_at = excluded.resized_at"
-            " WHERE ab.resized_at <= $3 - $4 AND ab.buckets <> excluded.buckets"
-            " RETURNING 1",
+            _CLAIM_RESIZE,
             account_id,
             buckets,
             now,
-            cooldown_ns,
+            resize.cooldown_ns,
+            resize.pin is not None,
+            bool(resize.pin),
+            resize.cold_ns,
         )
         if not claimed or current == buckets:
             return False
@@ -332,6 +330,14 @@ class PostgresTransaction:
             *totals,
         )
         return True
+
+    async def record_hot(self, hot_at: Mapping[uuid.UUID, int]) -> None:
+        # One row at a time in id order: two processes recording the same accounts never
+        # deadlock.
+        await self._conn.executemany(
+            "UPDATE account_buckets SET hot_at = $2 WHERE account_id = $1 AND hot_at < $2",
+            sorted(hot_at.items()),
+        )
 
     async def write_events(self, events: bytes, now: int) -> None:
         await self._insert_outbox(OutboxRow(events), now)
@@ -372,6 +378,22 @@ _ADD_DELTAS: Final = (
     " WHERE b.account_id = u.id AND b.bucket = 0"
     " AND b.debits_pending + b.debits_posted <= $4 - u.debits"
     " AND b.credits_pending + b.credits_posted <= $4 - u.credits"
+)
+
+# Claims a resize in account_buckets ($1 account, $2 buckets, $3 now, $4 cooldown ns, $5 by
+# hand, $6 pin, $7 cold ns or NULL). Its row lock orders the processes resizing the account;
+# an update that matches nothing returns no row, and the resize does not happen. A resize by
+# hand that only pins or unpins still claims. The new row is hot from now: a split is made for
+# an account found hot, or by hand, which should stay split for a while.
+_CLAIM_RESIZE: Final = (
+    "INSERT INTO account_buckets AS ab (account_id, buckets, resized_at, hot_at, pinned)"
+    " VALUES ($1, $2, $3, $3, $6) ON CONFLICT (account_id) DO UPDATE"
+    " SET buckets = excluded.buckets, resized_at = excluded.resized_at,"
+    " hot_at = excluded.hot_at, pinned = excluded.pinned"
+    " WHERE (ab.buckets <> excluded.buckets OR ab.pinned <> excluded.pinned)"
+    " AND ab.resized_at <= $3 - $4 AND ($5 OR NOT ab.pinned)"
+    " AND ($7::bigint IS NULL OR ab.hot_at < $3 - $7)"
+    " RETURNING 1"
 )
 
 
@@ -531,8 +553,9 @@ class PostgresStore:
     async def pending_mismatches(self) -> list[tuple[uuid.UUID, str]]:
         return [(r[0], r[1]) for r in await self._pool.fetch(checks.PENDING_MISMATCHES)]
 
-    async def bucket_counts(self) -> dict[uuid.UUID, int]:
+    async def split_accounts(self) -> dict[uuid.UUID, AccountSplit]:
         rows = await self._pool.fetch(
-            "SELECT account_id, buckets FROM account_buckets WHERE buckets > 1"
+            "SELECT account_id, buckets, resized_at, hot_at, pinned FROM account_buckets"
+            " WHERE buckets > 1 OR pinned"
         )
-        return {r[0]: r[1] for r in rows}
+        return {r[0]: AccountSplit(r[1], r[2], r[3], r[4]) for r in rows}

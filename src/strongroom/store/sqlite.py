@@ -12,7 +12,7 @@ import asyncio
 import sqlite3
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, Final, Literal, TypeVar, cast
@@ -20,7 +20,7 @@ from typing import Any, Final, Literal, TypeVar, cast
 import aiosqlite
 import msgspec
 
-from strongroom.ledger.buckets import BucketRow
+from strongroom.ledger.buckets import AccountSplit, BucketResize, BucketRow
 from strongroom.ledger.ports import (
     DELTA_CAP,
     AccountMeta,
@@ -190,23 +190,27 @@ class SqliteTransaction:
         queued()
         await running
 
-    async def resize_buckets(
-        self, account_id: uuid.UUID, buckets: int, now: int, cooldown_ns: int
-    ) -> bool:
-        raw = account_id.bytes
+    async def resize_buckets(self, resize: BucketResize, now: int) -> bool:
+        raw = resize.account_id.bytes
+        buckets = resize.buckets
         rows = await self._db.execute_fetchall(
-            "SELECT buckets, resized_at FROM account_buckets WHERE account_id = ?", (raw,)
+            "SELECT buckets FROM account_buckets WHERE account_id = ?", (raw,)
         )
-        found = next(iter(rows), None)
-        current = found[0] if found else 1
-        if current == buckets or (found and found[1] > now - cooldown_ns):
+        current = next(iter(rows), (1,))[0]
+        claimed = await self._db.execute_fetchall(
+            _CLAIM_RESIZE,
+            (
+                raw,
+                buckets,
+                now,
+                resize.cooldown_ns,
+                resize.pin is not None,
+                bool(resize.pin),
+                resize.cold_ns,
+            ),
+        )
+        if not claimed or current == buckets:
             return False
-        await self._db.execute(
-            "INSERT INTO account_buckets (account_id, buckets, resized_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (account_id) DO UPDATE SET buckets = excluded.buckets,"
-            " resized_at = excluded.resized_at",
-            (raw, buckets, now),
-        )
         if buckets > current:
             await self._db.executemany(
                 "INSERT INTO account_balances (account_id, bucket) VALUES (?, ?)",
@@ -232,6 +236,12 @@ class SqliteTransaction:
             (*totals, raw),
         )
         return True
+
+    async def record_hot(self, hot_at: Mapping[uuid.UUID, int]) -> None:
+        await self._db.executemany(
+            "UPDATE account_buckets SET hot_at = ?2 WHERE account_id = ?1 AND hot_at < ?2",
+            [(a.bytes, t) for a, t in hot_at.items()],
+        )
 
     async def write_events(self, events: bytes, now: int) -> None:
         await self._insert_outbox(OutboxRow(events), now)
@@ -315,6 +325,18 @@ _ADMIT = (
     "UPDATE ledger_counters SET value = value + 1 WHERE name = 'transfer_block'"
     " RETURNING value, (SELECT value FROM ledger_counters WHERE name = 'account_status_epoch'),"
     " (SELECT data_version FROM pragma_data_version())"
+)
+# Claims a resize in account_buckets, as on PostgreSQL (see store/postgres.py): ?1 account,
+# ?2 buckets, ?3 now, ?4 cooldown ns, ?5 by hand, ?6 pin, ?7 cold ns or NULL.
+_CLAIM_RESIZE = (
+    "INSERT INTO account_buckets AS ab (account_id, buckets, resized_at, hot_at, pinned)"
+    " VALUES (?1, ?2, ?3, ?3, ?6) ON CONFLICT (account_id) DO UPDATE"
+    " SET buckets = excluded.buckets, resized_at = excluded.resized_at,"
+    " hot_at = excluded.hot_at, pinned = excluded.pinned"
+    " WHERE (ab.buckets <> excluded.buckets OR ab.pinned <> excluded.pinned)"
+    " AND ab.resized_at <= ?3 - ?4 AND (?5 OR NOT ab.pinned)"
+    " AND (?7 IS NULL OR ab.hot_at < ?3 - ?7)"
+    " RETURNING 1"
 )
 _DUE = (
     f"SELECT {PENDING_COLUMNS} FROM pending_transfers"
@@ -748,8 +770,9 @@ class SqliteStore:
         rows = await self._reads.execute_fetchall(checks.PENDING_MISMATCHES)
         return [(_u(r[0]), r[1]) for r in rows]
 
-    async def bucket_counts(self) -> dict[uuid.UUID, int]:
+    async def split_accounts(self) -> dict[uuid.UUID, AccountSplit]:
         rows = await self._reads.execute_fetchall(
-            "SELECT account_id, buckets FROM account_buckets WHERE buckets > 1"
+            "SELECT account_id, buckets, resized_at, hot_at, pinned FROM account_buckets"
+            " WHERE buckets > 1 OR pinned"
         )
-        return {_u(r[0]): r[1] for r in rows}
+        return {_u(r[0]): AccountSplit(r[1], r[2], r[3], bool(r[4])) for r in rows}

@@ -86,8 +86,8 @@ async def test_a_storage_fault_during_a_batch_reaches_its_callers_as_storage_err
 ) -> None:
     async with faulty_ledger(db_url, EngineSettings(bucket_refresh_seconds=0)) as (ledger, store):
         ids = await open_accounts(ledger, account(), account())
-        store.failing.add("bucket_counts")
-        with pytest.raises(StorageError, match="batch failed after 1 attempts: bucket_counts"):
+        store.failing.add("split_accounts")
+        with pytest.raises(StorageError, match="batch failed after 1 attempts: split_accounts"):
             await asyncio.wait_for(results(ledger, transfer(ids[0], ids[1], 1)), 10)
         store.failing.clear()
         assert await rounds(ledger, ids, 3) == [["ok"]] * 3

@@ -24,7 +24,7 @@ from typing import Final
 
 from strongroom.clock import Clock
 from strongroom.errors import StorageError, StrongroomError
-from strongroom.ledger.buckets import BucketRow, SplitPolicy, group
+from strongroom.ledger.buckets import BucketResize, BucketRow, SplitPolicy, group
 from strongroom.ledger.engine.accounts import AccountCache
 from strongroom.ledger.engine.attempt import (
     Attempt,
@@ -63,8 +63,6 @@ from strongroom.ledger.types import AccountFlags, Transfer
 from strongroom.tracing import Actor
 
 _HISTORY: Final = int(AccountFlags.HISTORY)
-#: A bucket resize asked for: (account, new bucket count).
-Resize = tuple[uuid.UUID, int]
 
 
 class BatchEngine:
@@ -102,18 +100,33 @@ class BatchEngine:
         return dict(self._buckets)
 
     async def refresh_buckets(self) -> None:
-        self._buckets = await self._store.bucket_counts()
+        """Read the split state all processes share: the bucket map the batches plan with, and
+        what the split policy merges from."""
+        accounts = await self._store.split_accounts()
+        self._buckets = {a: s.buckets for a, s in accounts.items() if s.buckets > 1}
         self._split_by_int = {a.int: k for a, k in self._buckets.items()}
         self._buckets_read_at = asyncio.get_running_loop().time()
+        self._split.refreshed(accounts, self._clock.now_ns())
 
-    async def resize(self, account_id: uuid.UUID, buckets: int, cooldown: float = 0.0) -> bool:
-        """Split an account over `buckets` rows (1 merges it back). False when another process
-        resized it within `cooldown` seconds, or nothing changes."""
+    async def resize(
+        self,
+        account_id: uuid.UUID,
+        buckets: int,
+        cooldown: float = 0.0,
+        *,
+        pin: bool | None = None,
+    ) -> bool:
+        """Split an account over `buckets` rows (1 merges it back). By hand when `pin` is given:
+        whatever the account's pin, which it sets (True) or clears (False). False when the
+        account was resized within `cooldown` seconds, is pinned and `pin` is None, or its
+        bucket count does not change."""
+        return await self._resize(BucketResize(account_id, buckets, round(cooldown * 1e9), pin=pin))
+
+    async def _resize(self, resize: BucketResize) -> bool:
+        """Apply `resize` in a transaction of its own, then re-read the bucket map (whether or
+        not it resized: another process may have)."""
         now = self._clock.now_ns()
-        done = await run_in_transaction(
-            self._store,
-            lambda tx: tx.resize_buckets(account_id, buckets, now, int(cooldown * 1e9)),
-        )
+        done = await run_in_transaction(self._store, lambda tx: tx.resize_buckets(resize, now))
         if done:
             self.stats.resizes += 1
         await self.refresh_buckets()
@@ -138,13 +151,17 @@ class BatchEngine:
     # -- a worker's batch -------------------------------------------------------------------
 
     async def _run(self, calls: list[Call], slot: int) -> None:
-        """Run `calls` as one batch and answer them; then resize what their contention asks
-        for. A resize is a transaction of its own, after the callers have their results, and
-        re-reads the bucket map itself whether or not it resized."""
-        for account_id, buckets in await self._answer(calls, slot):
-            await self.resize(account_id, buckets, self._settings.split.cooldown_seconds)
+        """Run `calls` as one batch and answer them; then, after the callers have their results,
+        record the split accounts found hot that are due (buckets.SplitPolicy) and apply the
+        resizes the split policy asks for, each in a transaction of its own."""
+        resizes = await self._answer(calls, slot)
+        hot_at = self._split.due_hot()
+        if hot_at:
+            await run_in_transaction(self._store, lambda tx: tx.record_hot(hot_at))
+        for resize in resizes:
+            await self._resize(resize)
 
-    async def _answer(self, calls: Sequence[Call], slot: int) -> list[Resize]:
+    async def _answer(self, calls: Sequence[Call], slot: int) -> list[BucketResize]:
         try:
             results, resizes = await self._execute(calls, slot)
         except StrongroomError as error:
@@ -165,7 +182,7 @@ class BatchEngine:
 
     async def _execute(
         self, calls: Sequence[Call], slot: int
-    ) -> tuple[list[CreateTransferResult], list[Resize]]:
+    ) -> tuple[list[CreateTransferResult], list[BucketResize]]:
         """Run `calls` as one batch, attempt after attempt until one commits: the results, and
         the bucket resizes its contention asks for."""
         batch = Batch.of(calls, self._settings.split)
@@ -212,7 +229,7 @@ class BatchEngine:
         self.stats.reused_ids += 1
         self._probe_until = asyncio.get_running_loop().time() + self._settings.probe_ids_seconds
 
-    def _count(self, decision: Decision, batch: Batch) -> list[Resize]:
+    def _count(self, decision: Decision, batch: Batch) -> list[BucketResize]:
         """Account for a committed batch: its figures, and the bucket resizes they ask for."""
         size = len(decision.transfers)
         self.stats.batches += 1
@@ -221,14 +238,15 @@ class BatchEngine:
         self.stats.lock_wait_seconds += decision.lock_wait
         self.stats.batch_sizes.append(size)
         self.contention.record_batch(batch.hot_ids, decision.lock_wait)
-        unsplittable = {b.id for b in decision.balances.values() if b.flags & _HISTORY}
-        return self._split.observe(
-            batch.hot_ids,
-            decision.lock_wait,
-            asyncio.get_running_loop().time(),
-            self._buckets,
-            unsplittable,
-        )
+        # Of the hot accounts only, so that a batch's split bookkeeping is O(hot accounts):
+        # history accounts, and accounts that do not exist.
+        balances = decision.balances
+        unsplittable = set()
+        for account in batch.hot_ids:
+            state = balances.get(account.int)
+            if state is None or state.flags & _HISTORY:
+                unsplittable.add(account)
+        return self._split.observe(batch.hot_ids, decision.lock_wait, decision.now, unsplittable)
 
     # -- an attempt ---------------------------------------------------------------------------
 
