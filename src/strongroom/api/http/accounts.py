@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 
 from strongroom.api.http.auth import Caller, Service
 from strongroom.api.http.models import (
-    BIG_MAX,
     INT53,
+    INT64_MAX,
     AccountOut,
     AccountPage,
     AccountResult,
@@ -28,9 +28,21 @@ from strongroom.ledger import PAGE_MAX, AccountFilter, AccountStatus, HistoryQue
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=RESPONSES)
 
 Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page")]
-Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of the last page")]
-Seq = Annotated[int | None, Query(ge=0, le=BIG_MAX)]
-Nanos = Annotated[int | None, Query(ge=0, le=BIG_MAX, description="ns since the epoch")]
+# The patterns are exactly the cursors the ledger reads back: an account id, or a `seq` below
+# 2**63 as 8 bytes of unpadded base64url (a first character past `f` sets the top bit).
+AccountCursor = Annotated[
+    str | None,
+    Query(
+        pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="next_cursor of the last page",
+    ),
+]
+SeqCursor = Annotated[
+    str | None,
+    Query(pattern="^[A-Za-f][A-Za-z0-9_-]{10}$", description="next_cursor of the last page"),
+]
+Seq = Annotated[int | None, Query(ge=0, le=INT64_MAX)]
+Nanos = Annotated[int | None, Query(ge=0, le=INT64_MAX, description="ns since the epoch")]
 Reverse = Annotated[bool, Query(description="Newest first")]
 
 
@@ -52,7 +64,7 @@ async def list_accounts(
     caller: Caller,
     service: Service,
     limit: Limit = 100,
-    cursor: Cursor = None,
+    cursor: AccountCursor = None,
     ledger: Annotated[str | None, Query(max_length=16)] = None,
     code: Annotated[int | None, Query(ge=0, le=INT53)] = None,
     status: AccountStatus | None = None,
@@ -90,7 +102,7 @@ async def account_transfers(
     code: Annotated[int | None, Query(ge=0, le=INT53)] = None,
     limit: Limit = 100,
     reverse: Reverse = False,
-    cursor: Cursor = None,
+    cursor: SeqCursor = None,
 ) -> TransferPage:
     query = TransferQuery(
         id,
@@ -119,7 +131,7 @@ async def account_balances(
     timestamp_max: Nanos = None,
     limit: Limit = 100,
     reverse: Reverse = False,
-    cursor: Cursor = None,
+    cursor: SeqCursor = None,
 ) -> BalancePage:
     """The counters after each change, for accounts created with the `history` flag. The
     balance at a point in time T: `timestamp_max=T&reverse=true&limit=1`."""
