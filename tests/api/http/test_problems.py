@@ -52,7 +52,7 @@ async def test_malformed_bodies_are_4xx_problems(
     ("fields", "field"),
     [
         ({"code": "1"}, "accounts[1].code"),
-        ({"code": 1.0}, "accounts[1].code"),
+        ({"code": 1.5}, "accounts[1].code"),
         ({"code": True}, "accounts[1].code"),
         ({"ledger": 840}, "accounts[1].ledger"),
         ({"flags": ["sticky"]}, "accounts[1].flags[0]"),

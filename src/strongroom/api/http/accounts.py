@@ -23,9 +23,12 @@ from strongroom.api.http.models import (
     TransferPage,
 )
 from strongroom.api.http.problems import RESPONSES
+from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.ledger import PAGE_MAX, AccountFilter, AccountStatus, HistoryQuery, TransferQuery
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=RESPONSES)
+router = APIRouter(
+    prefix="/v1/accounts", tags=["accounts"], responses=RESPONSES, route_class=JsonBodyRoute
+)
 
 Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page")]
 # The patterns are exactly the cursors the ledger reads back: an account id, or a `seq` below

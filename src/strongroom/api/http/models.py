@@ -1,6 +1,8 @@
 """Request and response bodies: pydantic models at the edge, with the ledger's field names.
 
-Requests forbid unknown fields and never coerce types (a string is not an integer). Amounts are
+Requests forbid unknown fields and never coerce types (a string is not an integer, `true` is not
+1); an integer field takes any JSON number whose value is an integer, `5.0` as well as `5`, read
+exactly (strongroom.api.http.numbers, through the route classes of routing.py). Amounts are
 JSON integers in minor units; an amount above 2**53 (where JavaScript's Number loses precision)
 may also be sent as a decimal string ("18446744073709551"). Responses always carry integers;
 clients that parse JSON into IEEE doubles must use a BigInt-aware parser for amounts, counters,
