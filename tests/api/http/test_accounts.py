@@ -81,6 +81,23 @@ async def test_an_accounts_transfers_and_point_in_time_balances(
     assert at.json()["items"] == [second]
 
 
+async def test_an_accounts_transfers_page_with_a_cursor(
+    client: httpx.AsyncClient, writer: dict[str, str]
+) -> None:
+    a, b = account(), account()
+    await client.post("/v1/accounts", json={"accounts": [a, b]}, headers=writer)
+    transfers = [transfer(b["id"], a["id"], amount) for amount in (1, 2, 3)]
+    await client.post("/v1/transfers", json={"transfers": transfers}, headers=writer)
+    path = f"/v1/accounts/{a['id']}/transfers"
+    first = (await client.get(path, params={"limit": 2}, headers=writer)).json()
+    rest = await client.get(path, params={"cursor": first["next_cursor"]}, headers=writer)
+    assert [t["amount"] for t in first["items"] + rest.json()["items"]] == [1, 2, 3]
+    # The published pattern: 8 bytes of base64url below 2**63; above it, a 422 (it was a 500).
+    for cursor in ("gAAAAAAAAAA", "AAAAAAAAAAA=", "AAAAAAAAAA"):
+        r = await client.get(path, params={"cursor": cursor}, headers=writer)
+        assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "cursor")
+
+
 async def test_unknown_account_is_404(client: httpx.AsyncClient, reader: dict[str, str]) -> None:
     for path in ("", "/transfers", "/balances"):
         r = await client.get(f"/v1/accounts/{new_id()}{path}", headers=reader)
