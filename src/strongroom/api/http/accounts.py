@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 
 from strongroom.api.http.auth import Caller, Service
 from strongroom.api.http.models import (
-    INT53,
     INT64_MAX,
     AccountOut,
     AccountPage,
@@ -25,6 +24,7 @@ from strongroom.api.http.models import (
 from strongroom.api.http.problems import RESPONSES
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.ledger import PAGE_MAX, AccountFilter, AccountStatus, HistoryQuery, TransferQuery
+from strongroom.ledger.rules import CODE_MAX
 
 router = APIRouter(
     prefix="/v1/accounts", tags=["accounts"], responses=RESPONSES, route_class=JsonBodyRoute
@@ -47,6 +47,9 @@ SeqCursor = Annotated[
 Seq = Annotated[int | None, Query(ge=0, le=INT64_MAX)]
 Nanos = Annotated[int | None, Query(ge=0, le=INT64_MAX, description="ns since the epoch")]
 Reverse = Annotated[bool, Query(description="Newest first")]
+# The codes an account or transfer can have: a larger filter would match nothing, and PostgreSQL
+# refuses one beyond its INTEGER column outright.
+Code = Annotated[int | None, Query(ge=0, le=CODE_MAX)]
 
 
 @router.post("", response_model=AccountResults, summary="Create accounts (batch)")
@@ -69,7 +72,7 @@ async def list_accounts(
     limit: Limit = 100,
     cursor: AccountCursor = None,
     ledger: Annotated[str | None, Query(max_length=16)] = None,
-    code: Annotated[int | None, Query(ge=0, le=INT53)] = None,
+    code: Code = None,
     status: AccountStatus | None = None,
 ) -> AccountPage:
     """Accounts by id, only those of `ledger`, `code` and `status` when given; follow
@@ -102,7 +105,7 @@ async def account_transfers(
     seq_max: Seq = None,
     timestamp_min: Nanos = None,
     timestamp_max: Nanos = None,
-    code: Annotated[int | None, Query(ge=0, le=INT53)] = None,
+    code: Code = None,
     limit: Limit = 100,
     reverse: Reverse = False,
     cursor: SeqCursor = None,
