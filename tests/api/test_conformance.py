@@ -1,12 +1,14 @@
 """The HTTP API keeps its OpenAPI document: `schemathesis run --checks all` against a live
 server finds nothing, in any of its phases (examples, coverage, fuzzing, stateful).
 
-The server is real (uvicorn on a loopback port, over SQLite) and the client holds a write key,
-the role of a typical integration: the admin operations answer it 403, which their documents
-allow, and it cannot revoke its own key halfway through the run. The run is schemathesis's own
-command line (its pytest loader for a schema known only at run time does not work with this
-pytest), bounded and repeatable: a fixed seed and deterministic generation, at most
-MAX_EXAMPLES generated cases per operation, a deadline on every request and on the whole run.
+The server is real (uvicorn on a loopback port) and runs on each backend: PostgreSQL refuses
+values SQLite stores (an INTEGER column past 2**31), so each can have findings of its own. The
+client holds a write key, the role of a typical integration: the admin operations answer it
+403, which their documents allow, and it cannot revoke its own key halfway through the run.
+The run is schemathesis's own command line (its pytest loader for a schema known only at run
+time does not work with this pytest), bounded and repeatable: a fixed seed and deterministic
+generation, at most MAX_EXAMPLES generated cases per operation, a deadline on every request
+and on the whole run.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ RUN_DEADLINE = 900
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
+def test_schemathesis_finds_nothing(db_url: str, tmp_path: Path) -> None:
     report_path = tmp_path / "report.json"
-    with ServedApi(f"sqlite:///{tmp_path}/api.db", tenant="conformance", role=Role.WRITE) as api:
+    with ServedApi(db_url, tenant="conformance", role=Role.WRITE) as api:
         document = httpx.get(f"{api.url}/openapi.json").json()
         run = subprocess.run(
             [
