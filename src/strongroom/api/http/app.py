@@ -22,7 +22,8 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 
 DESCRIPTION = """\
 The Strongroom ledger over HTTP. Authenticate with `Authorization: Bearer sr_<id>_<secret>`.
-Amounts are JSON integers in minor units (a decimal string is accepted above 2**53); errors are
+Amounts are JSON integers in minor units (a decimal string is accepted above 2**53); an integer
+field takes any number whose value is an integer (`5.0` as well as `5`, never `5.5`). Errors are
 RFC 9457 problem+json. Request bodies are limited to {limit} bytes. See docs/api.md.
 """
 
