@@ -58,6 +58,8 @@ def test_only_the_numbers_the_errors_name_are_rewritten() -> None:
     assert b'"metadata": {"n": 5.0}' in rewritten
     rooted = integral_numbers(b'{"n": 5.0}', _refused_as_not_integers(("body", "n")), ("body",))
     assert rooted == b'{"n": 5}'
+    elsewhere = _refused_as_not_integers(("query", "n"))
+    assert integral_numbers(b'{"n": 5.0}', elsewhere, ("body",)) is None
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ beyond 2**53 and after 17 significant digits, so `9007199254740993.0` would beco
 `1.0000000000000000001` would become 1. Here the first is the integer 9007199254740993 and the
 second is not an integer (422).
 
-May import pydantic; never the routes, services or store.
+Imports only the standard library: it knows pydantic's errors by their shape, not their types.
 """
 
 from __future__ import annotations
@@ -31,10 +31,13 @@ def integral_numbers(raw: bytes, errors: Sequence[Any], root: Sequence[str] = ()
     """`raw` with each number whose exact value is an integer, and which `errors` (pydantic's,
     their locations under `root`) refused as not an integer, written as a JSON integer; None when
     there is none, and the errors stand as they are."""
+    root = tuple(root)
     spots = [
         tuple(error["loc"])[len(root) :]
         for error in errors
-        if error["type"] == "int_type" and type(error["input"]) is float
+        if error["type"] == "int_type"
+        and type(error["input"]) is float
+        and tuple(error["loc"])[: len(root)] == root
     ]
     if not spots:
         return None
