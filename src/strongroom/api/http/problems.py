@@ -153,9 +153,9 @@ def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> str:
 
 def install(app: FastAPI, routes: Iterable[BaseRoute]) -> None:
     """Render every error the app can raise as problem+json. `routes` are those of the API's
-    routers, whose 405s name every method served on the path; other paths (the docs) keep
-    Starlette's `Allow`."""
-    routes = list(routes)
+    routers: FastAPI keeps them inside the included routers, which match no path themselves, so
+    a 405 looks for the methods of a path among them and the app's own routes (the docs)."""
+    served = [*app.routes, *routes]
 
     async def on_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, HANDLED)
@@ -163,10 +163,7 @@ def install(app: FastAPI, routes: Iterable[BaseRoute]) -> None:
 
     async def on_method_not_allowed(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
-        headers = dict(error.headers or {})
-        allowed = allowed_methods(routes, request.scope)
-        if allowed:
-            headers["Allow"] = allowed
+        headers = {**(error.headers or {}), "Allow": allowed_methods(served, request.scope)}
         return problem_response(405, _HTTP_CODES[405], str(error.detail), headers=headers)
 
     async def on_unexpected(_: Request, error: Exception) -> Response:
