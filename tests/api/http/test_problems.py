@@ -52,7 +52,7 @@ async def test_malformed_bodies_are_4xx_problems(
     ("fields", "field"),
     [
         ({"code": "1"}, "accounts[1].code"),
-        ({"code": 1.0}, "accounts[1].code"),
+        ({"code": 1.5}, "accounts[1].code"),
         ({"code": True}, "accounts[1].code"),
         ({"ledger": 840}, "accounts[1].ledger"),
         ({"flags": ["sticky"]}, "accounts[1].flags[0]"),
@@ -138,6 +138,25 @@ async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) 
     assert (r.status_code, r.headers["content-type"]) == (404, PROBLEM)
     r = await client.delete("/v1/transfers")
     assert (r.status_code, r.headers["content-type"]) == (405, PROBLEM)
+    assert r.json()["type"] == "urn:strongroom:problem:method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/v1/accounts", "GET, POST"),
+        ("DELETE", "/v1/accounts", "GET, POST"),
+        ("PUT", "/v1/accounts/00000000-0000-0000-0000-000000000001", "GET"),
+        ("GET", "/v1/transfers", "POST"),
+        ("PATCH", "/v1/keys", "GET, POST"),
+        ("POST", "/openapi.json", "GET, HEAD"),
+    ],
+)
+async def test_a_405_allows_every_method_served_on_the_path(
+    client: httpx.AsyncClient, method: str, path: str, allow: str
+) -> None:
+    r = await client.request(method, path)
+    assert (r.status_code, r.headers["allow"]) == (405, allow)
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 
 from strongroom.api.http.auth import Caller, Service
 from strongroom.api.http.models import (
-    BIG_MAX,
-    INT53,
+    INT64_MAX,
     AccountOut,
     AccountPage,
     AccountResult,
@@ -23,15 +22,34 @@ from strongroom.api.http.models import (
     TransferPage,
 )
 from strongroom.api.http.problems import RESPONSES
+from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.ledger import PAGE_MAX, AccountFilter, AccountStatus, HistoryQuery, TransferQuery
+from strongroom.ledger.rules import CODE_MAX
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=RESPONSES)
+router = APIRouter(
+    prefix="/v1/accounts", tags=["accounts"], responses=RESPONSES, route_class=JsonBodyRoute
+)
 
 Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page")]
-Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of the last page")]
-Seq = Annotated[int | None, Query(ge=0, le=BIG_MAX)]
-Nanos = Annotated[int | None, Query(ge=0, le=BIG_MAX, description="ns since the epoch")]
+# The patterns are exactly the cursors the ledger reads back: an account id, or a `seq` below
+# 2**63 as 8 bytes of unpadded base64url (a first character past `f` sets the top bit).
+AccountCursor = Annotated[
+    str | None,
+    Query(
+        pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="next_cursor of the last page",
+    ),
+]
+SeqCursor = Annotated[
+    str | None,
+    Query(pattern="^[A-Za-f][A-Za-z0-9_-]{10}$", description="next_cursor of the last page"),
+]
+Seq = Annotated[int | None, Query(ge=0, le=INT64_MAX)]
+Nanos = Annotated[int | None, Query(ge=0, le=INT64_MAX, description="ns since the epoch")]
 Reverse = Annotated[bool, Query(description="Newest first")]
+# The codes an account or transfer can have: a larger filter would match nothing, and PostgreSQL
+# refuses one beyond its INTEGER column outright.
+Code = Annotated[int | None, Query(ge=0, le=CODE_MAX)]
 
 
 @router.post("", response_model=AccountResults, summary="Create accounts (batch)")
@@ -52,9 +70,9 @@ async def list_accounts(
     caller: Caller,
     service: Service,
     limit: Limit = 100,
-    cursor: Cursor = None,
+    cursor: AccountCursor = None,
     ledger: Annotated[str | None, Query(max_length=16)] = None,
-    code: Annotated[int | None, Query(ge=0, le=INT53)] = None,
+    code: Code = None,
     status: AccountStatus | None = None,
 ) -> AccountPage:
     """Accounts by id, only those of `ledger`, `code` and `status` when given; follow
@@ -87,10 +105,10 @@ async def account_transfers(
     seq_max: Seq = None,
     timestamp_min: Nanos = None,
     timestamp_max: Nanos = None,
-    code: Annotated[int | None, Query(ge=0, le=INT53)] = None,
+    code: Code = None,
     limit: Limit = 100,
     reverse: Reverse = False,
-    cursor: Cursor = None,
+    cursor: SeqCursor = None,
 ) -> TransferPage:
     query = TransferQuery(
         id,
@@ -119,7 +137,7 @@ async def account_balances(
     timestamp_max: Nanos = None,
     limit: Limit = 100,
     reverse: Reverse = False,
-    cursor: Cursor = None,
+    cursor: SeqCursor = None,
 ) -> BalancePage:
     """The counters after each change, for accounts created with the `history` flag. The
     balance at a point in time T: `timestamp_max=T&reverse=true&limit=1`."""

@@ -1,4 +1,5 @@
-"""`create_app(service, access)`: the FastAPI application, its middleware and error rendering.
+"""`create_app(service, access)`: the FastAPI application, its middleware, error rendering and
+OpenAPI document (strongroom.api.http.openapi).
 
 Our one middleware (`RequestMiddleware`: request id, body size limit, metrics, and the hand-off
 of DirectRoute requests past the router) runs inside FastAPI's own (server errors, telemetry).
@@ -6,11 +7,9 @@ of DirectRoute requests past the router) runs inside FastAPI's own (server error
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
-from strongroom.api.http import accounts, health, problems, transfers
+from strongroom.api.http import accounts, health, openapi, problems, transfers
 from strongroom.api.http import keys as key_routes
 from strongroom.api.http.metrics import ApiMetrics
 from strongroom.api.http.middleware import RequestMiddleware
@@ -23,7 +22,8 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 
 DESCRIPTION = """\
 The Strongroom ledger over HTTP. Authenticate with `Authorization: Bearer sr_<id>_<secret>`.
-Amounts are JSON integers in minor units (a decimal string is accepted above 2**53); errors are
+Amounts are JSON integers in minor units (a decimal string is accepted above 2**53); an integer
+field takes any number whose value is an integer (`5.0` as well as `5`, never `5.5`). Errors are
 RFC 9457 problem+json. Request bodies are limited to {limit} bytes. See docs/api.md.
 """
 
@@ -44,34 +44,14 @@ def create_app(
     routers = [module.router for module in (accounts, transfers, key_routes, health)]
     for router in routers:
         app.include_router(router)
-    problems.install(app)
+    # Included without a prefix of their own, routes keep the paths their routers gave them.
+    routes = [route for router in routers for route in router.routes]
+    problems.install(app, routes)
     app.add_middleware(
         RequestMiddleware,
         metrics=app.state.metrics,
         max_bytes=max_body_bytes,
-        # Included without a prefix of their own, routes keep the paths their routers gave them.
-        direct=[r for router in routers for r in router.routes if isinstance(r, DirectRoute)],
+        direct=[route for route in routes if isinstance(route, DirectRoute)],
     )
-    _document_problems(app)
+    openapi.install(app)
     return app
-
-
-def _document_problems(app: FastAPI) -> None:
-    """Add the Problem schema the error responses refer to, and the request id header."""
-    plain_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = plain_openapi()
-        definitions = problems.Problem.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-        nested = definitions.pop("$defs", {})
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.update(nested)
-        components["Problem"] = definitions
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

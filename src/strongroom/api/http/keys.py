@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from strongroom.api.http.auth import Access, Caller
 from strongroom.api.http.models import KeyIn, KeyList, KeyOut, NewKeyOut
 from strongroom.api.http.problems import RESPONSES
+from strongroom.api.http.routing import JsonBodyRoute
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=RESPONSES)
+router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=RESPONSES, route_class=JsonBodyRoute)
 
 
 @router.post("", response_model=NewKeyOut, status_code=201, summary="Create an API key")

@@ -1,6 +1,8 @@
 """Request and response bodies: pydantic models at the edge, with the ledger's field names.
 
-Requests forbid unknown fields and never coerce types (a string is not an integer). Amounts are
+Requests forbid unknown fields and never coerce types (a string is not an integer, `true` is not
+1); an integer field takes any JSON number whose value is an integer, `5.0` as well as `5`, read
+exactly (strongroom.api.http.numbers, through the route classes of routing.py). Amounts are
 JSON integers in minor units; an amount above 2**53 (where JavaScript's Number loses precision)
 may also be sent as a decimal string ("18446744073709551"). Responses always carry integers;
 clients that parse JSON into IEEE doubles must use a BigInt-aware parser for amounts, counters,
@@ -30,21 +32,40 @@ from strongroom.money import AMOUNT_MAX
 from strongroom.services.access import ApiKey, Role
 from strongroom.services.ledger import AccountSpec, TransferSpec
 
-#: Bounds published in the OpenAPI document are doubles (JSON Schema tools read them so), so
-#: every bound is one a double holds exactly: 2**53 for small fields, and the largest double
-#: below 2**63 for sequence numbers and nanosecond timestamps.
-INT53 = 2**53
-BIG_MAX = 2**63 - 1024
-
+#: The largest SQL BIGINT: the bound of `seq` and nanosecond timestamps. Bounds are published
+#: in the OpenAPI document as the exact integers the server checks (docs/api.md: Integers).
+INT64_MAX = 2**63 - 1
 #: code, timeout: the ledger reports values outside its own ranges with a result code.
+INT53 = 2**53
+
 Int53 = Annotated[int, Strict(), Field(ge=-INT53, le=INT53)]
+
+
+def digits_at_most(bound: int) -> str:
+    """A regular expression matching the strings of 1 to len(str(bound)) ASCII digits (leading
+    zeros allowed) whose value is at most `bound`: JSON Schema cannot bound a string's value, so
+    the pattern spells the bound out digit by digit."""
+    digits = str(bound)
+    width = len(digits)
+    branches = [f"[0-9]{{1,{width - 1}}}"] if width > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = width - i - 1
+            branches.append(
+                f"{digits[:i]}[0-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else "")
+            )
+    branches.append(digits)
+    return f"^(?:{'|'.join(branches)})$"
+
+
+AMOUNT_DIGITS = len(str(AMOUNT_MAX))
 
 
 def _amount(value: Any) -> Any:
     """Accept a JSON integer, or a decimal string for amounts a double cannot hold exactly."""
     if isinstance(value, str):
-        if not value.isascii() or not value.isdigit() or len(value) > 19:
-            raise ValueError("an amount string must hold 1 to 19 decimal digits")
+        if not value.isascii() or not value.isdigit() or len(value) > AMOUNT_DIGITS:
+            raise ValueError(f"an amount string must hold 1 to {AMOUNT_DIGITS} decimal digits")
         return int(value)
     return value
 
@@ -57,10 +78,11 @@ Amount = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "integer", "minimum": 0, "maximum": BIG_MAX},
-                {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                {"type": "integer", "minimum": 0, "maximum": AMOUNT_MAX},
+                {"type": "string", "pattern": digits_at_most(AMOUNT_MAX)},
             ],
-            "description": "Minor units. A decimal string is accepted for values above 2**53.",
+            "description": "Minor units, at most 2**63 - 1. A decimal string is accepted too, "
+            "for values a double cannot hold exactly (above 2**53).",
         },
         mode="validation",
     ),

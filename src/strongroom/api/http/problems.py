@@ -8,7 +8,7 @@ dotted path such as `transfers[3].amount`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -17,6 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 from strongroom.errors import (
     BatchTooLarge,
@@ -137,18 +139,40 @@ def _request_validation(error: RequestValidationError) -> Response:
     return problem_response(422, "validation_error", detail, errors)
 
 
-def install(app: FastAPI) -> None:
-    """Render every error the app can raise as problem+json."""
+def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> str:
+    """Every method one of `routes` serves on the request's path, for the `Allow` header of a 405.
+    Starlette's own header names only the methods of the first route on the path (`POST` where
+    `GET` is served too)."""
+    methods: set[str] = set()
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def install(app: FastAPI, routes: Iterable[BaseRoute]) -> None:
+    """Render every error the app can raise as problem+json. `routes` are those of the API's
+    routers: FastAPI keeps them inside the included routers, which match no path themselves, so
+    a 405 looks for the methods of a path among them and the app's own routes (the docs)."""
+    served = [*app.routes, *routes]
 
     async def on_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, HANDLED)
         return render(error)
+
+    async def on_method_not_allowed(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        headers = {**(error.headers or {}), "Allow": allowed_methods(served, request.scope)}
+        return problem_response(405, _HTTP_CODES[405], str(error.detail), headers=headers)
 
     async def on_unexpected(_: Request, error: Exception) -> Response:
         return problem_response(500, "internal_error", "an unexpected error; see the server log")
 
     for kind in HANDLED:
         app.add_exception_handler(kind, on_error)
+    # A handler for a status code is looked up before those for exception classes.
+    app.add_exception_handler(405, on_method_not_allowed)
     app.add_exception_handler(Exception, on_unexpected)
 
 

@@ -11,9 +11,11 @@ from starlette.responses import Response
 from strongroom.api.http.auth import Caller, Service
 from strongroom.api.http.models import CreateTransfers, TransferOut, TransferResults
 from strongroom.api.http.problems import RESPONSES
-from strongroom.api.http.routing import DirectRoute
+from strongroom.api.http.routing import DirectRoute, JsonBodyRoute
 
-router = APIRouter(prefix="/v1/transfers", tags=["transfers"], responses=RESPONSES)
+router = APIRouter(
+    prefix="/v1/transfers", tags=["transfers"], responses=RESPONSES, route_class=JsonBodyRoute
+)
 _encode = msgspec.json.Encoder().encode
 
 

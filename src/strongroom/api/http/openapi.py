@@ -1,0 +1,71 @@
+"""The OpenAPI document at /openapi.json: FastAPI's, with the Problem schema the error responses
+refer to, and every integer bound written as the exact integer the server checks.
+
+FastAPI's OpenAPI model holds `minimum` and `maximum` as floats, so it wrote the amount maximum
+2**63 - 1 as `9.223372036854776e+18`, a number (9223372036854776000) above what the server
+accepts, and 0 as `0.0`. A double holds every integer up to 2**53 exactly, so those bounds are
+turned back into integers; the few larger ones are restored from the constants they came from
+(`LARGE_BOUNDS`), and a large bound that is not among them fails the document rather than being
+published rounded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from strongroom.api.http.models import INT64_MAX
+from strongroom.api.http.problems import Problem
+from strongroom.money import AMOUNT_MAX
+
+#: The bounds above 2**53 the API's schemas state, by the double FastAPI's model makes of them.
+LARGE_BOUNDS = {float(bound): bound for bound in (AMOUNT_MAX, INT64_MAX)}
+
+_BOUND_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_EXACT_DOUBLES = 2**53
+
+
+def install(app: FastAPI) -> None:
+    """Serve the document described above as `app.openapi()`, built once."""
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = plain_openapi()
+            _add_problem(document)
+            _exact_bounds(document)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_problem(document: dict[str, Any]) -> None:
+    definitions = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    nested = definitions.pop("$defs", {})
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components.update(nested)
+    components["Problem"] = definitions
+
+
+def _exact_bounds(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _exact_bounds(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in _BOUND_KEYWORDS and isinstance(value, float):
+                node[key] = _exact(value)
+            else:
+                _exact_bounds(value)
+
+
+def _exact(bound: float) -> int | float:
+    if not bound.is_integer():
+        return bound
+    if abs(bound) <= _EXACT_DOUBLES:
+        return int(bound)
+    if bound not in LARGE_BOUNDS:
+        raise ValueError(f"a bound of {bound!r} would be published rounded: add it to LARGE_BOUNDS")
+    return LARGE_BOUNDS[bound]
