@@ -7,8 +7,9 @@ import asyncio
 import threading
 
 from strongroom.api.server import serving
-from strongroom.bootstrap import open_services
+from strongroom.bootstrap import Platform
 from strongroom.services.access import Role
+from strongroom.settings import load_settings
 
 
 class ServedApi:
@@ -34,7 +35,9 @@ class ServedApi:
         self._thread.join(30)
 
     async def _main(self) -> None:
-        async with open_services(self._db_url, sweep_interval=None) as services:
+        settings = load_settings(db_url=self._db_url, sweep_interval=0)
+        async with Platform(settings) as platform:
+            services = await platform.services()
             access = services.access
             async with serving(services.ledger_service, access, port=0, grpc_port=None) as servers:
                 self.token = (await access.create(self._tenant, self._role)).token

@@ -11,7 +11,6 @@ platform.py.
 from strongroom.bootstrap.events import open_audit_log, open_outbox, open_processed_events
 from strongroom.bootstrap.ledger import (
     database_kind,
-    migrate_database,
     open_ledger,
     open_ledger_store,
     open_repair,
@@ -21,7 +20,7 @@ from strongroom.bootstrap.locks import open_locks
 from strongroom.bootstrap.platform import Platform
 from strongroom.bootstrap.products import open_product_store, open_products
 from strongroom.bootstrap.security import Encryption, open_encryption, wire_encryption
-from strongroom.bootstrap.services import Services, open_access, open_services
+from strongroom.bootstrap.services import Services, open_access
 from strongroom.store.urls import DEFAULT_URL
 
 __all__ = [
@@ -30,7 +29,6 @@ __all__ = [
     "Platform",
     "Services",
     "database_kind",
-    "migrate_database",
     "open_access",
     "open_audit_log",
     "open_encryption",
@@ -42,7 +40,6 @@ __all__ = [
     "open_product_store",
     "open_products",
     "open_repair",
-    "open_services",
     "open_snapshots",
     "wire_encryption",
 ]

@@ -73,11 +73,6 @@ async def open_repair(url: str) -> RepairStore:
     return SqlRepairStore(await AdminDb.open(parse_url(url)))
 
 
-async def migrate_database(url: str) -> None:
-    """Create or upgrade the schema of `url`'s database."""
-    await upgrade(parse_url(url))
-
-
 def database_kind(url: str) -> Literal["sqlite", "postgresql"]:
     """The backend `url` names; ConfigurationError for anything else."""
     return parse_url(url).kind

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strongroom.bootstrap.events import open_outbox
 from strongroom.bootstrap.ledger import open_ledger, open_repair, open_snapshots
 from strongroom.bootstrap.locks import open_locks
+from strongroom.bootstrap.products import open_products
 from strongroom.bootstrap.security import Encryption, wire_encryption
-from strongroom.bootstrap.services import Services
+from strongroom.bootstrap.services import KEY_CACHE_TTL, Services
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ConfigurationError
 from strongroom.events.bus import DEFAULT_PREFIX, Bus
@@ -43,13 +44,9 @@ from strongroom.store.audit_log import SqlAuditLog
 from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.migrate import upgrade
 from strongroom.store.processed_events import SqlProcessedEvents
-from strongroom.store.products import SqlProductStore
 from strongroom.store.urls import DatabaseURL, parse_url
 
 T = TypeVar("T")
-
-#: Seconds a verified API key is trusted before it is read again (services.access).
-KEY_CACHE_TTL = 5.0
 
 
 class Platform:
@@ -154,9 +151,9 @@ class Platform:
         BEGIN (store.products), which the shared pool's other users do not expect."""
 
         async def build() -> StoredProductCatalog:
-            store = SqlProductStore.open(self._url)
-            self._stack.push_async_callback(store.close)
-            return StoredProductCatalog(store, self.clock)
+            catalog = await open_products(self.settings.db_url, clock=self.clock, migrate=False)
+            self._stack.push_async_callback(catalog.store.close)
+            return catalog
 
         return await self._once("products", build)
 
