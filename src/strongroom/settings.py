@@ -50,8 +50,28 @@ class Settings(BaseSettings):
     locks_url: str | None = None
     #: Seconds between releases of expired pending transfers; 0 turns the sweeper off.
     sweep_interval: float = Field(default=1.0, ge=0)
-    #: Seconds between balance snapshots; 0 takes them only when asked.
-    snapshot_interval: float = Field(default=0.0, ge=0)
+    #: Seconds between the balance snapshots `serve` (or `worker snapshots`) takes; 0: none.
+    snapshot_interval: float = Field(default=300.0, ge=0)
+    #: The components `strongroom serve` runs beside the APIs; switch one off to run it as its
+    #: own process (`strongroom worker relay|audit|snapshots|sweeper`).
+    run_relay: bool = True
+    run_audit: bool = True
+    run_snapshots: bool = True
+    run_sweeper: bool = True
+    #: Requests per second each API key may make (token bucket; 0: unlimited) and the burst it
+    #: may spend at once; the same for all the keys of one tenant together.
+    rate_limit_per_key: float = Field(default=1000.0, ge=0)
+    rate_limit_per_key_burst: int = Field(default=2000, ge=1)
+    rate_limit_per_tenant: float = Field(default=5000.0, ge=0)
+    rate_limit_per_tenant_burst: int = Field(default=10000, ge=1)
+    #: Where the rate limits' buckets live: redis://... shares them between processes; unset:
+    #: each process keeps its own.
+    rate_limit_url: str | None = None
+    #: OpenTelemetry: an OTLP/gRPC collector endpoint (http://host:4317) to export spans to;
+    #: unset: no spans are exported.
+    otlp_endpoint: str | None = None
+    #: The `service.name` resource of the exported spans.
+    service_name: str = Field(default="strongroom", min_length=1)
     #: Where `strongroom serve` listens.
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
@@ -69,6 +89,20 @@ class Settings(BaseSettings):
     def _locks(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(_LOCK_SCHEMES):
             raise ValueError("must be a redis:// or postgresql:// URL")
+        return value
+
+    @field_validator("rate_limit_url")
+    @classmethod
+    def _rate_limits(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// URL")
+        return value
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _otlp(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL (OTLP over gRPC)")
         return value
 
     @field_validator("nats_url")

@@ -108,7 +108,8 @@ class Platform:
         return found
 
     async def ledger(self) -> Ledger:
-        """The ledger with its batch engine, sweeper and (when configured) snapshot task."""
+        """The ledger with its batch engine. It runs no background task of its own: `serve`
+        and `worker` start the sweeper and the snapshot task as components."""
 
         async def build() -> Ledger:
             ledger = await open_ledger(
@@ -116,8 +117,7 @@ class Platform:
                 clock=self.clock,
                 migrate=False,
                 pool_size=self.settings.pool_size,
-                sweep_interval=self.settings.sweep_interval or None,
-                snapshot_interval=self.settings.snapshot_interval or None,
+                sweep_interval=None,
             )
             self._stack.push_async_callback(ledger.close)
             return ledger

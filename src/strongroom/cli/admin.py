@@ -120,7 +120,7 @@ def split(
 
 
 async def _split(settings: Settings, account: uuid.UUID, buckets: int, pin: bool) -> None:
-    async with Platform(_without_background_tasks(settings)) as platform:
+    async with Platform(settings) as platform:
         ledger = await platform.ledger()
         changed = await ledger.split_account(account, buckets, pin=pin)
     unchanged = "" if changed else " (bucket count unchanged)"
@@ -128,11 +128,6 @@ async def _split(settings: Settings, account: uuid.UUID, buckets: int, pin: bool
         f"account {account}: {buckets} buckets, {'pinned' if pin else 'not pinned'}{unchanged}",
         soft_wrap=True,
     )
-
-
-def _without_background_tasks(settings: Settings) -> Settings:
-    """`settings` for a ledger that runs no sweeper or snapshot task of its own."""
-    return settings.model_copy(update={"sweep_interval": 0.0, "snapshot_interval": 0.0})
 
 
 @ledger_app.callback()
@@ -154,7 +149,7 @@ def stats(
 
 async def _stats(settings: Settings, prometheus: bool, top: int) -> None:
     # The figures are this process's engine's: no sweeper or snapshot task of its own to count.
-    async with Platform(_without_background_tasks(settings)) as platform:
+    async with Platform(settings) as platform:
         ledger = await platform.ledger()
         engine = ledger.engine
         if prometheus:
