@@ -43,7 +43,7 @@ def test_serve_answers_and_stops_on_sigint(sqlite_url: str) -> None:
         deadline = time.monotonic() + 10
         while True:
             try:
-                assert httpx.get(f"{url.group(0)}/readyz").json() == {"status": "ready"}
+                assert httpx.get(f"{url.group(0)}/readyz").json()["status"] == "ready"
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:

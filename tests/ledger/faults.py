@@ -69,8 +69,9 @@ async def faulty_ledger(
         clock=clock,
         engine=settings,
         open_snapshots=partial(open_snapshots, url, clock=clock),
-        sweep_interval=sweep_interval,
     )
+    if sweep_interval:
+        await ledger.sweeper(sweep_interval).start()
     try:
         yield ledger, store
     finally:

@@ -19,10 +19,13 @@ async def test_the_sweeper_logs_a_failure_and_keeps_sweeping(db_url: str) -> Non
             store.failing.add("split_accounts")
             await asyncio.sleep(0.5)
             store.failing.clear()
-        failures = [e for e in logs if e["event"] == "releasing expired pending transfers failed"]
+        failures = [e for e in logs if e["event"] == "component run failed"]
         assert len(failures) >= 2
         assert all(e["log_level"] == "error" and e["exc_info"] for e in failures)
+        assert all(e["component"] == "sweeper" for e in failures)
+        assert ledger.sweeper(0.05).health().status == "failing"
         # Each sweep is an (empty) batch: the sweeper goes on once the store works again.
         swept = ledger.engine.stats.batches
         await asyncio.sleep(0.5)
         assert ledger.engine.stats.batches > swept
+        assert ledger.sweeper(0.05).health().status == "ok"

@@ -20,7 +20,7 @@ from strongroom.ledger import (
     TransferQuery,
 )
 from strongroom.ledger.ports import SEQ_BLOCK_BITS
-from strongroom.ledger.snapshots import Snapshots, SnapshotTask, WatermarkBusy
+from strongroom.ledger.snapshots import Snapshots, WatermarkBusy
 from strongroom.store.admin_db import AdminDb
 from strongroom.store.postgres import SEQ_LOCK_KEY
 from strongroom.store.snapshots import SnapshotTransaction
@@ -150,20 +150,23 @@ async def test_balance_at_refuses_seq_and_timestamp_together(db_url: str) -> Non
             await s.balance_at(uuid.uuid4(), seq=1, timestamp=1)
 
 
-async def test_snapshot_task_takes_snapshots_in_the_background(db_url: str) -> None:
+async def test_the_snapshot_task_takes_snapshots_in_the_background(db_url: str) -> None:
     async with await open_ledger(db_url, sweep_interval=None) as ledger:
         a, b = await open_accounts(ledger, account(), account())
         await ledger.create_transfers([transfer(a, b, 3)])
-        async with await open_snapshots(db_url) as snapshots:
-            task = SnapshotTask(snapshots, interval=0.01)
-            task.start()
-            for _ in range(1000):
-                if task.taken >= 2:
-                    break
-                await asyncio.sleep(0.01)
-            await task.stop()
-            assert task.last is not None
-            assert (await snapshots.balance_at(a, seq=task.last.seq)).debits_posted == 3
+        task = await ledger.snapshot_task(0.01)
+        assert task.health().status == "stopped"
+        await task.start()
+        for _ in range(1000):
+            if task.runs >= 2:
+                break
+            await asyncio.sleep(0.01)
+        await task.stop()
+        assert task.failures == 0
+        snapshots = await ledger.snapshots()
+        latest = await snapshots.latest()
+        assert latest is not None
+        assert (await snapshots.balance_at(a, seq=latest.seq)).debits_posted == 3
 
 
 async def test_the_watermark_never_passes_an_open_batch(pg_url: str) -> None:

@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Sequence
 from dataclasses import dataclass
 
 import grpc
 import uvicorn
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp
 
 from strongroom.api.grpc import start_grpc_server
 from strongroom.api.http import MAX_BODY_BYTES, create_app
+from strongroom.api.http.app import create_operations_app
+from strongroom.api.http.health import ComponentsView, Probe
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
 
@@ -60,21 +64,10 @@ def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def serving(
-    service: LedgerService,
-    access: AccessService,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    grpc_port: int | None = 50051,
-    max_body_bytes: int = MAX_BODY_BYTES,
-    reuse_port: bool = False,
-) -> AsyncIterator[Serving]:
-    """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC).
-
-    `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
-    processes by default)."""
-    app = create_app(service, access, max_body_bytes=max_body_bytes)
+async def _http_server(
+    app: ASGIApp, host: str, port: int, reuse_port: bool
+) -> AsyncIterator[tuple[str, _Uvicorn, asyncio.Task[None]]]:
+    """uvicorn serving `app` on host:port, started; yields its URL, the server and its task."""
     config = uvicorn.Config(
         app,
         http="httptools",
@@ -88,23 +81,72 @@ async def serving(
     bound = sock.getsockname()[1]
     http = _Uvicorn(config)
     task = asyncio.create_task(http.serve(sockets=[sock]), name="http-server")
-    grpc_server = None
     try:
         while not http.started:
             if task.done():
                 await task
                 raise RuntimeError("the HTTP server stopped while starting")
             await asyncio.sleep(0.01)
-        grpc_target = None
-        if grpc_port is not None:
-            grpc_server, grpc_bound = await start_grpc_server(service, access, host, grpc_port)
-            grpc_target = f"{host}:{grpc_bound}"
         url_host = f"[{host}]" if ":" in host else host
-        yield Serving(f"http://{url_host}:{bound}", grpc_target, http, task, grpc_server)
+        yield f"http://{url_host}:{bound}", http, task
     finally:
         http.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        if grpc_server is not None:
-            await grpc_server.stop(grace=5)
         sock.close()
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    service: LedgerService,
+    access: AccessService,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    grpc_port: int | None = 50051,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    reuse_port: bool = False,
+    components: ComponentsView | None = None,
+    collectors: Sequence[Collector] = (),
+) -> AsyncIterator[Serving]:
+    """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC).
+
+    `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
+    processes by default). `components` and `collectors`: as `create_app` takes them."""
+    app = create_app(
+        service,
+        access,
+        max_body_bytes=max_body_bytes,
+        components=components,
+        collectors=collectors,
+    )
+    async with _http_server(app, host, port, reuse_port) as (url, http, task):
+        grpc_server = None
+        try:
+            grpc_target = None
+            if grpc_port is not None:
+                grpc_server, grpc_bound = await start_grpc_server(service, access, host, grpc_port)
+                grpc_target = f"{host}:{grpc_bound}"
+            yield Serving(url, grpc_target, http, task, grpc_server)
+        finally:
+            # The HTTP server stops first (leaving the block above), then gRPC: see `stop`.
+            http.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            if grpc_server is not None:
+                await grpc_server.stop(grace=5)
+
+
+@contextlib.asynccontextmanager
+async def serving_operations(
+    ready: Probe,
+    components: ComponentsView,
+    collectors: Sequence[Collector],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> AsyncIterator[Serving]:
+    """Serve only /healthz, /readyz and /metrics on host:port: a worker process's probes."""
+    app = create_operations_app(ready, components, collectors)
+    async with _http_server(app, host, port, False) as (url, http, task):
+        yield Serving(url, None, http, task, None)

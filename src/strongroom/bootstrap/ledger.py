@@ -53,10 +53,11 @@ async def open_ledger(
         clock=clock,
         engine=engine or default_engine(parsed.kind),
         open_snapshots=partial(open_snapshots, url, clock=clock),
-        sweep_interval=sweep_interval,
     )
+    if sweep_interval:
+        await ledger.sweeper(sweep_interval).start()
     if snapshot_interval:
-        await ledger.start_snapshots(snapshot_interval)
+        await (await ledger.snapshot_task(snapshot_interval)).start()
     return ledger
 
 

@@ -17,6 +17,7 @@ from strongroom.cli import (
     products,
     serve,
     transfers,
+    worker,
 )
 from strongroom.cli import security as security_cli
 from strongroom.runtime import settle_heap
@@ -33,6 +34,7 @@ app.command()(demo.demo)
 app.command()(bench.bench)
 app.command("bench-http")(bench.bench_http)
 app.command()(serve.serve)
+app.command()(worker.worker)
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(transfers.app, name="transfers")
 app.add_typer(products.app, name="products")

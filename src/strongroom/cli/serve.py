@@ -1,5 +1,13 @@
-"""`strongroom serve`: the HTTP and gRPC APIs, in one process or in `--workers` processes
-sharing the ports (PostgreSQL only)."""
+"""`strongroom serve`: the HTTP and gRPC APIs and the background components (the outbox relay,
+the audit consumer, the snapshot task, the sweeper), in one process or in `--workers` processes
+sharing the ports (PostgreSQL only).
+
+With several workers every process runs the relay (one holds the outbox, the others stand by to
+take over) and the audit consumer; the snapshot task and the sweeper run in the first only.
+A SIGTERM or SIGINT stops intake (the servers stop accepting and finish the requests in
+flight), then the components (the relay publishes what is waiting), then the ledger, which
+commits what it was given first.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ import typer
 from strongroom.api.http import MAX_BODY_BYTES
 from strongroom.api.server import serving
 from strongroom.bootstrap import Platform, database_kind
+from strongroom.bootstrap.components import configured_components, start_components
 from strongroom.cli.common import (
     DbOption,
     command_settings,
@@ -53,9 +62,51 @@ def serve(
             min=1, max=64, help="Server processes sharing the ports (PostgreSQL only; 1 core each)."
         ),
     ] = 1,
+    relay: Annotated[
+        bool | None,
+        typer.Option(
+            "--relay/--no-relay",
+            help="Run the outbox relay " + configured("run_relay"),
+            show_default=False,
+        ),
+    ] = None,
+    audit: Annotated[
+        bool | None,
+        typer.Option(
+            "--audit/--no-audit",
+            help="Run the audit consumer " + configured("run_audit"),
+            show_default=False,
+        ),
+    ] = None,
+    snapshots: Annotated[
+        bool | None,
+        typer.Option(
+            "--snapshots/--no-snapshots",
+            help="Take snapshots every snapshot_interval " + configured("run_snapshots"),
+            show_default=False,
+        ),
+    ] = None,
+    sweeper: Annotated[
+        bool | None,
+        typer.Option(
+            "--sweeper/--no-sweeper",
+            help="Release expired pending transfers " + configured("run_sweeper"),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API and the gRPC API until interrupted (embedded SQLite by default)."""
-    settings = command_settings(db_url=db, http_host=host, http_port=port, grpc_port=grpc_port)
+    """Serve the HTTP and gRPC APIs with the platform's background components until
+    interrupted (embedded SQLite by default)."""
+    settings = command_settings(
+        db_url=db,
+        http_host=host,
+        http_port=port,
+        grpc_port=grpc_port,
+        run_relay=relay,
+        run_audit=audit,
+        run_snapshots=snapshots,
+        run_sweeper=sweeper,
+    )
     grpc = None if no_grpc else settings.grpc_port
     if workers == 1:
         run_on_uvloop(_serve(settings, grpc, max_body_bytes))
@@ -113,25 +164,41 @@ async def _serve(
     # A worker shares the ports (SO_REUSEPORT) and finds the schema migrated by its parent.
     async with Platform(settings, migrate=not worker) as platform:
         services = await platform.services()
-        async with serving(
-            services.ledger_service,
-            services.access,
-            host=settings.http_host,
-            port=settings.http_port,
-            grpc_port=grpc_port,
-            max_body_bytes=max_body,
-            reuse_port=worker,
-        ) as servers:
-            # The app, the ledger and their connections live as long as the server.
-            settle_heap()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, servers.stop)
-            if announce:
-                console.print(
-                    f"HTTP on {servers.http_url} (OpenAPI at {servers.http_url}/openapi.json)"
-                )
-                if servers.grpc_target:
-                    console.print(f"gRPC on {servers.grpc_target}")
-                console.print(f"database {settings.db_url}; Ctrl-C stops", highlight=False)
-            await servers.wait()
+        names = configured_components(platform)
+        if not announce:
+            # Not the first worker: one process is enough for the periodic tasks.
+            names = [name for name in names if name not in ("snapshots", "sweeper")]
+        components = await start_components(platform, names)
+        try:
+            async with serving(
+                services.ledger_service,
+                services.access,
+                host=settings.http_host,
+                port=settings.http_port,
+                grpc_port=grpc_port,
+                max_body_bytes=max_body,
+                reuse_port=worker,
+                components=components.health,
+                collectors=[components.collector()],
+            ) as servers:
+                # The app, the ledger and their connections live as long as the server.
+                settle_heap()
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, servers.stop)
+                if announce:
+                    console.print(
+                        f"HTTP on {servers.http_url} (OpenAPI at {servers.http_url}/openapi.json)"
+                    )
+                    if servers.grpc_target:
+                        console.print(f"gRPC on {servers.grpc_target}")
+                    console.print(
+                        f"database {settings.db_url}; running "
+                        f"{', '.join(components.names) or 'no background component'}; "
+                        "Ctrl-C stops",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
+                await servers.wait()
+        finally:
+            await components.stop()

@@ -58,6 +58,11 @@ class Bus(Protocol):
         """
         ...
 
+    async def pending(self, durable: str) -> int:
+        """Events the durable consumer has not acknowledged yet: its lag (0 on a bus that hands
+        each event to its consumers before `publish` returns)."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -125,6 +125,10 @@ class InProcessBus:
         self._consumers[durable] = consumer
         return consumer
 
+    async def pending(self, durable: str) -> int:
+        # publish() returns once every consumer handled its events: nothing waits in between.
+        return 0
+
     async def close(self) -> None:
         for consumer in list(self._consumers.values()):
             await consumer.stop()

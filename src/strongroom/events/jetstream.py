@@ -260,6 +260,12 @@ class JetStreamBus:
         info = await self._js.stream_info(self.stream)
         return info.state.messages
 
+    async def pending(self, durable: str) -> int:
+        """Messages of the stream not yet delivered to `durable`, plus those delivered and not
+        acknowledged."""
+        info = await self._js.consumer_info(self.stream, check_durable(durable))
+        return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
     async def delete_stream(self) -> None:
         await self._js.delete_stream(self.stream)
 

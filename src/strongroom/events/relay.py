@@ -65,6 +65,10 @@ class Relay:
         self.clock = clock or SystemClock()
         #: Events published since this Relay was made (re-publishes after a failure included).
         self.published = 0
+        #: Whether this relay holds the outbox (False: a standby, or not started), and the last
+        #: failure since it last published a round without one.
+        self.active = False
+        self.last_error: str | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -91,12 +95,16 @@ class Relay:
                     if session is None:
                         await self._sleep(self.standby_interval)
                         continue
+                    self.active = True
                     await self._relay_until_stopped(session)
             except Exception as exc:
                 # The database or the bus failed (server away, a handler failing, a corrupt
                 # row): nothing unpublished was marked. Start over on a new connection.
+                self.last_error = f"{type(exc).__name__}: {exc}"
                 log.error("outbox relay %s: %r; retrying", self.name, exc)
                 await self._sleep(self.retry_delay)
+            finally:
+                self.active = False
 
     async def drain(self) -> int:
         """Publish every row waiting now, then return how many events went out.
@@ -122,6 +130,7 @@ class Relay:
     async def _relay_until_stopped(self, session: RelaySession) -> None:
         while not self._stop.is_set():
             rows, _ = await self._relay_round(session)
+            self.last_error = None
             if rows < self.batch_size:
                 await self._sleep(self.poll_interval)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -13,6 +11,7 @@ import msgspec
 
 from strongroom.clock import Clock
 from strongroom.errors import BatchTooLarge, Conflict, NotFound, ValidationError
+from strongroom.health import Periodic
 from strongroom.ledger import events
 from strongroom.ledger.buckets import ALL, view
 from strongroom.ledger.engine import BatchEngine, EngineSettings, run_in_transaction
@@ -21,7 +20,7 @@ from strongroom.ledger.ports import LedgerStore, LedgerTransaction
 from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery, encode_cursor
 from strongroom.ledger.results import CreateAccountResult, CreateTransferResult
 from strongroom.ledger.rules import BATCH_MAX, apply_accounts
-from strongroom.ledger.snapshots import PointBalance, Snapshots, SnapshotTask
+from strongroom.ledger.snapshots import SNAPSHOT_LOCK_TIMEOUT, PointBalance, Snapshots
 from strongroom.ledger.types import (
     Account,
     AccountBalance,
@@ -83,31 +82,40 @@ class Ledger:
         clock: Clock,
         engine: EngineSettings,
         open_snapshots: Callable[[], Awaitable[Snapshots]],
-        sweep_interval: float | None = 1.0,
     ) -> None:
         """Start the batch engine on `store`. Build one with `strongroom.bootstrap.open_ledger`,
         which opens the store for a database URL.
 
-        `sweep_interval`: seconds between releases of expired pending transfers (None: never;
-        call `expire_pending()` yourself). `open_snapshots` opens the snapshot store the first
-        time `snapshots()` is called.
+        `open_snapshots` opens the snapshot store the first time `snapshots()` is called. The
+        background tasks (`sweeper()`, `snapshot_task()`) run only once started.
         """
         self._store = store
         self._clock = clock
         self._engine = BatchEngine(store, clock, engine)
         self._engine.start()
         self._open_snapshots = open_snapshots
-        self._snapshot_task: SnapshotTask | None = None
         self._snapshots: Snapshots | None = None
-        self._sweeper: asyncio.Task[None] | None = None
-        if sweep_interval:
-            self._sweeper = asyncio.create_task(self._sweep(sweep_interval), name="ledger-sweeper")
+        self._snapshot_task: Periodic | None = None
+        self._sweeper: Periodic | None = None
 
-    async def start_snapshots(self, interval: float) -> None:
-        """Take a balance snapshot every `interval` seconds until the ledger closes."""
+    def sweeper(self, interval: float) -> Periodic:
+        """The task that releases expired pending transfers every `interval` seconds (one per
+        ledger; the interval of the first call holds). Not started: `await it.start()`."""
+        if self._sweeper is None:
+            self._sweeper = Periodic("sweeper", interval, self.expire_pending)
+        return self._sweeper
+
+    async def snapshot_task(self, interval: float) -> Periodic:
+        """The task that takes a balance snapshot every `interval` seconds (one per ledger; the
+        interval of the first call holds). Not started: `await it.start()`."""
         if self._snapshot_task is None:
-            self._snapshot_task = SnapshotTask(await self.snapshots(), interval)
-            self._snapshot_task.start()
+            snapshots = await self.snapshots()
+
+            async def take() -> None:
+                await snapshots.take(SNAPSHOT_LOCK_TIMEOUT)
+
+            self._snapshot_task = Periodic("snapshots", interval, take)
+        return self._snapshot_task
 
     @property
     def store(self) -> LedgerStore:
@@ -123,9 +131,7 @@ class Ledger:
         if self._snapshots is not None:
             await self._snapshots.close()
         if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+            await self._sweeper.stop()
         await self._engine.close()
         await self._store.close()
 
@@ -333,15 +339,6 @@ class Ledger:
         """The account's counters as of `seq` (or the last seq at or before `timestamp`)."""
         snapshots = await self.snapshots()
         return await snapshots.balance_at(account_id, seq=seq, timestamp=timestamp)
-
-    async def _sweep(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.expire_pending()
-            except Exception:
-                # Logged and tried again at the next tick: one failure must not end the sweeper.
-                _log.exception("releasing expired pending transfers failed")
 
 
 def _page(items: list[Any], limit: int) -> Page[Any]:

@@ -2,7 +2,7 @@
 
 `Snapshots` takes snapshots at a watermark and answers `balance_at` over a `SnapshotStore`
 (ledger/ports.py) that runs on connections of its own, never the batch engine's.
-`SnapshotTask` takes one every `interval` seconds in the background.
+The ledger takes one every `interval` seconds in the background (`Ledger.snapshot_task`).
 
 May import the ledger's ports, strongroom.clock, strongroom.errors; never strongroom.store,
 services, api or cli.
@@ -10,8 +10,6 @@ services, api or cli.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from dataclasses import dataclass
 
@@ -23,7 +21,11 @@ from strongroom.ledger.ports import ZERO_COUNTERS, Snapshot, SnapshotStore, Wate
 
 _log = structlog.get_logger(__name__)
 
-__all__ = ["PointBalance", "Snapshot", "SnapshotTask", "Snapshots", "WatermarkBusy"]
+__all__ = ["SNAPSHOT_LOCK_TIMEOUT", "PointBalance", "Snapshot", "Snapshots", "WatermarkBusy"]
+
+#: Seconds a scheduled snapshot waits for the watermark lock before it gives up until its next
+#: run (another process is taking one).
+SNAPSHOT_LOCK_TIMEOUT = 5.0
 
 #: Above every seq: the newest snapshot is the one at or below it.
 _END_OF_LOG = 2**63 - 1
@@ -112,43 +114,3 @@ class Snapshots:
             credits_posted,
             base.seq if base is not None else None,
         )
-
-
-class SnapshotTask:
-    """Takes a snapshot every `interval` seconds until stopped; a busy watermark or a database
-    error is logged and retried at the next tick."""
-
-    def __init__(
-        self, snapshots: Snapshots, interval: float, lock_timeout: float | None = 5.0
-    ) -> None:
-        if interval <= 0:
-            raise ValidationError("interval", "must be > 0 seconds")
-        self._snapshots = snapshots
-        self._interval = interval
-        self._lock_timeout = lock_timeout
-        self._task: asyncio.Task[None] | None = None
-        self.taken = 0
-        self.failures = 0
-        self.last: Snapshot | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="ledger-snapshots")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                self.last = await self._snapshots.take(self._lock_timeout)
-                self.taken += 1
-            except Exception as error:
-                # The next tick tries again; a snapshot is an optimisation, never a dependency.
-                self.failures += 1
-                _log.warning("snapshot failed", error=str(error))

@@ -37,8 +37,11 @@ async def test_an_unsafe_request_id_is_replaced(client: httpx.AsyncClient, bad: 
 async def test_health_readiness_and_metrics(
     client: httpx.AsyncClient, keys: AccessService, writer: dict[str, str]
 ) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok"}
-    assert (await client.get("/readyz")).json() == {"status": "ready"}
+    http = {"name": "http", "status": "ok", "detail": ""}
+    assert (await client.get("/healthz")).json() == {"status": "ok", "components": [http]}
+    database = {"name": "database", "status": "ok", "detail": ""}
+    ready = {"status": "ready", "components": [database, http]}
+    assert (await client.get("/readyz")).json() == ready
     await client.get("/v1/accounts", headers=writer)
     text = (await client.get("/metrics")).text
     assert (

@@ -7,13 +7,19 @@ of DirectRoute requests past the router) runs inside FastAPI's own (server error
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from prometheus_client.registry import Collector
 
 from strongroom.api.http import accounts, health, openapi, problems, transfers
 from strongroom.api.http import keys as key_routes
+from strongroom.api.http.health import ComponentsView, Probe
 from strongroom.api.http.metrics import ApiMetrics
 from strongroom.api.http.middleware import RequestMiddleware
 from strongroom.api.http.routing import DirectRoute
+from strongroom.health import ComponentHealth
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
 
@@ -29,8 +35,15 @@ RFC 9457 problem+json. Request bodies are limited to {limit} bytes. See docs/api
 
 
 def create_app(
-    service: LedgerService, access: AccessService, *, max_body_bytes: int = MAX_BODY_BYTES
+    service: LedgerService,
+    access: AccessService,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    components: ComponentsView | None = None,
+    collectors: Sequence[Collector] = (),
 ) -> FastAPI:
+    """The API over `service` and `access`. `components` reports the process's background
+    components in the health endpoints; `collectors` add their figures to `/metrics`."""
     app = FastAPI(
         title="Strongroom",
         version="1",
@@ -41,6 +54,9 @@ def create_app(
     app.state.service = service
     app.state.access = access
     app.state.metrics = ApiMetrics(service.ledger)
+    _operations_state(
+        app, service.ready, components or tuple, collectors, app.state.metrics.registry
+    )
     routers = [module.router for module in (accounts, transfers, key_routes, health)]
     for router in routers:
         app.include_router(router)
@@ -55,3 +71,33 @@ def create_app(
     )
     openapi.install(app)
     return app
+
+
+def create_operations_app(
+    ready: Probe, components: ComponentsView, collectors: Sequence[Collector]
+) -> FastAPI:
+    """Only the health endpoints and `/metrics`: what a worker process without the APIs serves
+    for its probes and scrapes."""
+    app = FastAPI(title="Strongroom worker", version="1", docs_url=None, redoc_url=None)
+    _operations_state(app, ready, components, collectors, CollectorRegistry())
+    app.include_router(health.router)
+    return app
+
+
+def _operations_state(
+    app: FastAPI,
+    ready: Probe,
+    components: ComponentsView,
+    collectors: Sequence[Collector],
+    registry: CollectorRegistry,
+) -> None:
+    # What the health router reads (strongroom.api.http.health).
+    app.state.ready = ready
+    app.state.components = components
+    app.state.registry = registry
+    for collector in collectors:
+        registry.register(collector)
+
+
+def _none() -> Sequence[ComponentHealth]:
+    return ()

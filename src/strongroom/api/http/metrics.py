@@ -33,8 +33,9 @@ class ApiMetrics:
         # x route templates x statuses), so each child is looked up once and kept.
         self._counted: dict[tuple[str, str, int], Counter] = {}
         self._timed: dict[tuple[str, str], Histogram] = {}
-        # The ledger's own collector: engine counters, queue depth, recent batch sizes.
-        self.registry.register(LedgerCollector(ledger.engine))
+        # The ledger's own collector: engine counters, queue depth, recent batch sizes, bucket
+        # counts and the contention of the hottest accounts.
+        self.registry.register(LedgerCollector(ledger.engine, ledger.engine.contention))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one request under its route template and record how long it took."""
