@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     key_file: Path = Path("strongroom.keys")
     #: NATS JetStream for events; unset: the in-process bus.
     nats_url: str | None = None
+    #: The JetStream stream events are stored in, and the prefix of their subjects.
+    nats_stream: str = Field(default="STRONGROOM", pattern=r"^[A-Za-z0-9_-]+$")
+    event_prefix: str = Field(default="strongroom", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
     #: Distributed locks: redis://... or a PostgreSQL URL; unset: the database's advisory locks
     #: when `db_url` is PostgreSQL.
     locks_url: str | None = None

@@ -118,11 +118,17 @@ async def test_the_relay_publishes_the_outbox_to_the_in_process_bus(
 async def test_the_bus_is_jetstream_when_nats_url_is_set(
     sqlite_url: str, nats_url: str, tmp_path: Path
 ) -> None:
-    settings = _settings(sqlite_url, tmp_path).model_copy(update={"nats_url": nats_url})
     suffix = uuid.uuid4().hex[:10]
+    settings = _settings(sqlite_url, tmp_path).model_copy(
+        update={
+            "nats_url": nats_url,
+            "nats_stream": f"SRTEST_{suffix.upper()}",
+            "event_prefix": f"t{suffix}",
+        }
+    )
     async with Platform(settings) as platform:
-        bus = await platform.bus(prefix=f"t{suffix}", stream=f"SRTEST_{suffix.upper()}")
+        bus = await platform.bus()
         assert isinstance(bus, JetStreamBus)
-        assert bus.stream == f"SRTEST_{suffix.upper()}"
-        assert await platform.bus(prefix=f"t{suffix}", stream=bus.stream) is bus
+        assert (bus.stream, bus.prefix) == (f"SRTEST_{suffix.upper()}", f"t{suffix}")
+        assert await platform.bus() is bus
         await bus.delete_stream()

@@ -25,9 +25,9 @@ from strongroom.bootstrap.security import Encryption, wire_encryption
 from strongroom.bootstrap.services import KEY_CACHE_TTL, Services
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ConfigurationError
-from strongroom.events.bus import DEFAULT_PREFIX, Bus
+from strongroom.events.bus import Bus
 from strongroom.events.inprocess import InProcessBus
-from strongroom.events.jetstream import DEFAULT_STREAM, JetStreamBus
+from strongroom.events.jetstream import JetStreamBus
 from strongroom.events.ports import AuditLog, Outbox, ProcessedEvents
 from strongroom.events.relay import Relay
 from strongroom.ledger.ledger import Ledger
@@ -233,36 +233,30 @@ class Platform:
 
         return await self._once("repair", build)
 
-    async def bus(self, *, prefix: str = DEFAULT_PREFIX, stream: str = DEFAULT_STREAM) -> Bus:
-        """The event bus: NATS JetStream at `nats_url` (its `stream` of `prefix` subjects), else
-        the in-process bus. One per prefix and stream."""
+    async def bus(self) -> Bus:
+        """The event bus: NATS JetStream at `nats_url` (stream `nats_stream`), else the
+        in-process bus; subjects start with `event_prefix`."""
 
         async def build() -> Bus:
             bus: Bus
-            if self.settings.nats_url is None:
-                bus = InProcessBus(prefix=prefix)
+            settings = self.settings
+            if settings.nats_url is None:
+                bus = InProcessBus(prefix=settings.event_prefix)
             else:
                 bus = await JetStreamBus.connect(
-                    self.settings.nats_url, prefix=prefix, stream=stream
+                    settings.nats_url, prefix=settings.event_prefix, stream=settings.nats_stream
                 )
             self._stack.push_async_callback(_close_quietly, bus)
             return bus
 
-        return await self._once(f"bus {prefix} {stream}", build)
+        return await self._once("bus", build)
 
-    async def relay(
-        self,
-        *,
-        prefix: str = DEFAULT_PREFIX,
-        stream: str = DEFAULT_STREAM,
-        batch_size: int = 100,
-        poll_interval: float = 0.2,
-    ) -> Relay:
-        """The outbox relay, publishing `outbox()` to `bus(prefix=..., stream=...)`; the options
-        of the first call hold. Closing the Platform stops it."""
+    async def relay(self, *, batch_size: int = 100, poll_interval: float = 0.2) -> Relay:
+        """The outbox relay, publishing `outbox()` to `bus()`; the options of the first call
+        hold. Closing the Platform stops it."""
         # The outbox and the bus take the lock themselves: get them outside it.
         outbox = await self.outbox()
-        bus = await self.bus(prefix=prefix, stream=stream)
+        bus = await self.bus()
 
         async def build() -> Relay:
             relay = Relay(

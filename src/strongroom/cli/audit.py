@@ -16,7 +16,7 @@ import typer
 
 from strongroom.bootstrap import Platform
 from strongroom.cli.common import DbOption, command_settings
-from strongroom.cli.events import PREFIX_OPTION, STREAM_OPTION, stop_on_signals
+from strongroom.cli.events import PrefixOption, StreamOption, stop_on_signals
 from strongroom.errors import StrongroomError
 from strongroom.events.audit import (
     ChainReport,
@@ -131,24 +131,24 @@ def consume(
             show_default=False,
         ),
     ] = None,
-    stream: str = STREAM_OPTION,
-    prefix: str = PREFIX_OPTION,
+    stream: StreamOption = None,
+    prefix: PrefixOption = None,
 ) -> None:
     """Run the audit consumer on the JetStream bus until SIGINT or SIGTERM."""
-    settings = command_settings(db_url=db, nats_url=nats)
+    settings = command_settings(db_url=db, nats_url=nats, nats_stream=stream, event_prefix=prefix)
     if settings.nats_url is None:
         raise typer.BadParameter(
             "the audit consumer needs JetStream: give --nats, STRONGROOM_NATS_URL or nats_url"
             " in strongroom.toml",
             param_hint="'--nats'",
         )
-    asyncio.run(_consume(settings, stream, prefix))
+    asyncio.run(_consume(settings))
 
 
-async def _consume(settings: Settings, stream: str, prefix: str) -> None:
+async def _consume(settings: Settings) -> None:
     async with Platform(settings, migrate=False) as platform:
         audit_log = await platform.audit_log()
-        await subscribe_audit(await platform.bus(prefix=prefix, stream=stream), audit_log)
+        await subscribe_audit(await platform.bus(), audit_log)
         await stop_on_signals().wait()
 
 

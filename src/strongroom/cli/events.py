@@ -20,8 +20,6 @@ from strongroom.bootstrap import Platform
 from strongroom.cli.common import DbOption, command_settings, configured
 from strongroom.errors import StrongroomError
 from strongroom.events.audit import subscribe_audit
-from strongroom.events.bus import DEFAULT_PREFIX
-from strongroom.events.jetstream import DEFAULT_STREAM
 from strongroom.events.ports import OutboxStatus
 from strongroom.settings import Settings
 
@@ -41,8 +39,18 @@ NatsOption = Annotated[
         show_default=False,
     ),
 ]
-STREAM_OPTION = typer.Option(DEFAULT_STREAM, "--stream", help="JetStream stream name.")
-PREFIX_OPTION = typer.Option(DEFAULT_PREFIX, "--prefix", help="Subject prefix.")
+StreamOption = Annotated[
+    str | None,
+    typer.Option(
+        "--stream", help="JetStream stream name " + configured("nats_stream"), show_default=False
+    ),
+]
+PrefixOption = Annotated[
+    str | None,
+    typer.Option(
+        "--prefix", help="Subject prefix " + configured("event_prefix"), show_default=False
+    ),
+]
 
 
 def stop_on_signals() -> asyncio.Event:
@@ -58,8 +66,8 @@ def stop_on_signals() -> asyncio.Event:
 def relay(
     db: DbOption = None,
     nats: NatsOption = None,
-    stream: str = STREAM_OPTION,
-    prefix: str = PREFIX_OPTION,
+    stream: StreamOption = None,
+    prefix: PrefixOption = None,
     batch_size: int = typer.Option(100, "--batch-size", help="Outbox rows per round."),
     poll_interval: float = typer.Option(0.2, "--poll-interval", help="Seconds between polls."),
     once: bool = typer.Option(False, "--once", help="Publish what is waiting, then exit."),
@@ -68,7 +76,7 @@ def relay(
     ),
 ) -> None:
     """Publish outbox events to the bus, at least once, in outbox order."""
-    settings = command_settings(db_url=db, nats_url=nats)
+    settings = command_settings(db_url=db, nats_url=nats, nats_stream=stream, event_prefix=prefix)
     if settings.nats_url is None and not audit:
         typer.echo(
             "error: with the in-process bus and --no-audit no handler would receive the events",
@@ -76,7 +84,7 @@ def relay(
         )
         raise typer.Exit(2)
     try:
-        asyncio.run(_relay(settings, stream, prefix, batch_size, poll_interval, once, audit))
+        asyncio.run(_relay(settings, batch_size, poll_interval, once, audit))
     except StrongroomError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -84,17 +92,13 @@ def relay(
 
 async def _relay(
     settings: Settings,
-    stream: str,
-    prefix: str,
     batch_size: int,
     poll_interval: float,
     once: bool,
     audit: bool,
 ) -> None:
     async with Platform(settings, migrate=False) as platform:
-        outbox_relay = await platform.relay(
-            prefix=prefix, stream=stream, batch_size=batch_size, poll_interval=poll_interval
-        )
+        outbox_relay = await platform.relay(batch_size=batch_size, poll_interval=poll_interval)
         if settings.nats_url is None and audit:
             await subscribe_audit(outbox_relay.bus, await platform.audit_log())
         if once:
