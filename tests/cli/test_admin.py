@@ -1,4 +1,4 @@
-"""The admin and ledger-stats commands, run through Typer's test runner on both backends."""
+"""The admin commands, run through Typer's test runner on both backends."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from typer.testing import CliRunner
 
 from strongroom.bootstrap import open_ledger
-from strongroom.cli.admin import app, ledger_app
+from strongroom.cli.admin import app
 from strongroom.ledger.buckets import AccountSplit
 from strongroom.store.admin_db import AdminDb
 from strongroom.store.urls import parse_url
@@ -47,17 +47,6 @@ def test_admin_commands_report_and_repair(db_url: str) -> None:
     reset = runner.invoke(app, ["snapshot-reset", "--db", db_url])
     assert reset.exit_code == 0, reset.output
     assert "1 snapshots rebuilt, 0 differences" in reset.output
-
-
-def test_ledger_stats_prints_figures_and_prometheus(db_url: str) -> None:
-    asyncio.run(seed(db_url))
-    assert runner.invoke(app, ["snapshot", "--db", db_url]).exit_code == 0
-    shown = runner.invoke(ledger_app, ["stats", "--db", db_url])
-    assert shown.exit_code == 0, shown.output
-    assert "snapshot watermark" in shown.output
-    text = runner.invoke(ledger_app, ["stats", "--db", db_url, "--prometheus"])
-    assert text.exit_code == 0, text.output
-    assert "strongroom_ledger_batches_total 0.0" in text.output
 
 
 def test_admin_split_splits_by_hand_and_pins(db_url: str) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from strongroom.bootstrap import open_ledger
-from strongroom.ledger.metrics import render_prometheus
+from strongroom.ledger.metrics import LedgerCollector
 from strongroom.ledger.stats import ContentionTracker
 from tests.ledger.helpers import account, open_accounts, transfer
 
@@ -48,7 +49,9 @@ async def test_prometheus_text_carries_engine_and_account_figures(sqlite_url: st
         tracker = ContentionTracker()
         tracker.record_batch([a, b], 0.003)
         tracker.record_retry([a])
-        got = samples(render_prometheus(ledger.engine, tracker, top_n=1))
+        registry = CollectorRegistry()
+        registry.register(LedgerCollector(ledger.engine, tracker, top_n=1))
+        got = samples(generate_latest(registry))
     assert got[("strongroom_ledger_batches_total", ())] == 2
     assert got[("strongroom_ledger_transfers_total", ())] == 3
     assert got[("strongroom_ledger_queue_depth", ())] == 0

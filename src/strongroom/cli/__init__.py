@@ -16,6 +16,7 @@ from strongroom.cli import (
     migrate,
     products,
     serve,
+    stats,
     transfers,
     worker,
 )
@@ -39,7 +40,7 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(transfers.app, name="transfers")
 app.add_typer(products.app, name="products")
 app.add_typer(admin.app, name="admin")
-app.add_typer(admin.ledger_app, name="ledger")
+app.add_typer(stats.app, name="ledger")
 # One `keys` group: API keys (create/list/revoke) beside the encryption keys' commands.
 security_cli.app.command("create")(keys.create_key)
 security_cli.app.command("list")(keys.list_keys)

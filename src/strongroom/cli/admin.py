@@ -1,4 +1,4 @@
-"""`strongroom admin reconcile|snapshot-reset|snapshot|split` and `strongroom ledger stats`.
+"""`strongroom admin reconcile|snapshot-reset|snapshot|split`.
 
 Gets its stores from a strongroom.bootstrap.Platform and runs the ledger's repair and snapshot
 code; never imports strongroom.store.
@@ -11,11 +11,9 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
-from rich.table import Table
 
 from strongroom.bootstrap import Platform
 from strongroom.cli.common import DbOption, command_settings, console, run
-from strongroom.ledger.metrics import render_prometheus
 from strongroom.ledger.reconcile import reconcile as run_reconcile
 from strongroom.ledger.reconcile import snapshot_reset as run_snapshot_reset
 from strongroom.settings import Settings
@@ -23,7 +21,6 @@ from strongroom.settings import Settings
 app = typer.Typer(
     name="admin", help="Repair tools: reconcile, snapshots, bucket splits.", no_args_is_help=True
 )
-ledger_app = typer.Typer(name="ledger", help="Ledger engine figures.", no_args_is_help=True)
 
 
 @app.command()
@@ -128,55 +125,3 @@ async def _split(settings: Settings, account: uuid.UUID, buckets: int, pin: bool
         f"account {account}: {buckets} buckets, {'pinned' if pin else 'not pinned'}{unchanged}",
         soft_wrap=True,
     )
-
-
-@ledger_app.callback()
-def ledger_group() -> None:
-    """Ledger engine figures (a group, so that `stats` keeps its name as more commands come)."""
-
-
-@ledger_app.command()
-def stats(
-    db: DbOption = None,
-    prometheus: Annotated[
-        bool, typer.Option("--prometheus", help="Print Prometheus text instead of tables.")
-    ] = False,
-    top: Annotated[int, typer.Option(min=1, help="Accounts with the most buckets to list.")] = 20,
-) -> None:
-    """Engine figures, bucket counts per account and the snapshot watermark."""
-    run(_stats(command_settings(db_url=db), prometheus, top))
-
-
-async def _stats(settings: Settings, prometheus: bool, top: int) -> None:
-    # The figures are this process's engine's: no sweeper or snapshot task of its own to count.
-    async with Platform(settings) as platform:
-        ledger = await platform.ledger()
-        engine = ledger.engine
-        if prometheus:
-            typer.echo(render_prometheus(engine, engine.contention).decode(), nl=False)
-            return
-        latest = await (await ledger.snapshots()).latest()
-        async with (await platform.repair()).read() as view:
-            buckets = await view.bucketed_accounts(top)
-    figures = Table(title="ledger engine (this process)")
-    figures.add_column("measure")
-    figures.add_column("value", justify="right")
-    s = engine.stats
-    for label, value in (
-        ("batches", s.batches),
-        ("transfers", s.transfers),
-        ("retries", s.retries),
-        ("expired", s.expired),
-        ("queue depth", engine.queue_depth),
-        ("snapshot watermark", latest.seq if latest else "none"),
-        ("snapshot accounts", latest.accounts if latest else 0),
-    ):
-        figures.add_row(label, str(value))
-    console.print(figures)
-    table = Table(title="bucketed accounts")
-    table.add_column("account")
-    table.add_column("buckets", justify="right")
-    table.add_column("resized_at (ns)", justify="right")
-    for account_id, count, resized_at in buckets:
-        table.add_row(str(account_id), str(count), str(resized_at))
-    console.print(table)

@@ -1,9 +1,9 @@
 """The ledger's figures as Prometheus metrics.
 
-`render_prometheus` renders the engine's `EngineStats`, its queue depth and the contention
-tracker (strongroom.ledger.stats) into Prometheus text through a dedicated registry, so nothing
-leaks into (or depends on) prometheus_client's global registry. The engine never imports this
-module: it only feeds the counters in stats.py.
+`LedgerCollector` exports the engine's `EngineStats`, its queue depth, its bucket counts and the
+contention tracker (strongroom.ledger.stats); a server registers it in its app's own registry
+(strongroom.api.http.metrics), never prometheus_client's global one. The engine never imports
+this module: it only feeds the counters in stats.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -121,12 +120,3 @@ class LedgerCollector(Collector):
             for entry in hot:
                 family.add_metric([str(entry.account_id)], getattr(entry, name))
             yield family
-
-
-def render_prometheus(
-    engine: EngineView, tracker: ContentionTracker | None = None, top_n: int = 20
-) -> bytes:
-    """The engine's figures (and the tracker's, when given) as Prometheus text."""
-    registry = CollectorRegistry()
-    registry.register(LedgerCollector(engine, tracker, top_n))
-    return generate_latest(registry)

@@ -310,6 +310,10 @@ class BucketedAccount(NamedTuple):
     account_id: uuid.UUID
     buckets: int
     resized_at: int
+    #: When some process last saw it hot (wall-clock ns), and whether an operator pinned its
+    #: bucket count (automatic compaction leaves it alone).
+    hot_at: int
+    pinned: bool
 
 
 class SnapshotView(Protocol):

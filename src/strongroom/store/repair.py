@@ -118,11 +118,14 @@ class RepairTransaction:
     async def bucketed_accounts(self, limit: int) -> list[BucketedAccount]:
         # Accounts without an account_buckets row have the default single bucket.
         rows = await self._conn.fetch(
-            "SELECT account_id, buckets, resized_at FROM account_buckets"
+            "SELECT account_id, buckets, resized_at, hot_at, pinned FROM account_buckets"
             " ORDER BY buckets DESC, account_id LIMIT $1",
             limit,
         )
-        return [BucketedAccount(self._conn.id_out(r[0]), int(r[1]), int(r[2])) for r in rows]
+        return [
+            BucketedAccount(self._conn.id_out(r[0]), int(r[1]), int(r[2]), int(r[3]), bool(r[4]))
+            for r in rows
+        ]
 
     async def lock_accounts(self, ids: Sequence[uuid.UUID]) -> None:
         conn = self._conn
