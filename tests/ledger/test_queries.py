@@ -34,6 +34,12 @@ def test_an_account_cursor_is_the_last_id() -> None:
         (lambda: HistoryQuery(new_id(), cursor="AAAA"), "cursor"),
         (lambda: AccountFilter(limit=-1), "limit"),
         (lambda: AccountFilter(cursor="not-an-id"), "cursor"),
+        # Past what the databases' columns hold: PostgreSQL would refuse the query.
+        (lambda: TransferQuery(new_id(), cursor=encode_cursor(2**63)), "cursor"),
+        (lambda: TransferQuery(new_id(), code=65536), "code"),
+        (lambda: TransferQuery(new_id(), seq_min=-1), "seq_min"),
+        (lambda: HistoryQuery(new_id(), timestamp_max=2**63), "timestamp_max"),
+        (lambda: AccountFilter(code=2**31), "code"),
     ],
 )
 def test_bad_input_names_its_field(build: object, field: str) -> None:

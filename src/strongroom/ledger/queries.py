@@ -17,7 +17,11 @@ from dataclasses import KW_ONLY, dataclass, field
 from typing import Final, Literal
 
 from strongroom.errors import ValidationError
+from strongroom.ledger.rules import CODE_MAX
 from strongroom.ledger.types import AccountStatus
+
+#: The largest seq or timestamp a database column holds (signed 64-bit).
+INT64_MAX: Final = 2**63 - 1
 
 Direction = Literal["debits", "credits", "both"]
 
@@ -37,14 +41,24 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except ValueError:
         raise ValidationError("cursor", "malformed cursor") from None
-    if len(raw) != 8:
+    seq = int.from_bytes(raw, "big") if len(raw) == 8 else -1
+    if not 0 <= seq <= INT64_MAX:
         raise ValidationError("cursor", "malformed cursor")
-    return int.from_bytes(raw, "big")
+    return seq
 
 
 def _check_limit(limit: int) -> None:
     if type(limit) is not int or not 1 <= limit <= PAGE_MAX:
         raise ValidationError("limit", f"must be an integer from 1 to {PAGE_MAX}")
+
+
+def _check_bounds(query: object, names: tuple[str, ...], largest: int) -> None:
+    # The databases store these as signed 64-bit integers (codes as 16-bit): a larger bound
+    # would match nothing, and PostgreSQL refuses it instead of answering so.
+    for name in names:
+        value = getattr(query, name)
+        if value is not None and not 0 <= value <= largest:
+            raise ValidationError(name, f"must be from 0 to {largest}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +81,7 @@ class AccountRange:
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
+        _check_bounds(self, ("seq_min", "seq_max", "timestamp_min", "timestamp_max"), INT64_MAX)
         if self.cursor:
             object.__setattr__(self, "after_seq", decode_cursor(self.cursor))
 
@@ -82,6 +97,7 @@ class TransferQuery(AccountRange):
     def __post_init__(self) -> None:
         if self.direction not in _DIRECTIONS:
             raise ValidationError("direction", "must be debits, credits or both")
+        _check_bounds(self, ("code",), CODE_MAX)
         AccountRange.__post_init__(self)
 
 
@@ -106,6 +122,7 @@ class AccountFilter:
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
+        _check_bounds(self, ("code",), CODE_MAX)
         if self.cursor is not None:
             try:
                 object.__setattr__(self, "after", uuid.UUID(self.cursor))

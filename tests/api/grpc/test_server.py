@@ -11,6 +11,7 @@ from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.gen import ledger_pb2_grpc
 from strongroom.ids import new_id
 from strongroom.ledger import AccountFlags, TransferFlags
+from strongroom.ledger.queries import encode_cursor
 from strongroom.services.access import AccessService
 from tests.api.grpc.conftest import token_metadata
 
@@ -159,6 +160,19 @@ async def test_errors_map_to_status_codes(
                 pb.GetAccountTransfersRequest(account_id=str(new_id()), seq_min=2**64 - 1),
                 metadata=writer,
             ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
+        (
+            stub.GetAccountTransfers(
+                pb.GetAccountTransfersRequest(
+                    account_id=str(new_id()), cursor=encode_cursor(2**64 - 1)
+                ),
+                metadata=writer,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
+        (
+            stub.ListAccounts(pb.ListAccountsRequest(code=2**31), metadata=writer),
             grpc.StatusCode.INVALID_ARGUMENT,
         ),
         (

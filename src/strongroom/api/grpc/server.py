@@ -42,7 +42,6 @@ R = TypeVar("R")
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 _DEFAULT_LIMIT = 100
 _PROBLEM_PREFIX = "urn:strongroom:problem:"
-_INT64_MAX = 2**63 - 1
 
 _STATUS: list[tuple[type[StrongroomError], grpc.StatusCode]] = [
     (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
@@ -127,14 +126,8 @@ def balance_pb(b: AccountBalance) -> pb.Balance:
 
 
 def _optional(message: Any, field: str) -> Any:
-    """An `optional` field's value, or None when unset. Integers must fit the database's
-    signed 64-bit columns."""
-    if not message.HasField(field):
-        return None
-    value = getattr(message, field)
-    if isinstance(value, int) and value > _INT64_MAX:
-        raise ValidationError(field, f"must be at most {_INT64_MAX}")
-    return value
+    """An `optional` field's value, or None when unset (the queries check its range)."""
+    return getattr(message, field) if message.HasField(field) else None
 
 
 def _results(

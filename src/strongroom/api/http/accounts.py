@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 
 from strongroom.api.http.auth import Caller, Service
 from strongroom.api.http.models import (
-    INT64_MAX,
     AccountOut,
     AccountPage,
     AccountResult,
@@ -24,6 +23,7 @@ from strongroom.api.http.models import (
 from strongroom.api.http.problems import RESPONSES
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.ledger import PAGE_MAX, AccountFilter, AccountStatus, HistoryQuery, TransferQuery
+from strongroom.ledger.queries import INT64_MAX
 from strongroom.ledger.rules import CODE_MAX
 
 router = APIRouter(

@@ -32,10 +32,9 @@ from strongroom.money import AMOUNT_MAX
 from strongroom.services.access import ApiKey, Role
 from strongroom.services.ledger import AccountSpec, TransferSpec
 
-#: The largest SQL BIGINT: the bound of `seq` and nanosecond timestamps. Bounds are published
-#: in the OpenAPI document as the exact integers the server checks (docs/api.md: Integers).
-INT64_MAX = 2**63 - 1
-#: code, timeout: the ledger reports values outside its own ranges with a result code.
+#: Bounds are published in the OpenAPI document as the exact integers the server checks
+#: (docs/api.md: Integers). code, timeout: the ledger reports values outside its own ranges with
+#: a result code.
 INT53 = 2**53
 
 Int53 = Annotated[int, Strict(), Field(ge=-INT53, le=INT53)]

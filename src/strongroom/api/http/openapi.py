@@ -15,8 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from strongroom.api.http.models import INT64_MAX
 from strongroom.api.http.problems import Problem
+from strongroom.ledger.queries import INT64_MAX
 from strongroom.money import AMOUNT_MAX
 
 #: The bounds above 2**53 the API's schemas state, by the double FastAPI's model makes of them.
