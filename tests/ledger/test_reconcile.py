@@ -81,6 +81,12 @@ async def test_reconcile_finds_and_fixes_corrupted_buckets(
             await conn.execute(
                 "UPDATE pending_transfers SET debit_bucket = 2 WHERE state = 'pending'"
             )
+            # Pinned by an operator: the rewrite into one bucket undoes what the pin held.
+            await conn.execute(
+                "INSERT INTO account_buckets (account_id, buckets, resized_at, pinned)"
+                " VALUES ($1, 1, 0, true)",
+                a,
+            )
         found = await reconcile(repair)
         assert found.accounts == 3
         assert sorted(found.differences, key=lambda d: d.account_id) == sorted(
@@ -106,9 +112,10 @@ async def test_reconcile_finds_and_fixes_corrupted_buckets(
         assert (await reconcile(repair)).clean
         assert {i: await counters(ledger, i) for i in (a, b, c)} == before
         async with db.transaction("read") as conn:
-            assert await conn.fetch(
-                "SELECT buckets, resized_at FROM account_buckets ORDER BY account_id"
-            ) == [(1, clock.now_ns()), (1, clock.now_ns())]
+            rows = await conn.fetch(
+                "SELECT buckets, resized_at, pinned FROM account_buckets ORDER BY account_id"
+            )
+            assert [(b, at, bool(p)) for b, at, p in rows] == [(1, clock.now_ns(), False)] * 2
         # The ledger goes on working on the repaired rows.
         await ledger.create_transfers([transfer(b, a, 1)])
         assert (await reconcile(repair)).clean

@@ -36,7 +36,11 @@ def bench(
         int, typer.Option(min=1, help="OS processes, each with its submitters.")
     ] = 1,
     workers: Annotated[
-        int | None, typer.Option(help="Batches in flight per process (default: 1 SQLite, 2 PG).")
+        int | None,
+        typer.Option(
+            help="Batches in flight per process (default 2: on SQLite one runs its rules while"
+            " the other writes)."
+        ),
     ] = None,
     warmup: Annotated[
         int,

@@ -160,9 +160,11 @@ class RepairTransaction:
             " credits_posted = excluded.credits_posted",
             [(i, *totals[i]) for i in ids],
         )
+        # A pin held a bucket count this rewrite has just undone: it no longer says anything.
         await conn.executemany(
             "INSERT INTO account_buckets (account_id, buckets, resized_at) VALUES ($1, 1, $2)"
-            " ON CONFLICT (account_id) DO UPDATE SET buckets = 1, resized_at = excluded.resized_at",
+            " ON CONFLICT (account_id) DO UPDATE SET buckets = 1, pinned = false,"
+            " resized_at = excluded.resized_at",
             [(i, now) for i in ids],
         )
         for side in ("debit", "credit"):
