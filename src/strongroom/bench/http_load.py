@@ -4,7 +4,7 @@
 accounts through the API, drives the server for `--seconds`, and prints one JSON line of
 results. Bodies are pre-encoded bytes so that the generator spends its CPU on HTTP, not on
 building JSON. The client is aiohttp: httpx spent ~4.5 ms of CPU per request here, which made
-the generator, not the server, the limit (aiohttp: ~0.3 ms; docs/performance.md).
+the generator, not the server, the limit (aiohttp: ~0.3 ms; measured when this was decided).
 
 The generator shares the machine with the server, so what it spends per request beyond HTTP
 is kept small: no cookie jar, one deadline for the whole run instead of a timer per request,
