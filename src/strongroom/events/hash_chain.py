@@ -39,12 +39,25 @@ class AuditEntry:
     prev_hash: str
     hash: str
 
+    def as_row(self) -> dict[str, Any]:
+        """The fields by name, as the table stores them. Shallow: `dataclasses.asdict` copies
+        every value recursively, which cost the audit consumer a fifth of its time."""
+        return {name: getattr(self, name) for name in _FIELDS}
+
     def computed_hash(self) -> str:
         """What `hash` must be for these fields and this prev_hash."""
-        fields = dataclasses.asdict(self)
+        fields = self.as_row()
         del fields["hash"]
-        fields["event_id"] = str(self.event_id)
-        return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+        return hash_of(fields)
+
+
+def hash_of(fields: dict[str, Any]) -> str:
+    """The hash of an entry's fields (every field but `hash`, `event_id` as a UUID)."""
+    hashed = {**fields, "event_id": str(fields["event_id"])}
+    return hashlib.sha256(canonical_json(hashed).encode()).hexdigest()
+
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(AuditEntry))
 
 
 def canonical_json(value: Any) -> str:

@@ -9,7 +9,6 @@ ports and records; never services, api or cli.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -42,7 +41,7 @@ class SqlAuditLog(SqlProcessedEvents):
         return None if head is None else (head.seq, head.hash)
 
     async def insert(self, transaction: AsyncConnection, entries: Sequence[AuditEntry]) -> None:
-        await transaction.execute(_INSERT, [dataclasses.asdict(entry) for entry in entries])
+        await transaction.execute(_INSERT, [entry.as_row() for entry in entries])
 
     async def read_entries(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
         async with self.engine.connect() as connection:
