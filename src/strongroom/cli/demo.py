@@ -1,4 +1,5 @@
-"""`strongroom demo`: a small bank driven through the HTTP API."""
+"""`strongroom demo`: a small bank driven through the HTTP API of a server running the whole
+platform (the relay and the audit consumer record every event in the audit log)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from rich.table import Table
 
 from strongroom.api.server import serving
 from strongroom.bootstrap import Platform
+from strongroom.bootstrap.components import configured_components, start_components
 from strongroom.cli.common import DbOption, command_settings, console, run
+from strongroom.events.audit import ChainReport, verify_chain
 from strongroom.ids import new_id
 from strongroom.ledger import InvariantReport
 from strongroom.money import format_amount
@@ -49,18 +52,35 @@ async def _demo(settings: Settings, customers: int, payments: int, seed: int, cl
     async with Platform(settings) as platform:
         services = await platform.services()
         access = services.access
-        async with serving(services.ledger_service, access, port=0, grpc_port=None) as servers:
-            token = (await access.create(DEMO_TENANT, Role.ADMIN, "demo")).token
-            console.print(f"API on {servers.http_url}, tenant {DEMO_TENANT!r}", highlight=False)
-            async with httpx.AsyncClient(
-                base_url=servers.http_url,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=60.0,
-            ) as client:
-                run_ = await _run_bank(client, rng, customers, payments, clients)
+        components = await start_components(platform, configured_components(platform))
+        try:
+            async with serving(
+                services.ledger_service,
+                access,
+                port=0,
+                grpc_port=None,
+                components=components.health,
+                collectors=[components.collector()],
+            ) as servers:
+                token = (await access.create(DEMO_TENANT, Role.ADMIN, "demo")).token
+                console.print(
+                    f"API on {servers.http_url}, tenant {DEMO_TENANT!r}; running "
+                    f"{', '.join(components.names)}",
+                    highlight=False,
+                )
+                async with httpx.AsyncClient(
+                    base_url=servers.http_url,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=60.0,
+                ) as client:
+                    run_ = await _run_bank(client, rng, customers, payments, clients)
+        finally:
+            # The relay publishes what is still waiting before it stops.
+            await components.stop()
         report = await services.ledger.check_invariants()
-    _print_summary(settings.db_url, payments, run_, report)
-    if not report.ok:
+        chain = await verify_chain(await platform.audit_log())
+    _print_summary(settings.db_url, payments, run_, report, chain)
+    if not report.ok or not chain.ok:
         raise typer.Exit(1)
 
 
@@ -135,7 +155,9 @@ async def _run_bank(
     return _BankRun(outcomes, elapsed, requests, balances)
 
 
-def _print_summary(db: str, payments: int, bank: _BankRun, report: InvariantReport) -> None:
+def _print_summary(
+    db: str, payments: int, bank: _BankRun, report: InvariantReport, chain: ChainReport
+) -> None:
     table = Table(title=f"Strongroom demo over HTTP on {db}")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -151,6 +173,8 @@ def _print_summary(db: str, payments: int, bank: _BankRun, report: InvariantRepo
         table.add_row(f"{ledger_code} debits = credits", f"{dpo:,} = {cpo:,} (pending {dp}={cp})")
     table.add_row("accounts checked against the log", f"{report.accounts:,}")
     table.add_row("invariants", "[green]hold[/green]" if report.ok else "[red]VIOLATED[/red]")
+    verified = "[green]verified[/green]" if chain.ok else f"[red]broken at {chain.broken_seq}[/red]"
+    table.add_row("audit log (hash chain)", f"{chain.checked:,} entries, {verified}")
     console.print(table)
     for violation in report.violations:
         console.print(
