@@ -17,3 +17,5 @@ def test_demo_runs_a_bank_through_the_http_api(sqlite_url: str) -> None:
     assert "transfers submitted" in result.output
     assert "600 in 2 HTTP requests" in result.output
     assert "hold" in result.output
+    # 7 accounts, 5 fundings, and the payments and fees that were accepted: all audited.
+    assert "entries, verified" in result.output
