@@ -1,4 +1,5 @@
-"""Request context: the trace id and the acting principal, carried in `contextvars`.
+"""Request context and spans: the trace id and the acting principal in `contextvars`, and the
+OpenTelemetry tracers Strongroom's spans come from.
 
 asyncio tasks inherit the context automatically. Thread pools do not: use `run_in_thread`, or
 `ContextThreadPoolExecutor` where code hands work to an executor itself. Bus messages carry the
@@ -6,10 +7,19 @@ trace id in a W3C `traceparent` header: producers call `inject(headers)`, consum
 handler under `consume(headers)` (or read the id alone with `extract`).
 
 OpenTelemetry shares the same trace id: `bound` installs a remote parent span context built from
-our trace id, so spans started inside it join that trace; and while a real OTel span is active,
-its trace id is the one `current_trace_id` reports (OTel is then the source of truth).
+our trace id (unless a span of that trace is active already), so spans started inside it join
+that trace; and while a real OTel span is active, its trace id is the one `current_trace_id`
+reports (OTel is then the source of truth).
 
-Must not import anything from Strongroom but strongroom.ids.
+Spans: each module takes a `Tracer` from `get_tracer(name)`; `use_tracer_provider` (called by
+strongroom.bootstrap.telemetry, or a test) points all of them at an SDK provider. Without one a
+tracer's `otel` is None and span sites skip their span entirely, so tracing costs an attribute
+test when it is off. `start_request_span` starts a server span that continues the caller's
+trace; `fan_in` places a span that serves many requests at once (a ledger batch, an outbox
+round) in the first one's trace, linked to the others; `traced` wraps an async function in a
+span. docs/tracing.md lists every span.
+
+Must not import anything from Strongroom but strongroom.ids; the OTel API only, never the SDK.
 """
 
 from __future__ import annotations

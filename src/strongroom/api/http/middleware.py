@@ -1,14 +1,22 @@
 """`RequestMiddleware`: the one pure-ASGI layer around the app. For every HTTP request it binds
-the request id, refuses a body over the size limit, counts and times the request, and hands it
-to a DirectRoute when it names one (strongroom.api.http.routing), else to the router.
+the request id (in a server span when tracing), refuses a body over the size limit, counts and
+times the request, and hands it to a DirectRoute when it names one
+(strongroom.api.http.routing), else to the router.
 
 One layer, not one per concern: each ASGI layer is a coroutine call per request and a `send`
 wrapper per response message, and three of them were a tenth of a small request's CPU.
 
 The request id comes from the client's `X-Request-Id` header when it is a sane token (1 to 128
-characters of letters, digits and `-_.:`), else a new trace id; it is bound as the trace id for
-the whole request (so ledger events carry it) and returned in `X-Request-Id` on every response,
-the 413 of the size limit included.
+characters of letters, digits and `-_.:`), else from the trace id of its W3C `traceparent`
+header, else it is a new trace id; it is bound as the trace id for the whole request (so ledger
+events carry it) and returned in `X-Request-Id` on every response, the 413 of the size limit
+included.
+
+With a tracer provider installed (strongroom.tracing), the request is a server span
+`METHOD /route/template` whose trace id is the request id (tracing.start_request_span): a child
+of the caller's `traceparent` span, or the root of a new trace. A client's id that is not a W3C
+trace id is still echoed and is recorded on the span, whose new trace id the logs and events
+then carry. Without a provider no span is made.
 
 Bodies over `max_bytes` get 413 problem+json before the app parses them. A declared
 Content-Length over the limit is refused without reading (and a declared length needs no
