@@ -1,4 +1,5 @@
-"""Shared fixtures: database URLs for both backends, and the real servers' addresses.
+"""Shared fixtures: database URLs for both backends, the real servers' addresses, and the
+spans Strongroom records (`spans`).
 
 Outside CI a server-backed test runs when its STRONGROOM_TEST_*_URL variable is set and is
 skipped otherwise. Under CI=true a missing variable or an unreachable server fails the test.
@@ -8,18 +9,22 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from strongroom.bootstrap import Encryption, open_access, open_encryption, open_ledger
 from strongroom.ledger import Ledger
 from strongroom.security.keyfile import LocalKeyFile
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
+from strongroom.tracing import use_tracer_provider
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -119,3 +124,15 @@ async def keys(db_url: str, ledger: Ledger) -> AsyncIterator[AccessService]:
 @pytest.fixture
 def service(ledger: Ledger) -> LedgerService:
     return LedgerService(ledger)
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Every span Strongroom ends during the test, recorded in memory as it ends."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    use_tracer_provider(provider)
+    yield exporter
+    use_tracer_provider(None)
+    provider.shutdown()

@@ -4,23 +4,32 @@ import asyncio
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
 
+from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import format_span_id, format_trace_id
+from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
 
 from strongroom.tracing import (
     Actor,
     ContextThreadPoolExecutor,
+    TraceParent,
     bound,
     consume,
     current_actor,
     current_trace_id,
     extract,
+    fan_in,
+    get_tracer,
     inject,
     new_trace_id,
     parse_traceparent,
+    remote_span_context,
     run_in_thread,
+    start_request_span,
+    traced,
+    tracer_provider,
+    use_tracer_provider,
 )
 
 
@@ -129,3 +138,111 @@ def test_otel_spans_join_our_trace_and_propagate_theirs() -> None:
     # With no bound trace, an active OTel span is the source of truth.
     with tracer.start_as_current_span("root") as root:
         assert current_trace_id() == format_trace_id(root.get_span_context().trace_id)
+
+
+def test_tracers_follow_the_installed_provider() -> None:
+    tracer = get_tracer("strongroom.test")
+    assert tracer is get_tracer("strongroom.test")
+    assert tracer.otel is None
+    assert tracer_provider() is None
+    provider = TracerProvider()
+    use_tracer_provider(provider)
+    try:
+        assert tracer_provider() is provider
+        assert tracer.otel is not None
+        assert get_tracer("strongroom.test.later").otel is not None
+    finally:
+        use_tracer_provider(None)
+    assert tracer.otel is None
+
+
+async def test_traced_runs_in_a_span_only_with_a_provider(spans: InMemorySpanExporter) -> None:
+    tracer = get_tracer("strongroom.test.traced")
+
+    @traced(tracer, "work")
+    async def work(x: int) -> tuple[int, str | None]:
+        return x * 2, current_trace_id()
+
+    doubled, trace = await work(4)
+    (span,) = spans.get_finished_spans()
+    assert (doubled, trace) == (8, format_trace_id(span.context.trace_id))
+    assert span.name == "work"
+    use_tracer_provider(None)
+    assert await work(1) == (2, None)
+    assert len(spans.get_finished_spans()) == 1
+
+
+def test_a_request_span_continues_the_callers_trace(spans: InMemorySpanExporter) -> None:
+    tracer = get_tracer("strongroom.test.requests").otel
+    assert tracer is not None
+    caller = TraceParent(new_trace_id(), "00f067aa0ba902b7", sampled=True)
+    own = new_trace_id()
+    cases = [
+        (None, caller, caller.trace_id),  # the caller's traceparent: a child of its span
+        (own, None, own),  # the client's request id, a W3C trace id: that trace
+        (own, caller, own),  # both, disagreeing: the request id wins, the header is not a parent
+        ("order-7", None, "order-7"),  # an id OTel cannot carry: kept, and a new trace
+        (None, None, None),  # nothing: a new trace, whose id is the request's
+    ]
+    for request_id, parent, expected in cases:
+        span, trace = start_request_span(tracer, "GET /x", SpanKind.SERVER, request_id, parent)
+        span.end()
+        got = format_trace_id(span.get_span_context().trace_id)
+        assert trace == (expected or got)
+        if request_id == "order-7":
+            assert got != trace
+    continued, own_trace, disagreeing, custom, new = spans.get_finished_spans()
+    assert continued.parent is not None
+    assert format_span_id(continued.parent.span_id) == caller.span_id
+    assert format_trace_id(own_trace.context.trace_id) == own
+    assert disagreeing.parent is not None
+    assert format_span_id(disagreeing.parent.span_id) != caller.span_id
+    assert custom.attributes is not None
+    assert custom.attributes["strongroom.request_id"] == "order-7"
+    assert custom.parent is None
+    assert new.parent is None
+
+
+def test_fan_in_parents_by_the_first_context_and_links_one_per_other_trace(
+    spans: InMemorySpanExporter,
+) -> None:
+    tracer = get_tracer("strongroom.test.fan_in").otel
+    assert tracer is not None
+    a, b = new_trace_id(), new_trace_id()
+    contexts = [
+        otel_trace.INVALID_SPAN_CONTEXT,
+        remote_span_context(a, "0000000000000001"),
+        remote_span_context(a, "0000000000000002"),
+        remote_span_context(b, "0000000000000003"),
+        remote_span_context(b, "0000000000000004"),
+    ]
+    parent, links = fan_in(contexts)
+    with tracer.start_as_current_span("batch", context=parent, links=links):
+        pass
+    with tracer.start_as_current_span("outer"):
+        # Nothing valid: a trace of its own, not a child of whatever is active.
+        parent, links = fan_in([otel_trace.INVALID_SPAN_CONTEXT])
+        with tracer.start_as_current_span("alone", context=parent, links=links):
+            pass
+    batch, alone, _ = spans.get_finished_spans()
+    assert batch.parent is not None
+    assert (format_trace_id(batch.context.trace_id), batch.parent.span_id) == (a, 1)
+    assert [(format_trace_id(x.context.trace_id), x.context.span_id) for x in batch.links] == [
+        (b, 3)
+    ]
+    assert alone.parent is None
+
+
+def test_bound_keeps_the_active_span_of_its_trace(spans: InMemorySpanExporter) -> None:
+    tracer = get_tracer("strongroom.test.bound").otel
+    assert tracer is not None
+    with tracer.start_as_current_span("request") as request:
+        trace = current_trace_id()
+        with bound(trace, Actor("acme", "key_1")), tracer.start_as_current_span("service"):
+            assert current_actor() == Actor("acme", "key_1")
+        with bound(new_trace_id()), tracer.start_as_current_span("elsewhere"):
+            pass
+    service, elsewhere, _ = spans.get_finished_spans()
+    assert service.parent is not None
+    assert service.parent.span_id == request.get_span_context().span_id
+    assert elsewhere.context.trace_id != request.get_span_context().trace_id

@@ -6,12 +6,17 @@ from collections.abc import Sequence
 
 import pytest
 import sqlalchemy as sa
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
 
 from strongroom.bootstrap import open_outbox
+from strongroom.events.consumers import IdempotentConsumer
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.relay import OutboxCorrupt, Relay, RelayBusy
 from strongroom.events.schemas import Envelope
-from tests.events.fakes import MemoryOutbox
+from strongroom.tracing import new_trace_id
+from tests.events.conftest import transfer_event
+from tests.events.fakes import MemoryAuditLog, MemoryOutbox
 from tests.events.helpers import sql_engine
 
 
@@ -171,3 +176,31 @@ async def test_the_relay_needs_only_the_outbox_port(make_event) -> None:
     assert await relay.drain() == 6
     assert [str(i) for i in bus.published] == [e["id"] for batch in batches for e in batch]
     assert (await outbox.status()).waiting == 0
+
+
+async def test_a_round_and_a_delivery_are_spans_in_their_events_traces(
+    spans: InMemorySpanExporter,
+) -> None:
+    first, other = new_trace_id(), new_trace_id()
+    events = [transfer_event(trace_id=t) for t in (first, first, None, other)]
+    outbox = MemoryOutbox()
+    outbox.write(json.dumps(events).encode())
+    bus = InProcessBus()
+    consumer = IdempotentConsumer(MemoryAuditLog(), "billing", batch_handler=lambda tx, es: noop())
+    await bus.subscribe("strongroom.>", "billing", consumer)
+    assert await Relay(outbox, bus).drain() == 4
+    publish, consume = sorted(spans.get_finished_spans(), key=lambda s: s.start_time or 0)
+    assert (publish.name, publish.kind) == ("outbox.publish", SpanKind.PRODUCER)
+    assert (consume.name, consume.kind) == ("events.consume", SpanKind.CONSUMER)
+    # Both children of the first event's span (bus.event_parent), linked to the other trace.
+    for span in (publish, consume):
+        assert span.parent is not None
+        assert format_trace_id(span.parent.trace_id) == first
+        assert format_span_id(span.parent.span_id) == events[0]["id"].replace("-", "")[16:]
+        assert [format_trace_id(link.context.trace_id) for link in span.links] == [other]
+    assert consume.attributes is not None
+    assert consume.attributes["strongroom.consumer.applied"] == 4
+
+
+async def noop() -> None:
+    pass

@@ -5,7 +5,7 @@ components from here; the domain, the services and the API never open a database
 `Platform(settings)` wires a whole deployment from one `strongroom.settings.Settings`; the
 `open_*` functions open one component for a database URL (tests and tools that need one part).
 One module per area: ledger.py, services.py, products.py, security.py, events.py, locks.py,
-platform.py.
+platform.py; telemetry.py sets up where a serving process's spans go.
 """
 
 from strongroom.bootstrap.events import open_audit_log, open_outbox, open_processed_events
@@ -21,6 +21,7 @@ from strongroom.bootstrap.platform import Platform
 from strongroom.bootstrap.products import open_product_store, open_products
 from strongroom.bootstrap.security import Encryption, open_encryption, wire_encryption
 from strongroom.bootstrap.services import Services, open_access
+from strongroom.bootstrap.telemetry import telemetry
 from strongroom.store.urls import DEFAULT_URL
 
 __all__ = [
@@ -41,5 +42,6 @@ __all__ = [
     "open_products",
     "open_repair",
     "open_snapshots",
+    "telemetry",
     "wire_encryption",
 ]

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from strongroom.bootstrap import Platform
+from strongroom.bootstrap import Platform, telemetry
 from strongroom.cli.common import DbOption, command_settings
 from strongroom.cli.events import PrefixOption, StreamOption, stop_on_signals
 from strongroom.errors import StrongroomError
@@ -146,7 +146,7 @@ def consume(
 
 
 async def _consume(settings: Settings) -> None:
-    async with Platform(settings, migrate=False) as platform:
+    async with telemetry(settings), Platform(settings, migrate=False) as platform:
         audit_log = await platform.audit_log()
         await subscribe_audit(await platform.bus(), audit_log)
         await stop_on_signals().wait()

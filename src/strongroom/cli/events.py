@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from strongroom.bench.events import run_bench
-from strongroom.bootstrap import Platform
+from strongroom.bootstrap import Platform, telemetry
 from strongroom.cli.common import DbOption, command_settings, configured
 from strongroom.errors import StrongroomError
 from strongroom.events.audit import subscribe_audit
@@ -97,7 +97,7 @@ async def _relay(
     once: bool,
     audit: bool,
 ) -> None:
-    async with Platform(settings, migrate=False) as platform:
+    async with telemetry(settings), Platform(settings, migrate=False) as platform:
         outbox_relay = await platform.relay(batch_size=batch_size, poll_interval=poll_interval)
         if settings.nats_url is None and audit:
             await subscribe_audit(outbox_relay.bus, await platform.audit_log())

@@ -20,7 +20,7 @@ import typer
 
 from strongroom.api.http import MAX_BODY_BYTES
 from strongroom.api.server import serving
-from strongroom.bootstrap import Platform, database_kind
+from strongroom.bootstrap import Platform, database_kind, telemetry
 from strongroom.bootstrap.components import configured_components, start_components
 from strongroom.cli.common import (
     DbOption,
@@ -162,7 +162,7 @@ async def _serve(
     announce: bool = True,
 ) -> None:
     # A worker shares the ports (SO_REUSEPORT) and finds the schema migrated by its parent.
-    async with Platform(settings, migrate=not worker) as platform:
+    async with telemetry(settings), Platform(settings, migrate=not worker) as platform:
         services = await platform.services()
         names = configured_components(platform)
         if not announce:

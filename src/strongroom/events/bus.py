@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Protocol, runtime_checkable
 
+from opentelemetry.trace import SpanContext
+
 from strongroom.errors import ValidationError
 from strongroom.events.schemas import Envelope
-from strongroom.tracing import Actor, bound
+from strongroom.tracing import Actor, TraceParent, bound, is_w3c_trace_id, remote_span_context
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +115,33 @@ class BatchHandler(Protocol):
     async def handle_batch(self, events: Sequence[Envelope]) -> None: ...
 
 
+def event_parent(event: Envelope) -> TraceParent | None:
+    """The span an event stands for in the trace of the request that caused it: the parent of
+    the spans that publish and consume it. The outbox keeps the trace id only, so its span id is
+    taken from the event id, as in JetStream's `traceparent` header. None for an event without a
+    W3C trace id."""
+    trace = event.trace_id
+    if trace is None or not is_w3c_trace_id(trace):
+        return None
+    return TraceParent(trace, event.id.hex[16:], sampled=True)
+
+
+def event_span_contexts(events: Iterable[Envelope]) -> list[SpanContext]:
+    """The `event_parent` of the first event of each trace among `events`, in order: what a span
+    over many events (an outbox round, a consumer's delivery) is parented by and linked to."""
+    first: dict[str, Envelope] = {}
+    for event in events:
+        if event.trace_id is not None and event.trace_id not in first:
+            first[event.trace_id] = event
+    parents = [event_parent(event) for event in first.values()]
+    return [remote_span_context(p.trace_id, p.span_id) for p in parents if p is not None]
+
+
 @contextmanager
 def event_context(event: Envelope) -> Iterator[str]:
     """Bind the event's trace id and actor, as the request that caused it had them."""
     actor = Actor(event.tenant, event.actor) if event.actor is not None else None
-    with bound(event.trace_id, actor) as trace:
+    with bound(event.trace_id, actor, parent=event_parent(event)) as trace:
         yield trace
 
 

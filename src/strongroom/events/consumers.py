@@ -16,23 +16,32 @@ one commit instead of one per event; the markers are claimed at once.
 `batch_handler(transaction, events)` at once, for handlers that can write them in bulk (the audit
 log does).
 
-Imports strongroom.events (bus, ports, schemas), strongroom.clock and errors only.
+With a tracer provider installed (strongroom.tracing) each delivery is a span `events.consume`
+in the trace of its first event (linked to the traces of the others), so one trace runs from
+the request through the bus to its consumers.
+
+Imports strongroom.events (bus, ports, schemas), strongroom.clock, errors and tracing only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Generic
+
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind
 
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ValidationError
-from strongroom.events.bus import event_context
+from strongroom.events.bus import event_context, event_span_contexts
 from strongroom.events.ports import C, ProcessedEvents
 from strongroom.events.schemas import Envelope
+from strongroom.tracing import fan_in, get_tracer
 
 ConsumerHandler = Callable[[C, Envelope], Awaitable[None]]
 #: Takes the new events of a delivery at once, in delivery order.
 BatchConsumerHandler = Callable[[C, Sequence[Envelope]], Awaitable[None]]
+_TRACER = get_tracer(__name__)
 
 
 class IdempotentConsumer(Generic[C]):
@@ -67,15 +76,35 @@ class IdempotentConsumer(Generic[C]):
     async def handle_batch(self, events: Sequence[Envelope]) -> None:
         """Apply the new ones among `events` in one transaction: all of them or none."""
         unique = list({event.id: event for event in reversed(events)}.values())[::-1]
-        async with self.processed.transaction() as transaction:
-            claimed = await self.processed.claim(
-                transaction, self.name, [event.id for event in unique], self.clock.now_ns()
-            )
-            fresh = [event for event in unique if event.id in claimed]
-            if fresh:
-                await self._apply(transaction, fresh)
+        with self._span(unique) as span:
+            async with self.processed.transaction() as transaction:
+                claimed = await self.processed.claim(
+                    transaction, self.name, [event.id for event in unique], self.clock.now_ns()
+                )
+                fresh = [event for event in unique if event.id in claimed]
+                if fresh:
+                    await self._apply(transaction, fresh)
+            span.set_attribute("strongroom.consumer.applied", len(fresh))
         self.applied += len(fresh)
         self.skipped += len(events) - len(fresh)
+
+    def _span(self, events: Sequence[Envelope]) -> AbstractContextManager[Span]:
+        """`events.consume`, around a delivery's transaction: a child of its first event's span
+        in the request's trace, linked to one event of each other trace (bus.event_parent)."""
+        tracer = _TRACER.otel
+        if tracer is None:
+            return nullcontext(INVALID_SPAN)
+        parent, links = fan_in(event_span_contexts(events))
+        return tracer.start_as_current_span(
+            "events.consume",
+            context=parent,
+            links=links,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "strongroom.consumer": self.name,
+                "messaging.batch.message_count": len(events),
+            },
+        )
 
 
 def _one_by_one(handler: ConsumerHandler[C]) -> BatchConsumerHandler[C]:

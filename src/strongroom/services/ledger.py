@@ -10,6 +10,9 @@ even learn that it exists.
 Roles: `read` may look up and list; `write` may also create accounts and transfers; `admin` may
 also freeze, unfreeze and close accounts (and manage keys, see services.access).
 
+Every use case runs in a span `ledger.<method>` (`ledger.create_transfers`) when a tracer provider
+is installed (strongroom.tracing), a child of the request's span.
+
 May import the ledger and services.access; never strongroom.store nor the transports.
 """
 
@@ -40,6 +43,9 @@ from strongroom.ledger import (
 )
 from strongroom.ledger.types import Metadata, as_flags
 from strongroom.services.access import Principal, Role, acting
+from strongroom.tracing import get_tracer, traced
+
+_TRACER = get_tracer(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +132,14 @@ class LedgerService:
 
     # -- accounts -------------------------------------------------------------------------
 
+    @traced(_TRACER, "ledger.create_accounts")
     async def create_accounts(
         self, who: Principal, specs: Sequence[AccountSpec]
     ) -> list[CreateAccountResult]:
         with acting(who, Role.WRITE):
             return await self.ledger.create_accounts(_accounts(specs, who.tenant))
 
+    @traced(_TRACER, "ledger.get_account")
     async def get_account(self, who: Principal, account_id: uuid.UUID) -> Account:
         with acting(who, Role.READ):
             found = await self.ledger.lookup_accounts([account_id], tenant=who.tenant)
@@ -139,6 +147,7 @@ class LedgerService:
                 raise NotFound(f"account {account_id} not found")
             return found[0]
 
+    @traced(_TRACER, "ledger.list_accounts")
     async def list_accounts(
         self, who: Principal, query: AccountFilter | None = None
     ) -> Page[Account]:
@@ -146,6 +155,7 @@ class LedgerService:
         with acting(who, Role.READ):
             return await self.ledger.list_accounts(query, tenant=who.tenant)
 
+    @traced(_TRACER, "ledger.set_account_status")
     async def set_account_status(
         self, who: Principal, account_id: uuid.UUID, status: AccountStatus
     ) -> Account:
@@ -154,6 +164,7 @@ class LedgerService:
 
     # -- transfers ------------------------------------------------------------------------
 
+    @traced(_TRACER, "ledger.create_transfers")
     async def create_transfers(
         self, who: Principal, specs: Sequence[TransferSpec]
     ) -> list[CreateTransferResult]:
@@ -162,6 +173,7 @@ class LedgerService:
         with acting(who, Role.WRITE):
             return await self.ledger.create_transfers(_transfers(specs, who.tenant))
 
+    @traced(_TRACER, "ledger.get_transfer")
     async def get_transfer(self, who: Principal, transfer_id: uuid.UUID) -> Transfer:
         with acting(who, Role.READ):
             found = await self.ledger.lookup_transfers([transfer_id], tenant=who.tenant)
@@ -175,12 +187,14 @@ class LedgerService:
         ):
             raise NotFound(f"account {account_id} not found")
 
+    @traced(_TRACER, "ledger.account_transfers")
     async def account_transfers(self, who: Principal, query: TransferQuery) -> Page[Transfer]:
         with acting(who, Role.READ):
             # Transfers only ever join accounts of one tenant, so owning the account is enough.
             await self._own_account(who, query.account_id)
             return await self.ledger.get_account_transfers(query)
 
+    @traced(_TRACER, "ledger.account_balances")
     async def account_balances(self, who: Principal, query: HistoryQuery) -> Page[AccountBalance]:
         """Balances after each change (accounts with the `history` flag). The balance at a
         point in time T: `timestamp_max=T, reverse=True, limit=1`."""

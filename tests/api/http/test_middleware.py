@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode, format_span_id, format_trace_id
 
+from strongroom.ids import new_id
 from strongroom.services.access import AccessService
+from strongroom.tracing import new_trace_id
 
 
 @pytest.fixture
@@ -69,3 +73,50 @@ async def test_a_refused_body_carries_the_request_id_and_is_counted(
 async def test_only_the_first_request_id_header_counts(client: httpx.AsyncClient) -> None:
     r = await client.get("/healthz", headers=[("X-Request-Id", "has space"), ("X-Request-Id", "b")])
     assert r.headers["x-request-id"] not in ("has space", "b")
+
+
+async def test_a_traceparent_names_the_trace_when_no_request_id_does(
+    client: httpx.AsyncClient,
+) -> None:
+    trace = new_trace_id()
+    traceparent = {"traceparent": f"00-{trace}-00f067aa0ba902b7-01"}
+    r = await client.get("/v1/accounts", headers=traceparent)
+    assert r.headers["x-request-id"] == trace
+    r = await client.get("/v1/accounts", headers={**traceparent, "X-Request-Id": "order-8"})
+    assert r.headers["x-request-id"] == "order-8"
+
+
+async def test_each_request_is_a_server_span_named_by_its_route(
+    client: httpx.AsyncClient, reader: dict[str, str], spans: InMemorySpanExporter
+) -> None:
+    trace = new_trace_id()
+    traceparent = f"00-{trace}-00f067aa0ba902b7-01"
+    found = await client.get(
+        f"/v1/accounts/{new_id()}", headers={**reader, "traceparent": traceparent}
+    )
+    assert found.status_code == 404
+    assert found.headers["x-request-id"] == trace
+    await client.get("/no/such/route")
+    missing, unmatched = (s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER)
+    assert missing.name == "GET /v1/accounts/{id}"
+    assert format_trace_id(missing.context.trace_id) == trace
+    assert missing.parent is not None
+    assert format_span_id(missing.parent.span_id) == "00f067aa0ba902b7"
+    assert missing.attributes is not None
+    assert missing.attributes["http.response.status_code"] == 404
+    # A client's error is not the server's.
+    assert missing.status.status_code is StatusCode.UNSET
+    assert unmatched.name == "GET unmatched"
+    assert unmatched.parent is None
+
+
+async def test_a_request_id_otel_cannot_carry_is_echoed_and_recorded_on_the_span(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    r = await client.get("/v1/accounts", headers={"X-Request-Id": "order-8"})
+    assert r.headers["x-request-id"] == "order-8"
+    (span,) = spans.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes["strongroom.request_id"] == "order-8"
+    # What the request logs and writes carries the span's trace.
+    assert r.json()["trace_id"] == format_trace_id(span.context.trace_id)

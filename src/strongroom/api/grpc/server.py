@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import grpc
+from opentelemetry import trace as otel_trace
+from opentelemetry.trace import SpanKind, StatusCode
 
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.gen import ledger_pb2_grpc
@@ -34,7 +36,13 @@ from strongroom.ledger import (
 )
 from strongroom.services.access import AccessService, Principal
 from strongroom.services.ledger import AccountSpec, LedgerService, TransferSpec
-from strongroom.tracing import bound, new_trace_id
+from strongroom.tracing import (
+    bound,
+    get_tracer,
+    parse_traceparent,
+    start_request_span,
+    trace_id_var,
+)
 
 R = TypeVar("R")
 
@@ -42,6 +50,8 @@ R = TypeVar("R")
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 _DEFAULT_LIMIT = 100
 _PROBLEM_PREFIX = "urn:strongroom:problem:"
+_SERVICE = "strongroom.v1.Ledger"
+_TRACER = get_tracer(__name__)
 
 _STATUS: list[tuple[type[StrongroomError], grpc.StatusCode]] = [
     (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
@@ -51,6 +61,8 @@ _STATUS: list[tuple[type[StrongroomError], grpc.StatusCode]] = [
     (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
     (StorageError, grpc.StatusCode.UNAVAILABLE),
 ]
+#: The codes that are the server's fault, so its span's error (the others are the caller's).
+_SERVER_FAULTS = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE})
 
 
 def _id(value: str, field: str) -> uuid.UUID:
@@ -155,31 +167,74 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
 
     async def _call(
         self,
+        method: str,
         context: grpc.aio.ServicerContext[Any, Any],
         work: Callable[[Principal], Awaitable[R]],
     ) -> R:
-        """Bind the trace id, authenticate, run `work`; errors become gRPC status codes."""
+        """Bind the trace id, authenticate, run `work`; errors become gRPC status codes. With a
+        tracer provider installed, all of it in a server span `strongroom.v1.Ledger/<method>`."""
         headers = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
-        request_id = headers.get("x-request-id", "")
-        if not (0 < len(request_id) <= 128 and request_id.isascii() and request_id.isprintable()):
-            request_id = new_trace_id()
-        with bound(request_id):
-            await context.send_initial_metadata((("x-request-id", request_id),))
-            try:
-                authorization = headers.get("authorization", "")
-                scheme, _, token = authorization.partition(" ")
-                who = await self._access.authenticate(
-                    token.strip() if scheme.lower() == "bearer" else None
-                )
-                return await work(who)
-            except StrongroomError as error:
-                code = next(
-                    (c for kind, c in _STATUS if isinstance(error, kind)),
-                    grpc.StatusCode.INTERNAL,
-                )
-                context.set_trailing_metadata((("problem-type", _PROBLEM_PREFIX + error.code),))
-                await context.abort(code, str(error))
-                raise  # abort raises; this keeps type checkers sure we never fall through
+        given = headers.get("x-request-id", "")
+        sane = 0 < len(given) <= 128 and given.isascii() and given.isprintable()
+        request_id = given if sane else None
+        parent = parse_traceparent(headers)
+        tracer = _TRACER.otel
+        if tracer is None:
+            with bound(request_id, parent=parent) as trace_id:
+                return await self._answer(context, headers, trace_id, work)
+        span, trace_id = start_request_span(
+            tracer,
+            f"{_SERVICE}/{method}",
+            SpanKind.SERVER,
+            request_id,
+            parent,
+            {"rpc.system": "grpc", "rpc.service": _SERVICE, "rpc.method": method},
+        )
+        # `_answer` sets the status from the gRPC code: the abort that answers a caller's error
+        # is not the span's error.
+        token = trace_id_var.set(trace_id)
+        try:
+            with otel_trace.use_span(
+                span, end_on_exit=True, record_exception=False, set_status_on_exception=False
+            ):
+                return await self._answer(context, headers, trace_id, work)
+        finally:
+            trace_id_var.reset(token)
+
+    async def _answer(
+        self,
+        context: grpc.aio.ServicerContext[Any, Any],
+        headers: Mapping[str, str],
+        trace_id: str,
+        work: Callable[[Principal], Awaitable[R]],
+    ) -> R:
+        await context.send_initial_metadata((("x-request-id", trace_id),))
+        span = otel_trace.get_current_span()
+        try:
+            authorization = headers.get("authorization", "")
+            scheme, _, token = authorization.partition(" ")
+            who = await self._access.authenticate(
+                token.strip() if scheme.lower() == "bearer" else None
+            )
+            answer = await work(who)
+        except StrongroomError as error:
+            code = next(
+                (c for kind, c in _STATUS if isinstance(error, kind)),
+                grpc.StatusCode.INTERNAL,
+            )
+            span.set_attribute("rpc.grpc.status_code", code.value[0])
+            if code in _SERVER_FAULTS:
+                span.set_status(StatusCode.ERROR, str(error))
+            context.set_trailing_metadata((("problem-type", _PROBLEM_PREFIX + error.code),))
+            await context.abort(code, str(error))
+            raise  # abort raises; this keeps type checkers sure we never fall through
+        except Exception as error:
+            # grpc answers UNKNOWN; the span says why.
+            span.record_exception(error)
+            span.set_status(StatusCode.ERROR, f"{type(error).__name__}: {error}")
+            raise
+        span.set_attribute("rpc.grpc.status_code", grpc.StatusCode.OK.value[0])
+        return answer
 
     async def CreateAccounts(
         self, request: pb.CreateAccountsRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -199,7 +254,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
             results = await self._service.create_accounts(who, specs)
             return pb.CreateAccountsResponse(results=_results(specs, results))
 
-        return await self._call(context, work)
+        return await self._call("CreateAccounts", context, work)
 
     async def GetAccount(
         self, request: pb.GetAccountRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -207,7 +262,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
         async def work(who: Principal) -> pb.Account:
             return account_pb(await self._service.get_account(who, parse_id(request.id, "id")))
 
-        return await self._call(context, work)
+        return await self._call("GetAccount", context, work)
 
     async def ListAccounts(
         self, request: pb.ListAccountsRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -226,7 +281,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
                 items=[account_pb(a) for a in page.items], next_cursor=page.next_cursor or ""
             )
 
-        return await self._call(context, work)
+        return await self._call("ListAccounts", context, work)
 
     async def SetAccountStatus(
         self, request: pb.SetAccountStatusRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -237,7 +292,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
             )
             return account_pb(account)
 
-        return await self._call(context, work)
+        return await self._call("SetAccountStatus", context, work)
 
     async def CreateTransfers(
         self, request: pb.CreateTransfersRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -265,7 +320,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
             results = await self._service.create_transfers(who, specs)
             return pb.CreateTransfersResponse(results=_results(specs, results))
 
-        return await self._call(context, work)
+        return await self._call("CreateTransfers", context, work)
 
     async def GetTransfer(
         self, request: pb.GetTransferRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -273,7 +328,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
         async def work(who: Principal) -> pb.Transfer:
             return transfer_pb(await self._service.get_transfer(who, parse_id(request.id, "id")))
 
-        return await self._call(context, work)
+        return await self._call("GetTransfer", context, work)
 
     async def GetAccountTransfers(
         self, request: pb.GetAccountTransfersRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -297,7 +352,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
                 items=[transfer_pb(t) for t in page.items], next_cursor=page.next_cursor or ""
             )
 
-        return await self._call(context, work)
+        return await self._call("GetAccountTransfers", context, work)
 
     async def GetAccountBalances(
         self, request: pb.GetAccountBalancesRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -318,7 +373,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
                 items=[balance_pb(b) for b in page.items], next_cursor=page.next_cursor or ""
             )
 
-        return await self._call(context, work)
+        return await self._call("GetAccountBalances", context, work)
 
 
 async def start_grpc_server(

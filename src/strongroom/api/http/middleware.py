@@ -1,14 +1,22 @@
 """`RequestMiddleware`: the one pure-ASGI layer around the app. For every HTTP request it binds
-the request id, refuses a body over the size limit, counts and times the request, and hands it
-to a DirectRoute when it names one (strongroom.api.http.routing), else to the router.
+the request id (in a server span when tracing), refuses a body over the size limit, counts and
+times the request, and hands it to a DirectRoute when it names one
+(strongroom.api.http.routing), else to the router.
 
 One layer, not one per concern: each ASGI layer is a coroutine call per request and a `send`
 wrapper per response message, and three of them were a tenth of a small request's CPU.
 
 The request id comes from the client's `X-Request-Id` header when it is a sane token (1 to 128
-characters of letters, digits and `-_.:`), else a new trace id; it is bound as the trace id for
-the whole request (so ledger events carry it) and returned in `X-Request-Id` on every response,
-the 413 of the size limit included.
+characters of letters, digits and `-_.:`), else from the trace id of its W3C `traceparent`
+header, else it is a new trace id; it is bound as the trace id for the whole request (so ledger
+events carry it) and returned in `X-Request-Id` on every response, the 413 of the size limit
+included.
+
+With a tracer provider installed (strongroom.tracing), the request is a server span
+`METHOD /route/template` whose trace id is the request id (tracing.start_request_span): a child
+of the caller's `traceparent` span, or the root of a new trace. A client's id that is not a W3C
+trace id is still echoed and is recorded on the span, whose new trace id the logs and events
+then carry. Without a provider no span is made.
 
 Bodies over `max_bytes` get 413 problem+json before the app parses them. A declared
 Content-Length over the limit is refused without reading (and a declared length needs no
@@ -26,14 +34,25 @@ import re
 import time
 from collections.abc import Iterable
 
+from opentelemetry import trace as otel_trace
+from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strongroom.api.http.metrics import ApiMetrics
 from strongroom.api.http.problems import problem_response
 from strongroom.api.http.routing import DirectRoute
-from strongroom.tracing import new_trace_id, trace_id_var
+from strongroom.tracing import (
+    TRACEPARENT,
+    get_tracer,
+    new_trace_id,
+    parse_traceparent,
+    start_request_span,
+    trace_id_var,
+)
 
 _REQUEST_ID = b"x-request-id"
+_TRACEPARENT = TRACEPARENT.encode()
+_TRACER = get_tracer(__name__)
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 
 
@@ -54,16 +73,54 @@ class RequestMiddleware:
         started = time.perf_counter()
         request_id: bytes | None = None
         declared: bytes | None = None
+        traceparent: bytes | None = None
         for name, value in scope["headers"]:
-            # The first of repeated headers counts, for each of the two.
+            # The first of repeated headers counts, for each of them.
             if name == _REQUEST_ID and request_id is None:
                 request_id = value
             elif name == b"content-length" and declared is None:
                 declared = value
-        if request_id is not None and _SANE_ID.fullmatch(request_id):
-            trace_id = request_id.decode()
-        else:
-            trace_id = new_trace_id()
+            elif name == _TRACEPARENT and traceparent is None:
+                traceparent = value
+        client_id = request_id.decode() if request_id and _SANE_ID.fullmatch(request_id) else None
+        parent = (
+            parse_traceparent({TRACEPARENT: traceparent.decode("latin-1")})
+            if traceparent is not None
+            else None
+        )
+        tracer = _TRACER.otel
+        if tracer is None:
+            trace_id = client_id or (parent.trace_id if parent else new_trace_id())
+            await self._handle(scope, receive, send, trace_id, declared, started)
+            return
+        method = scope["method"]
+        span, trace_id = start_request_span(
+            tracer,
+            method,
+            SpanKind.SERVER,
+            client_id,
+            parent,
+            {"http.request.method": method, "url.path": scope["path"]},
+        )
+        with otel_trace.use_span(span, end_on_exit=True):
+            status = await self._handle(scope, receive, send, trace_id, declared, started)
+            template = _template(scope)
+            span.update_name(f"{method} {template}")
+            span.set_attribute("http.route", template)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 500:
+                span.set_status(StatusCode.ERROR)
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        trace_id: str,
+        declared: bytes | None,
+        started: float,
+    ) -> int:
+        """Serve the request under `trace_id`, count it; returns the response status."""
         id_header = (_REQUEST_ID, trace_id.encode())
         status = 500
         received = 0
@@ -106,9 +163,9 @@ class RequestMiddleware:
                 await self._refuse(scope, receive, respond)
         finally:
             trace_id_var.reset(token)
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = _template(scope)
             self.metrics.observe(scope["method"], template, status, time.perf_counter() - started)
+        return status
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
@@ -117,3 +174,8 @@ class RequestMiddleware:
             f"request bodies are limited to {self.max_bytes} bytes; split the batch",
         )
         await response(scope, receive, send)
+
+
+def _template(scope: Scope) -> str:
+    """The route template a request matched (`/v1/accounts/{id}`), or `unmatched`."""
+    return getattr(scope.get("route"), "path", None) or "unmatched"

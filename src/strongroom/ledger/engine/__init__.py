@@ -11,6 +11,7 @@ One module per stage, in the order a batch meets them:
 - `attempt`: an attempt's explicit outcome and what the next attempt does about it;
 - `chain`: on SQLite, a batch decided while the batch before it still writes;
 - `batch_engine`: `BatchEngine`, which runs the stages and keeps what they share;
+- `spans`: the OpenTelemetry spans of a batch and of its attempts' database writes;
 - `settings`: `EngineSettings`.
 
 Every stage but `batch_engine` and `workers` is testable without a database. The engine

@@ -45,6 +45,7 @@ from strongroom.ledger.engine.decision import Decision, Timestamps, decide
 from strongroom.ledger.engine.planning import Batch, plan
 from strongroom.ledger.engine.queue import Call, CallQueue
 from strongroom.ledger.engine.settings import EngineSettings
+from strongroom.ledger.engine.spans import batch_span, record_outcome, submitter, write_span
 from strongroom.ledger.engine.workers import Workers
 from strongroom.ledger.engine.writeset import deltas_overflowed, refused_ids, write_set
 from strongroom.ledger.ports import (
@@ -145,7 +146,7 @@ class BatchEngine:
     ) -> list[CreateTransferResult]:
         future: asyncio.Future[list[CreateTransferResult]]
         future = asyncio.get_running_loop().create_future()
-        self._queue.put(Call(transfers, metadata_json, trace_id, actor, future))
+        self._queue.put(Call(transfers, metadata_json, trace_id, actor, future, submitter()))
         return await future
 
     # -- a worker's batch -------------------------------------------------------------------
@@ -154,7 +155,8 @@ class BatchEngine:
         """Run `calls` as one batch and answer them; then, after the callers have their results,
         record the split accounts found hot that are due (buckets.SplitPolicy) and apply the
         resizes the split policy asks for, each in a transaction of its own."""
-        resizes = await self._answer(calls, slot)
+        with batch_span(calls, slot):
+            resizes = await self._answer(calls, slot)
         hot_at = self._split.due_hot()
         if hot_at:
             await run_in_transaction(self._store, lambda tx: tx.record_hot(hot_at))
@@ -265,8 +267,16 @@ class BatchEngine:
                 if chain is not None and not attempt.probe and not self._chains.rolled_back(chain):
                     decision = self._decide_on_chain(batch, slot, chain)
                     if decision is not None:
-                        return await self._write_chained(writer, batch, decision, chain, link)
-            return await self._in_transaction(batch, slot, attempt, link)
+                        with write_span(attempt, chained=True) as span:
+                            outcome = await self._write_chained(
+                                writer, batch, decision, chain, link
+                            )
+                            record_outcome(span, outcome)
+                            return outcome
+            with write_span(attempt, chained=False) as span:
+                outcome = await self._in_transaction(batch, slot, attempt, link)
+                record_outcome(span, outcome)
+                return outcome
         except StrongroomError:
             raise
         except Exception as error:

@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from opentelemetry.trace import SpanContext
+
 from strongroom.errors import StorageError
 from strongroom.ledger.results import CreateTransferResult
 from strongroom.ledger.types import Transfer
@@ -27,6 +29,8 @@ class Call:
     trace_id: str | None
     actor: Actor | None
     future: asyncio.Future[list[CreateTransferResult]]
+    #: The span the call was queued from, when tracing (engine/spans.py).
+    span: SpanContext | None = None
 
     def answer(self, results: list[CreateTransferResult]) -> None:
         if not self.future.done():
