@@ -19,3 +19,11 @@ ledgers = st.sampled_from(["USD"] * 8 + ["EUR", "XYZ"])
 #: range from microseconds to minutes (the limiters report whole seconds).
 rates = st.one_of(st.floats(0.01, 1000.0), st.sampled_from([0.01, 1.0, 3.0, 1000.0]))
 bursts = st.integers(1, 5)
+#: Requests to a limiter: microseconds since the one before, and (API key, tenant) among three
+#: keys, the first two of one tenant.
+rate_limit_schedules = st.lists(
+    st.tuples(
+        st.integers(0, 5_000_000), st.sampled_from([("k0", "t0"), ("k1", "t0"), ("k2", "t1")])
+    ),
+    max_size=40,
+)

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from strongroom.errors import ValidationError
 from strongroom.ratelimit.gcra import Limit, step
-from tests.ratelimit.conftest import EPOCH_US
+from tests.ratelimit.helpers import EPOCH_US
 from tests.ratelimit.reference import TokenBucket
 from tests.strategies import bursts, rates
 

@@ -4,28 +4,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strongroom.errors import RateLimited
 from strongroom.ratelimit import Limit, Limits, MemoryRateLimiter
-from tests.ratelimit.conftest import FakeClock
+from tests.ratelimit.helpers import FakeClock, outcome
 from tests.ratelimit.reference import Tenancy
-from tests.strategies import bursts, rates
-
-#: Three keys, the first two of one tenant.
-KEYS = [("k0", "t0"), ("k1", "t0"), ("k2", "t1")]
-
-schedules = st.lists(st.tuples(st.integers(0, 5_000_000), st.sampled_from(KEYS)), max_size=40)
-
-
-async def outcome(limiter: MemoryRateLimiter, key: str, tenant: str) -> tuple[str, int] | None:
-    try:
-        await limiter.admit(key, tenant)
-    except RateLimited as refused:
-        return refused.scope, refused.retry_after
-    return None
+from tests.strategies import bursts, rate_limit_schedules, rates
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(key=st.tuples(rates, bursts), tenant=st.tuples(rates, bursts), schedule=schedules)
+@given(key=st.tuples(rates, bursts), tenant=st.tuples(rates, bursts), schedule=rate_limit_schedules)
 async def test_decisions_are_the_reference_models(
     key: tuple[float, int], tenant: tuple[float, int], schedule: list[tuple[int, tuple[str, str]]]
 ) -> None:

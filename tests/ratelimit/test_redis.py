@@ -15,10 +15,9 @@ from structlog.testing import capture_logs
 from strongroom.errors import RateLimited
 from strongroom.ratelimit import Limit, Limits, MemoryRateLimiter, RedisRateLimiter
 from strongroom.ratelimit.redis import RETRY_INTERVAL_S
-from tests.ratelimit.conftest import FakeClock
+from tests.ratelimit.helpers import FakeClock, outcome
 from tests.ratelimit.reference import Tenancy
-from tests.ratelimit.test_memory import outcome, schedules
-from tests.strategies import bursts, rates
+from tests.strategies import bursts, rate_limit_schedules, rates
 
 #: Slow enough that no token comes back while a test runs on Redis's own clock.
 SLOW = Limit(0.01, 3)
@@ -43,7 +42,7 @@ def limiter(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(key=st.tuples(rates, bursts), tenant=st.tuples(rates, bursts), schedule=schedules)
+@given(key=st.tuples(rates, bursts), tenant=st.tuples(rates, bursts), schedule=rate_limit_schedules)
 async def test_decisions_are_the_memory_limiters_and_the_reference_models(
     redis_url: str,
     key: tuple[float, int],

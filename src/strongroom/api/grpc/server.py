@@ -15,6 +15,7 @@ from strongroom.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
+    RateLimited,
     StorageError,
     StrongroomError,
     Unauthenticated,
@@ -49,6 +50,7 @@ _STATUS: list[tuple[type[StrongroomError], grpc.StatusCode]] = [
     (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
+    (RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (StorageError, grpc.StatusCode.UNAVAILABLE),
 ]
 
@@ -177,7 +179,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
                     (c for kind, c in _STATUS if isinstance(error, kind)),
                     grpc.StatusCode.INTERNAL,
                 )
-                context.set_trailing_metadata((("problem-type", _PROBLEM_PREFIX + error.code),))
+                trailers = [("problem-type", _PROBLEM_PREFIX + error.code)]
+                if isinstance(error, RateLimited):
+                    trailers.append(("retry-after", str(error.retry_after)))
+                context.set_trailing_metadata(trailers)
                 await context.abort(code, str(error))
                 raise  # abort raises; this keeps type checkers sure we never fall through
 
