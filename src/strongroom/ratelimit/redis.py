@@ -62,9 +62,13 @@ return {0, 0}
 
 _SCOPES = {1: "API key", 2: "tenant"}
 
-#: Seconds a Redis call may take (connecting, or answering) before the request is counted
-#: in-process instead. On a healthy network Redis answers in well under a millisecond.
+#: Seconds a Redis call may take (waiting for a connection, connecting, answering) before the
+#: request is counted in-process instead. On a healthy network Redis answers in well under a
+#: millisecond.
 TIMEOUT_S = 0.25
+#: Connections to Redis per process. More requests than this in flight wait for one (up to
+#: TIMEOUT_S) instead of failing: redis-py's default pool refuses the 101st at once.
+CONNECTIONS = 64
 #: Seconds after a failure before Redis is asked again.
 RETRY_INTERVAL_S = 1.0
 
@@ -87,9 +91,14 @@ class RedisRateLimiter:
         retry_interval: float = RETRY_INTERVAL_S,
     ) -> None:
         """`now_us`: a clock in microseconds for tests; None (the default): Redis's clock."""
-        self.client: aioredis.Redis = aioredis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=CONNECTIONS,
+            timeout=timeout,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
         )
+        self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)
         self.limits = limits
         self.prefix = prefix
         self._admit = self.client.register_script(ADMIT)
@@ -104,7 +113,10 @@ class RedisRateLimiter:
         return [f"{self.prefix}:{{{tenant}}}:key:{key}", f"{self.prefix}:{{{tenant}}}:tenant"]
 
     async def admit(self, key: str, tenant: str) -> None:
-        if self._down_until is not None and time.monotonic() < self._down_until:
+        # Past its retry time after a failure, this request finds out whether Redis is back.
+        down_until = self._down_until
+        probe = down_until is not None
+        if down_until is not None and time.monotonic() < down_until:
             await self._local.admit(key, tenant)
             return
         now = "" if self._now_us is None else str(self._now_us())
@@ -118,7 +130,9 @@ class RedisRateLimiter:
             self._failed(error)
             await self._local.admit(key, tenant)
             return
-        if self._down_until is not None:
+        # Only a probe ends an outage: a request sent before another one failed says nothing
+        # of Redis now (and would make the log flap under load).
+        if probe and self._down_until is not None:
             self._down_until = None
             log.info("rate limits: Redis answers again; the buckets are shared once more")
         if scope:
