@@ -67,6 +67,20 @@ async def test_decisions_are_the_memory_limiters_and_the_reference_models(
     assert logs == []
 
 
+async def test_a_bucket_on_a_callers_clock_outlives_redis_own(
+    redis_url: str, clock: FakeClock
+) -> None:
+    shared = limiter(redis_url, Limits(Limit(1000, 1), None), now_us=clock)
+    try:
+        await shared.admit("k", "t")
+        # A millisecond from full by the caller's clock; Redis's clock runs on meanwhile.
+        await asyncio.sleep(0.01)
+        with pytest.raises(RateLimited):
+            await shared.admit("k", "t")
+    finally:
+        await shared.close()
+
+
 async def test_two_limiters_on_one_redis_enforce_one_limit(redis_url: str) -> None:
     prefix = f"test:ratelimit:{uuid.uuid4().hex}"
     one, two = (RedisRateLimiter(redis_url, Limits(SLOW, None), prefix=prefix) for _ in "12")
