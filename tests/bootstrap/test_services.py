@@ -9,7 +9,7 @@ import pytest
 
 from strongroom.bootstrap import Platform
 from strongroom.bootstrap.services import open_rate_limiter
-from strongroom.errors import RateLimited
+from strongroom.errors import ConfigurationError, RateLimited
 from strongroom.ratelimit import Limit, Limits, MemoryRateLimiter, RedisRateLimiter
 from strongroom.services.access import Role
 from strongroom.settings import load_settings
@@ -30,6 +30,11 @@ def test_a_rate_of_zero_is_unlimited(key_rate: float, tenant_rate: float, limits
     limiter = open_rate_limiter(settings)
     assert isinstance(limiter, MemoryRateLimiter)
     assert limiter.limits == limits
+
+
+def test_a_rate_past_what_the_buckets_keep_names_its_setting() -> None:
+    with pytest.raises(ConfigurationError, match="rate_limit_per_tenant"):
+        open_rate_limiter(load_settings(rate_limit_per_tenant=2_000_000))
 
 
 def test_no_limits_at_all_is_no_limiter() -> None:

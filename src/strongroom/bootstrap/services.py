@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from strongroom.clock import Clock, SystemClock
+from strongroom.errors import ConfigurationError, ValidationError
 from strongroom.ledger.ledger import Ledger
 from strongroom.ratelimit import Limit, Limits, MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from strongroom.services.access import AccessService
@@ -40,8 +41,14 @@ def open_rate_limiter(settings: Settings) -> RateLimiter | None:
     """The rate limits `settings` set: in Redis when `rate_limit_url` is set, else in this
     process; None when both the key's and the tenant's rate are 0 (unlimited)."""
     limits = Limits(
-        key=_limit(settings.rate_limit_per_key, settings.rate_limit_per_key_burst),
-        tenant=_limit(settings.rate_limit_per_tenant, settings.rate_limit_per_tenant_burst),
+        key=_limit(
+            "rate_limit_per_key", settings.rate_limit_per_key, settings.rate_limit_per_key_burst
+        ),
+        tenant=_limit(
+            "rate_limit_per_tenant",
+            settings.rate_limit_per_tenant,
+            settings.rate_limit_per_tenant_burst,
+        ),
     )
     if limits.key is None and limits.tenant is None:
         return None
@@ -50,8 +57,14 @@ def open_rate_limiter(settings: Settings) -> RateLimiter | None:
     return MemoryRateLimiter(limits)
 
 
-def _limit(rate: float, burst: int) -> Limit | None:
-    return Limit(rate, burst) if rate > 0 else None
+def _limit(setting: str, rate: float, burst: int) -> Limit | None:
+    if rate == 0:
+        return None
+    try:
+        return Limit(rate, burst)
+    except ValidationError as error:
+        # The settings check the range of each value, not what the algorithm can keep.
+        raise ConfigurationError(f"{setting}: {error.reason}") from None
 
 
 @dataclass(frozen=True, slots=True)
