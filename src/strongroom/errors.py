@@ -6,6 +6,8 @@ exceptions here are for input that cannot be evaluated at all, and for infrastru
 
 from __future__ import annotations
 
+import math
+
 
 class StrongroomError(Exception):
     """Base of every error Strongroom raises on purpose."""
@@ -46,6 +48,19 @@ class PermissionDenied(StrongroomError):
     """A valid key whose role does not allow the operation."""
 
     code = "permission_denied"
+
+
+class RateLimited(StrongroomError):
+    """A caller over its rate limit, its API key's or its tenant's. Nothing was done: the same
+    request may be sent again after `retry_after` seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, scope: str, retry_after: float) -> None:
+        # Whole seconds, rounded up, as HTTP's Retry-After says them: retrying sooner is refused.
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(f"the rate limit of this {scope} is spent; retry in {self.retry_after} s")
+        self.scope = scope
 
 
 class NotFound(StrongroomError, LookupError):

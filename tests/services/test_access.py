@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
 
 from strongroom.bootstrap import open_access
 from strongroom.clock import SystemClock
-from strongroom.errors import NotFound, PermissionDenied, Unauthenticated, ValidationError
+from strongroom.errors import (
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unauthenticated,
+    ValidationError,
+)
+from strongroom.ratelimit import Limit, Limits, MemoryRateLimiter
 from strongroom.services.access import AccessService, Role
 from strongroom.store.api_keys import ApiKeyRow, SqlApiKeyStore
 from strongroom.store.connections import sqlalchemy_engine
@@ -154,3 +162,34 @@ async def test_a_caller_manages_only_its_own_tenants_keys_and_only_as_admin(
     ):
         with pytest.raises(PermissionDenied):
             await call
+
+
+@pytest.fixture
+async def limited(db_url: str, keys: AccessService) -> AsyncIterator[AccessService]:
+    """Keys on the same database, admitted by a limit of two requests at once per key and per
+    tenant."""
+    limiter = MemoryRateLimiter(Limits(Limit(0.01, 2), Limit(0.01, 2)))
+    access = await open_access(db_url, migrate=False, limiter=limiter)
+    yield access
+    await access.close()
+
+
+async def test_authentication_admits_by_the_keys_rate_limit(limited: AccessService) -> None:
+    new = await limited.create("acme", Role.READ)
+    await limited.authenticate(new.token)
+    await limited.authenticate(new.token)
+    with pytest.raises(RateLimited) as refused:
+        await limited.authenticate(new.token)
+    assert (refused.value.scope, refused.value.retry_after) == ("API key", 100)
+
+
+async def test_a_refused_key_spends_nothing_of_its_limit(limited: AccessService) -> None:
+    new = await limited.create("acme", Role.READ)
+    revoked = await limited.create("acme", Role.READ)
+    await limited.revoke(revoked.key.id)
+    for token in (new.token[:-2] + "xx", new.token[:-2] + "yy", revoked.token):
+        with pytest.raises(Unauthenticated):
+            await limited.authenticate(token)
+    # Neither the key's bucket nor the tenant's lost a token to the refusals.
+    await limited.authenticate(new.token)
+    await limited.authenticate(new.token)

@@ -22,7 +22,7 @@ from strongroom.bootstrap.ledger import open_ledger, open_repair, open_snapshots
 from strongroom.bootstrap.locks import open_locks
 from strongroom.bootstrap.products import open_products
 from strongroom.bootstrap.security import Encryption, wire_encryption
-from strongroom.bootstrap.services import KEY_CACHE_TTL, Services
+from strongroom.bootstrap.services import KEY_CACHE_TTL, Services, open_rate_limiter
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ConfigurationError
 from strongroom.events.bus import Bus
@@ -125,11 +125,15 @@ class Platform:
         return await self._once("ledger", build)
 
     async def access(self) -> AccessService:
-        """API keys: creating, listing, revoking, authenticating."""
+        """API keys: creating, listing, revoking, authenticating (and admitting by the rate
+        limits of the settings)."""
 
         async def build() -> AccessService:
             store = SqlApiKeyStore(await self._engine())
-            return AccessService(store, self.clock, KEY_CACHE_TTL)
+            limiter = open_rate_limiter(self.settings)
+            if limiter is not None:
+                self._stack.push_async_callback(limiter.close)
+            return AccessService(store, self.clock, KEY_CACHE_TTL, limiter)
 
         return await self._once("access", build)
 

@@ -148,7 +148,12 @@ async def _bench(
         outcomes = [await _loadgen(url, key, *phase, seconds) for phase in phases]
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = command_settings(db_url=db or f"sqlite:///{Path(tmp) / 'bench.db'}")
+            # Without rate limits: the benchmark measures the server, not the limit it sets.
+            settings = command_settings(
+                db_url=db or f"sqlite:///{Path(tmp) / 'bench.db'}",
+                rate_limit_per_key=0,
+                rate_limit_per_tenant=0,
+            )
             async with Platform(settings) as platform:
                 services = await platform.services()
                 async with serving(

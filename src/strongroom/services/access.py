@@ -12,8 +12,12 @@ from the cache is looked up once however many requests present it meanwhile: whe
 busy key expires, its concurrent requests (64 under bench-http) all wait for that one query
 instead of each sending their own.
 
-May import strongroom.errors, ids, clock, tracing and services.ports; never strongroom.store
-(bootstrap hands it an ApiKeyStore) nor the transports.
+Rate limits are checked here, once per authenticated request, so that HTTP and gRPC enforce
+them alike: after the key is verified (a request without a valid key is refused as
+unauthenticated and spends nobody's limit), against the key's bucket and its tenant's.
+
+May import strongroom.errors, ids, clock, tracing, ratelimit and services.ports; never
+strongroom.store (bootstrap hands it an ApiKeyStore and a RateLimiter) nor the transports.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from strongroom.clock import Clock
 from strongroom.errors import NotFound, PermissionDenied, Unauthenticated, ValidationError
 from strongroom.ids import new_id
+from strongroom.ratelimit import RateLimiter
 from strongroom.services.ports import ApiKeyStore, StoredKey
 from strongroom.tracing import Actor, bound, current_trace_id
 
@@ -133,10 +138,19 @@ class AccessService:
     caller's, admin only and within the caller's own tenant.
     """
 
-    def __init__(self, store: ApiKeyStore, clock: Clock, cache_ttl: float = 5.0) -> None:
+    def __init__(
+        self,
+        store: ApiKeyStore,
+        clock: Clock,
+        cache_ttl: float = 5.0,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        """`limiter`: the rate limits every authenticated request is admitted by (None: none);
+        whoever made it closes it."""
         self._store = store
         self._clock = clock
         self._cache_ttl = cache_ttl
+        self._limiter = limiter
         self._cache: dict[str, _Cached] = {}
         #: The lookup in flight for a key id that is missing from the cache or stale.
         self._lookups: dict[str, asyncio.Task[_Cached | None]] = {}
@@ -145,7 +159,8 @@ class AccessService:
         await self._store.close()
 
     async def authenticate(self, token: str | None) -> Principal:
-        """The key `token` presents; Unauthenticated if it is missing, unknown or revoked."""
+        """The key `token` presents; Unauthenticated if it is missing, unknown or revoked,
+        RateLimited if the key or its tenant is over its rate limit."""
         if not token:
             raise Unauthenticated("an API key is required: Authorization: Bearer sr_<id>_<secret>")
         key_id, secret = _split(token)
@@ -163,6 +178,8 @@ class AccessService:
             raise Unauthenticated("unknown API key")
         if cached.key.revoked:
             raise Unauthenticated("this API key has been revoked")
+        if self._limiter is not None:
+            await self._limiter.admit(cached.key.id, cached.key.tenant)
         return cached.key
 
     async def _load(self, key_id: str) -> _Cached | None:

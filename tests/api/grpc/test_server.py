@@ -7,12 +7,16 @@ import json
 import grpc
 import pytest
 
+from strongroom.api.grpc import start_grpc_server
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.gen import ledger_pb2_grpc
+from strongroom.bootstrap import open_access
 from strongroom.ids import new_id
 from strongroom.ledger import AccountFlags, TransferFlags
 from strongroom.ledger.queries import encode_cursor
+from strongroom.ratelimit import Limit, Limits, MemoryRateLimiter
 from strongroom.services.access import AccessService
+from strongroom.services.ledger import LedgerService
 from tests.api.grpc.conftest import token_metadata
 
 
@@ -194,3 +198,26 @@ async def test_the_request_id_is_honoured(
     call = stub.ListAccounts(pb.ListAccountsRequest(), metadata=md)
     await call
     assert ("x-request-id", "grpc-call-1") in tuple(await call.initial_metadata())
+
+
+async def test_a_key_past_its_rate_limit_is_resource_exhausted(
+    db_url: str, service: LedgerService
+) -> None:
+    limiter = MemoryRateLimiter(Limits(Limit(0.5, 1), None))
+    access = await open_access(db_url, migrate=False, limiter=limiter)
+    server, port = await start_grpc_server(service, access, "127.0.0.1", 0)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = ledger_pb2_grpc.LedgerStub(channel)
+            md = await token_metadata(access, "acme", "read")
+            await stub.ListAccounts(pb.ListAccountsRequest(), metadata=md)
+            call = stub.ListAccounts(pb.ListAccountsRequest(), metadata=md)
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await call
+            assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+            trailers = dict(await call.trailing_metadata())
+            assert trailers["problem-type"] == "urn:strongroom:problem:rate_limited"
+            assert trailers["retry-after"] == "2"
+    finally:
+        await server.stop(None)
+        await access.close()

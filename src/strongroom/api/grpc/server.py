@@ -17,6 +17,7 @@ from strongroom.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
+    RateLimited,
     StorageError,
     StrongroomError,
     Unauthenticated,
@@ -59,6 +60,7 @@ _STATUS: list[tuple[type[StrongroomError], grpc.StatusCode]] = [
     (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
+    (RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (StorageError, grpc.StatusCode.UNAVAILABLE),
 ]
 #: The codes that are the server's fault, so its span's error (the others are the caller's).
@@ -225,7 +227,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
             span.set_attribute("rpc.grpc.status_code", code.value[0])
             if code in _SERVER_FAULTS:
                 span.set_status(StatusCode.ERROR, str(error))
-            context.set_trailing_metadata((("problem-type", _PROBLEM_PREFIX + error.code),))
+            trailers = [("problem-type", _PROBLEM_PREFIX + error.code)]
+            if isinstance(error, RateLimited):
+                trailers.append(("retry-after", str(error.retry_after)))
+            context.set_trailing_metadata(trailers)
             await context.abort(code, str(error))
             raise  # abort raises; this keeps type checkers sure we never fall through
         except Exception as error:

@@ -25,6 +25,7 @@ from strongroom.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
+    RateLimited,
     StorageError,
     StrongroomError,
     Unauthenticated,
@@ -43,6 +44,7 @@ _STATUS: list[tuple[type[StrongroomError], int]] = [
     (PermissionDenied, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (RateLimited, 429),
     (StorageError, 503),
 ]
 
@@ -126,7 +128,11 @@ def _strongroom_error(error: StrongroomError) -> Response:
     status = next((s for kind, s in _STATUS if isinstance(error, kind)), 500)
     if isinstance(error, ValidationError):
         return problem_response(status, error.code, str(error), [(error.field, error.reason)])
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthenticated) else None
+    headers: dict[str, str] | None = None
+    if isinstance(error, Unauthenticated):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem_response(status, error.code, str(error), headers=headers)
 
 
@@ -191,4 +197,13 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _documented(404, "Not found, or owned by another tenant (not_found)"),
     413: _documented(413, "Body over the size limit, or batch over the maximum"),
     422: _documented(422, "A field is missing, of the wrong type or out of range"),
+    429: {
+        **_documented(429, "The key's or its tenant's rate limit is spent (rate_limited)"),
+        "headers": {
+            "Retry-After": {
+                "description": "Whole seconds to wait before sending the request again",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
 }
