@@ -2,13 +2,9 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Any
 
-import grpc
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as otlp
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as otlp_grpc
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
@@ -17,6 +13,7 @@ from strongroom.bootstrap.telemetry import EXPORT_TIMEOUT
 from strongroom.errors import ConfigurationError
 from strongroom.settings import load_settings
 from strongroom.tracing import get_tracer, tracer_provider
+from tests.otlp import collecting
 
 
 def closed_port() -> int:
@@ -27,41 +24,19 @@ def closed_port() -> int:
     return port
 
 
-class Collector(otlp_grpc.TraceServiceServicer):
-    """An OTLP/gRPC trace receiver that keeps what it is sent."""
-
-    def __init__(self) -> None:
-        self.received: list[otlp.ExportTraceServiceRequest] = []
-
-    async def Export(
-        self, request: otlp.ExportTraceServiceRequest, context: Any
-    ) -> otlp.ExportTraceServiceResponse:
-        self.received.append(request)
-        return otlp.ExportTraceServiceResponse()
-
-
 async def test_spans_reach_an_otlp_collector_when_the_block_ends() -> None:
-    collector = Collector()
-    server = grpc.aio.server()
-    otlp_grpc.add_TraceServiceServicer_to_server(collector, server)  # type: ignore[no-untyped-call]
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        settings = load_settings(
-            otlp_endpoint=f"http://127.0.0.1:{port}", service_name="strongroom-test"
-        )
+    async with collecting() as (collector, endpoint):
+        settings = load_settings(otlp_endpoint=endpoint, service_name="strongroom-test")
         async with telemetry(settings):
             otel = get_tracer("strongroom.test.telemetry").otel
             assert otel is not None
             with otel.start_as_current_span("sent"):
                 pass
-    finally:
-        await server.stop(None)
     (request,) = collector.received
     (resource_spans,) = request.resource_spans
     service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
     assert service["service.name"] == "strongroom-test"
-    assert [s.name for scope in resource_spans.scope_spans for s in scope.spans] == ["sent"]
+    assert [s.name for s in collector.spans()] == ["sent"]
 
 
 async def test_without_an_endpoint_nothing_is_installed() -> None:

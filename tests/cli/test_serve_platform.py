@@ -1,8 +1,9 @@
 """Acceptance: `strongroom serve` on PostgreSQL and JetStream with every component on.
 
 Transfers sent over HTTP reach the audit log through the relay and the audit consumer, each
-under the trace of the request that made it; a snapshot is taken; `/metrics` shows the engine's
-contention and the relay's lag. Then the server is killed with SIGKILL under load: every
+under the trace of the request that made it; each request is one OpenTelemetry trace, exported
+over OTLP (HTTP, service, batch, write, relay, consumer spans); a snapshot is taken; `/metrics`
+shows the engine's contention and the relay's lag. Then the server is killed with SIGKILL under load: every
 transfer it acknowledged is in the ledger, and the restarted server relays what the dead one
 left in the outbox.
 """
@@ -24,7 +25,8 @@ import pytest
 
 from strongroom.bootstrap import Platform
 from strongroom.services.access import Role
-from strongroom.settings import load_settings
+from strongroom.settings import Settings, load_settings
+from tests.otlp import collecting
 
 pytestmark = pytest.mark.slow
 
@@ -122,12 +124,75 @@ async def test_serve_runs_the_whole_platform_and_survives_kill_9(
     headers = {"Authorization": f"Bearer {token}"}
     hot, *others = [str(uuid.uuid4()) for _ in range(9)]
 
+    traces: dict[str, str] = {}
+    async with collecting() as (collector, endpoint):
+        traced = {**env, "STRONGROOM_OTLP_ENDPOINT": endpoint}
+        async with _server(traced, tmp_path) as (url, _):
+            await _first_run(url, headers, hot, others, settings, traces)
+        # Stopped with SIGTERM: the server flushed its spans on the way out.
+        spans = collector.spans()
+    by_trace: dict[str, set[str]] = {}
+    for span in spans:
+        by_trace.setdefault(span.trace_id.hex(), set()).add(span.name)
+    # One trace per request: its server span, its service span, and what followed.
+    for trace in traces.values():
+        assert {"POST /v1/transfers", "ledger.create_transfers"} <= by_trace[trace], trace
+    request_traces = [by_trace[t] for t in traces.values()]
+    for downstream in ("ledger.batch", "ledger.write", "outbox.publish", "events.consume"):
+        assert any(downstream in names for names in request_traces), downstream
+
+    acknowledged: set[str] = set()
+    async with _server(env, tmp_path) as (url, pid), httpx.AsyncClient(headers=headers) as client:
+        stop = asyncio.Event()
+
+        async def load(worker: int) -> None:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                body = _transfer(hot if n % 2 else others[worker], others[(worker + 1) % 8])
+                try:
+                    answer = await client.post(f"{url}/v1/transfers", json={"transfers": [body]})
+                except httpx.TransportError:
+                    return
+                if answer.status_code == 200 and answer.json()["results"][0]["result"] == "ok":
+                    acknowledged.add(str(body["id"]))
+
+        loaders = [asyncio.create_task(load(w)) for w in range(8)]
+        await asyncio.sleep(1.5)
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.gather(*loaders)
+        stop.set()
+    assert len(acknowledged) > 50
+
     async with _server(env, tmp_path) as (url, _), httpx.AsyncClient(headers=headers) as client:
+        for transfer_id in acknowledged:
+            found = await client.get(f"{url}/v1/transfers/{transfer_id}")
+            assert found.status_code == 200, f"acknowledged transfer {transfer_id} lost"
+        async with Platform(settings) as reader:
+
+            async def relayed() -> bool:
+                waiting = (await (await reader.outbox()).status()).waiting
+                return waiting == 0 and acknowledged <= set(await _audited_transfers(reader))
+
+            await _until(relayed, 90)
+            ledger = await reader.ledger()
+            assert (await ledger.check_invariants()).ok
+
+
+async def _first_run(
+    url: str,
+    headers: dict[str, str],
+    hot: str,
+    others: list[str],
+    settings: Settings,
+    traces: dict[str, str],
+) -> None:
+    """Transfers over HTTP, each request under a trace id of its own (`traces`: transfer id ->
+    trace id); then the audit log, a snapshot and the metrics are checked."""
+    async with httpx.AsyncClient(headers=headers) as client:
         accounts = [{"id": a, "ledger": "EUR", "code": 1} for a in (hot, *others)]
         created = await client.post(f"{url}/v1/accounts", json={"accounts": accounts})
         assert created.status_code == 200, created.text
-
-        traces: dict[str, str] = {}
 
         async def send(n: int) -> None:
             # Half the transfers touch the hot account: contention to measure.
@@ -174,40 +239,3 @@ async def test_serve_runs_the_whole_platform_and_survives_kill_9(
         assert 'strongroom_consumer_pending_events{consumer="audit"}' in metrics
         ready = (await client.get(f"{url}/readyz")).json()
         assert {c["name"] for c in ready["components"]} >= {"audit", "relay", "snapshots"}
-
-    acknowledged: set[str] = set()
-    async with _server(env, tmp_path) as (url, pid), httpx.AsyncClient(headers=headers) as client:
-        stop = asyncio.Event()
-
-        async def load(worker: int) -> None:
-            n = 0
-            while not stop.is_set():
-                n += 1
-                body = _transfer(hot if n % 2 else others[worker], others[(worker + 1) % 8])
-                try:
-                    answer = await client.post(f"{url}/v1/transfers", json={"transfers": [body]})
-                except httpx.TransportError:
-                    return
-                if answer.status_code == 200 and answer.json()["results"][0]["result"] == "ok":
-                    acknowledged.add(str(body["id"]))
-
-        loaders = [asyncio.create_task(load(w)) for w in range(8)]
-        await asyncio.sleep(1.5)
-        os.kill(pid, signal.SIGKILL)
-        await asyncio.gather(*loaders)
-        stop.set()
-    assert len(acknowledged) > 50
-
-    async with _server(env, tmp_path) as (url, _), httpx.AsyncClient(headers=headers) as client:
-        for transfer_id in acknowledged:
-            found = await client.get(f"{url}/v1/transfers/{transfer_id}")
-            assert found.status_code == 200, f"acknowledged transfer {transfer_id} lost"
-        async with Platform(settings) as reader:
-
-            async def relayed() -> bool:
-                waiting = (await (await reader.outbox()).status()).waiting
-                return waiting == 0 and acknowledged <= set(await _audited_transfers(reader))
-
-            await _until(relayed, 90)
-            ledger = await reader.ledger()
-            assert (await ledger.check_invariants()).ok
