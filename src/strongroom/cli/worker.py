@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from strongroom.api.server import serving_operations
-from strongroom.bootstrap import Platform
+from strongroom.bootstrap import Platform, telemetry
 from strongroom.bootstrap.components import COMPONENTS, start_components
 from strongroom.cli.common import DbOption, command_settings, console, run_on_uvloop
 from strongroom.cli.events import NatsOption
@@ -52,7 +52,7 @@ async def _work(settings: Settings, names: list[str], host: str, port: int | Non
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with Platform(settings) as platform:
+    async with telemetry(settings), Platform(settings) as platform:
         components = await start_components(platform, names)
         try:
             running = ", ".join(components.names)
