@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -33,8 +33,6 @@ from strongroom.logging import get_logger
 
 _log = get_logger(__name__)
 
-#: Every component a process can run, in the order they start.
-COMPONENTS = ("audit", "relay", "snapshots", "sweeper")
 #: Seconds between the monitor's measurements of the outbox and the consumers' lag.
 MONITOR_INTERVAL = 5.0
 #: Seconds a stopping relay spends publishing what is still waiting.
@@ -265,7 +263,7 @@ async def start_components(platform: Platform, names: Sequence[str]) -> Componen
     components = Components(outbox, bus)
     try:
         for name in chosen:
-            await components.add(await _build(platform, name, bus))
+            await components.add(await _BUILDERS[name](platform, bus))
         await components.monitor.start()
         await components.monitor.run_once()
     except BaseException:
@@ -275,18 +273,37 @@ async def start_components(platform: Platform, names: Sequence[str]) -> Componen
     return components
 
 
-async def _build(platform: Platform, name: str, bus: Bus | None) -> Component:
-    settings = platform.settings
-    if name == "audit":
-        assert bus is not None
-        return AuditComponent(platform, bus)
-    if name == "relay":
-        return RelayComponent(await platform.relay())
-    ledger = await platform.ledger()
-    if name == "snapshots":
-        if settings.snapshot_interval <= 0:
-            raise ConfigurationError("snapshots: snapshot_interval must be > 0 to run them")
-        return await ledger.snapshot_task(settings.snapshot_interval)
-    if settings.sweep_interval <= 0:
+async def _audit(platform: Platform, bus: Bus | None) -> Component:
+    assert bus is not None, "start_components opens the bus for the audit consumer"
+    return AuditComponent(platform, bus)
+
+
+async def _relay(platform: Platform, bus: Bus | None) -> Component:
+    return RelayComponent(await platform.relay())
+
+
+async def _snapshots(platform: Platform, bus: Bus | None) -> Component:
+    interval = platform.settings.snapshot_interval
+    if interval <= 0:
+        raise ConfigurationError("snapshots: snapshot_interval must be > 0 to run them")
+    return await (await platform.ledger()).snapshot_task(interval)
+
+
+async def _sweeper(platform: Platform, bus: Bus | None) -> Component:
+    interval = platform.settings.sweep_interval
+    if interval <= 0:
         raise ConfigurationError("sweeper: sweep_interval must be > 0 to run it")
-    return ledger.sweeper(settings.sweep_interval)
+    return (await platform.ledger()).sweeper(interval)
+
+
+#: How each component is built from a Platform (and the bus, for those on it), in the order
+#: they start. A service that brings a background task of its own adds its builder here.
+_BUILDERS: dict[str, Callable[[Platform, Bus | None], Awaitable[Component]]] = {
+    "audit": _audit,
+    "relay": _relay,
+    "snapshots": _snapshots,
+    "sweeper": _sweeper,
+}
+
+#: Every component a process can run, in the order they start.
+COMPONENTS = tuple(_BUILDERS)
