@@ -3,9 +3,9 @@
 Transfers sent over HTTP reach the audit log through the relay and the audit consumer, each
 under the trace of the request that made it; each request is one OpenTelemetry trace, exported
 over OTLP (HTTP, service, batch, write, relay, consumer spans); a snapshot is taken; `/metrics`
-shows the engine's contention and the relay's lag. Then the server is killed with SIGKILL under load: every
-transfer it acknowledged is in the ledger, and the restarted server relays what the dead one
-left in the outbox.
+shows the engine's contention and the relay's lag. Then the server is killed with SIGKILL under
+load: every transfer it acknowledged is in the ledger, and the restarted server relays what the
+dead one left in the outbox.
 """
 
 from __future__ import annotations
