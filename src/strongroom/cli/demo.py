@@ -67,6 +67,7 @@ async def _demo(settings: Settings, customers: int, payments: int, seed: int, cl
                     f"API on {servers.http_url}, tenant {DEMO_TENANT!r}; running "
                     f"{', '.join(components.names)}",
                     highlight=False,
+                    soft_wrap=True,
                 )
                 async with httpx.AsyncClient(
                     base_url=servers.http_url,
