@@ -26,17 +26,16 @@ Imports strongroom.events (bus, ports, schemas), strongroom.clock, errors and tr
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from typing import Generic
 
-from opentelemetry.trace import INVALID_SPAN, Span, SpanKind
+from opentelemetry.trace import SpanKind
 
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import ValidationError
-from strongroom.events.bus import event_context, event_span_contexts
+from strongroom.events.bus import event_context, events_span
 from strongroom.events.ports import C, ProcessedEvents
 from strongroom.events.schemas import Envelope
-from strongroom.tracing import fan_in, get_tracer
+from strongroom.tracing import get_tracer
 
 ConsumerHandler = Callable[[C, Envelope], Awaitable[None]]
 #: Takes the new events of a delivery at once, in delivery order.
@@ -76,7 +75,10 @@ class IdempotentConsumer(Generic[C]):
     async def handle_batch(self, events: Sequence[Envelope]) -> None:
         """Apply the new ones among `events` in one transaction: all of them or none."""
         unique = list({event.id: event for event in reversed(events)}.values())[::-1]
-        with self._span(unique) as span:
+        span_of = events_span(
+            _TRACER, "events.consume", SpanKind.CONSUMER, unique, {"strongroom.consumer": self.name}
+        )
+        with span_of as span:
             async with self.processed.transaction() as transaction:
                 claimed = await self.processed.claim(
                     transaction, self.name, [event.id for event in unique], self.clock.now_ns()
@@ -87,24 +89,6 @@ class IdempotentConsumer(Generic[C]):
             span.set_attribute("strongroom.consumer.applied", len(fresh))
         self.applied += len(fresh)
         self.skipped += len(events) - len(fresh)
-
-    def _span(self, events: Sequence[Envelope]) -> AbstractContextManager[Span]:
-        """`events.consume`, around a delivery's transaction: a child of its first event's span
-        in the request's trace, linked to one event of each other trace (bus.event_parent)."""
-        tracer = _TRACER.otel
-        if tracer is None:
-            return nullcontext(INVALID_SPAN)
-        parent, links = fan_in(event_span_contexts(events))
-        return tracer.start_as_current_span(
-            "events.consume",
-            context=parent,
-            links=links,
-            kind=SpanKind.CONSUMER,
-            attributes={
-                "strongroom.consumer": self.name,
-                "messaging.batch.message_count": len(events),
-            },
-        )
 
 
 def _one_by_one(handler: ConsumerHandler[C]) -> BatchConsumerHandler[C]:

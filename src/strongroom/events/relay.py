@@ -25,18 +25,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
 
 from opentelemetry.trace import SpanKind
 
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import StorageError, ValidationError
-from strongroom.events.bus import Bus, event_span_contexts
+from strongroom.events.bus import Bus, events_span
 from strongroom.events.ports import Outbox, RelaySession
 from strongroom.events.schemas import Envelope, decode_batch
 from strongroom.events.transfer_refs import transfer_events
-from strongroom.tracing import fan_in, get_tracer
+from strongroom.tracing import get_tracer
 
 log = logging.getLogger(__name__)
 _TRACER = get_tracer(__name__)
@@ -164,29 +162,14 @@ class Relay:
                     raise OutboxCorrupt(f"outbox row {row_id}: {exc.reason}") from None
         if not rows:
             return 0, 0
-        with self._publish_span(events):
+        published = events_span(
+            _TRACER, "outbox.publish", SpanKind.PRODUCER, events, {"strongroom.relay": self.name}
+        )
+        with published:
             await self.bus.publish(events)
             self.published += len(events)
             await session.mark_published([row.id for row in rows], self.clock.now_ns())
         return len(rows), len(events)
-
-    def _publish_span(self, events: Sequence[Envelope]) -> AbstractContextManager[object]:
-        """`outbox.publish`, around a round's publish and mark: a child of its first event's
-        span in the request's trace, linked to one event of each other trace (bus.event_parent)."""
-        tracer = _TRACER.otel
-        if tracer is None:
-            return contextlib.nullcontext()
-        parent, links = fan_in(event_span_contexts(events))
-        return tracer.start_as_current_span(
-            "outbox.publish",
-            context=parent,
-            links=links,
-            kind=SpanKind.PRODUCER,
-            attributes={
-                "strongroom.relay": self.name,
-                "messaging.batch.message_count": len(events),
-            },
-        )
 
 
 class RelayBusy(StorageError):
