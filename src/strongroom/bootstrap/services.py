@@ -64,7 +64,7 @@ def _limit(setting: str, rate: float, burst: int) -> Limit | None:
         return Limit(rate, burst)
     except ValidationError as error:
         # The settings check the range of each value, not what the algorithm can keep.
-        raise ConfigurationError(f"{setting}: {error.reason}") from None
+        raise ConfigurationError(f"{setting}: {error.reason} (0: unlimited)") from None
 
 
 @dataclass(frozen=True, slots=True)
