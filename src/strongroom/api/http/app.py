@@ -54,9 +54,9 @@ def create_app(
     app.state.service = service
     app.state.access = access
     app.state.metrics = ApiMetrics(service.ledger)
-    _operations_state(
-        app, service.ready, components or tuple, collectors, app.state.metrics.registry
-    )
+    # The APIs serve while a background component fails: readiness reports it, not judges it.
+    registry = app.state.metrics.registry
+    _operations_state(app, service.ready, components or _none, False, collectors, registry)
     routers = [module.router for module in (accounts, transfers, key_routes, health)]
     for router in routers:
         app.include_router(router)
@@ -79,7 +79,8 @@ def create_operations_app(
     """Only the health endpoints and `/metrics`: what a worker process without the APIs serves
     for its probes and scrapes."""
     app = FastAPI(title="Strongroom worker", version="1", docs_url=None, redoc_url=None)
-    _operations_state(app, ready, components, collectors, CollectorRegistry())
+    # A worker is its components: one failing makes it not ready.
+    _operations_state(app, ready, components, True, collectors, CollectorRegistry())
     app.include_router(health.router)
     return app
 
@@ -88,12 +89,14 @@ def _operations_state(
     app: FastAPI,
     ready: Probe,
     components: ComponentsView,
+    components_gate_readiness: bool,
     collectors: Sequence[Collector],
     registry: CollectorRegistry,
 ) -> None:
     # What the health router reads (strongroom.api.http.health).
     app.state.ready = ready
     app.state.components = components
+    app.state.components_gate_readiness = components_gate_readiness
     app.state.registry = registry
     for collector in collectors:
         registry.register(collector)

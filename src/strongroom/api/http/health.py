@@ -3,8 +3,11 @@
 Both health endpoints list the process's components (strongroom.health): the database, the APIs
 and the background components the process runs (`app.state.components`, given by `serve`).
 Liveness answers 200 while the process serves requests, whatever its components say (restarting
-a process whose database is away does not bring the database back); readiness answers 503 when
-the database does not answer or a component is failing or stopped.
+a process whose database is away does not bring the database back). Readiness answers 503 when
+the database does not answer; on a server the background components are reported, not judged
+(an event bus that is down must not take the APIs out of the load balancer while the outbox
+keeps the events), while a worker, which is nothing but its components, is not ready when one
+is failing or stopped (`app.state.components_gate_readiness`).
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ async def healthz(request: Request) -> Health:
 @router.get(
     "/readyz",
     response_model=Health,
-    summary="Readiness: the database answers and no component is failing or stopped",
+    summary="Readiness: the database answers (and, for a worker, no component is failing)",
     responses={503: {"model": Health, "description": "Not ready: see the components"}},
 )
 async def readyz(request: Request) -> Health | Response:
@@ -70,7 +73,8 @@ async def readyz(request: Request) -> Health | Response:
     except Exception as error:
         database = ComponentHealth("database", "failing", f"does not answer: {error}")
     found = [database, *_components(request)]
-    ready = all(component.ready for component in found)
+    judged = found if request.app.state.components_gate_readiness else [database]
+    ready = all(component.ready for component in judged)
     body = Health(status="ready" if ready else "not_ready", components=_statuses(found))
     if ready:
         return body
