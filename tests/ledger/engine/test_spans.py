@@ -6,12 +6,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
 
+from strongroom.errors import StorageError
 from strongroom.ledger import Account, CreateTransferResult, Ledger, Transfer
+from strongroom.ledger.engine import EngineSettings
 from strongroom.ledger.engine.spans import submitter
 from strongroom.tracing import get_tracer
+from tests.ledger.faults import faulty_ledger
 
 
 async def two_accounts(ledger: Ledger) -> tuple[uuid.UUID, uuid.UUID]:
@@ -58,3 +63,23 @@ async def test_a_batch_is_a_child_of_its_first_call_and_links_the_others(
 def test_nothing_is_captured_without_a_provider() -> None:
     with TracerProvider().get_tracer("elsewhere").start_as_current_span("not ours"):
         assert submitter() is None
+
+
+async def test_a_batch_whose_callers_get_a_storage_error_is_an_error_span(
+    sqlite_url: str, spans: InMemorySpanExporter
+) -> None:
+    async with faulty_ledger(sqlite_url, EngineSettings(bucket_refresh_seconds=0)) as (
+        ledger,
+        store,
+    ):
+        a, b = await two_accounts(ledger)
+        store.failing.add("split_accounts")
+        spans.clear()
+        transfer = Transfer(
+            id=uuid.uuid4(), debit_account_id=a, credit_account_id=b, amount=1, ledger="USD", code=1
+        )
+        with pytest.raises(StorageError):
+            await ledger.create_transfers([transfer])
+    (batch,) = [s for s in spans.get_finished_spans() if s.name == "ledger.batch"]
+    assert batch.status.status_code is StatusCode.ERROR
+    assert "split_accounts" in (batch.status.description or "")

@@ -45,7 +45,13 @@ from strongroom.ledger.engine.decision import Decision, Timestamps, decide
 from strongroom.ledger.engine.planning import Batch, plan
 from strongroom.ledger.engine.queue import Call, CallQueue
 from strongroom.ledger.engine.settings import EngineSettings
-from strongroom.ledger.engine.spans import batch_span, record_outcome, submitter, write_span
+from strongroom.ledger.engine.spans import (
+    batch_span,
+    record_failure,
+    record_outcome,
+    submitter,
+    write_span,
+)
 from strongroom.ledger.engine.workers import Workers
 from strongroom.ledger.engine.writeset import deltas_overflowed, refused_ids, write_set
 from strongroom.ledger.ports import (
@@ -168,6 +174,7 @@ class BatchEngine:
             results, resizes = await self._execute(calls, slot)
         except StrongroomError as error:
             if len(calls) == 1:
+                record_failure(error)
                 calls[0].fail(error)
                 return []
             # Keep one caller's unforeseen failure from failing its neighbours.

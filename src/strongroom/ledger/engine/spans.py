@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 from opentelemetry import trace as otel_trace
-from opentelemetry.trace import INVALID_SPAN, Span, SpanContext
+from opentelemetry.trace import INVALID_SPAN, Span, SpanContext, StatusCode
 
+from strongroom.errors import StorageError, StrongroomError
 from strongroom.ledger.engine.attempt import Attempt, Committed, Outcome, Rerun
 from strongroom.ledger.engine.queue import Call
 from strongroom.tracing import fan_in, get_tracer
@@ -77,3 +78,13 @@ def record_outcome(span: Span, outcome: Outcome) -> None:
     else:
         name = type(outcome).__name__.lower()
     span.set_attribute("strongroom.ledger.outcome", name)
+
+
+def record_failure(error: StrongroomError) -> None:
+    """Mark the current batch span failed when its callers get a storage error (a database
+    failure beyond the retries); another error is a caller's, answered as it should be."""
+    if not isinstance(error, StorageError):
+        return
+    span = otel_trace.get_current_span()
+    if span.is_recording():
+        span.set_status(StatusCode.ERROR, str(error))
