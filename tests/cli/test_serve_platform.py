@@ -1,4 +1,5 @@
-"""Acceptance: `strongroom serve` on PostgreSQL and JetStream with every component on.
+"""Acceptance: `strongroom serve` with every component on, on PostgreSQL and JetStream and on
+the embedded set-up.
 
 Transfers sent over HTTP reach the audit log through the relay and the audit consumer, each
 under the trace of the request that made it; each request is one OpenTelemetry trace, exported
@@ -26,6 +27,7 @@ import pytest
 from strongroom.bootstrap import Platform
 from strongroom.services.access import Role
 from strongroom.settings import Settings, load_settings
+from tests.conftest import fresh_pg_schema, server_url
 from tests.otlp import collecting
 
 pytestmark = pytest.mark.slow
@@ -99,26 +101,36 @@ async def _until(check: object, seconds: float) -> None:
     raise AssertionError(f"timed out after {seconds} s")
 
 
-async def test_serve_runs_the_whole_platform_and_survives_kill_9(
-    pg_url: str, nats_url: str, tmp_path: Path
-) -> None:
+@pytest.fixture(params=["postgresql+jetstream", "sqlite"])
+async def deployment(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[dict[str, str]]:
+    """The settings of a deployment: PostgreSQL with JetStream, or the embedded set-up (SQLite,
+    the in-process bus)."""
+    if request.param == "sqlite":
+        yield {"db_url": f"sqlite:///{tmp_path}/strongroom.db"}
+        return
     suffix = uuid.uuid4().hex[:10]
+    async with fresh_pg_schema() as pg_url:
+        yield {
+            "db_url": pg_url,
+            "nats_url": server_url("STRONGROOM_TEST_NATS_URL", "NATS"),
+            "nats_stream": f"SRTEST_{suffix.upper()}",
+            "event_prefix": f"t{suffix}",
+        }
+
+
+async def test_serve_runs_the_whole_platform_and_survives_kill_9(
+    deployment: dict[str, str], tmp_path: Path
+) -> None:
+    options = deployment
     env = {
         **os.environ,
-        "STRONGROOM_DB_URL": pg_url,
-        "STRONGROOM_NATS_URL": nats_url,
-        "STRONGROOM_NATS_STREAM": f"SRTEST_{suffix.upper()}",
-        "STRONGROOM_EVENT_PREFIX": f"t{suffix}",
+        **{f"STRONGROOM_{name.upper()}": value for name, value in options.items()},
         "STRONGROOM_SNAPSHOT_INTERVAL": "0.5",
         "STRONGROOM_KEY_FILE": str(tmp_path / "test.keys"),
     }
-    settings = load_settings(
-        db_url=pg_url,
-        nats_url=nats_url,
-        nats_stream=env["STRONGROOM_NATS_STREAM"],
-        event_prefix=env["STRONGROOM_EVENT_PREFIX"],
-        key_file=tmp_path / "test.keys",
-    )
+    settings = load_settings(**options, key_file=tmp_path / "test.keys")
     async with Platform(settings) as platform:
         token = (await (await platform.access()).create("acme", Role.WRITE)).token
     headers = {"Authorization": f"Bearer {token}"}
