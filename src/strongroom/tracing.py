@@ -93,6 +93,15 @@ def current_trace_id() -> str | None:
     return trace_id_var.get()
 
 
+def current_span_id() -> str | None:
+    """The active span's id (16 hex digits) when it is recorded, else None: a span that is
+    exported, which an event can name as the parent of its bus spans (strongroom.events.bus)."""
+    span = otel_trace.get_current_span()
+    if not span.is_recording():
+        return None
+    return otel_trace.format_span_id(span.get_span_context().span_id)
+
+
 def current_actor() -> Actor | None:
     return actor_var.get()
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from opentelemetry.proto.trace.v1 import trace_pb2 as otlp_trace
 
 from strongroom.bootstrap import Platform
 from strongroom.services.access import Role
@@ -152,6 +153,17 @@ async def test_serve_runs_the_whole_platform_and_survives_kill_9(
     request_traces = [by_trace[t] for t in traces.values()]
     for downstream in ("ledger.batch", "ledger.write", "outbox.publish", "events.consume"):
         assert any(downstream in names for names in request_traces), downstream
+    # Connected: every parent a span names was exported too, but a server span's, which is the
+    # caller's (the X-Request-Id it sent is the trace it continues).
+    exported = {span.span_id for span in spans}
+    orphans = {
+        span.name
+        for span in spans
+        if span.parent_span_id
+        and span.parent_span_id not in exported
+        and span.kind != otlp_trace.Span.SpanKind.SPAN_KIND_SERVER
+    }
+    assert not orphans, orphans
 
     acknowledged: set[str] = set()
     async with _server(env, tmp_path) as (url, pid), httpx.AsyncClient(headers=headers) as client:

@@ -8,10 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from strongroom.bootstrap import open_ledger, open_outbox
+from strongroom.events.bus import event_parent
 from strongroom.events.inprocess import InProcessBus
 from strongroom.events.relay import OutboxCorrupt, Relay
+from strongroom.events.schemas import TRANSFER_CREATED, Envelope
 from strongroom.events.transfer_refs import encode_origins
 from strongroom.ledger import Account, CreateTransferResult, Transfer
+from strongroom.tracing import TraceParent
 from tests.events.helpers import sql_engine
 
 
@@ -59,3 +62,26 @@ async def test_a_reference_that_disagrees_with_the_log_stops_the_relay(
     relay = Relay(open_outbox(events_db), InProcessBus())
     with pytest.raises(OutboxCorrupt, match=reason):
         await relay.drain()
+
+
+async def test_a_run_names_the_span_of_its_call_and_an_older_row_names_none(
+    events_db: str,
+) -> None:
+    seq = await _one_transfer(events_db)
+    span = "00f067aa0ba902b7"
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    await _refer(events_db, seq, seq, encode_origins([(1, trace, "key-1", span)]))
+    # Written before span ids were kept: three fields a run.
+    await _refer(events_db, seq, seq, b'[[1, "4bf92f3577b34da6a3ce929d0e0e4736", "key-1"]]')
+    bus = InProcessBus()
+    seen: list[Envelope] = []
+
+    async def record(event: Envelope) -> None:
+        seen.append(event)
+
+    await bus.subscribe("strongroom.>", "test", record)
+    await Relay(open_outbox(events_db), bus).drain()
+    created = [e for e in seen if e.type == TRANSFER_CREATED]
+    assert [(e.trace_id, e.span_id) for e in created[-2:]] == [(trace, span), (trace, None)]
+    assert event_parent(created[-2]) == TraceParent(trace, span, sampled=True)
+    assert event_parent(created[-1]) == TraceParent(trace, created[-1].id.hex[16:], sampled=True)

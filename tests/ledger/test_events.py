@@ -32,13 +32,20 @@ def test_origins_merge_consecutive_calls_of_one_caller_and_skip_empty_ones() -> 
     teller = Actor(principal="key:teller", tenant="acme")
     other = Actor(principal="key:other", tenant="acme")
     calls = [
-        (2, "t1", teller),
-        (0, "t9", other),
-        (3, "t1", teller),
-        (1, "t1", other),
-        (4, None, None),
+        (2, "t1", teller, "s1"),
+        (0, "t9", other, "s9"),
+        (3, "t1", teller, "s1"),
+        (1, "t1", other, "s2"),
+        (1, "t1", other, "s3"),
+        (4, None, None, None),
     ]
-    expected: list[Origin] = [(5, "t1", "key:teller"), (1, "t1", "key:other"), (4, None, None)]
+    expected: list[Origin] = [
+        (5, "t1", "key:teller", "s1"),
+        (1, "t1", "key:other", "s2"),
+        # Another call of the same caller in the same trace: a span of its own.
+        (1, "t1", "key:other", "s3"),
+        (4, None, None, None),
+    ]
     assert msgspec.json.decode(events.created_origins(calls)) == [list(o) for o in expected]
 
 

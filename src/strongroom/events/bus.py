@@ -125,13 +125,13 @@ class BatchHandler(Protocol):
 
 def event_parent(event: Envelope) -> TraceParent | None:
     """The span an event stands for in the trace of the request that caused it: the parent of
-    the spans that publish and consume it. The outbox keeps the trace id only, so its span id is
-    taken from the event id, as in JetStream's `traceparent` header. None for an event without a
-    W3C trace id."""
+    the spans that publish and consume it. The recorded span of the call that caused it when the
+    event names one; else (no tracer then, or an event written before span ids were kept) a span
+    id taken from the event id. None for an event without a W3C trace id."""
     trace = event.trace_id
     if trace is None or not is_w3c_trace_id(trace):
         return None
-    return TraceParent(trace, event.id.hex[16:], sampled=True)
+    return TraceParent(trace, event.span_id or event.id.hex[16:], sampled=True)
 
 
 def event_span_contexts(events: Iterable[Envelope]) -> list[SpanContext]:

@@ -37,6 +37,7 @@ from strongroom.events.bus import (
     check_durable,
     check_prefix,
     deliver,
+    event_parent,
     subject_for,
     try_batch,
 )
@@ -51,10 +52,12 @@ EVENT_TYPE_HEADER = "Strongroom-Event-Type"
 
 
 def traceparent(event: Envelope) -> str | None:
-    """`00-<trace id>-<parent id>-01`; the parent (span) id is taken from the event id."""
-    if event.trace_id is None:
+    """`00-<trace id>-<parent id>-01`: the event's span in its request's trace
+    (bus.event_parent)."""
+    parent = event_parent(event)
+    if parent is None:
         return None
-    return f"00-{event.trace_id}-{event.id.hex[16:]}-01"
+    return f"00-{parent.trace_id}-{parent.span_id}-01"
 
 
 def trace_id_from(header: str | None) -> str | None:

@@ -31,6 +31,9 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     #: The principal that acted (API key id, user, system job), when known.
     actor: str | None = None
     data: dict[str, Any] = msgspec.field(default_factory=dict)
+    #: 16 lowercase hex digits: the recorded span of the call that caused the event (the parent
+    #: of the spans that publish and consume it), or None when it was not traced.
+    span_id: str | None = None
 
 
 class AccountCreatedV1(msgspec.Struct, frozen=True, kw_only=True):

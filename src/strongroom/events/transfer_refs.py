@@ -2,10 +2,12 @@
 
 A ledger batch writes its transfers and one outbox row in the same transaction. The row names
 the inclusive `seq` range of those transfers (a batch numbers from a block of its own, so the
-range holds exactly them) and `origins`: a JSON array of `[count, trace_id, actor]` runs, in seq
-order, saying which call caused each transfer. The relay rebuilds each envelope from the log,
-field for field what a copy in the row would have held (docs/events.md). The ledger imports this
-module to encode `origins`: it holds no SQL, and reads the log through the TransferLog port.
+range holds exactly them) and `origins`: a JSON array of `[count, trace_id, actor, span_id]`
+runs, in seq order, saying which call caused each transfer (rows written before span ids were
+kept hold `[count, trace_id, actor]` runs, read as having none). The relay rebuilds each
+envelope from the log, field for field what a copy in the row would have held (docs/events.md).
+The ledger imports this module to encode `origins`: it holds no SQL, and reads the log through
+the TransferLog port.
 
 Imports strongroom.events (schemas, ports) and errors only.
 """
@@ -20,11 +22,12 @@ from strongroom.errors import ValidationError
 from strongroom.events.ports import LoggedTransfer, TransferLog
 from strongroom.events.schemas import TRANSFER_CREATED, Envelope
 
-#: (transfers, trace_id, actor): consecutive transfers caused by the same call.
-Origin = tuple[int, str | None, str | None]
+#: (transfers, trace_id, actor, span_id): consecutive transfers caused by the same call.
+Origin = tuple[int, str | None, str | None, str | None]
 
 _encode = msgspec.json.Encoder().encode
-_decode_origins = msgspec.json.Decoder(list[tuple[int, str | None, str | None]]).decode
+_decode_origins = msgspec.json.Decoder(list[Origin]).decode
+_decode_unspanned = msgspec.json.Decoder(list[tuple[int, str | None, str | None]]).decode
 _decode_metadata = msgspec.json.Decoder().decode
 
 
@@ -39,29 +42,41 @@ async def transfer_events(
 
     ValidationError when `origins` is malformed or does not account for exactly those
     transfers: the row and the log disagree, and nothing of the row may be published."""
-    try:
-        runs = _decode_origins(origins)
-    except msgspec.DecodeError as exc:
-        raise ValidationError("origins", str(exc)) from None
-    if any(count < 1 for count, _, _ in runs):
+    runs = _runs(origins)
+    if any(run[0] < 1 for run in runs):
         raise ValidationError("origins", "a run must name at least one transfer")
     rows = await log.transfers_between(first_seq, last_seq)
-    named = sum(count for count, _, _ in runs)
+    named = sum(run[0] for run in runs)
     if named != len(rows):
         raise ValidationError(
             "origins", f"{len(rows)} transfers in seq {first_seq}..{last_seq}, origins name {named}"
         )
     envelopes: list[Envelope] = []
     position = 0
-    for count, trace_id, actor in runs:
+    for count, trace_id, actor, span_id in runs:
         envelopes.extend(
-            _envelope(row, trace_id, actor) for row in rows[position : position + count]
+            _envelope(row, trace_id, actor, span_id) for row in rows[position : position + count]
         )
         position += count
     return envelopes
 
 
-def _envelope(row: LoggedTransfer, trace_id: str | None, actor: str | None) -> Envelope:
+def _runs(origins: bytes) -> list[Origin]:
+    try:
+        return _decode_origins(origins)
+    except msgspec.ValidationError:
+        pass
+    except msgspec.DecodeError as exc:
+        raise ValidationError("origins", str(exc)) from None
+    try:
+        return [(count, trace, actor, None) for count, trace, actor in _decode_unspanned(origins)]
+    except msgspec.DecodeError as exc:
+        raise ValidationError("origins", str(exc)) from None
+
+
+def _envelope(
+    row: LoggedTransfer, trace_id: str | None, actor: str | None, span_id: str | None
+) -> Envelope:
     (seq, id, tenant, debit, credit, amount, ledger, code, flags, pending, timeout, meta, ts) = row
     # Exactly what decoding a JSON copy of the stored transfer gives (TransferCreatedV1's
     # fields, in its order): ids as strings, metadata as the stored JSON object.
@@ -89,4 +104,5 @@ def _envelope(row: LoggedTransfer, trace_id: str | None, actor: str | None) -> E
         trace_id=trace_id,
         actor=actor,
         data=data,
+        span_id=span_id,
     )

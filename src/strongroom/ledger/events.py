@@ -45,6 +45,7 @@ class OutgoingEnvelope(msgspec.Struct):
     trace_id: str | None
     actor: str | None
     data: Any
+    span_id: str | None = None
 
 
 _encode = msgspec.json.Encoder().encode
@@ -58,19 +59,22 @@ def _principal(actor: Actor | None) -> str | None:
     return actor.principal if actor else None
 
 
-def created_origins(calls: Iterable[tuple[int, str | None, Actor | None]]) -> bytes:
+def created_origins(
+    calls: Iterable[tuple[int, str | None, Actor | None, str | None]],
+) -> bytes:
     """The outbox's `origins` of a batch's created transfers, from (transfers created, trace id,
-    actor) per call in batch order: consecutive calls with the same trace and actor share a run.
-    The relay rebuilds each transfer's envelope from the log (strongroom.events.transfer_refs)."""
+    actor, span id) per call in batch order: consecutive calls with the same trace, actor and
+    span share a run. The relay rebuilds each transfer's envelope from the log
+    (strongroom.events.transfer_refs)."""
     runs: list[Origin] = []
-    for count, trace_id, actor in calls:
+    for count, trace_id, actor, span_id in calls:
         if not count:
             continue
         principal = _principal(actor)
-        if runs and runs[-1][1] == trace_id and runs[-1][2] == principal:
-            runs[-1] = (runs[-1][0] + count, trace_id, principal)
+        if runs and runs[-1][1:] == (trace_id, principal, span_id):
+            runs[-1] = (runs[-1][0] + count, trace_id, principal, span_id)
         else:
-            runs.append((count, trace_id, principal))
+            runs.append((count, trace_id, principal, span_id))
     return encode_origins(runs)
 
 
@@ -97,7 +101,9 @@ def pending_expired(expired: Iterable[PendingRecord], now: int) -> list[Outgoing
     ]
 
 
-def account_created(a: Account, trace_id: str | None, actor: Actor | None) -> OutgoingEnvelope:
+def account_created(
+    a: Account, trace_id: str | None, actor: Actor | None, span_id: str | None
+) -> OutgoingEnvelope:
     return OutgoingEnvelope(
         a.id,
         ACCOUNT_CREATED,
@@ -117,6 +123,7 @@ def account_created(a: Account, trace_id: str | None, actor: Actor | None) -> Ou
             tenant=a.tenant,
             timestamp=a.timestamp,
         ),
+        span_id,
     )
 
 
@@ -126,6 +133,7 @@ def status_changed(
     now: int,
     trace_id: str | None,
     actor: Actor | None,
+    span_id: str | None,
 ) -> OutgoingEnvelope:
     return OutgoingEnvelope(
         new_id(),
@@ -136,4 +144,5 @@ def status_changed(
         trace_id,
         _principal(actor),
         AccountStatusChangedV1(id=a.id, before=a.status.value, after=after.value),
+        span_id,
     )

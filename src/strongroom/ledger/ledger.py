@@ -33,7 +33,7 @@ from strongroom.ledger.types import (
     TransferFlags,
 )
 from strongroom.logging import get_logger
-from strongroom.tracing import current_actor, current_trace_id
+from strongroom.tracing import current_actor, current_span_id, current_trace_id
 
 _log = get_logger(__name__)
 _encode_json = msgspec.json.Encoder().encode
@@ -149,7 +149,7 @@ class Ledger:
         metadata = _metadata_json(accounts, "accounts")
         if not accounts:
             return []
-        trace_id, actor = current_trace_id(), current_actor()
+        trace_id, actor, span_id = current_trace_id(), current_actor(), current_span_id()
 
         async def create(tx: LedgerTransaction) -> list[CreateAccountResult]:
             existing = await tx.load_accounts(list({a.id for a in accounts}))
@@ -157,7 +157,9 @@ class Ledger:
             results, created = apply_accounts(accounts, metadata, existing, now)
             if created:
                 await tx.insert_accounts(created)
-                envelopes = [events.account_created(a, trace_id, actor) for a, _ in created]
+                envelopes = [
+                    events.account_created(a, trace_id, actor, span_id) for a, _ in created
+                ]
                 await tx.write_events(events.encode(envelopes) or b"[]", now)
             return results
 
@@ -221,7 +223,7 @@ class Ledger:
             now = self._clock.now_ns()
             await tx.set_status(account_id, status)
             envelope = events.status_changed(
-                account, status, now, current_trace_id(), current_actor()
+                account, status, now, current_trace_id(), current_actor(), current_span_id()
             )
             await tx.write_events(events.encode([envelope]) or b"[]", now)
             return dataclasses.replace(

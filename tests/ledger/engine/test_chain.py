@@ -96,8 +96,8 @@ def check_log(url: str, outcomes: Iterable[tuple[Transfer, str]]) -> None:
             (inside,) = db.execute(
                 "SELECT count(*) FROM transfers WHERE seq BETWEEN ? AND ?", (first, last)
             ).fetchone()
-            runs = msgspec.json.decode(origins, type=list[tuple[int, str | None, str | None]])
-            assert inside == sum(n for n, _, _ in runs) > 0, (first, last, runs)
+            runs = msgspec.json.decode(origins, type=list[tuple[int, str | None, str | None, None]])
+            assert inside == sum(run[0] for run in runs) > 0, (first, last, runs)
 
 
 def between(rng: random.Random, accounts: Sequence[uuid.UUID], most: int) -> Transfer:

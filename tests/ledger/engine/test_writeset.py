@@ -88,7 +88,7 @@ async def test_the_outbox_row_counts_each_calls_created_transfers_with_its_origi
     assert row == OutboxRow(
         b"[]",
         (created[0].seq, created[-1].seq),
-        events.created_origins([(1, None, None), (1, "trace-2", actor)]),
+        events.created_origins([(1, None, None, None), (1, "trace-2", actor, None)]),
     )
 
 

@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Final
 
+from opentelemetry.trace import format_span_id
+
 from strongroom.ledger import events
 from strongroom.ledger.buckets import BucketWrite, write_back
 from strongroom.ledger.engine.decision import Decision
@@ -80,7 +82,11 @@ def outbox_row(calls: Sequence[Call], outcome: BatchOutcome, now: int) -> Outbox
     position = 0
     for call in calls:
         end = position + len(call.transfers)
-        counts.append((outcome.results[position:end].count(_OK), call.trace_id, call.actor))
+        # The call's recorded span (tracing on): the parent of its events' bus spans.
+        span_id = format_span_id(call.span.span_id) if call.span is not None else None
+        counts.append(
+            (outcome.results[position:end].count(_OK), call.trace_id, call.actor, span_id)
+        )
         position = end
     return OutboxRow(
         expired or b"[]",
