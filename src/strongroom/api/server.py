@@ -120,21 +120,18 @@ async def serving(
         components=components,
         collectors=collectors,
     )
-    async with _http_server(app, host, port, reuse_port) as (url, http, task):
-        grpc_server = None
-        try:
+    grpc_server = None
+    try:
+        # Leaving this block stops the HTTP server; gRPC stops after it.
+        async with _http_server(app, host, port, reuse_port) as (url, http, task):
             grpc_target = None
             if grpc_port is not None:
                 grpc_server, grpc_bound = await start_grpc_server(service, access, host, grpc_port)
                 grpc_target = f"{host}:{grpc_bound}"
             yield Serving(url, grpc_target, http, task, grpc_server)
-        finally:
-            # The HTTP server stops first (leaving the block above), then gRPC: see `stop`.
-            http.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            if grpc_server is not None:
-                await grpc_server.stop(grace=5)
+    finally:
+        if grpc_server is not None:
+            await grpc_server.stop(grace=5)
 
 
 @contextlib.asynccontextmanager

@@ -121,6 +121,11 @@ class Components:
     def names(self) -> list[str]:
         return [component.name for component in self._started]
 
+    @property
+    def started(self) -> tuple[Component, ...]:
+        """The components running, in the order they started."""
+        return tuple(self._started)
+
     def get(self, name: str) -> Component | None:
         return next((c for c in self._started if c.name == name), None)
 
@@ -217,10 +222,7 @@ class _ComponentsCollector(Collector):
 
 def _periodic(components: Components) -> Iterable[Periodic]:
     yield components.monitor
-    for name in ("snapshots", "sweeper"):
-        found = components.get(name)
-        if isinstance(found, Periodic):
-            yield found
+    yield from (c for c in components.started if isinstance(c, Periodic))
 
 
 def check_components(names: Sequence[str], *, in_process_bus: bool) -> list[str]:

@@ -8,8 +8,6 @@ progress.
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from typing import Annotated
 
 import typer
@@ -18,7 +16,7 @@ from strongroom.api.server import serving_operations
 from strongroom.bootstrap import Platform, telemetry
 from strongroom.bootstrap.components import COMPONENTS, start_components
 from strongroom.cli.common import DbOption, command_settings, console, run_on_uvloop
-from strongroom.cli.events import NatsOption
+from strongroom.cli.events import NatsOption, stop_on_signals
 from strongroom.settings import Settings
 
 
@@ -48,10 +46,7 @@ def worker(
 
 
 async def _work(settings: Settings, names: list[str], host: str, port: int | None) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     async with telemetry(settings), Platform(settings) as platform:
         components = await start_components(platform, names)
         try:
