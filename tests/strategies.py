@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
 from hypothesis import strategies as st
+
+from strongroom.workflows.machine import Machine, edge
 
 MAX = 2**63 - 1
 
@@ -27,3 +32,93 @@ rate_limit_schedules = st.lists(
     ),
     max_size=40,
 )
+
+
+@dataclass(frozen=True)
+class MachineSpec:
+    """A valid state machine as plain data, with what it needs to be built: each guard, named in
+    `guards`, reads the subject passed to Machine.next(), a mapping from guard names to bools."""
+
+    name: str
+    initial: str
+    states: tuple[str, ...]
+    terminal: frozenset[str]
+    #: (sources, event, target, guard name or None), in declaration order.
+    edges: tuple[tuple[tuple[str, ...], str, str, str | None], ...]
+
+    @property
+    def guards(self) -> tuple[str, ...]:
+        return tuple(guard for *_, guard in self.edges if guard is not None)
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(event for _, event, _, _ in self.edges))
+
+    def build(self) -> Machine:
+        return Machine(
+            self.name,
+            initial=self.initial,
+            edges=[
+                edge(sources, event, target, None if guard is None else _reads(guard))
+                for sources, event, target, guard in self.edges
+            ],
+            terminal=self.terminal,
+        )
+
+
+def _reads(name: str) -> Callable[[Mapping[str, bool]], bool]:
+    def guard(subject: Mapping[str, bool]) -> bool:
+        return subject[name]
+
+    guard.__name__ = name
+    return guard
+
+
+#: Names as machines accept them (A-Z a-z 0-9 _ . -).
+machine_names = st.from_regex(r"[A-Za-z0-9_.-]{1,6}", fullmatch=True)
+
+
+@st.composite
+def machine_specs(draw: st.DrawFn) -> MachineSpec:
+    """Random valid machines: a spanning tree from the initial state makes every state reachable,
+    random extra edges (some from several states, some guarded, some on an event another edge
+    from the same state uses already) add choices and cycles, and every state that is not
+    terminal gets a way out."""
+    states = draw(st.lists(machine_names, min_size=1, max_size=7, unique=True))
+    events = draw(st.lists(machine_names, min_size=1, max_size=4, unique=True))
+    initial, others = states[0], states[1:]
+    # A terminal initial state cannot leave, so it makes a machine of one state and no edge.
+    initial_is_terminal = not others and draw(st.booleans())
+    terminal = {state for state in others if draw(st.booleans())}
+    if initial_is_terminal:
+        terminal.add(initial)
+    moving = [state for state in states if state not in terminal]
+    drafts: list[tuple[tuple[str, ...], str, str]] = []
+    # Whether each draft is guarded; guard names are given once every edge is known.
+    guarded: list[bool] = []
+
+    def add(sources: tuple[str, ...], event: str, target: str, with_guard: bool) -> None:
+        for index, (earlier, earlier_event, _) in enumerate(drafts):
+            if earlier_event == event and set(earlier) & set(sources):
+                # An unguarded edge would leave the later one on its step no chance: guard it.
+                guarded[index] = True
+        drafts.append((sources, event, target))
+        guarded.append(with_guard)
+
+    for index, state in enumerate(others, start=1):
+        parent = draw(st.sampled_from([s for s in states[:index] if s not in terminal]))
+        add((parent,), draw(st.sampled_from(events)), state, draw(st.booleans()))
+    if moving:
+        for _ in range(draw(st.integers(0, 8))):
+            sources = draw(st.lists(st.sampled_from(moving), min_size=1, max_size=3, unique=True))
+            target = draw(st.sampled_from(states))
+            add(tuple(sources), draw(st.sampled_from(events)), target, draw(st.booleans()))
+    for state in moving:
+        if not any(state in sources for sources, *_ in drafts):
+            target = draw(st.sampled_from(states))
+            add((state,), draw(st.sampled_from(events)), target, draw(st.booleans()))
+    edges = tuple(
+        (sources, event, target, f"g{index}" if guarded[index] else None)
+        for index, (sources, event, target) in enumerate(drafts)
+    )
+    return MachineSpec(draw(machine_names), initial, tuple(states), frozenset(terminal), edges)
