@@ -1,0 +1,1 @@
+"""The intent engine: durable state machines and workflows."""
