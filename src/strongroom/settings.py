@@ -56,11 +56,18 @@ class Settings(BaseSettings):
     #: Seconds between the balance snapshots `serve` (or `worker snapshots`) takes; 0: none.
     snapshot_interval: float = Field(default=300.0, ge=0)
     #: The components `strongroom serve` runs beside the APIs; switch one off to run it as its
-    #: own process (`strongroom worker relay|audit|snapshots|sweeper`).
+    #: own process (`strongroom worker relay|audit|snapshots|sweeper|intents`).
     run_relay: bool = True
     run_audit: bool = True
     run_snapshots: bool = True
     run_sweeper: bool = True
+    run_intents: bool = True
+    #: The intent engine (strongroom.workflows): intents one process runs at once, seconds a
+    #: worker's claim lasts without a heartbeat (a killed worker's intents are taken over
+    #: after it), and seconds between an idle worker's looks for due intents.
+    intent_capacity: int = Field(default=1000, ge=1, le=100_000)
+    intent_lease: float = Field(default=15.0, gt=0)
+    intent_poll_interval: float = Field(default=0.05, gt=0)
     #: Requests per second each API key may make (token bucket; 0: unlimited) and the burst it
     #: may spend at once; the same for all the keys of one tenant together.
     rate_limit_per_key: float = Field(default=1000.0, ge=0)

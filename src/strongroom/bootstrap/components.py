@@ -251,6 +251,7 @@ def configured_components(platform: Platform) -> list[str]:
         "relay": settings.run_relay,
         "snapshots": settings.run_snapshots and settings.snapshot_interval > 0,
         "sweeper": settings.run_sweeper and settings.sweep_interval > 0,
+        "intents": settings.run_intents,
     }
     return [name for name in COMPONENTS if wanted[name]]
 
@@ -298,6 +299,10 @@ async def _sweeper(platform: Platform, bus: Bus | None) -> Component:
     return (await platform.ledger()).sweeper(interval)
 
 
+async def _intents(platform: Platform, bus: Bus | None) -> Component:
+    return await platform.intent_engine()
+
+
 #: How each component is built from a Platform (and the bus, for those on it), in the order
 #: they start. A service that brings a background task of its own adds its builder here.
 _BUILDERS: dict[str, Callable[[Platform, Bus | None], Awaitable[Component]]] = {
@@ -305,6 +310,7 @@ _BUILDERS: dict[str, Callable[[Platform, Bus | None], Awaitable[Component]]] = {
     "relay": _relay,
     "snapshots": _snapshots,
     "sweeper": _sweeper,
+    "intents": _intents,
 }
 
 #: Every component a process can run, in the order they start.

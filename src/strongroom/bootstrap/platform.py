@@ -42,9 +42,15 @@ from strongroom.settings import Settings
 from strongroom.store.api_keys import SqlApiKeyStore
 from strongroom.store.audit_log import SqlAuditLog
 from strongroom.store.connections import sqlalchemy_engine
+from strongroom.store.intents import SqlIntentStore
 from strongroom.store.migrate import upgrade
 from strongroom.store.processed_events import SqlProcessedEvents
 from strongroom.store.urls import DatabaseURL, parse_url
+from strongroom.workflows.definitions import Registry
+from strongroom.workflows.engine import Engine
+from strongroom.workflows.ports import IntentStore
+from strongroom.workflows.service import IntentService
+from strongroom.workflows.transfer import transfer_type
 
 T = TypeVar("T")
 
@@ -142,13 +148,65 @@ class Platform:
 
         async def build() -> Services:
             ledger = await self.ledger()
-            return Services(ledger, LedgerService(ledger), await self.access())
+            return Services(
+                ledger, LedgerService(ledger), await self.access(), await self.intents()
+            )
 
         # The ledger and access take the lock themselves: build outside it.
         if "services" not in self._opened:
             self._opened["services"] = await build()
         found: Services = self._opened["services"]
         return found
+
+    async def intent_store(self) -> IntentStore:
+        """The intent engine's tables (on a pool of their own: checkpoints are its hot path)."""
+
+        async def build() -> IntentStore:
+            store = SqlIntentStore.open(self._url)
+            self._stack.push_async_callback(store.close)
+            return store
+
+        return await self._once("intent_store", build)
+
+    async def intent_registry(self) -> Registry:
+        """The intent types this deployment runs."""
+        if "intent_registry" not in self._opened:
+            self._opened["intent_registry"] = Registry([transfer_type(await self.ledger())])
+        found: Registry = self._opened["intent_registry"]
+        return found
+
+    async def intent_engine(self) -> Engine:
+        """This process's intent engine (started by `serve` and `worker intents` as the
+        `intents` component; until then it runs nothing)."""
+        store = await self.intent_store()
+        registry = await self.intent_registry()
+
+        async def build() -> Engine:
+            settings = self.settings
+            engine = Engine(
+                store,
+                registry,
+                clock=self.clock,
+                capacity=settings.intent_capacity,
+                lease=settings.intent_lease,
+                poll_interval=settings.intent_poll_interval,
+            )
+            self._stack.push_async_callback(engine.stop)
+            return engine
+
+        return await self._once("intent_engine", build)
+
+    async def intents(self) -> IntentService:
+        """Submitting, reading and acting on intents; what is submitted runs on this process's
+        engine when it runs and has room."""
+        engine = await self.intent_engine()
+
+        async def build() -> IntentService:
+            service = IntentService(engine.store, engine.registry, self.clock, engine)
+            self._stack.push_async_callback(service.close)
+            return service
+
+        return await self._once("intents", build)
 
     async def products(self) -> StoredProductCatalog:
         """The product catalogue. On its own pool: on SQLite its writes take the write lock at

@@ -15,6 +15,7 @@ from strongroom.settings import Settings
 from strongroom.store.api_keys import SqlApiKeyStore
 from strongroom.store.migrate import upgrade
 from strongroom.store.urls import DEFAULT_URL, parse_url
+from strongroom.workflows.service import IntentService
 
 #: Seconds a verified API key is trusted before it is read again (services.access).
 KEY_CACHE_TTL = 5.0
@@ -74,3 +75,4 @@ class Services:
     ledger: Ledger
     ledger_service: LedgerService
     access: AccessService
+    intents: IntentService

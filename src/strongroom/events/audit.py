@@ -28,7 +28,7 @@ from strongroom.events.bus import Bus, Subscription
 from strongroom.events.consumers import IdempotentConsumer
 from strongroom.events.hash_chain import GENESIS, AuditEntry, canonical_json, hash_of
 from strongroom.events.ports import AuditLog, C
-from strongroom.events.schemas import ACCOUNT_STATUS_CHANGED, Envelope
+from strongroom.events.schemas import ACCOUNT_STATUS_CHANGED, INTENT_TRANSITIONED, Envelope
 
 #: The audit consumer's durable name and processed_events key.
 AUDIT_CONSUMER = "audit"
@@ -53,9 +53,15 @@ def _status_change(data: dict[str, Any]) -> tuple[Any, Any]:
     return {"status": data.get("before")}, {"status": data.get("after")}
 
 
+def _intent_transition(data: dict[str, Any]) -> tuple[Any, Any]:
+    before = None if data.get("from_state") is None else {"state": data.get("from_state")}
+    return before, data
+
+
 #: Event types whose before/after is not simply "nothing, then the event's data".
 _CHANGES: dict[str, Callable[[dict[str, Any]], tuple[Any, Any]]] = {
     ACCOUNT_STATUS_CHANGED: _status_change,
+    INTENT_TRANSITIONED: _intent_transition,
 }
 
 

@@ -87,10 +87,26 @@ class AccountStatusChangedV1(msgspec.Struct, frozen=True, kw_only=True):
     after: str
 
 
+class IntentTransitionedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`intent.transitioned` v1: an intent moved from one state of its machine to another (or,
+    `from_state` None, was submitted); `seq` numbers its transitions."""
+
+    id: uuid.UUID
+    type: str
+    reference: str
+    seq: int
+    event: str
+    from_state: str | None
+    to_state: str
+    reason: str | None
+    at: int
+
+
 ACCOUNT_CREATED = "ledger.account.created"
 TRANSFER_CREATED = "ledger.transfer.created"
 PENDING_EXPIRED = "ledger.pending.expired"
 ACCOUNT_STATUS_CHANGED = "ledger.account.status_changed"
+INTENT_TRANSITIONED = "intent.transitioned"
 
 #: (type, version) -> the Struct its `data` decodes into. A new version is a new entry; old
 #: entries stay so that events already in the outbox or the stream remain readable.
@@ -99,6 +115,7 @@ SCHEMAS: dict[tuple[str, int], type[msgspec.Struct]] = {
     (TRANSFER_CREATED, 1): TransferCreatedV1,
     (PENDING_EXPIRED, 1): PendingExpiredV1,
     (ACCOUNT_STATUS_CHANGED, 1): AccountStatusChangedV1,
+    (INTENT_TRANSITIONED, 1): IntentTransitionedV1,
 }
 
 _envelope_decoder = msgspec.json.Decoder(Envelope)

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 import asyncpg
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -85,3 +85,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
     cursor.close()
+
+
+def sqlite_write_transactions(engine: AsyncEngine) -> None:
+    """SQLite: a transaction begun on a connection with the execution option
+    `strongroom_write=True` takes the write lock at BEGIN (BEGIN IMMEDIATE), so a
+    read-then-write never fails halfway on a lock upgrade."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("strongroom_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

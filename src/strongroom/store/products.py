@@ -20,13 +20,12 @@ from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.errors import Conflict
 from strongroom.products.ports import AccrualRow, AssignmentRow, ChangeRow, VersionRow
-from strongroom.store.connections import sqlalchemy_engine
+from strongroom.store.connections import sqlalchemy_engine, sqlite_write_transactions
 from strongroom.store.tables import (
     outbox,
     product_accrual_states,
@@ -212,7 +211,7 @@ class SqlProductStore:
     def open(cls, url: DatabaseURL) -> SqlProductStore:
         engine = sqlalchemy_engine(url)
         if url.kind == "sqlite":
-            _sqlite_transactions(engine)
+            sqlite_write_transactions(engine)
         return cls(engine, url.kind)
 
     async def close(self) -> None:
@@ -279,17 +278,3 @@ class SqlProductStore:
     async def save_accrual(self, row: AccrualRow, now: int) -> None:
         async with self.transaction() as tx:
             await tx.save_accrual(row, now)
-
-
-def _sqlite_transactions(engine: AsyncEngine) -> None:
-    """SQLite: write transactions take the write lock at BEGIN (BEGIN IMMEDIATE), so a
-    read-then-write never fails halfway on a lock upgrade."""
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi_connection: Any, _record: object) -> None:
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(conn: sa.Connection) -> None:
-        write = conn.get_execution_options().get("strongroom_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -205,3 +205,81 @@ api_keys = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("revoked_at", sa.BigInteger, nullable=True),
 )
+
+# -- intents (0011_intents) -----------------------------------------------------------------
+
+intents = sa.Table(
+    "intents",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("id", UUIDColumn, nullable=False, unique=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("mutex_key", sa.Text, nullable=True),
+    sa.Column("parent_id", UUIDColumn, nullable=True),
+    sa.Column("customer", sa.Text, nullable=True),
+    sa.Column("account", sa.Text, nullable=True),
+    sa.Column("actor", sa.Text, nullable=True),
+    sa.Column("trace_id", sa.Text, nullable=True),
+    sa.Column("run_at", sa.BigInteger, nullable=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("results", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("run", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("timer_at", sa.BigInteger, nullable=True),
+    sa.Column("timer_event", sa.Text, nullable=True),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False),
+    sa.Column("lease_epoch", sa.BigInteger, nullable=False),
+    sa.Column("lease_owner", sa.Text, nullable=True),
+    sa.Column("lease_until", sa.BigInteger, nullable=True),
+)
+
+intent_transitions = sa.Table(
+    "intent_transitions",
+    metadata,
+    sa.Column("intent_id", UUIDColumn, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("from_state", sa.Text, nullable=True),
+    sa.Column("to_state", sa.Text, nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.Column("actor", sa.Text, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+)
+
+intent_steps = sa.Table(
+    "intent_steps",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("intent_id", UUIDColumn, nullable=False),
+    sa.Column("step", sa.Text, nullable=False),
+    sa.Column("run", sa.Integer, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("started_at", sa.BigInteger, nullable=False),
+    sa.Column("finished_at", sa.BigInteger, nullable=False),
+    sa.Column("result", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+intent_schedules = sa.Table(
+    "intent_schedules",
+    metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("spec", sa.Text, nullable=False),
+    sa.Column("next_at", sa.BigInteger, nullable=True),
+    sa.Column("last_at", sa.BigInteger, nullable=True),
+    sa.Column("fired", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)

@@ -134,6 +134,10 @@ class Machine:
         unknown state. Guards are not consulted."""
         return self._events.get(state, ())
 
+    def edges_from(self, state: str, event: str) -> tuple[Edge, ...]:
+        """The edges leaving `state` on `event`, in declaration order (guards not consulted)."""
+        return self._steps.get((state, event), ())
+
     def is_terminal(self, state: str) -> bool:
         return state in self.terminal
 

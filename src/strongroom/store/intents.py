@@ -1,0 +1,599 @@
+"""The intent engine's tables on either backend: strongroom.workflows.ports.IntentStore.
+
+Claims are one statement: an UPDATE of the intents a subquery picks, which on PostgreSQL locks
+them `FOR UPDATE SKIP LOCKED`, so concurrent workers never pick the same row and never wait on
+each other; on SQLite the write lock taken at BEGIN makes the one writer. The per-key mutex is
+part of the pick: an intent with a mutex key is due only when no live intent of that key came
+before it, and submissions of one key are serialized (a transaction-scoped advisory lock on
+PostgreSQL) so that creation order is commit order.
+
+A checkpoint batch reads the fencing columns of its intents under a row lock first, then writes
+those it accepts with one executemany per table and one outbox row: one transaction for many
+intents (the engine's group commit). May import strongroom.workflows' and events' types only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from strongroom.events.schemas import Envelope, encode_batch
+from strongroom.store.connections import sqlalchemy_engine, sqlite_write_transactions
+from strongroom.store.tables import (
+    intent_schedules,
+    intent_steps,
+    intent_transitions,
+    intents,
+    outbox,
+)
+from strongroom.store.urls import DatabaseURL
+from strongroom.workflows.ports import Checkpoint, Schedule, Submission
+from strongroom.workflows.types import (
+    Intent,
+    IntentDetail,
+    IntentQuery,
+    IntentStatus,
+    QueueStats,
+    StepOutcome,
+    StepRecord,
+    TransitionRecord,
+)
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.decode
+_DONE = IntentStatus.DONE.value
+_READY = IntentStatus.READY.value
+
+#: The columns a checkpoint rewrites; the rest are fixed at creation (or the lease's own).
+_MUTABLE = (
+    "payload",
+    "state",
+    "status",
+    "version",
+    "updated_at",
+    "run_at",
+    "position",
+    "results",
+    "attempts",
+    "run",
+    "error",
+    "timer_at",
+    "timer_event",
+    "cancel_requested",
+    "lease_epoch",
+    "lease_owner",
+    "lease_until",
+)
+
+_UPDATE = (
+    intents.update()
+    .where(intents.c.id == sa.bindparam("b_id"))
+    .values({name: sa.bindparam(f"b_{name}") for name in _MUTABLE})
+)
+
+_PRIOR = intents.alias("prior")
+#: First among the live intents of its mutex key (or without one).
+_HEAD = sa.or_(
+    intents.c.mutex_key.is_(None),
+    ~sa.exists(
+        sa.select(_PRIOR.c.seq).where(
+            _PRIOR.c.mutex_key == intents.c.mutex_key,
+            _PRIOR.c.seq < intents.c.seq,
+            _PRIOR.c.status != _DONE,
+        )
+    ),
+)
+
+
+def _row(intent: Intent) -> dict[str, Any]:
+    return {
+        "id": intent.id,
+        "tenant": intent.tenant,
+        "type": intent.type,
+        "reference": intent.reference,
+        "created_at": intent.created_at,
+        "mutex_key": intent.mutex_key,
+        "parent_id": intent.parent_id,
+        "customer": intent.customer,
+        "account": intent.account,
+        "actor": intent.actor,
+        "trace_id": intent.trace_id,
+        **_mutable(intent),
+    }
+
+
+def _mutable(intent: Intent) -> dict[str, Any]:
+    return {
+        "payload": _encode(intent.payload).decode(),
+        "state": intent.state,
+        "status": intent.status.value,
+        "version": intent.version,
+        "updated_at": intent.updated_at,
+        "run_at": intent.run_at,
+        "position": intent.position,
+        "results": _encode(intent.results).decode(),
+        "attempts": intent.attempts,
+        "run": intent.run,
+        "error": intent.error,
+        "timer_at": intent.timer_at,
+        "timer_event": intent.timer_event,
+        "cancel_requested": intent.cancel_requested,
+        "lease_epoch": intent.lease_epoch,
+        "lease_owner": intent.lease_owner,
+        "lease_until": intent.lease_until,
+    }
+
+
+def _intent(row: Any) -> Intent:
+    return Intent(
+        id=row.id,
+        tenant=row.tenant,
+        type=row.type,
+        reference=row.reference,
+        payload=_decode(row.payload),
+        state=row.state,
+        status=IntentStatus(row.status),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        mutex_key=row.mutex_key,
+        parent_id=row.parent_id,
+        customer=row.customer,
+        account=row.account,
+        actor=row.actor,
+        trace_id=row.trace_id,
+        run_at=row.run_at,
+        position=row.position,
+        results=_decode(row.results),
+        attempts=row.attempts,
+        run=row.run,
+        error=row.error,
+        timer_at=row.timer_at,
+        timer_event=row.timer_event,
+        cancel_requested=bool(row.cancel_requested),
+        seq=row.seq,
+        lease_epoch=row.lease_epoch,
+        lease_owner=row.lease_owner,
+        lease_until=row.lease_until,
+    )
+
+
+def _transition_row(t: TransitionRecord) -> dict[str, Any]:
+    return {
+        "intent_id": t.intent_id,
+        "seq": t.seq,
+        "event": t.event,
+        "from_state": t.from_state,
+        "to_state": t.to_state,
+        "at": t.at,
+        "actor": t.actor,
+        "reason": t.reason,
+    }
+
+
+def _step_row(s: StepRecord) -> dict[str, Any]:
+    return {
+        "intent_id": s.intent_id,
+        "step": s.step,
+        "run": s.run,
+        "attempt": s.attempt,
+        "outcome": s.outcome.value,
+        "started_at": s.started_at,
+        "finished_at": s.finished_at,
+        "result": None if s.result is None else _encode(s.result).decode(),
+        "error": s.error,
+    }
+
+
+def _schedule(row: Any) -> Schedule:
+    return Schedule(
+        tenant=row.tenant,
+        name=row.name,
+        type=row.type,
+        payload=_decode(row.payload),
+        spec=row.spec,
+        next_at=row.next_at,
+        last_at=row.last_at,
+        fired=row.fired,
+        created_at=row.created_at,
+    )
+
+
+class SqlIntentStore:
+    """IntentStore over a SQLAlchemy engine on a migrated database."""
+
+    def __init__(self, engine: AsyncEngine, kind: str) -> None:
+        self._engine = engine
+        self._postgres = kind == "postgresql"
+
+    @classmethod
+    def open(cls, url: DatabaseURL) -> SqlIntentStore:
+        engine = sqlalchemy_engine(url)
+        if url.kind == "sqlite":
+            sqlite_write_transactions(engine)
+        return cls(engine, url.kind)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction (on SQLite holding the write lock from its BEGIN)."""
+        async with self._engine.connect() as connection:
+            writing = await connection.execution_options(strongroom_write=True)
+            async with writing.begin():
+                yield writing
+
+    # -- submission ---------------------------------------------------------------------------
+
+    async def submit(
+        self, submissions: Sequence[Submission], lease: tuple[str, int] | None
+    ) -> list[Intent]:
+        async with self._write() as connection:
+            keys = sorted({s.intent.mutex_key for s in submissions if s.intent.mutex_key})
+            if keys and self._postgres:
+                # Creation order must be commit order per key, or a later-created intent could
+                # be claimed while an earlier one of its key is still being committed.
+                await connection.execute(
+                    sa.text(
+                        "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 1414)))"
+                        " FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS u(k, n)"
+                    ),
+                    {"keys": keys},
+                )
+            references = {(s.intent.tenant, s.intent.type, s.intent.reference) for s in submissions}
+            stored: dict[tuple[str, str, str], Intent] = {}
+            found = await connection.execute(
+                sa.select(intents).where(
+                    sa.tuple_(intents.c.tenant, intents.c.type, intents.c.reference).in_(
+                        list(references)
+                    )
+                )
+            )
+            for row in found:
+                stored[(row.tenant, row.type, row.reference)] = _intent(row)
+            busy: set[str] = set()
+            if keys:
+                live = await connection.execute(
+                    sa.select(intents.c.mutex_key)
+                    .where(intents.c.mutex_key.in_(keys), intents.c.status != _DONE)
+                    .distinct()
+                )
+                busy = {key for (key,) in live}
+            new: list[Submission] = []
+            for s in submissions:
+                key = (s.intent.tenant, s.intent.type, s.intent.reference)
+                if key in stored:
+                    continue
+                intent = s.intent
+                runnable_now = intent.status is IntentStatus.READY and (
+                    intent.mutex_key is None or intent.mutex_key not in busy
+                )
+                if intent.mutex_key is not None:
+                    busy.add(intent.mutex_key)
+                if lease is not None and runnable_now:
+                    intent = _leased(intent, lease)
+                stored[key] = intent
+                new.append(Submission(intent, s.transition, s.events))
+            if new:
+                seqs = await connection.execute(
+                    intents.insert().returning(intents.c.seq, sort_by_parameter_order=True),
+                    [_row(s.intent) for s in new],
+                )
+                for s, (seq,) in zip(new, seqs, strict=True):
+                    i = s.intent
+                    stored[(i.tenant, i.type, i.reference)] = _with_seq(i, seq)
+                await connection.execute(
+                    intent_transitions.insert(), [_transition_row(s.transition) for s in new]
+                )
+                await self._publish(
+                    connection, [e for s in new for e in s.events], new[0].intent.created_at
+                )
+            return [
+                stored[(s.intent.tenant, s.intent.type, s.intent.reference)] for s in submissions
+            ]
+
+    async def _publish(self, connection: AsyncConnection, events: list[Envelope], now: int) -> None:
+        if events:
+            await connection.execute(
+                sa.insert(outbox).values(created_at=now, events=encode_batch(events))
+            )
+
+    # -- the workers' side ------------------------------------------------------------------
+
+    async def claim(self, owner: str, now: int, lease_until: int, limit: int) -> list[Intent]:
+        due = (
+            sa.select(intents.c.seq)
+            .where(
+                intents.c.status == _READY,
+                intents.c.run_at <= now,
+                sa.or_(intents.c.lease_owner.is_(None), intents.c.lease_until < now),
+                _HEAD,
+            )
+            .order_by(intents.c.run_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            intents.update()
+            .where(intents.c.seq.in_(due.scalar_subquery()))
+            .values(
+                lease_owner=owner,
+                lease_until=lease_until,
+                lease_epoch=intents.c.lease_epoch + 1,
+            )
+            .returning(*intents.c)
+        )
+        async with self._write() as connection:
+            return [_intent(row) for row in await connection.execute(claim)]
+
+    async def renew(self, owner: str, ids: Sequence[uuid.UUID], lease_until: int) -> set[uuid.UUID]:
+        if not ids:
+            return set()
+        async with self._write() as connection:
+            result = await connection.execute(
+                intents.update()
+                .where(intents.c.id.in_(list(ids)), intents.c.lease_owner == owner)
+                .values(lease_until=lease_until)
+                .returning(intents.c.id)
+            )
+            return {row_id for (row_id,) in result}
+
+    async def checkpoint(self, batch: Sequence[Checkpoint], now: int) -> set[uuid.UUID]:
+        if not batch:
+            return set()
+        async with self._write() as connection:
+            fences = sa.select(intents.c.id, intents.c.lease_epoch, intents.c.version).where(
+                intents.c.id.in_([c.intent.id for c in batch])
+            )
+            if self._postgres:
+                # Sorted, so that two batches locking overlapping rows lock them in one order.
+                fences = fences.order_by(intents.c.id).with_for_update()
+            current = {
+                row.id: (row.lease_epoch, row.version) for row in await connection.execute(fences)
+            }
+            accepted: list[Checkpoint] = []
+            refused: set[uuid.UUID] = set()
+            for c in batch:
+                epoch, version = current.get(c.intent.id, (None, None))
+                fresh = (c.epoch is not None and c.epoch == epoch) or (
+                    c.expected_version is not None and c.expected_version == version
+                )
+                if fresh and epoch is not None:
+                    accepted.append(c)
+                else:
+                    refused.add(c.intent.id)
+            if not accepted:
+                return refused
+            updates = []
+            for c in accepted:
+                values = _mutable(c.intent)
+                if c.fence:
+                    # Raising the epoch is what turns the holder's next checkpoint away.
+                    values["lease_epoch"] = current[c.intent.id][0] + 1
+                    values["lease_owner"] = values["lease_until"] = None
+                values["id"] = c.intent.id
+                updates.append({f"b_{k}": v for k, v in values.items()})
+            await connection.execute(_UPDATE, updates)
+            children = [child for c in accepted for child in c.children]
+            if children:
+                await connection.execute(intents.insert(), [_row(i) for i in children])
+            transitions = [_transition_row(t) for c in accepted for t in c.transitions]
+            if transitions:
+                await connection.execute(intent_transitions.insert(), transitions)
+            steps = [_step_row(s) for c in accepted for s in c.steps]
+            if steps:
+                await connection.execute(intent_steps.insert(), steps)
+            await self._publish(connection, [e for c in accepted for e in c.events], now)
+            parents = {
+                c.intent.parent_id
+                for c in accepted
+                if c.intent.parent_id is not None and c.intent.status is IntentStatus.DONE
+            }
+            if parents:
+                await self._wake(connection, parents, now)
+            return refused
+
+    async def _wake(self, connection: AsyncConnection, parents: set[uuid.UUID], now: int) -> None:
+        """Parents waiting for children of which none is live any more become due."""
+        child = intents.alias("child")
+        await connection.execute(
+            intents.update()
+            .where(
+                intents.c.id.in_(list(parents)),
+                intents.c.status == IntentStatus.WAITING.value,
+                ~sa.exists(
+                    sa.select(child.c.seq).where(
+                        child.c.parent_id == intents.c.id, child.c.status != _DONE
+                    )
+                ),
+            )
+            .values(status=_READY, run_at=now, updated_at=now)
+        )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def get(self, intent_id: uuid.UUID, tenant: str | None = None) -> Intent | None:
+        query = sa.select(intents).where(intents.c.id == intent_id)
+        if tenant is not None:
+            query = query.where(intents.c.tenant == tenant)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else _intent(row)
+
+    async def detail(self, intent_id: uuid.UUID, tenant: str | None = None) -> IntentDetail | None:
+        intent = await self.get(intent_id, tenant)
+        if intent is None:
+            return None
+        async with self._engine.connect() as connection:
+            transitions = await connection.execute(
+                sa.select(intent_transitions)
+                .where(intent_transitions.c.intent_id == intent_id)
+                .order_by(intent_transitions.c.seq)
+            )
+            steps = await connection.execute(
+                sa.select(intent_steps)
+                .where(intent_steps.c.intent_id == intent_id)
+                .order_by(intent_steps.c.id)
+            )
+            children = await connection.execute(
+                sa.select(intents).where(intents.c.parent_id == intent_id).order_by(intents.c.seq)
+            )
+            return IntentDetail(
+                intent,
+                [
+                    TransitionRecord(
+                        r.intent_id,
+                        r.seq,
+                        r.event,
+                        r.from_state,
+                        r.to_state,
+                        r.at,
+                        r.actor,
+                        r.reason,
+                    )
+                    for r in transitions
+                ],
+                [
+                    StepRecord(
+                        r.intent_id,
+                        r.step,
+                        r.run,
+                        r.attempt,
+                        StepOutcome(r.outcome),
+                        r.started_at,
+                        r.finished_at,
+                        None if r.result is None else _decode(r.result),
+                        r.error,
+                    )
+                    for r in steps
+                ],
+                [_intent(r) for r in children],
+            )
+
+    async def find(self, query: IntentQuery) -> list[Intent]:
+        select = sa.select(intents).where(intents.c.tenant == query.tenant)
+        for column, value in (
+            (intents.c.type, query.type),
+            (intents.c.state, query.state),
+            (intents.c.status, None if query.status is None else query.status.value),
+            (intents.c.customer, query.customer),
+            (intents.c.account, query.account),
+        ):
+            if value is not None:
+                select = select.where(column == value)
+        if query.created_from is not None:
+            select = select.where(intents.c.created_at >= query.created_from)
+        if query.created_to is not None:
+            select = select.where(intents.c.created_at < query.created_to)
+        if query.before_seq is not None:
+            select = select.where(intents.c.seq < query.before_seq)
+        select = select.order_by(intents.c.seq.desc()).limit(query.limit)
+        async with self._engine.connect() as connection:
+            return [_intent(row) for row in await connection.execute(select)]
+
+    async def queue_stats(self, now: int) -> QueueStats:
+        free = sa.or_(intents.c.lease_owner.is_(None), intents.c.lease_until < now)
+        async with self._engine.connect() as connection:
+            runnable, oldest = (
+                await connection.execute(
+                    sa.select(sa.func.count(), sa.func.min(intents.c.run_at)).where(
+                        intents.c.status == _READY, intents.c.run_at <= now, free
+                    )
+                )
+            ).one()
+            running = await connection.scalar(
+                sa.select(sa.func.count()).where(
+                    intents.c.status == _READY, intents.c.lease_until >= now
+                )
+            )
+            waiting = await connection.scalar(
+                sa.select(sa.func.count()).where(intents.c.status == IntentStatus.WAITING.value)
+            )
+        return QueueStats(
+            int(runnable),
+            0.0 if oldest is None else max(0.0, (now - oldest) / 1e9),
+            int(running or 0),
+            int(waiting or 0),
+        )
+
+    # -- schedules ----------------------------------------------------------------------------
+
+    async def put_schedule(self, schedule: Schedule) -> None:
+        values = {
+            "tenant": schedule.tenant,
+            "name": schedule.name,
+            "type": schedule.type,
+            "payload": _encode(schedule.payload).decode(),
+            "spec": schedule.spec,
+            "next_at": schedule.next_at,
+            "last_at": schedule.last_at,
+            "fired": schedule.fired,
+            "created_at": schedule.created_at,
+        }
+        async with self._write() as connection:
+            await connection.execute(
+                intent_schedules.delete().where(
+                    intent_schedules.c.tenant == schedule.tenant,
+                    intent_schedules.c.name == schedule.name,
+                )
+            )
+            await connection.execute(intent_schedules.insert().values(values))
+
+    async def delete_schedule(self, tenant: str, name: str) -> bool:
+        async with self._write() as connection:
+            result = await connection.execute(
+                intent_schedules.delete().where(
+                    intent_schedules.c.tenant == tenant, intent_schedules.c.name == name
+                )
+            )
+        return bool(result.rowcount)
+
+    async def schedules(self, tenant: str | None) -> list[Schedule]:
+        query = sa.select(intent_schedules).order_by(
+            intent_schedules.c.tenant, intent_schedules.c.name
+        )
+        if tenant is not None:
+            query = query.where(intent_schedules.c.tenant == tenant)
+        async with self._engine.connect() as connection:
+            return [_schedule(row) for row in await connection.execute(query)]
+
+    async def due_schedules(self, now: int, limit: int) -> list[Schedule]:
+        async with self._engine.connect() as connection:
+            result = await connection.execute(
+                sa.select(intent_schedules)
+                .where(intent_schedules.c.next_at <= now)
+                .order_by(intent_schedules.c.next_at)
+                .limit(limit)
+            )
+            return [_schedule(row) for row in result]
+
+    async def advance_schedule(
+        self, tenant: str, name: str, fired_at: int, next_at: int | None
+    ) -> bool:
+        async with self._write() as connection:
+            result = await connection.execute(
+                intent_schedules.update()
+                .where(
+                    intent_schedules.c.tenant == tenant,
+                    intent_schedules.c.name == name,
+                    intent_schedules.c.next_at == fired_at,
+                )
+                .values(next_at=next_at, last_at=fired_at, fired=intent_schedules.c.fired + 1)
+            )
+        return bool(result.rowcount)
+
+
+def _leased(intent: Intent, lease: tuple[str, int]) -> Intent:
+    return replace(intent, lease_owner=lease[0], lease_until=lease[1], lease_epoch=1)
+
+
+def _with_seq(intent: Intent, seq: int) -> Intent:
+    return replace(intent, seq=seq)
