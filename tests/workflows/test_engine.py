@@ -13,13 +13,14 @@ from strongroom.errors import ValidationError
 from strongroom.services.access import Principal
 from strongroom.workflows.definitions import UnknownIntentType
 from strongroom.workflows.service import ReferenceConflict
-from strongroom.workflows.types import IntentStatus
+from strongroom.workflows.types import IntentDetail, IntentStatus
 from tests.workflows.conftest import open_accounts
 
 
-async def settle(platform: Platform, who: Principal, intent_id: uuid.UUID, timeout: float = 10.0):
+async def settle(platform: Platform, who: Principal, intent_id: uuid.UUID) -> IntentDetail:
+    """The intent once done (within 10 s)."""
     service = await platform.intents()
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + 10
     while True:
         detail = await service.show(who, intent_id)
         if detail.intent.status is IntentStatus.DONE:
@@ -45,19 +46,25 @@ async def test_a_transfer_intent_runs_its_four_steps_and_moves_the_money_once(
     engine = await platform.intent_engine()
     await engine.start()
     service = await platform.intents()
-    submitted = await service.submit(writer, "ledger.transfer", "pay-1", transfer(funding, alice, 500))
+    pay = transfer(funding, alice, 500)
+    submitted = await service.submit(writer, "ledger.transfer", "pay-1", pay)
     assert submitted.created
     detail = await settle(platform, writer, submitted.intent.id)
     assert detail.intent.state == "settled"
     assert [t.to_state for t in detail.transitions] == [
-        "initiated", "checked", "reserved", "posted", "settled"
+        "initiated",
+        "checked",
+        "reserved",
+        "posted",
+        "settled",
     ]
     assert [s.step for s in detail.steps] == ["check", "reserve", "post", "notify"]
     ledger = await platform.ledger()
     (account,) = await ledger.lookup_accounts([alice])
-    assert account.credits_posted == 500 and account.credits_pending == 0
-    again = await service.submit(writer, "ledger.transfer", "pay-1", transfer(funding, alice, 500))
-    assert not again.created and again.intent.id == submitted.intent.id
+    assert (account.credits_posted, account.credits_pending) == (500, 0)
+    again = await service.submit(writer, "ledger.transfer", "pay-1", pay)
+    assert not again.created
+    assert again.intent.id == submitted.intent.id
     with pytest.raises(ReferenceConflict):
         await service.submit(writer, "ledger.transfer", "pay-1", transfer(funding, alice, 501))
 
