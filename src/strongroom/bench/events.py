@@ -15,19 +15,17 @@ strongroom.store (connections, migrate, tables, urls) only.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from strongroom.bench.scratch import throwaway_database
 from strongroom.bootstrap import open_audit_log, open_outbox
-from strongroom.errors import ConfigurationError
 from strongroom.events.audit import subscribe_audit
 from strongroom.events.bus import Bus
 from strongroom.events.inprocess import InProcessBus
@@ -36,9 +34,8 @@ from strongroom.events.ports import AuditLog
 from strongroom.events.relay import Relay
 from strongroom.events.schemas import TRANSFER_CREATED, Envelope, encode_batch
 from strongroom.store.connections import sqlalchemy_engine
-from strongroom.store.migrate import upgrade
 from strongroom.store.tables import outbox
-from strongroom.store.urls import DatabaseURL, parse_url
+from strongroom.store.urls import parse_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,30 +95,6 @@ async def _write_rows(url: str, events: int, per_row: int) -> None:
 
 
 @asynccontextmanager
-async def _throwaway_database(postgres: str | None) -> AsyncIterator[str]:
-    """The URL of a migrated database that is removed afterwards."""
-    if postgres is None:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'bench.db'}"
-            await upgrade(parse_url(url))
-            yield url
-        return
-    base = parse_url(postgres)
-    if base.kind != "postgresql":
-        raise ConfigurationError(f"not a PostgreSQL URL: {postgres!r}")
-    schema = f"strongroom_bench_{uuid.uuid4().hex[:12]}"
-    url = f"{base.target}{'&' if '?' in base.target else '?'}schema={schema}"
-    try:
-        await upgrade(parse_url(url))
-        yield url
-    finally:
-        engine = sqlalchemy_engine(DatabaseURL("postgresql", base.target))
-        async with engine.begin() as connection:
-            await connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        await engine.dispose()
-
-
-@asynccontextmanager
 async def _throwaway_stream(nats_url: str) -> AsyncIterator[JetStreamBus]:
     suffix = uuid.uuid4().hex[:12]
     bus = await JetStreamBus.connect(
@@ -146,7 +119,7 @@ async def run_bench(
 ) -> list[BenchResult]:
     """Time each scenario on `events` events; JetStream scenarios only with `nats_url`."""
     results: list[BenchResult] = []
-    async with _throwaway_database(postgres) as database:
+    async with throwaway_database(postgres) as database:
         audit_log = open_audit_log(database)
 
         async def scenario(name: str, bus: Bus, audited: bool) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -30,6 +29,7 @@ from strongroom.store.tables import (
     intent_schedules,
     intent_steps,
     intent_transitions,
+    intent_workers,
     intents,
     outbox,
 )
@@ -51,9 +51,8 @@ _decode = msgspec.json.decode
 _DONE = IntentStatus.DONE.value
 _READY = IntentStatus.READY.value
 
-#: The columns a checkpoint rewrites; the rest are fixed at creation (or the lease's own).
+#: The columns a checkpoint rewrites; the rest (the payload among them) are fixed at creation.
 _MUTABLE = (
-    "payload",
     "state",
     "status",
     "version",
@@ -69,7 +68,6 @@ _MUTABLE = (
     "cancel_requested",
     "lease_epoch",
     "lease_owner",
-    "lease_until",
 )
 
 _UPDATE = (
@@ -80,6 +78,23 @@ _UPDATE = (
 
 _PRIOR = intents.alias("prior")
 #: First among the live intents of its mutex key (or without one).
+_WORKER = intent_workers.alias("worker")
+#: Seconds after its lease ran out that a worker's row is deleted.
+_FORGET_NS = 3600 * 1_000_000_000
+
+
+def _unheld(now: int) -> sa.ColumnElement[bool]:
+    """Not held by a worker whose heartbeat lives."""
+    return sa.or_(
+        intents.c.lease_owner.is_(None),
+        ~sa.exists(
+            sa.select(_WORKER.c.name).where(
+                _WORKER.c.name == intents.c.lease_owner, _WORKER.c.lease_until >= now
+            )
+        ),
+    )
+
+
 _HEAD = sa.or_(
     intents.c.mutex_key.is_(None),
     ~sa.exists(
@@ -105,13 +120,13 @@ def _row(intent: Intent) -> dict[str, Any]:
         "account": intent.account,
         "actor": intent.actor,
         "trace_id": intent.trace_id,
+        "payload": _encode(intent.payload).decode(),
         **_mutable(intent),
     }
 
 
 def _mutable(intent: Intent) -> dict[str, Any]:
     return {
-        "payload": _encode(intent.payload).decode(),
         "state": intent.state,
         "status": intent.status.value,
         "version": intent.version,
@@ -127,7 +142,6 @@ def _mutable(intent: Intent) -> dict[str, Any]:
         "cancel_requested": intent.cancel_requested,
         "lease_epoch": intent.lease_epoch,
         "lease_owner": intent.lease_owner,
-        "lease_until": intent.lease_until,
     }
 
 
@@ -161,7 +175,6 @@ def _intent(row: Any) -> Intent:
         seq=row.seq,
         lease_epoch=row.lease_epoch,
         lease_owner=row.lease_owner,
-        lease_until=row.lease_until,
     )
 
 
@@ -233,9 +246,7 @@ class SqlIntentStore:
 
     # -- submission ---------------------------------------------------------------------------
 
-    async def submit(
-        self, submissions: Sequence[Submission], lease: tuple[str, int] | None
-    ) -> list[Intent]:
+    async def submit(self, submissions: Sequence[Submission], owner: str | None) -> list[Intent]:
         async with self._write() as connection:
             keys = sorted({s.intent.mutex_key for s in submissions if s.intent.mutex_key})
             if keys and self._postgres:
@@ -278,8 +289,8 @@ class SqlIntentStore:
                 )
                 if intent.mutex_key is not None:
                     busy.add(intent.mutex_key)
-                if lease is not None and runnable_now:
-                    intent = _leased(intent, lease)
+                if owner is not None and runnable_now:
+                    intent = msgspec.structs.replace(intent, lease_owner=owner, lease_epoch=1)
                 stored[key] = intent
                 new.append(Submission(intent, s.transition, s.events))
             if new:
@@ -308,13 +319,35 @@ class SqlIntentStore:
 
     # -- the workers' side ------------------------------------------------------------------
 
-    async def claim(self, owner: str, now: int, lease_until: int, limit: int) -> list[Intent]:
+    async def heartbeat(self, owner: str, now: int, lease_until: int) -> None:
+        async with self._write() as connection:
+            updated = await connection.execute(
+                intent_workers.update()
+                .where(intent_workers.c.name == owner)
+                .values(lease_until=lease_until)
+            )
+            if not updated.rowcount:
+                await connection.execute(
+                    intent_workers.insert().values(
+                        name=owner, started_at=now, lease_until=lease_until
+                    )
+                )
+            # Workers long gone: their rows only slow the claims down.
+            await connection.execute(
+                intent_workers.delete().where(intent_workers.c.lease_until < now - _FORGET_NS)
+            )
+
+    async def retire(self, owner: str) -> None:
+        async with self._write() as connection:
+            await connection.execute(intent_workers.delete().where(intent_workers.c.name == owner))
+
+    async def claim(self, owner: str, now: int, limit: int) -> list[Intent]:
         due = (
             sa.select(intents.c.seq)
             .where(
                 intents.c.status == _READY,
                 intents.c.run_at <= now,
-                sa.or_(intents.c.lease_owner.is_(None), intents.c.lease_until < now),
+                _unheld(now),
                 _HEAD,
             )
             .order_by(intents.c.run_at)
@@ -324,73 +357,37 @@ class SqlIntentStore:
         claim = (
             intents.update()
             .where(intents.c.seq.in_(due.scalar_subquery()))
-            .values(
-                lease_owner=owner,
-                lease_until=lease_until,
-                lease_epoch=intents.c.lease_epoch + 1,
-            )
+            .values(lease_owner=owner, lease_epoch=intents.c.lease_epoch + 1)
             .returning(*intents.c)
         )
         async with self._write() as connection:
             return [_intent(row) for row in await connection.execute(claim)]
 
-    async def renew(self, owner: str, ids: Sequence[uuid.UUID], lease_until: int) -> set[uuid.UUID]:
-        if not ids:
-            return set()
-        async with self._write() as connection:
-            result = await connection.execute(
-                intents.update()
-                .where(intents.c.id.in_(list(ids)), intents.c.lease_owner == owner)
-                .values(lease_until=lease_until)
-                .returning(intents.c.id)
-            )
-            return {row_id for (row_id,) in result}
-
     async def checkpoint(self, batch: Sequence[Checkpoint], now: int) -> set[uuid.UUID]:
         if not batch:
             return set()
         async with self._write() as connection:
-            fences = sa.select(intents.c.id, intents.c.lease_epoch, intents.c.version).where(
-                intents.c.id.in_([c.intent.id for c in batch])
-            )
             if self._postgres:
-                # Sorted, so that two batches locking overlapping rows lock them in one order.
-                fences = fences.order_by(intents.c.id).with_for_update()
-            current = {
-                row.id: (row.lease_epoch, row.version) for row in await connection.execute(fences)
-            }
-            accepted: list[Checkpoint] = []
-            refused: set[uuid.UUID] = set()
-            for c in batch:
-                epoch, version = current.get(c.intent.id, (None, None))
-                fresh = (c.epoch is not None and c.epoch == epoch) or (
-                    c.expected_version is not None and c.expected_version == version
-                )
-                if fresh and epoch is not None:
-                    accepted.append(c)
-                else:
-                    refused.add(c.intent.id)
+                driver = (await connection.get_raw_connection()).driver_connection
+                accepted = await _apply_pg(driver, batch)
+            else:
+                accepted = await _apply_sqlite(connection, batch)
+            refused = {c.intent.id for c in batch} - {c.intent.id for c in accepted}
             if not accepted:
                 return refused
-            updates = []
-            for c in accepted:
-                values = _mutable(c.intent)
-                if c.fence:
-                    # Raising the epoch is what turns the holder's next checkpoint away.
-                    values["lease_epoch"] = current[c.intent.id][0] + 1
-                    values["lease_owner"] = values["lease_until"] = None
-                values["id"] = c.intent.id
-                updates.append({f"b_{k}": v for k, v in values.items()})
-            await connection.execute(_UPDATE, updates)
             children = [child for c in accepted for child in c.children]
             if children:
                 await connection.execute(intents.insert(), [_row(i) for i in children])
             transitions = [_transition_row(t) for c in accepted for t in c.transitions]
-            if transitions:
-                await connection.execute(intent_transitions.insert(), transitions)
             steps = [_step_row(s) for c in accepted for s in c.steps]
-            if steps:
-                await connection.execute(intent_steps.insert(), steps)
+            if self._postgres:
+                await _insert_pg(driver, "intent_transitions", _TRANSITION_TYPES, transitions)
+                await _insert_pg(driver, "intent_steps", _STEP_TYPES, steps)
+            else:
+                if transitions:
+                    await connection.execute(intent_transitions.insert(), transitions)
+                if steps:
+                    await connection.execute(intent_steps.insert(), steps)
             await self._publish(connection, [e for c in accepted for e in c.events], now)
             parents = {
                 c.intent.parent_id
@@ -500,18 +497,18 @@ class SqlIntentStore:
             return [_intent(row) for row in await connection.execute(select)]
 
     async def queue_stats(self, now: int) -> QueueStats:
-        free = sa.or_(intents.c.lease_owner.is_(None), intents.c.lease_until < now)
+        ready = intents.c.status == _READY
         async with self._engine.connect() as connection:
             runnable, oldest = (
                 await connection.execute(
                     sa.select(sa.func.count(), sa.func.min(intents.c.run_at)).where(
-                        intents.c.status == _READY, intents.c.run_at <= now, free
+                        ready, intents.c.run_at <= now, _unheld(now)
                     )
                 )
             ).one()
             running = await connection.scalar(
                 sa.select(sa.func.count()).where(
-                    intents.c.status == _READY, intents.c.lease_until >= now
+                    ready, intents.c.lease_owner.is_not(None), ~_unheld(now)
                 )
             )
             waiting = await connection.scalar(
@@ -591,9 +588,99 @@ class SqlIntentStore:
         return bool(result.rowcount)
 
 
-def _leased(intent: Intent, lease: tuple[str, int]) -> Intent:
-    return replace(intent, lease_owner=lease[0], lease_until=lease[1], lease_epoch=1)
-
-
 def _with_seq(intent: Intent, seq: int) -> Intent:
-    return replace(intent, seq=seq)
+    return msgspec.structs.replace(intent, seq=seq)
+
+
+def _fresh(checkpoint: Checkpoint, epoch: int | None, version: int | None) -> bool:
+    """Whether the row's fencing columns still match what the checkpoint's writer read."""
+    return (checkpoint.epoch is not None and checkpoint.epoch == epoch) or (
+        checkpoint.expected_version is not None and checkpoint.expected_version == version
+    )
+
+
+async def _apply_sqlite(
+    connection: AsyncConnection, batch: Sequence[Checkpoint]
+) -> list[Checkpoint]:
+    """The fenced update on SQLite: read the fences (the write lock is held since BEGIN), then
+    write the checkpoints that still match."""
+    fences = sa.select(intents.c.id, intents.c.lease_epoch, intents.c.version).where(
+        intents.c.id.in_([c.intent.id for c in batch])
+    )
+    current = {row.id: (row.lease_epoch, row.version) for row in await connection.execute(fences)}
+    accepted = [c for c in batch if c.intent.id in current and _fresh(c, *current[c.intent.id])]
+    if accepted:
+        updates = []
+        for c in accepted:
+            values = _mutable(c.intent)
+            if c.fence:
+                # Raising the epoch is what turns the holder's next checkpoint away.
+                values["lease_epoch"] = current[c.intent.id][0] + 1
+                values["lease_owner"] = None
+            values["id"] = c.intent.id
+            updates.append({f"b_{k}": v for k, v in values.items()})
+        await connection.execute(_UPDATE, updates)
+    return accepted
+
+
+#: PostgreSQL types of the columns a checkpoint rewrites, in _MUTABLE's order.
+_MUTABLE_TYPES = (
+    "text", "text", "int4", "int8", "int8", "int4", "text", "int4", "int4", "text",
+    "int8", "text", "bool", "int8", "text",
+)  # fmt: skip
+_FENCED = tuple(name for name in _MUTABLE if name.startswith("lease_"))
+#: One statement for the whole batch: the fence is checked per row in the join, and the rows
+#: it lets through come back, so a stale checkpoint changes nothing.
+_UPDATE_PG = (
+    "UPDATE intents AS i SET "
+    + ", ".join(
+        f"{name} = CASE WHEN u.fence THEN "
+        + ("i.lease_epoch + 1" if name == "lease_epoch" else "NULL")
+        + f" ELSE u.{name} END"
+        if name in _FENCED
+        else f"{name} = u.{name}"
+        for name in _MUTABLE
+    )
+    + " FROM unnest($1::uuid[], $2::int8[], $3::int4[], $4::bool[], "
+    + ", ".join(f"${n + 5}::{t}[]" for n, t in enumerate(_MUTABLE_TYPES))
+    + ") AS u(id, epoch, expected, fence, "
+    + ", ".join(_MUTABLE)
+    + ") WHERE i.id = u.id AND (i.lease_epoch = u.epoch OR i.version = u.expected)"
+    " RETURNING i.id"
+)
+_TRANSITION_TYPES = {
+    "intent_id": "uuid", "seq": "int4", "event": "text", "from_state": "text",
+    "to_state": "text", "at": "int8", "actor": "text", "reason": "text",
+}  # fmt: skip
+_STEP_TYPES = {
+    "intent_id": "uuid", "step": "text", "run": "int4", "attempt": "int4", "outcome": "text",
+    "started_at": "int8", "finished_at": "int8", "result": "text", "error": "text",
+}  # fmt: skip
+
+
+async def _apply_pg(driver: Any, batch: Sequence[Checkpoint]) -> list[Checkpoint]:
+    rows = [_mutable(c.intent) for c in batch]
+    columns = [
+        [c.intent.id for c in batch],
+        [c.epoch for c in batch],
+        [c.expected_version for c in batch],
+        [c.fence for c in batch],
+        *([row[name] for row in rows] for name in _MUTABLE),
+    ]
+    updated = {row[0] for row in await driver.fetch(_UPDATE_PG, *columns)}
+    return [c for c in batch if c.intent.id in updated]
+
+
+async def _insert_pg(
+    driver: Any, table: str, types: dict[str, str], rows: list[dict[str, Any]]
+) -> None:
+    """Insert `rows` with one statement, a column array per parameter."""
+    if not rows:
+        return
+    names = list(types)
+    await driver.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest("
+        + ", ".join(f"${n + 1}::{types[name]}[]" for n, name in enumerate(names))
+        + ")",
+        *([row[name] for row in rows] for name in names),
+    )

@@ -423,7 +423,8 @@ class PostgresStore:
 
     @classmethod
     async def connect(cls, url: DatabaseURL, pool_size: int = 8) -> PostgresStore:
-        return cls(await create_pg_pool(url, max_size=pool_size))
+        # The ledger keeps no session state (its locks are transaction-scoped): no reset query.
+        return cls(await create_pg_pool(url, max_size=pool_size, session_state=False))
 
     async def close(self) -> None:
         await self._pool.close()

@@ -239,7 +239,6 @@ intents = sa.Table(
     sa.Column("cancel_requested", sa.Boolean, nullable=False),
     sa.Column("lease_epoch", sa.BigInteger, nullable=False),
     sa.Column("lease_owner", sa.Text, nullable=True),
-    sa.Column("lease_until", sa.BigInteger, nullable=True),
 )
 
 intent_transitions = sa.Table(
@@ -282,4 +281,12 @@ intent_schedules = sa.Table(
     sa.Column("last_at", sa.BigInteger, nullable=True),
     sa.Column("fired", sa.Integer, nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+intent_workers = sa.Table(
+    "intent_workers",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("started_at", sa.BigInteger, nullable=False),
+    sa.Column("lease_until", sa.BigInteger, nullable=False),
 )

@@ -1,6 +1,7 @@
-"""Group commit: many callers' writes applied by one transaction, each caller awaiting its own
-outcome. While one batch commits the next one gathers, so batches grow with the load and a
-lone caller waits for one transaction only.
+"""Many callers, one round trip. `GroupCommit`: writes applied by one transaction, each caller
+awaiting its own outcome; while one batch commits the next one gathers, so batches grow with the
+load and a lone caller waits for one transaction only. `Coalescer`: the same for reads, with no
+task of its own to start or stop.
 
 Imports the standard library only.
 """
@@ -96,3 +97,42 @@ class GroupCommit(Generic[T, R]):
             for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+
+
+class Coalescer(Generic[T, R]):
+    """Concurrent `get(item)` calls share calls of `fetch(items)`, which returns one result per
+    item, in order: the first caller fetches at once, those arriving meanwhile wait for the next
+    fetch together."""
+
+    def __init__(
+        self, fetch: Callable[[Sequence[T]], Awaitable[Sequence[R]]], *, max_batch: int = 1000
+    ) -> None:
+        self._fetch = fetch
+        self._max_batch = max_batch
+        self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def get(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                batch = self._queue[: self._max_batch]
+                del self._queue[: self._max_batch]
+                try:
+                    results = await self._fetch([item for item, _ in batch])
+                except Exception as error:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._task = None

@@ -29,9 +29,11 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import StrongroomError
@@ -141,10 +143,10 @@ class Engine:
         schedules: bool = True,
         rng: random.Random | None = None,
     ) -> None:
-        """`capacity`: intents run at once; `lease`: seconds a claim lasts without a
-        heartbeat (a killed worker's intents are taken over after it); `poll_interval`: how
-        often an idle worker looks for due intents; `writers`: checkpoint transactions in
-        flight at once."""
+        """`capacity`: intents run at once; `lease`: seconds this worker's claims last
+        without a heartbeat (a killed worker's intents are taken over after it);
+        `poll_interval`: how often an idle worker looks for due intents; `writers`: checkpoint
+        transactions in flight at once."""
         self.store = store
         self.registry = registry
         self.clock = clock or SystemClock()
@@ -163,12 +165,17 @@ class Engine:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_error: str | None = None
+        #: Called with each intent this engine finishes, once its checkpoint is committed
+        #: (what waits for an outcome in this process: a benchmark, a synchronous caller).
+        self.on_done: Callable[[Intent], None] | None = None
 
     # -- the Component -----------------------------------------------------------------------
 
     async def start(self) -> None:
         if self._tasks:
             return
+        # Registered before the first claim: a claim is only as good as the heartbeat behind it.
+        await self._heartbeat()
         self._checkpoints.start()
         loops = [self._claim_loop(), self._heartbeat_loop()]
         if self._schedules:
@@ -193,6 +200,9 @@ class Engine:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
         await self._checkpoints.stop()
+        with contextlib.suppress(Exception):
+            # What it still held is free for the others now rather than at lease expiry.
+            await self.store.retire(self.worker)
 
     def health(self) -> ComponentHealth:
         if not self._tasks:
@@ -200,6 +210,10 @@ class Engine:
         if self._last_error is not None:
             return ComponentHealth(self.name, "failing", self._last_error)
         return ComponentHealth(self.name, "ok", f"{len(self._running)} running")
+
+    def checkpoint_figures(self) -> tuple[int, int]:
+        """(transactions, checkpoints in them) written so far."""
+        return self._checkpoints.batches, self._checkpoints.items
 
     @property
     def in_flight(self) -> int:
@@ -209,9 +223,6 @@ class Engine:
     def room(self) -> int:
         """How many more intents this engine would take now."""
         return self.capacity - len(self._running) if self._tasks else 0
-
-    def lease_until(self) -> int:
-        return self.clock.now_ns() + self.lease_ns
 
     def adopt(self, intents: Sequence[Intent]) -> None:
         """Run these intents, which were stored leased to this worker (a local submission)."""
@@ -237,8 +248,7 @@ class Engine:
                 continue
             want = min(free, 500)
             try:
-                now = self.clock.now_ns()
-                claimed = await self.store.claim(self.worker, now, now + self.lease_ns, want)
+                claimed = await self.store.claim(self.worker, self.clock.now_ns(), want)
                 self._last_error = None
             except Exception as error:
                 self._failing("claim", error)
@@ -254,18 +264,14 @@ class Engine:
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(self.lease_ns / NS / 3)
-            ids = list(self._running)
             try:
-                held = await self.store.renew(self.worker, ids, self.lease_until())
+                await self._heartbeat()
             except Exception as error:
                 self._failing("heartbeat", error)
-                continue
-            for intent_id in ids:
-                task = self._running.get(intent_id)
-                if intent_id not in held and task is not None:
-                    # Taken over (our lease had expired) or cancelled by a person.
-                    self.stats.lost_leases += 1
-                    task.cancel()
+
+    async def _heartbeat(self) -> None:
+        now = self.clock.now_ns()
+        await self.store.heartbeat(self.worker, now, now + self.lease_ns)
 
     def _failing(self, what: str, error: Exception) -> None:
         self._last_error = f"{what}: {type(error).__name__}: {error}"
@@ -332,6 +338,12 @@ class Engine:
     async def _save(self, checkpoint: Checkpoint) -> None:
         if not await self._checkpoints.submit(checkpoint):
             raise LeaseLost(f"intent {checkpoint.intent.id}: lease lost")
+        if checkpoint.intent.status is IntentStatus.DONE:
+            if checkpoint.intent.mutex_key is not None:
+                # The next intent of its key may run now: claim it without waiting for a poll.
+                self.poke()
+            if self.on_done is not None:
+                self.on_done(checkpoint.intent)
 
     async def _write(self, batch: Sequence[Checkpoint]) -> list[bool]:
         refused = await self.store.checkpoint(batch, self.clock.now_ns())
@@ -339,12 +351,11 @@ class Engine:
 
     def _release(self, intent: Intent, now: int, **changes: Any) -> Intent:
         version = intent.version + 1 if changes.pop("bump", True) else intent.version
-        return replace(
+        return msgspec.structs.replace(
             intent,
             version=version,
             updated_at=now,
             lease_owner=None,
-            lease_until=None,
             **changes,
         )
 
@@ -382,7 +393,7 @@ class Engine:
     ) -> Intent:
         event = intent.timer_event
         assert event is not None
-        cleared = replace(intent, timer_at=None, timer_event=None)
+        cleared = msgspec.structs.replace(intent, timer_at=None, timer_event=None)
         records: list[TransitionRecord] = []
         events: list[Envelope] = []
         if not kind.machine.can(intent.state, event, intent):
@@ -392,7 +403,7 @@ class Engine:
                 kind, cleared, event, now=now, actor="timer", reason="timer", payload=payload
             )
             records.append(record)
-        moved = replace(moved, version=max(moved.version, intent.version + 1))
+        moved = msgspec.structs.replace(moved, version=max(moved.version, intent.version + 1))
         await self._save(
             Checkpoint(moved, epoch=intent.lease_epoch, transitions=records, events=events)
         )
@@ -404,7 +415,13 @@ class Engine:
         work = _Run(intent)
         pending = [s for s in group.steps if s.name not in intent.results]
         results = dict(intent.results)
-        await asyncio.gather(*(self._run_action(kind, work, payload, s, results) for s in pending))
+        if len(pending) == 1:
+            # Most groups hold one step: no task to create for it.
+            await self._run_action(kind, work, payload, pending[0], results)
+        else:
+            await asyncio.gather(
+                *(self._run_action(kind, work, payload, s, results) for s in pending)
+            )
         now = self.clock.now_ns()
         step_events = [envelope(intent, t, d, now, intent.actor) for t, d in work.events]
         if work.failures:
@@ -417,7 +434,7 @@ class Engine:
             if final or last:
                 await self._fail(
                     kind,
-                    replace(intent, results=results),
+                    msgspec.structs.replace(intent, results=results),
                     payload,
                     FAIL,
                     reason,
@@ -463,7 +480,7 @@ class Engine:
                 )
             )
             return None
-        advanced = replace(
+        advanced = msgspec.structs.replace(
             intent, results=results, position=intent.position + 1, attempts=0, error=None
         )
         transitions = []
@@ -475,9 +492,9 @@ class Engine:
             transitions.append(record)
             events = events + moved_events
         else:
-            advanced = replace(advanced, version=intent.version + 1, updated_at=now)
+            advanced = msgspec.structs.replace(advanced, version=intent.version + 1, updated_at=now)
         if advanced.status is IntentStatus.DONE:
-            advanced = replace(advanced, lease_owner=None, lease_until=None)
+            advanced = msgspec.structs.replace(advanced, lease_owner=None)
             self.stats.completed += 1
         await self._save(
             Checkpoint(
@@ -523,7 +540,9 @@ class Engine:
         error: str | None = None
         value: Any = None
         try:
-            value = await asyncio.wait_for(action.run(context), action.timeout)
+            # asyncio.timeout, not wait_for: no extra task per step.
+            async with asyncio.timeout(action.timeout):
+                value = await action.run(context)
         except StepFailed as failed:
             outcome, error = StepOutcome.FAILED, failed.reason
             work.failures.append((action, failed.reason, failed.retryable))
@@ -633,12 +652,11 @@ class Engine:
         failed, record, moved_events = transition(
             kind, intent, target_event, now=now, actor=intent.actor, reason=reason, payload=payload
         )
-        failed = replace(
+        failed = msgspec.structs.replace(
             failed,
             error=reason,
             cancel_requested=False,
             lease_owner=None,
-            lease_until=None,
         )
         self.stats.failed += 1
         await self._save(
@@ -660,7 +678,8 @@ class Engine:
             now = self.clock.now_ns()
             context: StepContext[Any] = StepContext(intent, payload, step.name, attempt, now)
             try:
-                await asyncio.wait_for(step.compensate(context), step.timeout)
+                async with asyncio.timeout(step.timeout):
+                    await step.compensate(context)
             except Exception as failure:
                 error = f"{type(failure).__name__}: {failure}"
                 records.append(
@@ -743,7 +762,7 @@ def submission(kind: IntentType[Any], intent: Intent) -> Submission:
     )
     if kind.workflow is None and moved.status is not IntentStatus.DONE:
         # Nothing to run: a person's event or its timer moves it on.
-        moved = replace(
+        moved = msgspec.structs.replace(
             moved,
             status=IntentStatus.READY if moved.timer_at else IntentStatus.WAITING,
             run_at=moved.timer_at,

@@ -70,22 +70,25 @@ class Schedule:
 
 
 class IntentStore(Protocol):
-    async def submit(
-        self, submissions: Sequence[Submission], lease: tuple[str, int] | None
-    ) -> list[Intent]:
+    async def submit(self, submissions: Sequence[Submission], owner: str | None) -> list[Intent]:
         """Insert the intents whose (tenant, type, reference) is free, in one transaction; for
         each submission, the intent stored under its reference (the new one, or the one that
-        was there). `lease` (owner, until) hands the new intents that may run now (no live
-        intent before them under their mutex key) straight to that worker."""
+        was there). `owner` (a worker) is handed the new intents that may run now (no live
+        intent before them under their mutex key) at once."""
         ...
 
-    async def claim(self, owner: str, now: int, lease_until: int, limit: int) -> list[Intent]:
-        """Lease up to `limit` due intents to `owner`: ready, `run_at` passed, no live lease,
-        and first among the live intents of their mutex key."""
+    async def heartbeat(self, owner: str, now: int, lease_until: int) -> None:
+        """Record that worker `owner` lives until `lease_until`: its leases on every intent it
+        holds last as long (registers the worker on first call)."""
         ...
 
-    async def renew(self, owner: str, ids: Sequence[uuid.UUID], lease_until: int) -> set[uuid.UUID]:
-        """Extend `owner`'s leases on `ids`; the ids it still holds."""
+    async def retire(self, owner: str) -> None:
+        """Worker `owner` stops: what it still holds may be claimed at once."""
+        ...
+
+    async def claim(self, owner: str, now: int, limit: int) -> list[Intent]:
+        """Lease up to `limit` due intents to `owner`: ready, `run_at` passed, not held by a
+        worker whose heartbeat lives, and first among the live intents of their mutex key."""
         ...
 
     async def checkpoint(self, batch: Sequence[Checkpoint], now: int) -> set[uuid.UUID]:

@@ -15,7 +15,7 @@ May import services.access and this package; never strongroom.store nor the tran
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -115,10 +115,8 @@ class IntentService:
 
     async def _write(self, batch: list[Submission] | Any) -> list[Intent]:
         engine = self.engine
-        lease = None
-        if engine is not None and engine.room >= len(batch):
-            lease = (engine.worker, engine.lease_until())
-        stored = await self.store.submit(batch, lease)
+        owner = engine.worker if engine is not None and engine.room >= len(batch) else None
+        stored = await self.store.submit(batch, owner)
         if engine is not None:
             engine.adopt([i for i in stored if i.lease_owner == engine.worker])
             engine.poke()
@@ -224,7 +222,7 @@ class IntentService:
             raise VersionConflict(before.id, before.version, current.version if current else -1)
         if self.engine is not None:
             self.engine.poke()
-        return replace(checkpoint.intent, lease_owner=None, lease_until=None)
+        return msgspec.structs.replace(checkpoint.intent, lease_owner=None)
 
     async def fire(
         self,
@@ -244,7 +242,7 @@ class IntentService:
             )
             if moved.status is not IntentStatus.DONE:
                 # The workflow (if any is left) goes on from the new state.
-                moved = replace(moved, status=IntentStatus.READY, run_at=now)
+                moved = msgspec.structs.replace(moved, status=IntentStatus.READY, run_at=now)
             return await self._apply(intent, Checkpoint(moved, transitions=[record], events=events))
 
     async def cancel(
@@ -271,7 +269,7 @@ class IntentService:
                 if isinstance(s, Step) and s.compensate and s.name in intent.results
             ]
             if undo or (intent.status is IntentStatus.WAITING and intent.position):
-                requested = replace(
+                requested = msgspec.structs.replace(
                     intent,
                     cancel_requested=True,
                     status=IntentStatus.READY,
@@ -283,7 +281,7 @@ class IntentService:
             moved, record, events = transition(
                 kind, intent, CANCEL, now=now, actor=who.id, reason=reason or "cancelled"
             )
-            moved = replace(moved, error=reason or "cancelled")
+            moved = msgspec.structs.replace(moved, error=reason or "cancelled")
             return await self._apply(intent, Checkpoint(moved, transitions=[record], events=events))
 
     async def retry(self, who: Principal, intent_id: uuid.UUID) -> Intent:
@@ -301,7 +299,7 @@ class IntentService:
             record = TransitionRecord(
                 intent.id, version, RETRY, intent.state, initial, now, who.id, "admin retry"
             )
-            restarted = replace(
+            restarted = msgspec.structs.replace(
                 intent,
                 state=initial,
                 status=IntentStatus.READY,

@@ -18,11 +18,20 @@ May import the ledger and this package.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
-from strongroom.ledger import AccountStatus, CreateTransferResult, Ledger, Transfer, TransferFlags
+from strongroom.ledger import (
+    Account,
+    AccountStatus,
+    CreateTransferResult,
+    Ledger,
+    Transfer,
+    TransferFlags,
+)
+from strongroom.workflows.batching import Coalescer
 from strongroom.workflows.definitions import (
     CANCEL,
     FAIL,
@@ -87,17 +96,21 @@ def transfer_type(ledger: Ledger) -> IntentType[TransferPayload]:
         if result not in accepted:
             raise StepFailed(result.value)
 
+    async def lookup(wanted: Sequence[tuple[str, uuid.UUID]]) -> list[Account | None]:
+        found = {a.id: a for a in await ledger.lookup_accounts([i for _, i in wanted])}
+        return [
+            account if (account := found.get(i)) is not None and account.tenant == t else None
+            for t, i in wanted
+        ]
+
+    # The checks of all the intents in flight share lookups: one query for hundreds of them.
+    accounts: Coalescer[tuple[str, uuid.UUID], Account | None] = Coalescer(lookup)
+
     async def check(context: StepContext[TransferPayload]) -> Any:
         p = context.payload
         tenant = context.intent.tenant
-        found = {
-            a.id: a
-            for a in await ledger.lookup_accounts(
-                [p.debit_account_id, p.credit_account_id], tenant=tenant
-            )
-        }
         for name, account_id in (("debit", p.debit_account_id), ("credit", p.credit_account_id)):
-            account = found.get(account_id)
+            account = await accounts.get((tenant, account_id))
             if account is None:
                 raise StepFailed(f"{name} account {account_id} not found")
             if account.status is not AccountStatus.OPEN:

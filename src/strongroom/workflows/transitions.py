@@ -11,8 +11,9 @@ Imports strongroom.events' schemas, ids and this package's definitions, machine 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
+
+import msgspec
 
 from strongroom.events.schemas import INTENT_TRANSITIONED, Envelope
 from strongroom.ids import new_id
@@ -97,7 +98,7 @@ def transition(
         target = kind.machine.next(intent.state, event, intent)
     version = intent.version + 1
     record = TransitionRecord(intent.id, version, event, source, target, now, actor, reason)
-    moved = replace(
+    moved = msgspec.structs.replace(
         intent,
         state=target,
         version=version,
@@ -106,13 +107,15 @@ def transition(
         timer_event=None,
     )
     if kind.machine.is_terminal(target):
-        moved = replace(moved, status=IntentStatus.DONE, run_at=None)
+        moved = msgspec.structs.replace(moved, status=IntentStatus.DONE, run_at=None)
     events = [transition_event(moved, record)]
     action = kind.machine.entry_action(target)
     if action is not None:
         entry = Entry(moved, payload if payload is not None else kind.decode(intent.payload), now)
         action(entry)
         if entry.timer is not None:
-            moved = replace(moved, timer_at=entry.timer[0], timer_event=entry.timer[1])
+            moved = msgspec.structs.replace(
+                moved, timer_at=entry.timer[0], timer_event=entry.timer[1]
+            )
         events += [envelope(moved, t, d, now, actor) for t, d in entry.emitted]
     return moved, record, events

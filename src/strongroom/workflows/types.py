@@ -4,21 +4,24 @@ An intent is one operation a caller asked for (pay a beneficiary, open an accoun
 by its type and the caller's reference, moved through its type's state machine by events, and
 driven by its type's workflow when it has one. Timestamps are nanoseconds since the Unix epoch.
 
-Imports the standard library only.
+Imports msgspec only.
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 
 class IntentStatus(enum.StrEnum):
     """Where an intent is for the engine (its `state` is where it is in its own lifecycle)."""
 
-    #: The engine runs it at `run_at` (a worker holds it while `lease_owner` is set).
+    #: The engine runs it at `run_at` (a worker holds it while `lease_owner` is set and that
+    #: worker's heartbeat is alive).
     READY = "ready"
     #: Waiting for its child intents, or for an event from outside (a person, a timer).
     WAITING = "waiting"
@@ -26,8 +29,11 @@ class IntentStatus(enum.StrEnum):
     DONE = "done"
 
 
-@dataclass(frozen=True, slots=True)
-class Intent:
+class Intent(msgspec.Struct, frozen=True, kw_only=True):
+    """One intent. A msgspec Struct rather than a frozen dataclass: the engine makes a changed
+    copy at every step of every intent (`msgspec.structs.replace`, ~30x cheaper than
+    `dataclasses.replace` on thirty fields)."""
+
     id: uuid.UUID
     tenant: str
     type: str
@@ -52,7 +58,7 @@ class Intent:
     #: The next group of the workflow to run; `len(groups)` once every group ran.
     position: int = 0
     #: Results of the steps that succeeded, by step name.
-    results: dict[str, Any] = field(default_factory=dict)
+    results: dict[str, Any] = msgspec.field(default_factory=dict)
     #: Failed attempts of the current group (reset when a group succeeds).
     attempts: int = 0
     #: Incremented by an admin retry: part of derived ids, so a new run makes new effects.
@@ -66,12 +72,11 @@ class Intent:
     seq: int = 0
     #: Fencing token of the current lease: raised by every claim, checked by every write.
     lease_epoch: int = 0
+    #: The worker holding it; the lease lasts while that worker's heartbeat does.
     lease_owner: str | None = None
-    lease_until: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TransitionRecord:
+class TransitionRecord(msgspec.Struct, frozen=True):
     """One move of an intent's state: who, when, why, from where."""
 
     intent_id: uuid.UUID
@@ -93,8 +98,7 @@ class StepOutcome(enum.StrEnum):
     COMPENSATION_FAILED = "compensation_failed"
 
 
-@dataclass(frozen=True, slots=True)
-class StepRecord:
+class StepRecord(msgspec.Struct, frozen=True):
     """One run of one step (each attempt, and each compensation, is its own record)."""
 
     intent_id: uuid.UUID

@@ -51,7 +51,6 @@ def upgrade() -> None:
         sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("lease_epoch", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("lease_owner", sa.Text, nullable=True),
-        sa.Column("lease_until", sa.BigInteger, nullable=True),
         sa.UniqueConstraint("tenant", "type", "reference", name="uq_intents_reference"),
     )
     live = sa.text("status <> 'done'")
@@ -113,9 +112,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant", "name"),
     )
     op.create_index("ix_intent_schedules_next", "intent_schedules", ["next_at"])
+    # One row per worker process: its heartbeat is the lease on every intent it holds, so
+    # keeping a thousand intents costs one row update, not a thousand.
+    op.create_table(
+        "intent_workers",
+        sa.Column("name", sa.Text, primary_key=True),
+        sa.Column("started_at", sa.BigInteger, nullable=False),
+        sa.Column("lease_until", sa.BigInteger, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("intent_workers")
     op.drop_table("intent_schedules")
     op.drop_table("intent_steps")
     op.drop_table("intent_transitions")
