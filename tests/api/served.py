@@ -39,7 +39,13 @@ class ServedApi:
         async with Platform(settings) as platform:
             services = await platform.services()
             access = services.access
-            async with serving(services.ledger_service, access, port=0, grpc_port=None) as servers:
+            async with serving(
+                services.ledger_service,
+                access,
+                intents=services.intents,
+                port=0,
+                grpc_port=None,
+            ) as servers:
                 self.token = (await access.create(self._tenant, self._role)).token
                 self.url = servers.http_url
                 self._ready.set()

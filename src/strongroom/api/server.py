@@ -25,6 +25,7 @@ from strongroom.api.http.app import create_operations_app
 from strongroom.api.http.health import ComponentsView, Probe
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
+from strongroom.workflows.service import IntentService
 
 
 class _Uvicorn(uvicorn.Server):
@@ -101,6 +102,7 @@ async def serving(
     service: LedgerService,
     access: AccessService,
     *,
+    intents: IntentService | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     grpc_port: int | None = 50051,
@@ -112,10 +114,12 @@ async def serving(
     """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC).
 
     `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
-    processes by default). `components` and `collectors`: as `create_app` takes them."""
+    processes by default). `intents`, `components` and `collectors`: as `create_app` takes
+    them (the intent engine's routes, and its gRPC service, are served when `intents` is given)."""
     app = create_app(
         service,
         access,
+        intents=intents,
         max_body_bytes=max_body_bytes,
         components=components,
         collectors=collectors,
@@ -126,7 +130,9 @@ async def serving(
         async with _http_server(app, host, port, reuse_port) as (url, http, task):
             grpc_target = None
             if grpc_port is not None:
-                grpc_server, grpc_bound = await start_grpc_server(service, access, host, grpc_port)
+                grpc_server, grpc_bound = await start_grpc_server(
+                    service, access, host, grpc_port, intents=intents
+                )
                 grpc_target = f"{host}:{grpc_bound}"
             yield Serving(url, grpc_target, http, task, grpc_server)
     finally:

@@ -1,9 +1,10 @@
 """The background components a server or worker process runs, and what they report.
 
 `start_components(platform, names)` starts the named components of a Platform (`COMPONENTS`:
-the outbox relay, the audit consumer, the snapshot task, the pending-transfer sweeper) plus a
-monitor that measures, every `MONITOR_INTERVAL` seconds, what a scrape cannot ask the database
-or the bus itself: the rows waiting in the outbox and the audit consumer's lag. It returns a
+the outbox relay, the audit consumer, the snapshot task, the pending-transfer sweeper, the
+intent engine) plus a monitor that measures, every `MONITOR_INTERVAL` seconds, what a scrape
+cannot ask the database or the bus itself: the rows waiting in the outbox, the audit consumer's
+lag and the intent queue. It returns a
 `Components`, whose `health()` the health endpoints report and whose `collector()` adds their
 figures to `/metrics`; `stop()` stops them in reverse order of start, each finishing its work in
 progress (the relay publishes what is waiting before it stops).
@@ -30,6 +31,9 @@ from strongroom.events.ports import Outbox
 from strongroom.events.relay import Relay, RelayBusy
 from strongroom.health import Component, ComponentHealth, Periodic
 from strongroom.logging import get_logger
+from strongroom.workflows.engine import Engine
+from strongroom.workflows.metrics import IntentCollector
+from strongroom.workflows.types import QueueStats
 
 _log = get_logger(__name__)
 
@@ -105,6 +109,8 @@ class Figures:
     #: Seconds since the oldest row still waiting was written; 0 when none waits.
     relay_lag_seconds: float | None = None
     audit_pending: int | None = None
+    #: Measured where the intent engine runs.
+    intent_queue: QueueStats | None = None
 
 
 class Components:
@@ -157,6 +163,11 @@ class Components:
         self.figures.relay_lag_seconds = 0.0 if oldest is None else (time.time_ns() - oldest) / 1e9
         if self._bus is not None and self.get("audit") is not None:
             self.figures.audit_pending = await self._bus.pending(AUDIT_CONSUMER)
+        engine = self.get("intents")
+        if isinstance(engine, Engine):
+            # Cleared first: a failed measurement leaves the gauges out, not stale.
+            self.figures.intent_queue = None
+            self.figures.intent_queue = await engine.store.queue_stats(time.time_ns())
 
 
 class _ComponentsCollector(Collector):
@@ -218,6 +229,9 @@ class _ComponentsCollector(Collector):
             )
             lag.add_metric([AUDIT_CONSUMER], figures.audit_pending)
             yield lag
+        engine = components.get("intents")
+        if isinstance(engine, Engine):
+            yield from IntentCollector(engine, lambda: figures.intent_queue).collect()
 
 
 def _periodic(components: Components) -> Iterable[Periodic]:

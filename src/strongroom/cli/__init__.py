@@ -12,6 +12,7 @@ from strongroom.cli import (
     bench,
     demo,
     events,
+    intents,
     keys,
     migrate,
     products,
@@ -38,6 +39,7 @@ app.command()(serve.serve)
 app.command()(worker.worker)
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(transfers.app, name="transfers")
+app.add_typer(intents.app, name="intents")
 app.add_typer(products.app, name="products")
 app.add_typer(admin.app, name="admin")
 app.add_typer(stats.app, name="ledger")

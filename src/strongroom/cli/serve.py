@@ -173,6 +173,7 @@ async def _serve(
             async with serving(
                 services.ledger_service,
                 services.access,
+                intents=services.intents,
                 host=settings.http_host,
                 port=settings.http_port,
                 grpc_port=grpc_port,

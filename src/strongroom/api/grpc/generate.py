@@ -1,8 +1,8 @@
-"""Regenerate `gen/` from proto/strongroom/v1/ledger.proto (a dev-time step; the output is
-committed): `.venv/bin/python -m strongroom.api.grpc.generate`.
+"""Regenerate `gen/` from the protos under proto/strongroom/v1/ (a dev-time step; the output
+is committed): `.venv/bin/python -m strongroom.api.grpc.generate`.
 
 protoc names modules after the proto path (`strongroom.v1`), which would clash with this
-package, so the files are written flat into `gen/` and the one cross-import is rewritten.
+package, so the files are written flat into `gen/` and the cross-imports are rewritten.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from grpc_tools import protoc
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
-PROTO = Path("strongroom/v1/ledger.proto")
-HEADER = "# mypy: ignore-errors\n# Generated from proto/strongroom/v1/ledger.proto; do not edit.\n"
+PACKAGE = Path("strongroom/v1")
+PROTOS = (PACKAGE / "ledger.proto", PACKAGE / "intents.proto")
+HEADER = "# mypy: ignore-errors\n# Generated from proto/{proto}; do not edit.\n"
 
 
 def main() -> int:
@@ -30,17 +31,17 @@ def main() -> int:
                 f"--python_out={out}",
                 f"--pyi_out={out}",
                 f"--grpc_python_out={out}",
-                str(PROTO),
+                *(str(proto) for proto in PROTOS),
             ]
         )
         if code != 0:
             return int(code)
-        for produced in sorted((Path(out) / PROTO.parent).iterdir()):
+        for produced in sorted((Path(out) / PACKAGE).iterdir()):
             text = produced.read_text().replace(
-                "from strongroom.v1 import ledger_pb2",
-                "from strongroom.api.grpc.gen import ledger_pb2",
+                "from strongroom.v1 import ", "from strongroom.api.grpc.gen import "
             )
-            (gen / produced.name).write_text(HEADER + text)
+            proto = PACKAGE / (produced.name.partition("_pb2")[0] + ".proto")
+            (gen / produced.name).write_text(HEADER.format(proto=proto) + text)
     (gen / "__init__.py").write_text(
         '"""Generated gRPC code (see strongroom.api.grpc.generate)."""\n'
     )

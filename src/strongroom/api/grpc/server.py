@@ -1,28 +1,20 @@
-"""`LedgerServicer` (strongroom.v1.Ledger on grpc.aio) and `start_grpc_server`."""
+"""`LedgerServicer` (strongroom.v1.Ledger on grpc.aio) and `start_grpc_server`, which serves it
+and, given the intent service, strongroom.v1.Intents (strongroom.api.grpc.intents)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import grpc
-from opentelemetry import trace as otel_trace
-from opentelemetry.trace import SpanKind, StatusCode
 
+from strongroom.api.grpc.calls import Calls
+from strongroom.api.grpc.gen import intents_pb2_grpc, ledger_pb2_grpc
 from strongroom.api.grpc.gen import ledger_pb2 as pb
-from strongroom.api.grpc.gen import ledger_pb2_grpc
-from strongroom.errors import (
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    StorageError,
-    StrongroomError,
-    Unauthenticated,
-    ValidationError,
-)
+from strongroom.api.grpc.intents import IntentsServicer
+from strongroom.errors import ValidationError
 from strongroom.ids import NIL, parse_id
 from strongroom.ledger import (
     Account,
@@ -37,34 +29,11 @@ from strongroom.ledger import (
 )
 from strongroom.services.access import AccessService, Principal
 from strongroom.services.ledger import AccountSpec, LedgerService, TransferSpec
-from strongroom.tracing import (
-    bound,
-    get_tracer,
-    parse_traceparent,
-    start_request_span,
-    trace_id_var,
-)
-
-R = TypeVar("R")
+from strongroom.workflows.service import IntentService
 
 #: As the HTTP body limit: a full batch with modest metadata fits.
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 _DEFAULT_LIMIT = 100
-_PROBLEM_PREFIX = "urn:strongroom:problem:"
-_SERVICE = "strongroom.v1.Ledger"
-_TRACER = get_tracer(__name__)
-
-_STATUS: list[tuple[type[StrongroomError], grpc.StatusCode]] = [
-    (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
-    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
-    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
-    (NotFound, grpc.StatusCode.NOT_FOUND),
-    (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
-    (RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
-    (StorageError, grpc.StatusCode.UNAVAILABLE),
-]
-#: The codes that are the server's fault, so its span's error (the others are the caller's).
-_SERVER_FAULTS = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE})
 
 
 def _id(value: str, field: str) -> uuid.UUID:
@@ -162,84 +131,12 @@ def _status(value: str) -> AccountStatus:
         raise ValidationError("status", "must be open, frozen or closed") from None
 
 
-class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
+class LedgerServicer(Calls, ledger_pb2_grpc.LedgerServicer):
+    service_name = "strongroom.v1.Ledger"
+
     def __init__(self, service: LedgerService, access: AccessService) -> None:
+        super().__init__(access)
         self._service = service
-        self._access = access
-
-    async def _call(
-        self,
-        method: str,
-        context: grpc.aio.ServicerContext[Any, Any],
-        work: Callable[[Principal], Awaitable[R]],
-    ) -> R:
-        """Bind the trace id, authenticate, run `work`; errors become gRPC status codes. With a
-        tracer provider installed, all of it in a server span `strongroom.v1.Ledger/<method>`."""
-        headers = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
-        given = headers.get("x-request-id", "")
-        sane = 0 < len(given) <= 128 and given.isascii() and given.isprintable()
-        request_id = given if sane else None
-        parent = parse_traceparent(headers)
-        tracer = _TRACER.otel
-        if tracer is None:
-            with bound(request_id, parent=parent) as trace_id:
-                return await self._answer(context, headers, trace_id, work)
-        span, trace_id = start_request_span(
-            tracer,
-            f"{_SERVICE}/{method}",
-            SpanKind.SERVER,
-            request_id,
-            parent,
-            {"rpc.system": "grpc", "rpc.service": _SERVICE, "rpc.method": method},
-        )
-        # `_answer` sets the status from the gRPC code: the abort that answers a caller's error
-        # is not the span's error.
-        token = trace_id_var.set(trace_id)
-        try:
-            with otel_trace.use_span(
-                span, end_on_exit=True, record_exception=False, set_status_on_exception=False
-            ):
-                return await self._answer(context, headers, trace_id, work)
-        finally:
-            trace_id_var.reset(token)
-
-    async def _answer(
-        self,
-        context: grpc.aio.ServicerContext[Any, Any],
-        headers: Mapping[str, str],
-        trace_id: str,
-        work: Callable[[Principal], Awaitable[R]],
-    ) -> R:
-        await context.send_initial_metadata((("x-request-id", trace_id),))
-        span = otel_trace.get_current_span()
-        try:
-            authorization = headers.get("authorization", "")
-            scheme, _, token = authorization.partition(" ")
-            who = await self._access.authenticate(
-                token.strip() if scheme.lower() == "bearer" else None
-            )
-            answer = await work(who)
-        except StrongroomError as error:
-            code = next(
-                (c for kind, c in _STATUS if isinstance(error, kind)),
-                grpc.StatusCode.INTERNAL,
-            )
-            span.set_attribute("rpc.grpc.status_code", code.value[0])
-            if code in _SERVER_FAULTS:
-                span.set_status(StatusCode.ERROR, str(error))
-            trailers = [("problem-type", _PROBLEM_PREFIX + error.code)]
-            if isinstance(error, RateLimited):
-                trailers.append(("retry-after", str(error.retry_after)))
-            context.set_trailing_metadata(trailers)
-            await context.abort(code, str(error))
-            raise  # abort raises; this keeps type checkers sure we never fall through
-        except Exception as error:
-            # grpc answers UNKNOWN; the span says why.
-            span.record_exception(error)
-            span.set_status(StatusCode.ERROR, f"{type(error).__name__}: {error}")
-            raise
-        span.set_attribute("rpc.grpc.status_code", grpc.StatusCode.OK.value[0])
-        return answer
 
     async def CreateAccounts(
         self, request: pb.CreateAccountsRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -382,9 +279,15 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServicer):
 
 
 async def start_grpc_server(
-    service: LedgerService, access: AccessService, host: str = "127.0.0.1", port: int = 0
+    service: LedgerService,
+    access: AccessService,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    intents: IntentService | None = None,
 ) -> tuple[grpc.aio.Server, int]:
-    """Start serving on host:port (0: a free port); returns the server and the bound port."""
+    """Start serving on host:port (0: a free port); returns the server and the bound port.
+    strongroom.v1.Intents is served when `intents` is given."""
     options = [
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -393,6 +296,10 @@ async def start_grpc_server(
     ledger_pb2_grpc.add_LedgerServicer_to_server(  # type: ignore[no-untyped-call]
         LedgerServicer(service, access), server
     )
+    if intents is not None:
+        intents_pb2_grpc.add_IntentsServicer_to_server(  # type: ignore[no-untyped-call]
+            IntentsServicer(intents, access), server
+        )
     bound_port = server.add_insecure_port(f"{host}:{port}")
     await server.start()
     return server, bound_port

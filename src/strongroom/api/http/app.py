@@ -1,5 +1,5 @@
-"""`create_app(service, access)`: the FastAPI application, its middleware, error rendering and
-OpenAPI document (strongroom.api.http.openapi).
+"""`create_app(service, access, intents=...)`: the FastAPI application, its middleware, error
+rendering and OpenAPI document (strongroom.api.http.openapi).
 
 Our one middleware (`RequestMiddleware`: request id, body size limit, metrics, and the hand-off
 of DirectRoute requests past the router) runs inside FastAPI's own (server errors, telemetry).
@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 
 from strongroom.api.http import accounts, health, openapi, problems, transfers
+from strongroom.api.http import intents as intents_routes
 from strongroom.api.http import keys as key_routes
 from strongroom.api.http.health import ComponentsView, Probe
 from strongroom.api.http.metrics import ApiMetrics
@@ -22,6 +23,7 @@ from strongroom.api.http.routing import DirectRoute
 from strongroom.health import ComponentHealth
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
+from strongroom.workflows.service import IntentService
 
 #: 8 MiB: a full batch of 8190 transfers with modest metadata fits.
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -38,12 +40,14 @@ def create_app(
     service: LedgerService,
     access: AccessService,
     *,
+    intents: IntentService | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     components: ComponentsView | None = None,
     collectors: Sequence[Collector] = (),
 ) -> FastAPI:
-    """The API over `service` and `access`. `components` reports the process's background
-    components in the health endpoints; `collectors` add their figures to `/metrics`."""
+    """The API over `service` and `access`, and the intent engine's routes over `intents` when
+    given. `components` reports the process's background components in the health endpoints;
+    `collectors` add their figures to `/metrics`."""
     app = FastAPI(
         title="Strongroom",
         version="1",
@@ -53,11 +57,14 @@ def create_app(
     )
     app.state.service = service
     app.state.access = access
+    app.state.intents = intents
     app.state.metrics = ApiMetrics(service.ledger)
     # The APIs serve while a background component fails: readiness reports it, not judges it.
     registry = app.state.metrics.registry
     _operations_state(app, service.ready, components or _none, False, collectors, registry)
     routers = [module.router for module in (accounts, transfers, key_routes, health)]
+    if intents is not None:
+        routers.insert(2, intents_routes.router)
     for router in routers:
         app.include_router(router)
     # Included without a prefix of their own, routes keep the paths their routers gave them.
@@ -69,7 +76,7 @@ def create_app(
         max_bytes=max_body_bytes,
         direct=[route for route in routes if isinstance(route, DirectRoute)],
     )
-    openapi.install(app)
+    openapi.install(app, intent_types=intents.registry.names() if intents is not None else ())
     return app
 
 

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from strongroom.services.access import AccessService, Principal
 from strongroom.services.ledger import LedgerService
+from strongroom.workflows.service import IntentService
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: sr_<id>_<secret>")
 
@@ -24,6 +25,11 @@ async def service_of(request: Request) -> LedgerService:
 async def access_of(request: Request) -> AccessService:
     access: AccessService = request.app.state.access
     return access
+
+
+async def intents_of(request: Request) -> IntentService:
+    intents: IntentService = request.app.state.intents
+    return intents
 
 
 async def _principal(
@@ -43,3 +49,4 @@ async def caller_of(request: Request) -> Principal:
 Caller = Annotated[Principal, Depends(_principal)]
 Service = Annotated[LedgerService, Depends(service_of)]
 Access = Annotated[AccessService, Depends(access_of)]
+Intents = Annotated[IntentService, Depends(intents_of)]

@@ -31,6 +31,15 @@ from strongroom.ledger import (
 from strongroom.money import AMOUNT_MAX
 from strongroom.services.access import ApiKey, Role
 from strongroom.services.ledger import AccountSpec, TransferSpec
+from strongroom.workflows.definitions import IntentType
+from strongroom.workflows.ports import Schedule
+from strongroom.workflows.types import (
+    Intent,
+    IntentDetail,
+    StepOutcome,
+    StepRecord,
+    TransitionRecord,
+)
 
 #: Bounds are published in the OpenAPI document as the exact integers the server checks
 #: (docs/api.md: Integers). code, timeout: the ledger reports values outside its own ranges with
@@ -337,3 +346,228 @@ class NewKeyOut(KeyOut):
 
 class KeyList(BaseModel):
     items: list[KeyOut]
+
+
+# -- intents ------------------------------------------------------------------------------
+
+IntentStatusName = Literal["ready", "waiting", "done"]
+#: What a caller writes as a reason; kept in the transition record and shown to people.
+Reason = Annotated[str | None, Strict(), Field(max_length=500, pattern=r"^[^\x00]*$")]
+Version = Annotated[int | None, Strict(), Field(ge=1, le=INT53)]
+JsonObject = Annotated[dict[str, Any], Field(description="Any JSON object")]
+
+
+class SubmitIntent(Request):
+    type: Annotated[str, Strict(), Field(description="A registered intent type")]
+    reference: Annotated[
+        str,
+        Strict(),
+        Field(
+            min_length=1,
+            max_length=200,
+            description="Chosen by the caller, unique per tenant and type: retrying with the "
+            "same reference and payload returns the intent submitted first",
+        ),
+    ]
+    payload: JsonObject
+
+
+class IntentEvent(Request):
+    event: Annotated[str, Strict(), Field(min_length=1, max_length=64)]
+    reason: Reason = None
+    expected_version: Version = Field(
+        default=None, description="Refuse (409 version_conflict) if the intent moved past it"
+    )
+
+
+class CancelIntent(Request):
+    reason: Reason = None
+    expected_version: Version = None
+
+
+class IntentOut(BaseModel):
+    id: uuid.UUID
+    tenant: str
+    type: str
+    reference: str
+    payload: dict[str, Any]
+    #: Where the intent is in its own lifecycle (a state of its type's machine).
+    state: str
+    #: Where it is for the engine.
+    status: IntentStatusName
+    version: int
+    created_at: int
+    updated_at: int
+    mutex_key: str | None
+    parent_id: uuid.UUID | None
+    customer: str | None
+    account: str | None
+    actor: str | None
+    trace_id: str | None
+    run_at: int | None
+    position: int
+    results: dict[str, Any]
+    attempts: int
+    run: int
+    error: str | None
+    cancel_requested: bool
+    #: The worker running it right now, if one is.
+    lease_owner: str | None
+
+    @classmethod
+    def of(cls, i: Intent) -> IntentOut:
+        return cls(
+            id=i.id,
+            tenant=i.tenant,
+            type=i.type,
+            reference=i.reference,
+            payload=i.payload,
+            state=i.state,
+            status=i.status.value,
+            version=i.version,
+            created_at=i.created_at,
+            updated_at=i.updated_at,
+            mutex_key=i.mutex_key,
+            parent_id=i.parent_id,
+            customer=i.customer,
+            account=i.account,
+            actor=i.actor,
+            trace_id=i.trace_id,
+            run_at=i.run_at,
+            position=i.position,
+            results=i.results,
+            attempts=i.attempts,
+            run=i.run,
+            error=i.error,
+            cancel_requested=i.cancel_requested,
+            lease_owner=i.lease_owner,
+        )
+
+
+class TransitionOut(BaseModel):
+    seq: int
+    event: str
+    from_state: str | None
+    to_state: str
+    at: int
+    actor: str | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, t: TransitionRecord) -> TransitionOut:
+        return cls(
+            seq=t.seq,
+            event=t.event,
+            from_state=t.from_state,
+            to_state=t.to_state,
+            at=t.at,
+            actor=t.actor,
+            reason=t.reason,
+        )
+
+
+class StepOut(BaseModel):
+    step: str
+    run: int
+    attempt: int
+    outcome: StepOutcome
+    started_at: int
+    finished_at: int
+    result: Any
+    error: str | None
+
+    @classmethod
+    def of(cls, s: StepRecord) -> StepOut:
+        return cls(
+            step=s.step,
+            run=s.run,
+            attempt=s.attempt,
+            outcome=s.outcome,
+            started_at=s.started_at,
+            finished_at=s.finished_at,
+            result=s.result,
+            error=s.error,
+        )
+
+
+class IntentDetailOut(IntentOut):
+    transitions: list[TransitionOut]
+    steps: list[StepOut]
+    children: list[IntentOut]
+
+    @classmethod
+    def of_detail(cls, d: IntentDetail) -> IntentDetailOut:
+        return cls(
+            **IntentOut.of(d.intent).model_dump(),
+            transitions=[TransitionOut.of(t) for t in d.transitions],
+            steps=[StepOut.of(s) for s in d.steps],
+            children=[IntentOut.of(c) for c in d.children],
+        )
+
+
+class IntentPage(BaseModel):
+    items: list[IntentOut]
+    next_cursor: str | None
+
+
+class IntentTypeOut(BaseModel):
+    name: str
+    description: str
+    states: list[str]
+    initial: str
+    terminal: list[str]
+
+    @classmethod
+    def of(cls, t: IntentType[Any]) -> IntentTypeOut:
+        machine = t.machine
+        return cls(
+            name=t.name,
+            description=t.description,
+            states=list(machine.states),
+            initial=machine.initial,
+            terminal=sorted(machine.terminal),
+        )
+
+
+class ScheduleIn(Request):
+    type: Annotated[str, Strict(), Field(description="A registered intent type")]
+    spec: Annotated[
+        str,
+        Strict(),
+        Field(
+            min_length=1,
+            max_length=200,
+            description="`at <instant>`, `every <duration>` or `cron <expression> [zone]` "
+            "(docs/workflows.md)",
+        ),
+    ]
+    payload: JsonObject
+
+
+class ScheduleOut(BaseModel):
+    name: str
+    type: str
+    spec: str
+    payload: dict[str, Any]
+    #: When it fires next (ns since the epoch); null once it will not fire again.
+    next_at: int | None
+    last_at: int | None
+    fired: int
+    created_at: int
+
+    @classmethod
+    def of(cls, s: Schedule) -> ScheduleOut:
+        return cls(
+            name=s.name,
+            type=s.type,
+            spec=s.spec,
+            payload=dict(s.payload),
+            next_at=s.next_at,
+            last_at=s.last_at,
+            fired=s.fired,
+            created_at=s.created_at,
+        )
+
+
+class ScheduleList(BaseModel):
+    items: list[ScheduleOut]

@@ -1,5 +1,6 @@
 """The OpenAPI document at /openapi.json: FastAPI's, with the Problem schema the error responses
-refer to, and every integer bound written as the exact integer the server checks.
+refer to, the intent types the server runs as the values of an intent body's `type`, and every
+integer bound written as the exact integer the server checks.
 
 FastAPI's OpenAPI model holds `minimum` and `maximum` as floats, so it wrote the amount maximum
 2**63 - 1 as `9.223372036854776e+18`, a number (9223372036854776000) above what the server
@@ -11,6 +12,7 @@ published rounded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,14 +28,20 @@ _BOUND_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 _EXACT_DOUBLES = 2**53
 
 
-def install(app: FastAPI) -> None:
-    """Serve the document described above as `app.openapi()`, built once."""
+#: The bodies naming an intent type, by schema name.
+_INTENT_TYPE_BODIES = ("SubmitIntent", "ScheduleIn")
+
+
+def install(app: FastAPI, *, intent_types: Sequence[str] = ()) -> None:
+    """Serve the document described above as `app.openapi()`, built once. `intent_types`: the
+    registered intent types (the registry is the deployment's, so the models cannot list them)."""
     plain_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = plain_openapi()
             _add_problem(document)
+            _intent_types(document, intent_types)
             _exact_bounds(document)
             app.openapi_schema = document
         return app.openapi_schema
@@ -47,6 +55,13 @@ def _add_problem(document: dict[str, Any]) -> None:
     components = document.setdefault("components", {}).setdefault("schemas", {})
     components.update(nested)
     components["Problem"] = definitions
+
+
+def _intent_types(document: dict[str, Any], names: Sequence[str]) -> None:
+    schemas = document.get("components", {}).get("schemas", {})
+    for body in _INTENT_TYPE_BODIES:
+        if body in schemas and names:
+            schemas[body]["properties"]["type"]["enum"] = list(names)
 
 
 def _exact_bounds(node: Any) -> None:

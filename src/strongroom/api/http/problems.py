@@ -182,7 +182,8 @@ def install(app: FastAPI, routes: Iterable[BaseRoute]) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-def _documented(status: int, description: str) -> dict[str, Any]:
+def documented(description: str) -> dict[str, Any]:
+    """An error response of an operation in the OpenAPI document: a Problem."""
     return {
         "description": description,
         "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
@@ -191,14 +192,14 @@ def _documented(status: int, description: str) -> dict[str, Any]:
 
 #: The error responses every authenticated operation documents in the OpenAPI document.
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _documented(400, "Malformed JSON or an unreadable request (malformed_json)"),
-    401: _documented(401, "Missing, unknown or revoked API key (unauthenticated)"),
-    403: _documented(403, "The key's role does not allow this (permission_denied)"),
-    404: _documented(404, "Not found, or owned by another tenant (not_found)"),
-    413: _documented(413, "Body over the size limit, or batch over the maximum"),
-    422: _documented(422, "A field is missing, of the wrong type or out of range"),
+    400: documented("Malformed JSON or an unreadable request (malformed_json)"),
+    401: documented("Missing, unknown or revoked API key (unauthenticated)"),
+    403: documented("The key's role does not allow this (permission_denied)"),
+    404: documented("Not found, or owned by another tenant (not_found)"),
+    413: documented("Body over the size limit, or batch over the maximum"),
+    422: documented("A field is missing, of the wrong type or out of range"),
     429: {
-        **_documented(429, "The key's or its tenant's rate limit is spent (rate_limited)"),
+        **documented("The key's or its tenant's rate limit is spent (rate_limited)"),
         "headers": {
             "Retry-After": {
                 "description": "Whole seconds to wait before sending the request again",
