@@ -116,7 +116,15 @@ def test_unknown_components_and_a_split_in_process_bus_are_refused() -> None:
 async def test_the_settings_choose_what_serve_runs(sqlite_url: str, tmp_path: Path) -> None:
     every = _settings(sqlite_url, tmp_path)
     async with Platform(every) as platform:
-        assert configured_components(platform) == ["audit", "relay", "snapshots", "sweeper"]
-    fewer = _settings(sqlite_url, tmp_path, run_relay=False, run_audit=False, sweep_interval=0)
+        assert configured_components(platform) == [
+            "audit",
+            "relay",
+            "snapshots",
+            "sweeper",
+            "intents",
+        ]
+    fewer = _settings(
+        sqlite_url, tmp_path, run_relay=False, run_audit=False, sweep_interval=0, run_intents=False
+    )
     async with Platform(fewer) as platform:
         assert configured_components(platform) == ["snapshots"]

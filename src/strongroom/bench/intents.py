@@ -189,7 +189,7 @@ async def _run(platform: Platform, config: IntentBenchConfig) -> IntentBenchResu
         steps=engine.stats.steps - steps_before,
         retries=engine.stats.retries - retries_before,
         invariants_ok=report.ok,
-        violations=list(report.violations),
+        violations=[f"{v.invariant}: {v.subject}: {v.detail}" for v in report.violations],
     )
 
 

@@ -153,7 +153,8 @@ async def test_events_cancel_and_retry(
     assert illegal.status_code == 409
     problem = illegal.json()
     assert problem["type"] == "urn:strongroom:problem:illegal_transition"
-    assert "'posted'" in problem["detail"] and "'initiated'" in problem["detail"]
+    assert "'posted'" in problem["detail"]
+    assert "'initiated'" in problem["detail"]
     stale = await client.post(
         f"{path}/events", json={"event": "fail", "expected_version": 7}, headers=writer
     )
