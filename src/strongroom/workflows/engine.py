@@ -115,6 +115,9 @@ class _Run:
     records: list[StepRecord] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     children: list[Intent] = field(default_factory=list)
+    #: The children's first transitions and their events, stored with them.
+    child_transitions: list[TransitionRecord] = field(default_factory=list)
+    child_events: list[Envelope] = field(default_factory=list)
     failures: list[tuple[Step | SubWorkflow, str, bool]] = field(default_factory=list)
     #: The group cannot finish yet: a child intent is live, or a Sleep has not ended.
     wait_until: int | None = None
@@ -457,8 +460,9 @@ class Engine:
                 Checkpoint(
                     waiting,
                     epoch=intent.lease_epoch,
+                    transitions=work.child_transitions,
                     steps=work.records,
-                    events=step_events,
+                    events=step_events + work.child_events,
                     children=work.children,
                 )
             )
@@ -581,6 +585,8 @@ class Engine:
             )
             first = submission(child_kind, fresh)
             work.children.append(first.intent)
+            work.child_transitions.append(first.transition)
+            work.child_events.extend(first.events)
             work.records.append(
                 StepRecord(
                     parent.id,
