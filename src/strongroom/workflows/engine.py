@@ -396,6 +396,9 @@ class Engine:
             )
             records.append(record)
         moved = replace(moved, version=max(moved.version, intent.version + 1))
+        if moved.status is IntentStatus.DONE:
+            # Nothing follows a terminal state: _park will not write again to release it.
+            moved = replace(moved, lease_owner=None, lease_until=None)
         await self._save(
             Checkpoint(moved, epoch=intent.lease_epoch, transitions=records, events=events)
         )
