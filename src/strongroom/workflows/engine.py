@@ -247,8 +247,13 @@ class Engine:
                 self._failing("claim", error)
                 claimed = []
             for intent in claimed:
-                if intent.id not in self._running:
-                    self._spawn(intent)
+                stale = self._running.get(intent.id)
+                if stale is not None:
+                    # Our task lost this intent (a person fenced it, or its lease lapsed) and
+                    # the claim took it back: left alone, the task would hide the new lease from
+                    # the heartbeat until its step ended, and its checkpoint is refused anyway.
+                    stale.cancel()
+                self._spawn(intent)
             if len(claimed) < want:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -329,7 +334,9 @@ class Engine:
             # expires, which is the right thing after a database fault.
             self._failing(f"intent {intent.id}", error)
         finally:
-            self._running.pop(intent.id, None)
+            # A task that lost its intent to a newer claim of this engine leaves that one's entry.
+            if self._running.get(intent.id) is asyncio.current_task():
+                del self._running[intent.id]
             self._room.set()
 
     async def _save(self, checkpoint: Checkpoint) -> None:
