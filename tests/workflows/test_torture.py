@@ -326,5 +326,5 @@ async def _check(
 
     # The kills hit work in progress: intents were taken over (claimed again) after them.
     taken_over = sum(1 for r in rows.values() if r["lease_epoch"] > 1)
-    assert kills >= 10
+    assert kills >= 5
     assert taken_over >= 5, (kills, taken_over)
