@@ -247,6 +247,15 @@ class SqlIntentStore:
     # -- submission ---------------------------------------------------------------------------
 
     async def submit(self, submissions: Sequence[Submission], owner: str | None) -> list[Intent]:
+        try:
+            return await self._submit(submissions, owner)
+        except sa.exc.IntegrityError:
+            # Another transaction inserted one of these references after ours looked (two
+            # engines firing one schedule, a client retrying on two servers). It committed, or
+            # the insert would not have failed: a second look finds its intent.
+            return await self._submit(submissions, owner)
+
+    async def _submit(self, submissions: Sequence[Submission], owner: str | None) -> list[Intent]:
         async with self._write() as connection:
             keys = sorted({s.intent.mutex_key for s in submissions if s.intent.mutex_key})
             if keys and self._postgres:

@@ -117,6 +117,9 @@ class _Run:
     records: list[StepRecord] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     children: list[Intent] = field(default_factory=list)
+    #: The children's first transitions and their events, stored with them.
+    child_transitions: list[TransitionRecord] = field(default_factory=list)
+    child_events: list[Envelope] = field(default_factory=list)
     failures: list[tuple[Step | SubWorkflow, str, bool]] = field(default_factory=list)
     #: The group cannot finish yet: a child intent is live, or a Sleep has not ended.
     wait_until: int | None = None
@@ -254,8 +257,13 @@ class Engine:
                 self._failing("claim", error)
                 claimed = []
             for intent in claimed:
-                if intent.id not in self._running:
-                    self._spawn(intent)
+                stale = self._running.get(intent.id)
+                if stale is not None:
+                    # Our task lost this intent (a person fenced it, or our heartbeat lapsed)
+                    # and the claim took it back: its checkpoint would be refused anyway, and
+                    # left alone it would keep the new run waiting until its step ended.
+                    stale.cancel()
+                self._spawn(intent)
             if len(claimed) < want:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -332,7 +340,9 @@ class Engine:
             # expires, which is the right thing after a database fault.
             self._failing(f"intent {intent.id}", error)
         finally:
-            self._running.pop(intent.id, None)
+            # A task that lost its intent to a newer claim of this engine leaves that one's entry.
+            if self._running.get(intent.id) is asyncio.current_task():
+                del self._running[intent.id]
             self._room.set()
 
     async def _save(self, checkpoint: Checkpoint) -> None:
@@ -404,6 +414,9 @@ class Engine:
             )
             records.append(record)
         moved = msgspec.structs.replace(moved, version=max(moved.version, intent.version + 1))
+        if moved.status is IntentStatus.DONE:
+            # Nothing follows a terminal state: _park will not write again to release it.
+            moved = msgspec.structs.replace(moved, lease_owner=None)
         await self._save(
             Checkpoint(moved, epoch=intent.lease_epoch, transitions=records, events=events)
         )
@@ -474,8 +487,9 @@ class Engine:
                 Checkpoint(
                     waiting,
                     epoch=intent.lease_epoch,
+                    transitions=work.child_transitions,
                     steps=work.records,
-                    events=step_events,
+                    events=step_events + work.child_events,
                     children=work.children,
                 )
             )
@@ -600,6 +614,8 @@ class Engine:
             )
             first = submission(child_kind, fresh)
             work.children.append(first.intent)
+            work.child_transitions.append(first.transition)
+            work.child_events.extend(first.events)
             work.records.append(
                 StepRecord(
                     parent.id,

@@ -184,9 +184,7 @@ async def test_events_cancel_and_retry(
     assert not_failed.status_code == 409
 
 
-async def test_listing_pages_and_filters(
-    client: httpx.AsyncClient, writer: dict[str, str]
-) -> None:
+async def test_listing_pages_and_filters(client: httpx.AsyncClient, writer: dict[str, str]) -> None:
     ids = [
         (await client.post("/v1/intents", json=submission(f"r{n}"), headers=writer)).json()["id"]
         for n in range(3)
