@@ -101,13 +101,18 @@ async def test_cancelling_a_running_workflow_compensates_what_it_did(
     rigs: Rigs, writer: Principal, admin: Principal
 ) -> None:
     calls = Calls()
-    started = asyncio.Event()
+    started, finish = asyncio.Event(), asyncio.Event()
 
     async def wait(context: StepContext[Any], call: int) -> None:
         started.set()
-        await asyncio.sleep(60)
+        await finish.wait()
 
-    kind = job_type("t.long", (calls.step("paid", compensable=True),), (calls.step("wait", wait),))
+    kind = job_type(
+        "t.long",
+        (calls.step("paid", compensable=True),),
+        (calls.step("wait", wait),),
+        (calls.step("after"),),
+    )
     registry = Registry([kind])
     engine = rigs.engine(registry)
     service = rigs.service(registry, engine=engine)
@@ -116,10 +121,14 @@ async def test_cancelling_a_running_workflow_compensates_what_it_did(
     await asyncio.wait_for(started.wait(), 5)
     requested = await service.cancel(admin, submitted.intent.id)
     assert requested.cancel_requested
+    # The worker is not interrupted: it finishes the step in hand, then cancels.
+    assert (await service.show(admin, submitted.intent.id)).intent.state != "cancelled"
+    finish.set()
     detail = await rigs.done(submitted.intent.id)
     assert (detail.intent.state, detail.intent.error) == ("cancelled", "cancelled")
     assert calls.compensated == ["paid"]
     assert len(calls.of("paid")) == 1
+    assert calls.of("after") == []
     assert detail.transitions[-1].event == "cancel"
 
 

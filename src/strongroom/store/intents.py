@@ -34,7 +34,7 @@ from strongroom.store.tables import (
     outbox,
 )
 from strongroom.store.urls import DatabaseURL
-from strongroom.workflows.ports import Checkpoint, Schedule, Submission
+from strongroom.workflows.ports import Applied, Checkpoint, Schedule, Submission
 from strongroom.workflows.types import (
     Intent,
     IntentDetail,
@@ -372,18 +372,27 @@ class SqlIntentStore:
         async with self._write() as connection:
             return [_intent(row) for row in await connection.execute(claim)]
 
-    async def checkpoint(self, batch: Sequence[Checkpoint], now: int) -> set[uuid.UUID]:
+    async def request_cancel(self, intent_id: uuid.UUID) -> bool:
+        async with self._write() as connection:
+            result = await connection.execute(
+                intents.update()
+                .where(intents.c.id == intent_id, intents.c.status != _DONE)
+                .values(cancel_requested=True)
+            )
+        return bool(result.rowcount)
+
+    async def checkpoint(self, batch: Sequence[Checkpoint], now: int) -> Applied:
         if not batch:
-            return set()
+            return Applied(set(), set())
         async with self._write() as connection:
             if self._postgres:
                 driver = (await connection.get_raw_connection()).driver_connection
-                accepted = await _apply_pg(driver, batch)
+                accepted, cancelling = await _apply_pg(driver, batch)
             else:
-                accepted = await _apply_sqlite(connection, batch)
+                accepted, cancelling = await _apply_sqlite(connection, batch)
             refused = {c.intent.id for c in batch} - {c.intent.id for c in accepted}
             if not accepted:
-                return refused
+                return Applied(refused, cancelling)
             children = [child for c in accepted for child in c.children]
             if children:
                 await connection.execute(intents.insert(), [_row(i) for i in children])
@@ -405,7 +414,7 @@ class SqlIntentStore:
             }
             if parents:
                 await self._wake(connection, parents, now)
-            return refused
+            return Applied(refused, cancelling)
 
     async def _wake(self, connection: AsyncConnection, parents: set[uuid.UUID], now: int) -> None:
         """Parents waiting for children of which none is live any more become due."""
@@ -610,26 +619,36 @@ def _fresh(checkpoint: Checkpoint, epoch: int | None, version: int | None) -> bo
 
 async def _apply_sqlite(
     connection: AsyncConnection, batch: Sequence[Checkpoint]
-) -> list[Checkpoint]:
+) -> tuple[list[Checkpoint], set[uuid.UUID]]:
     """The fenced update on SQLite: read the fences (the write lock is held since BEGIN), then
     write the checkpoints that still match."""
-    fences = sa.select(intents.c.id, intents.c.lease_epoch, intents.c.version).where(
-        intents.c.id.in_([c.intent.id for c in batch])
-    )
-    current = {row.id: (row.lease_epoch, row.version) for row in await connection.execute(fences)}
-    accepted = [c for c in batch if c.intent.id in current and _fresh(c, *current[c.intent.id])]
+    fences = sa.select(
+        intents.c.id, intents.c.lease_epoch, intents.c.version, intents.c.cancel_requested
+    ).where(intents.c.id.in_([c.intent.id for c in batch]))
+    current = {row.id: row for row in await connection.execute(fences)}
+    accepted = [
+        c
+        for c in batch
+        if c.intent.id in current
+        and _fresh(c, current[c.intent.id].lease_epoch, current[c.intent.id].version)
+    ]
+    cancelling: set[uuid.UUID] = set()
     if accepted:
         updates = []
         for c in accepted:
             values = _mutable(c.intent)
+            if current[c.intent.id].cancel_requested and c.intent.status is not IntentStatus.DONE:
+                # A cancellation a person asked for while the step ran outlives the write.
+                values["cancel_requested"] = True
+                cancelling.add(c.intent.id)
             if c.fence:
                 # Raising the epoch is what turns the holder's next checkpoint away.
-                values["lease_epoch"] = current[c.intent.id][0] + 1
+                values["lease_epoch"] = current[c.intent.id].lease_epoch + 1
                 values["lease_owner"] = None
             values["id"] = c.intent.id
             updates.append({f"b_{k}": v for k, v in values.items()})
         await connection.execute(_UPDATE, updates)
-    return accepted
+    return accepted, cancelling
 
 
 #: PostgreSQL types of the columns a checkpoint rewrites, in _MUTABLE's order.
@@ -647,6 +666,9 @@ _UPDATE_PG = (
         + ("i.lease_epoch + 1" if name == "lease_epoch" else "NULL")
         + f" ELSE u.{name} END"
         if name in _FENCED
+        # A cancellation a person asked for while the step ran outlives the engine's write.
+        else "cancel_requested = u.status <> 'done' AND (i.cancel_requested OR u.cancel_requested)"
+        if name == "cancel_requested"
         else f"{name} = u.{name}"
         for name in _MUTABLE
     )
@@ -655,7 +677,7 @@ _UPDATE_PG = (
     + ") AS u(id, epoch, expected, fence, "
     + ", ".join(_MUTABLE)
     + ") WHERE i.id = u.id AND (i.lease_epoch = u.epoch OR i.version = u.expected)"
-    " RETURNING i.id"
+    " RETURNING i.id, i.cancel_requested"
 )
 _TRANSITION_TYPES = {
     "intent_id": "uuid", "seq": "int4", "event": "text", "from_state": "text",
@@ -667,7 +689,9 @@ _STEP_TYPES = {
 }  # fmt: skip
 
 
-async def _apply_pg(driver: Any, batch: Sequence[Checkpoint]) -> list[Checkpoint]:
+async def _apply_pg(
+    driver: Any, batch: Sequence[Checkpoint]
+) -> tuple[list[Checkpoint], set[uuid.UUID]]:
     rows = [_mutable(c.intent) for c in batch]
     columns = [
         [c.intent.id for c in batch],
@@ -676,8 +700,9 @@ async def _apply_pg(driver: Any, batch: Sequence[Checkpoint]) -> list[Checkpoint
         [c.fence for c in batch],
         *([row[name] for row in rows] for name in _MUTABLE),
     ]
-    updated = {row[0] for row in await driver.fetch(_UPDATE_PG, *columns)}
-    return [c for c in batch if c.intent.id in updated]
+    updated = {row[0]: row[1] for row in await driver.fetch(_UPDATE_PG, *columns)}
+    accepted = [c for c in batch if c.intent.id in updated]
+    return accepted, {i for i, cancelling in updated.items() if cancelling}
 
 
 async def _insert_pg(

@@ -160,7 +160,7 @@ class Engine:
         self.stats = EngineStats()
         self._rng = rng or random.Random()
         self._schedules = schedules
-        self._checkpoints: GroupCommit[Checkpoint, bool] = GroupCommit(
+        self._checkpoints: GroupCommit[Checkpoint, bool | None] = GroupCommit(
             "intent-checkpoints", self._write, max_batch=checkpoint_batch, writers=writers
         )
         self._running: dict[uuid.UUID, asyncio.Task[None]] = {}
@@ -345,8 +345,11 @@ class Engine:
                 del self._running[intent.id]
             self._room.set()
 
-    async def _save(self, checkpoint: Checkpoint) -> None:
-        if not await self._checkpoints.submit(checkpoint):
+    async def _save(self, checkpoint: Checkpoint) -> bool:
+        """Write the checkpoint (LeaseLost if stale); whether a person asked meanwhile to
+        cancel the intent."""
+        cancelling = await self._checkpoints.submit(checkpoint)
+        if cancelling is None:
             raise LeaseLost(f"intent {checkpoint.intent.id}: lease lost")
         if checkpoint.intent.status is IntentStatus.DONE:
             if checkpoint.intent.mutex_key is not None:
@@ -354,10 +357,15 @@ class Engine:
                 self.poke()
             if self.on_done is not None:
                 self.on_done(checkpoint.intent)
+        return cancelling
 
-    async def _write(self, batch: Sequence[Checkpoint]) -> list[bool]:
-        refused = await self.store.checkpoint(batch, self.clock.now_ns())
-        return [c.intent.id not in refused for c in batch]
+    async def _write(self, batch: Sequence[Checkpoint]) -> list[bool | None]:
+        """Per checkpoint: None if refused, else whether its intent is being cancelled."""
+        applied = await self.store.checkpoint(batch, self.clock.now_ns())
+        return [
+            None if c.intent.id in applied.refused else c.intent.id in applied.cancelling
+            for c in batch
+        ]
 
     def _release(self, intent: Intent, now: int, **changes: Any) -> Intent:
         version = intent.version + 1 if changes.pop("bump", True) else intent.version
@@ -417,9 +425,10 @@ class Engine:
         if moved.status is IntentStatus.DONE:
             # Nothing follows a terminal state: _park will not write again to release it.
             moved = msgspec.structs.replace(moved, lease_owner=None)
-        await self._save(
+        if await self._save(
             Checkpoint(moved, epoch=intent.lease_epoch, transitions=records, events=events)
-        )
+        ):
+            moved = msgspec.structs.replace(moved, cancel_requested=True)
         return moved
 
     async def _run_group(
@@ -472,7 +481,15 @@ class Engine:
                 run_at=now + int(delay * NS),
             )
             await self._save(
-                Checkpoint(retry, epoch=intent.lease_epoch, steps=work.records, events=step_events)
+                Checkpoint(
+                    retry,
+                    epoch=intent.lease_epoch,
+                    steps=work.records,
+                    events=step_events,
+                    # A child started beside the failed step exists from now on: the retry
+                    # finds it rather than starting another.
+                    children=work.children,
+                )
             )
             return None
         if work.waiting_children or work.wait_until is not None:
@@ -510,7 +527,7 @@ class Engine:
         if advanced.status is IntentStatus.DONE:
             advanced = msgspec.structs.replace(advanced, lease_owner=None)
             self.stats.completed += 1
-        await self._save(
+        if await self._save(
             Checkpoint(
                 advanced,
                 epoch=intent.lease_epoch,
@@ -518,7 +535,8 @@ class Engine:
                 steps=work.records,
                 events=events,
             )
-        )
+        ):
+            advanced = msgspec.structs.replace(advanced, cancel_requested=True)
         return advanced
 
     async def _run_action(

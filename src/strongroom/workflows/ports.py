@@ -46,6 +46,16 @@ class Checkpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Applied:
+    """What became of a batch of checkpoints."""
+
+    #: Stale: changed nothing.
+    refused: set[uuid.UUID]
+    #: Written, and a person has asked to cancel the intent meanwhile.
+    cancelling: set[uuid.UUID]
+
+
+@dataclass(frozen=True, slots=True)
 class Submission:
     """A new intent with its first transition and the events it publishes."""
 
@@ -91,8 +101,14 @@ class IntentStore(Protocol):
         worker whose heartbeat lives, and first among the live intents of their mutex key."""
         ...
 
-    async def checkpoint(self, batch: Sequence[Checkpoint], now: int) -> set[uuid.UUID]:
-        """Apply the checkpoints in one transaction; the ids of those refused as stale."""
+    async def checkpoint(self, batch: Sequence[Checkpoint], now: int) -> Applied:
+        """Apply the checkpoints in one transaction. A cancellation requested meanwhile
+        (`request_cancel`) is kept, and reported, unless the checkpoint finishes the intent."""
+        ...
+
+    async def request_cancel(self, intent_id: uuid.UUID) -> bool:
+        """Ask the worker running the intent to cancel it at its next checkpoint (False if the
+        intent is done)."""
         ...
 
     async def get(self, intent_id: uuid.UUID, tenant: str | None = None) -> Intent | None: ...

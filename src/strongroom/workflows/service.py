@@ -216,8 +216,8 @@ class IntentService:
     async def _apply(self, before: Intent, checkpoint: Checkpoint) -> Intent:
         checkpoint.expected_version = before.version
         checkpoint.fence = True
-        refused = await self.store.checkpoint([checkpoint], self.clock.now_ns())
-        if refused:
+        applied = await self.store.checkpoint([checkpoint], self.clock.now_ns())
+        if applied.refused:
             current = await self.store.get(before.id)
             raise VersionConflict(before.id, before.version, current.version if current else -1)
         if self.engine is not None:
@@ -254,13 +254,19 @@ class IntentService:
         expected_version: int | None = None,
     ) -> Intent:
         """Cancel: at once when nothing needs undoing, else the engine compensates what the
-        workflow did and then cancels (`cancel_requested` until then)."""
+        workflow did and then cancels (`cancel_requested` until then). An intent a worker is
+        running is not taken from it: the worker finishes the step in hand, so that its effect
+        is known and compensated too, and cancels at that checkpoint."""
         with acting(who, Role.ADMIN):
             intent, kind = await self._current(who, intent_id, expected_version)
             if intent.status is IntentStatus.DONE:
                 raise Conflict(f"intent {intent_id} is finished ({intent.state})")
             # IllegalTransition, naming the state, if its machine cannot be cancelled there.
             kind.machine.next(intent.state, CANCEL, intent)
+            if intent.lease_owner is not None:
+                if not await self.store.request_cancel(intent.id):
+                    raise Conflict(f"intent {intent_id} finished meanwhile")
+                return msgspec.structs.replace(intent, cancel_requested=True)
             now = self.clock.now_ns()
             undo = [
                 s
