@@ -57,6 +57,8 @@ class IntentBenchResult:
     mean_checkpoint_batch: float = 0.0
     steps: int = 0
     retries: int = 0
+    #: Process CPU time (user + system) spent per workflow in the measured run.
+    cpu_ms_per_workflow: float = 0.0
     invariants_ok: bool = False
     violations: list[str] = field(default_factory=list)
 
@@ -163,12 +165,12 @@ async def _run(platform: Platform, config: IntentBenchConfig) -> IntentBenchResu
     outcomes.clear()
     batches_before, checkpoints_before = engine.checkpoint_figures()
     steps_before, retries_before = engine.stats.steps, engine.stats.retries
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     if config.rate is None:
         latencies = await closed("run", config.workflows)
     else:
         latencies = await opened(config.workflows, config.rate)
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     batches_after, checkpoints_after = engine.checkpoint_figures()
     await engine.stop()
     report = await (await platform.ledger()).check_invariants()
@@ -188,6 +190,7 @@ async def _run(platform: Platform, config: IntentBenchConfig) -> IntentBenchResu
         mean_checkpoint_batch=(checkpoints_after - checkpoints_before) / made if made else 0.0,
         steps=engine.stats.steps - steps_before,
         retries=engine.stats.retries - retries_before,
+        cpu_ms_per_workflow=cpu * 1000 / len(latencies) if latencies else 0.0,
         invariants_ok=report.ok,
         violations=[f"{v.invariant}: {v.subject}: {v.detail}" for v in report.violations],
     )

@@ -33,7 +33,7 @@ app = typer.Typer(
 
 app.command()(migrate.migrate)
 app.command()(demo.demo)
-app.command()(bench.bench)
+app.add_typer(bench.app, name="bench")
 app.command("bench-http")(bench.bench_http)
 app.command()(serve.serve)
 app.command()(worker.worker)

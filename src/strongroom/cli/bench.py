@@ -1,5 +1,5 @@
-"""`strongroom bench` (the ledger benchmark) and `strongroom bench-http` (the HTTP API's):
-see docs/performance.md."""
+"""`strongroom bench` (the ledger benchmark), `strongroom bench intents` (the intent engine's)
+and `strongroom bench-http` (the HTTP API's): see docs/performance.md."""
 
 from __future__ import annotations
 
@@ -15,13 +15,20 @@ import typer
 from rich.table import Table
 
 from strongroom.api.server import serving
+from strongroom.bench.intents import IntentBenchConfig, run_intent_bench
 from strongroom.bench.ledger import BenchConfig, run_bench
 from strongroom.bootstrap import Platform
 from strongroom.cli.common import DbOption, command_settings, console, run, run_on_uvloop
 from strongroom.services.access import Role
 
+app = typer.Typer(
+    help="Benchmarks: the ledger (this command alone), `bench intents` (the intent engine)."
+)
 
+
+@app.callback(invoke_without_command=True)
 def bench(
+    context: typer.Context,
     db: DbOption = None,
     accounts: Annotated[int, typer.Option(min=2, help="Ordinary accounts.")] = 10_000,
     transfers: Annotated[int, typer.Option(min=1, help="Transfers to submit in all.")] = 200_000,
@@ -61,6 +68,8 @@ def bench(
     ] = False,
 ) -> None:
     """Measure transfers/s, latency per transfer, batch sizes and peak RSS; check invariants."""
+    if context.invoked_subcommand is not None:
+        return
     if http:
         bench_http()
         return
@@ -221,3 +230,72 @@ async def _loadgen(
         raise typer.Exit(process.returncode or 1)
     result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
     return result
+
+
+@app.command("intents")
+def bench_intents(
+    postgres: Annotated[
+        str | None,
+        typer.Option(
+            help="A PostgreSQL URL: the run uses a throwaway schema in it (default: a temporary"
+            " SQLite file)."
+        ),
+    ] = None,
+    workflows: Annotated[int, typer.Option(min=1, help="Workflows measured.")] = 20_000,
+    in_flight: Annotated[
+        int, typer.Option(min=1, help="Closed loop: callers, each with one workflow in flight.")
+    ] = 1_000,
+    accounts: Annotated[
+        int, typer.Option(min=2, help="Accounts the transfers go between.")
+    ] = 10_000,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            min=1.0,
+            help="Open loop: submit this many workflows/s on a fixed schedule; latency counts"
+            " from when each was due.",
+        ),
+    ] = None,
+    warmup: Annotated[
+        int, typer.Option(min=0, help="Workflows run before the measured ones.")
+    ] = 2_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """The ledger.transfer workflow (check, reserve, post, notify) end to end: workflows/s,
+    latency from submission to the last checkpoint, checkpoint batch sizes; checks the ledger's
+    invariants and that every workflow settled."""
+    config = IntentBenchConfig(
+        postgres=postgres,
+        workflows=workflows,
+        in_flight=in_flight,
+        accounts=accounts,
+        rate=rate,
+        warmup=warmup,
+    )
+    result = run_on_uvloop(run_intent_bench(config))
+    if as_json:
+        print(result.to_json())
+    else:
+        where = "PostgreSQL" if postgres else "SQLite"
+        table = Table(title=f"strongroom bench intents on {where}")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        table.add_row("workflows", f"{result.workflows:,} ({result.settled:,} settled)")
+        if result.offered_per_second is not None:
+            table.add_row("offered (open loop)", f"{result.offered_per_second:,.0f} workflows/s")
+        else:
+            table.add_row("in flight (closed loop)", f"{in_flight:,}")
+        table.add_row("throughput", f"{result.workflows_per_second:,.0f} workflows/s")
+        for name, value in result.latency_ms.items():
+            table.add_row(f"latency {name}", f"{value:.1f} ms")
+        table.add_row(
+            "checkpoints",
+            f"{result.checkpoint_batches:,} transactions"
+            f" (mean {result.mean_checkpoint_batch:,.0f})",
+        )
+        table.add_row("CPU per workflow", f"{result.cpu_ms_per_workflow:.2f} ms")
+        table.add_row("step retries", f"{result.retries:,}")
+        table.add_row("invariants", "hold" if result.invariants_ok else "VIOLATED")
+        console.print(table)
+    if not result.invariants_ok or result.settled != result.workflows:
+        raise typer.Exit(1)

@@ -71,6 +71,8 @@ _log = get_logger(__name__)
 NS = 1_000_000_000
 #: Step latency histogram bounds, seconds.
 STEP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+#: Seconds between the watchdog's looks at the steps' deadlines: how late a timeout may fire.
+WATCHDOG_INTERVAL = 0.1
 #: How many times a compensation is tried before the intent is left failed for a person.
 COMPENSATION_ATTEMPTS = 5
 
@@ -164,6 +166,10 @@ class Engine:
             "intent-checkpoints", self._write, max_batch=checkpoint_batch, writers=writers
         )
         self._running: dict[uuid.UUID, asyncio.Task[None]] = {}
+        #: Steps running, by task, with their deadlines (loop time); those the watchdog
+        #: cancelled for passing theirs. One watchdog instead of a timer per step.
+        self._deadlines: dict[asyncio.Task[Any], float] = {}
+        self._expired: set[asyncio.Task[Any]] = set()
         self._room = asyncio.Event()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -180,7 +186,7 @@ class Engine:
         # Registered before the first claim: a claim is only as good as the heartbeat behind it.
         await self._heartbeat()
         self._checkpoints.start()
-        loops = [self._claim_loop(), self._heartbeat_loop()]
+        loops = [self._claim_loop(), self._heartbeat_loop(), self._watchdog_loop()]
         if self._schedules:
             loops.append(self._schedule_loop())
         self._tasks = [
@@ -280,6 +286,17 @@ class Engine:
     async def _heartbeat(self) -> None:
         now = self.clock.now_ns()
         await self.store.heartbeat(self.worker, now, now + self.lease_ns)
+
+    async def _watchdog_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(WATCHDOG_INTERVAL)
+            now = loop.time()
+            for task, deadline in list(self._deadlines.items()):
+                if deadline <= now and task not in self._expired:
+                    # Delivered at the step's await: _run_action tells it from a real cancel.
+                    self._expired.add(task)
+                    task.cancel()
 
     def _failing(self, what: str, error: Exception) -> None:
         self._last_error = f"{what}: {type(error).__name__}: {error}"
@@ -571,19 +588,27 @@ class Engine:
         outcome = StepOutcome.OK
         error: str | None = None
         value: Any = None
+        task = asyncio.current_task()
+        assert task is not None
+        if action.timeout is not None:
+            self._deadlines[task] = asyncio.get_running_loop().time() + action.timeout
         try:
-            # asyncio.timeout, not wait_for: no extra task per step.
-            async with asyncio.timeout(action.timeout):
-                value = await action.run(context)
+            value = await action.run(context)
+        except asyncio.CancelledError:
+            if task not in self._expired:
+                raise
+            task.uncancel()
+            outcome, error = StepOutcome.TIMED_OUT, f"timed out after {action.timeout} s"
+            work.failures.append((action, error, True))
         except StepFailed as failed:
             outcome, error = StepOutcome.FAILED, failed.reason
             work.failures.append((action, failed.reason, failed.retryable))
-        except TimeoutError:
-            outcome, error = StepOutcome.TIMED_OUT, f"timed out after {action.timeout} s"
-            work.failures.append((action, error, True))
         except Exception as failure:
             outcome, error = StepOutcome.FAILED, f"{type(failure).__name__}: {failure}"
             work.failures.append((action, error, True))
+        finally:
+            self._deadlines.pop(task, None)
+            self._expired.discard(task)
         seconds = time.perf_counter() - started
         self.stats.observe_step(seconds)
         if outcome is StepOutcome.OK:

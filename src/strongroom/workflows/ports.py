@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
+
+import msgspec
 
 from strongroom.events.schemas import Envelope
 from strongroom.workflows.types import (
@@ -28,8 +30,9 @@ from strongroom.workflows.types import (
 )
 
 
-@dataclass(slots=True)
-class Checkpoint:
+class Checkpoint(msgspec.Struct):
+    """A msgspec Struct: the engine makes one per group of every intent."""
+
     #: The intent as it must be stored (its version already incremented).
     intent: Intent
     #: The engine's: the lease epoch it holds. None for a person's change, checked by version.
@@ -38,11 +41,11 @@ class Checkpoint:
     expected_version: int | None = None
     #: Take the intent from whichever worker holds it (its next checkpoint is then refused).
     fence: bool = False
-    transitions: list[TransitionRecord] = field(default_factory=list)
-    steps: list[StepRecord] = field(default_factory=list)
-    events: list[Envelope] = field(default_factory=list)
+    transitions: list[TransitionRecord] = msgspec.field(default_factory=list)
+    steps: list[StepRecord] = msgspec.field(default_factory=list)
+    events: list[Envelope] = msgspec.field(default_factory=list)
     #: Child intents to create (a sub-workflow), new rows with no history yet.
-    children: list[Intent] = field(default_factory=list)
+    children: list[Intent] = msgspec.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
