@@ -39,7 +39,7 @@ SOURCE = str(Path(strongroom.__file__).resolve().parents[1])
 
 DEBIT_ACCOUNTS = 50
 SINKS = 10
-PER_ACCOUNT = 60
+PER_ACCOUNT = 100
 FUNDS = 1_000
 #: Amounts average ~20, so an account's 60 intents ask for ~1,200 of its 1,000: the later ones
 #: are refused, and some small ones after a refusal still fit.
