@@ -1,9 +1,10 @@
 """`strongroom serve`: the HTTP and gRPC APIs and the background components (the outbox relay,
-the audit consumer, the snapshot task, the sweeper), in one process or in `--workers` processes
-sharing the ports (PostgreSQL only).
+the audit consumer, the snapshot task, the sweeper, the intent engine), in one process or in
+`--workers` processes sharing the ports (PostgreSQL only).
 
 With several workers every process runs the relay (one holds the outbox, the others stand by to
-take over) and the audit consumer; the snapshot task and the sweeper run in the first only.
+take over), the audit consumer and an intent engine; the snapshot task and the sweeper run in
+the first only.
 A SIGTERM or SIGINT stops intake (the servers stop accepting and finish the requests in
 flight), then the components (the relay publishes what is waiting), then the ledger, which
 commits what it was given first.
@@ -94,6 +95,14 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    intents: Annotated[
+        bool | None,
+        typer.Option(
+            "--intents/--no-intents",
+            help="Run intents (the intent engine's worker) " + configured("run_intents"),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP and gRPC APIs with the platform's background components until
     interrupted (embedded SQLite by default)."""
@@ -106,6 +115,7 @@ def serve(
         run_audit=audit,
         run_snapshots=snapshots,
         run_sweeper=sweeper,
+        run_intents=intents,
     )
     grpc = None if no_grpc else settings.grpc_port
     if workers == 1:
