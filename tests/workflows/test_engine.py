@@ -469,3 +469,18 @@ async def test_one_mutex_key_runs_in_creation_order_while_keys_run_in_parallel(
             assert started > ended, key
     overlapping = [(a, b) for a in spans["k1"] for b in spans["k2"] if a[0] < b[1] and b[0] < a[1]]
     assert overlapping
+
+
+async def test_an_unusable_key_or_an_oversized_payload_is_refused(
+    platform: Platform, writer: Principal
+) -> None:
+    service = await platform.intents()
+    pay = transfer(uuid.uuid4(), uuid.uuid4(), 1)
+    with pytest.raises(ValidationError) as error:
+        await service.submit(writer, "ledger.transfer", "nul", {**pay, "customer": "a\x00b"})
+    assert error.value.field == "payload"
+    with pytest.raises(ValidationError) as error:
+        await service.submit(writer, "ledger.transfer", "big", {**pay, "customer": "x" * 70_000})
+    assert "bytes" in error.value.reason
+    items, _ = await service.find(writer)
+    assert items == []

@@ -36,7 +36,7 @@ from typing import Any
 import msgspec
 
 from strongroom.clock import Clock, SystemClock
-from strongroom.errors import StrongroomError
+from strongroom.errors import StrongroomError, ValidationError
 from strongroom.events.schemas import Envelope
 from strongroom.health import ComponentHealth
 from strongroom.ids import new_id
@@ -793,6 +793,14 @@ def new_intent(
 ) -> Intent:
     """A new intent of `kind`, before its first transition; the payload is checked."""
     decoded = kind.decode(payload)
+    keys = {
+        name: _key(name, derive(decoded) if derive else None)
+        for name, derive in (
+            ("mutex_key", kind.mutex_key),
+            ("customer", kind.customer),
+            ("account", kind.account),
+        )
+    }
     return Intent(
         id=intent_id or new_id(),
         tenant=tenant,
@@ -804,14 +812,21 @@ def new_intent(
         version=0,
         created_at=now,
         updated_at=now,
-        mutex_key=kind.mutex_key(decoded) if kind.mutex_key else None,
+        mutex_key=keys["mutex_key"],
         parent_id=parent_id,
-        customer=kind.customer(decoded) if kind.customer else None,
-        account=kind.account(decoded) if kind.account else None,
+        customer=keys["customer"],
+        account=keys["account"],
         actor=actor,
         trace_id=trace_id,
         run_at=now,
     )
+
+
+def _key(name: str, value: str | None) -> str | None:
+    """A value the payload gives for an index (the views, the mutex): short printable text."""
+    if value is not None and (not value.isprintable() or not 0 < len(value) <= 200):
+        raise ValidationError("payload", f"its {name} must be 1 to 200 printable characters")
+    return value
 
 
 def submission(kind: IntentType[Any], intent: Intent) -> Submission:

@@ -41,6 +41,8 @@ from strongroom.workflows.types import (
 #: The event an admin retry records (not a machine event: it restarts a failed run).
 RETRY = "retry"
 MAX_PAGE = 500
+#: An intent's payload says what was asked; documents belong elsewhere.
+MAX_PAYLOAD_BYTES = 64 * 1024
 _normalise = msgspec.json.Encoder().encode
 
 
@@ -84,9 +86,12 @@ def _payload(payload: object) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ValidationError("payload", "must be a JSON object")
     try:
-        normal: dict[str, Any] = msgspec.json.decode(_normalise(payload))
+        encoded = _normalise(payload)
     except (TypeError, msgspec.EncodeError) as error:
         raise ValidationError("payload", f"not JSON: {error}") from None
+    if len(encoded) > MAX_PAYLOAD_BYTES:
+        raise ValidationError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes as JSON")
+    normal: dict[str, Any] = msgspec.json.decode(encoded)
     return normal
 
 
