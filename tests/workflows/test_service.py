@@ -136,10 +136,12 @@ async def test_an_admin_retry_runs_a_failed_intent_again_with_new_ids(
     rigs: Rigs, writer: Principal, admin: Principal
 ) -> None:
     ids = []
+    refuse = asyncio.Event()
 
-    def pay(context: StepContext[Any], call: int) -> str:
+    async def pay(context: StepContext[Any], call: int) -> str:
         ids.append(context.transfer_id())
         if call == 1:
+            await refuse.wait()
             raise StepFailed("refused the first time")
         return str(context.transfer_id())
 
@@ -151,6 +153,7 @@ async def test_an_admin_retry_runs_a_failed_intent_again_with_new_ids(
     submitted = await service.submit(writer, kind.name, "r", {})
     with pytest.raises(Conflict):
         await service.retry(admin, submitted.intent.id)
+    refuse.set()
     failed = await rigs.done(submitted.intent.id)
     assert failed.intent.state == "failed"
     restarted = await service.retry(admin, submitted.intent.id)
