@@ -471,6 +471,19 @@ async def test_one_mutex_key_runs_in_creation_order_while_keys_run_in_parallel(
     assert overlapping
 
 
+async def test_integral_numbers_are_integers_whatever_their_spelling(
+    platform: Platform, writer: Principal
+) -> None:
+    service = await platform.intents()
+    pay = {**transfer(uuid.uuid4(), uuid.uuid4(), 1), "amount": 250.0, "code": 1.0}
+    submitted = await service.submit(writer, "ledger.transfer", "floats", pay)
+    assert (submitted.intent.payload["amount"], submitted.intent.payload["code"]) == (250, 1)
+    assert type(submitted.intent.payload["amount"]) is int
+    with pytest.raises(ValidationError) as error:
+        await service.submit(writer, "ledger.transfer", "fraction", {**pay, "amount": 250.5})
+    assert error.value.field == "payload.amount"
+
+
 async def test_an_unusable_key_or_an_oversized_payload_is_refused(
     platform: Platform, writer: Principal
 ) -> None:
@@ -478,7 +491,7 @@ async def test_an_unusable_key_or_an_oversized_payload_is_refused(
     pay = transfer(uuid.uuid4(), uuid.uuid4(), 1)
     with pytest.raises(ValidationError) as error:
         await service.submit(writer, "ledger.transfer", "nul", {**pay, "customer": "a\x00b"})
-    assert error.value.field == "payload"
+    assert error.value.field == "payload.customer"
     with pytest.raises(ValidationError) as error:
         await service.submit(writer, "ledger.transfer", "big", {**pay, "customer": "x" * 70_000})
     assert "bytes" in error.value.reason

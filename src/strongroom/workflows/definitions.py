@@ -37,6 +37,10 @@ FAIL = "fail"
 #: The event a cancellation fires; a type whose machine lacks it cannot be cancelled.
 CANCEL = "cancel"
 
+#: What a payload may give as an intent's mutex key, customer or account: 1 to 200 characters,
+#: none of them a control character (PostgreSQL's text cannot hold NUL).
+KEY_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f]{1,200}$"
+
 #: Namespace of the ids derived from (intent, step, run, label).
 _DERIVED = uuid.UUID("5b0c6f4e-2d0a-4a43-9d55-8f6a1e7c3b21")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import socket
 import time
 import uuid
@@ -45,6 +46,7 @@ from strongroom.workflows.batching import GroupCommit
 from strongroom.workflows.definitions import (
     CANCEL,
     FAIL,
+    KEY_PATTERN,
     Group,
     IntentType,
     Registry,
@@ -824,8 +826,8 @@ def new_intent(
 
 def _key(name: str, value: str | None) -> str | None:
     """A value the payload gives for an index (the views, the mutex): short printable text."""
-    if value is not None and (not value.isprintable() or not 0 < len(value) <= 200):
-        raise ValidationError("payload", f"its {name} must be 1 to 200 printable characters")
+    if value is not None and not re.fullmatch(KEY_PATTERN, value):
+        raise ValidationError("payload", f"its {name} must be 1 to 200 characters, no control")
     return value
 
 

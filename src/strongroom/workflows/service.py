@@ -14,6 +14,7 @@ May import services.access and this package; never strongroom.store nor the tran
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from strongroom.errors import Conflict, NotFound, ValidationError
 from strongroom.services.access import Principal, Role, acting
 from strongroom.tracing import current_trace_id
 from strongroom.workflows.batching import GroupCommit
-from strongroom.workflows.definitions import CANCEL, FAIL, IntentType, Registry, Step
+from strongroom.workflows.definitions import CANCEL, FAIL, KEY_PATTERN, IntentType, Registry, Step
 from strongroom.workflows.engine import Engine, new_intent, submission
 from strongroom.workflows.ports import Checkpoint, IntentStore, Schedule, Submission
 from strongroom.workflows.schedules import parse_schedule
@@ -73,12 +74,8 @@ class Submitted:
 
 
 def _reference(reference: object) -> str:
-    if (
-        not isinstance(reference, str)
-        or not 1 <= len(reference) <= 200
-        or not reference.isprintable()
-    ):
-        raise ValidationError("reference", "must be 1 to 200 printable characters")
+    if not isinstance(reference, str) or not re.fullmatch(KEY_PATTERN, reference):
+        raise ValidationError("reference", "must be 1 to 200 characters, none a control character")
     return reference
 
 
@@ -92,7 +89,19 @@ def _payload(payload: object) -> dict[str, Any]:
     if len(encoded) > MAX_PAYLOAD_BYTES:
         raise ValidationError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes as JSON")
     normal: dict[str, Any] = msgspec.json.decode(encoded)
-    return normal
+    return _integral(normal)
+
+
+def _integral(value: Any) -> Any:
+    """JSON has one kind of number: 250.0 is the integer 250 (as JSON Schema reads it), and is
+    stored as such, so that an integer field accepts it and retries compare equal."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
 
 
 class IntentService:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -31,10 +31,13 @@ from strongroom.ledger import (
     Transfer,
     TransferFlags,
 )
+from strongroom.ledger.rules import CODE_MAX, TIMEOUT_MAX
+from strongroom.money import AMOUNT_MAX
 from strongroom.workflows.batching import Coalescer
 from strongroom.workflows.definitions import (
     CANCEL,
     FAIL,
+    KEY_PATTERN,
     IntentType,
     RetryPolicy,
     Step,
@@ -55,22 +58,20 @@ _RELEASED = _DONE | {CreateTransferResult.PENDING_TRANSFER_NOT_PENDING}
 
 
 class TransferPayload(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Checked whole by its schema (which the HTTP API publishes); what the schema cannot say
+    (the accounts exist, differ, share the currency) is `check`'s to refuse."""
+
     debit_account_id: uuid.UUID
     credit_account_id: uuid.UUID
     #: Minor units of `ledger`.
-    amount: int
+    amount: Annotated[int, msgspec.Meta(gt=0, le=AMOUNT_MAX)]
     #: The currency (ISO 4217 code), the accounts' ledger.
-    ledger: str
-    code: int
-    customer: str | None = None
-    #: Seconds the reservation may wait for its posting before the ledger releases it.
-    timeout: int = 0
-
-    def __post_init__(self) -> None:
-        if self.amount <= 0:
-            raise ValueError("amount must be positive")
-        if self.debit_account_id == self.credit_account_id:
-            raise ValueError("the debit and credit accounts must differ")
+    ledger: Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
+    code: Annotated[int, msgspec.Meta(ge=1, le=CODE_MAX)]
+    customer: Annotated[str, msgspec.Meta(pattern=KEY_PATTERN)] | None = None
+    #: Seconds the reservation may wait for its posting before the ledger releases it (0:
+    #: it never expires).
+    timeout: Annotated[int, msgspec.Meta(ge=0, le=TIMEOUT_MAX)] = 0
 
 
 MACHINE = Machine(
@@ -109,6 +110,8 @@ def transfer_type(ledger: Ledger) -> IntentType[TransferPayload]:
     async def check(context: StepContext[TransferPayload]) -> Any:
         p = context.payload
         tenant = context.intent.tenant
+        if p.debit_account_id == p.credit_account_id:
+            raise StepFailed("the debit and credit accounts must differ")
         for name, account_id in (("debit", p.debit_account_id), ("credit", p.credit_account_id)):
             account = await accounts.get((tenant, account_id))
             if account is None:

@@ -76,7 +76,12 @@ def create_app(
         max_bytes=max_body_bytes,
         direct=[route for route in routes if isinstance(route, DirectRoute)],
     )
-    openapi.install(app, intent_types=intents.registry.names() if intents is not None else ())
+    openapi.install(
+        app,
+        intent_types={t: intents.registry.get(t).payload for t in intents.registry.names()}
+        if intents is not None
+        else {},
+    )
     return app
 
 

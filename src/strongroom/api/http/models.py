@@ -31,7 +31,7 @@ from strongroom.ledger import (
 from strongroom.money import AMOUNT_MAX
 from strongroom.services.access import ApiKey, Role
 from strongroom.services.ledger import AccountSpec, TransferSpec
-from strongroom.workflows.definitions import IntentType
+from strongroom.workflows.definitions import KEY_PATTERN, IntentType
 from strongroom.workflows.ports import Schedule
 from strongroom.workflows.types import (
     Intent,
@@ -365,6 +365,7 @@ class SubmitIntent(Request):
         Field(
             min_length=1,
             max_length=200,
+            pattern=KEY_PATTERN,
             description="Chosen by the caller, unique per tenant and type: retrying with the "
             "same reference and payload returns the intent submitted first",
         ),

@@ -1,6 +1,7 @@
 """The OpenAPI document at /openapi.json: FastAPI's, with the Problem schema the error responses
-refer to, the intent types the server runs as the values of an intent body's `type`, and every
-integer bound written as the exact integer the server checks.
+refer to, the intent bodies as one variant per intent type the server runs (its `type` and the
+schema of its payload, from the type's msgspec Struct), and every integer bound written as the
+exact integer the server checks.
 
 FastAPI's OpenAPI model holds `minimum` and `maximum` as floats, so it wrote the amount maximum
 2**63 - 1 as `9.223372036854776e+18`, a number (9223372036854776000) above what the server
@@ -12,9 +13,10 @@ published rounded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from fastapi import FastAPI
 
 from strongroom.api.http.problems import Problem
@@ -32,16 +34,19 @@ _EXACT_DOUBLES = 2**53
 _INTENT_TYPE_BODIES = ("SubmitIntent", "ScheduleIn")
 
 
-def install(app: FastAPI, *, intent_types: Sequence[str] = ()) -> None:
+def install(
+    app: FastAPI, *, intent_types: Mapping[str, type[msgspec.Struct]] | None = None
+) -> None:
     """Serve the document described above as `app.openapi()`, built once. `intent_types`: the
-    registered intent types (the registry is the deployment's, so the models cannot list them)."""
+    registered intent types and their payloads (the registry is the deployment's, so the models
+    cannot list them)."""
     plain_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = plain_openapi()
             _add_problem(document)
-            _intent_types(document, intent_types)
+            _intent_types(document, intent_types or {})
             _exact_bounds(document)
             app.openapi_schema = document
         return app.openapi_schema
@@ -57,11 +62,28 @@ def _add_problem(document: dict[str, Any]) -> None:
     components["Problem"] = definitions
 
 
-def _intent_types(document: dict[str, Any], names: Sequence[str]) -> None:
+def _intent_types(document: dict[str, Any], types: Mapping[str, type[msgspec.Struct]]) -> None:
+    """Each intent body becomes `oneOf` its variants, one per type: the `type` is that type's
+    name and the `payload` its payload's schema."""
     schemas = document.get("components", {}).get("schemas", {})
+    if not types:
+        return
+    payloads, components = msgspec.json.schema_components(
+        list(types.values()), ref_template="#/components/schemas/{name}"
+    )
+    schemas.update(components)
     for body in _INTENT_TYPE_BODIES:
-        if body in schemas and names:
-            schemas[body]["properties"]["type"]["enum"] = list(names)
+        if body not in schemas:
+            continue
+        generic = schemas[body]
+        variants = []
+        for name, payload in zip(types, payloads, strict=True):
+            variant = {**generic, "properties": dict(generic["properties"])}
+            variant["properties"]["type"] = {"type": "string", "enum": [name]}
+            variant["properties"]["payload"] = payload
+            variant["title"] = f"{generic.get('title', body)} ({name})"
+            variants.append(variant)
+        schemas[body] = {"oneOf": variants} if len(variants) > 1 else variants[0]
 
 
 def _exact_bounds(node: Any) -> None:
