@@ -20,10 +20,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from strongroom.bootstrap import Encryption, open_access, open_encryption, open_ledger
+from strongroom.bootstrap.platform import Platform
 from strongroom.ledger import Ledger
 from strongroom.security.keyfile import LocalKeyFile
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
+from strongroom.settings import Settings
 from strongroom.tracing import use_tracer_provider
 
 IN_CI = os.environ.get("CI") == "true"
@@ -136,3 +138,17 @@ def spans() -> Iterator[InMemorySpanExporter]:
     yield exporter
     use_tracer_provider(None)
     provider.shutdown()
+
+
+@pytest.fixture
+async def platform(db_url: str, tmp_path: Path) -> AsyncIterator[Platform]:
+    """A Platform on `db_url` with short intent leases (a killed worker is taken over within
+    2 s); the ledger's invariants are checked when the test ends."""
+    settings = Settings(
+        db_url=db_url, key_file=tmp_path / "keys", intent_lease=2.0, intent_poll_interval=0.02
+    )
+    async with Platform(settings) as platform:
+        yield platform
+        ledger = await platform.ledger()
+        report = await ledger.check_invariants()
+        assert report.ok, report.violations

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
@@ -14,24 +13,11 @@ from strongroom.bootstrap.platform import Platform
 from strongroom.clock import Clock, SystemClock
 from strongroom.ledger import Account, AccountFlags, CreateAccountResult
 from strongroom.services.access import Principal, Role
-from strongroom.settings import Settings
 from strongroom.workflows.definitions import Registry
 from strongroom.workflows.engine import Engine
 from strongroom.workflows.ports import IntentStore
 from strongroom.workflows.service import IntentService
 from strongroom.workflows.types import Intent, IntentDetail, IntentStatus
-
-
-@pytest.fixture
-async def platform(db_url: str, tmp_path: Path) -> AsyncIterator[Platform]:
-    settings = Settings(
-        db_url=db_url, key_file=tmp_path / "keys", intent_lease=2.0, intent_poll_interval=0.02
-    )
-    async with Platform(settings) as platform:
-        yield platform
-        ledger = await platform.ledger()
-        report = await ledger.check_invariants()
-        assert report.ok, report.violations
 
 
 async def principal(platform: Platform, tenant: str, role: Role) -> Principal:
