@@ -88,8 +88,8 @@ def _payload(payload: object) -> dict[str, Any]:
         raise ValidationError("payload", f"not JSON: {error}") from None
     if len(encoded) > MAX_PAYLOAD_BYTES:
         raise ValidationError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes as JSON")
-    normal: dict[str, Any] = msgspec.json.decode(encoded)
-    return _integral(normal)
+    normal: dict[str, Any] = _integral(msgspec.json.decode(encoded))
+    return normal
 
 
 def _integral(value: Any) -> Any:

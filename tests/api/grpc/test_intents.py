@@ -78,10 +78,10 @@ async def test_submit_show_list_idempotently(
     assert json.loads(detail.steps[1].result_json)["pending_id"]
     page = await stub.List(pb.ListIntentsRequest(limit=10, state="settled"), metadata=md)
     assert [i.id for i in page.items] == [first.intent.id]
+    conflicting = pb.SubmitIntentRequest(
+        type="ledger.transfer", reference="g-1", payload_json=pay(funding, alice, 71)
+    )
     with pytest.raises(grpc.aio.AioRpcError) as error:
-        conflicting = pb.SubmitIntentRequest(
-            type="ledger.transfer", reference="g-1", payload_json=pay(funding, alice, 71)
-        )
         await stub.Submit(conflicting, metadata=md)
     assert error.value.code() is grpc.StatusCode.FAILED_PRECONDITION
 
