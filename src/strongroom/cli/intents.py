@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import msgspec
 import typer
 from rich.table import Table
 
@@ -178,31 +179,9 @@ def show(
         _print_json(
             {
                 **intent_json(detail.intent),
-                "transitions": [
-                    {
-                        "seq": t.seq,
-                        "event": t.event,
-                        "from_state": t.from_state,
-                        "to_state": t.to_state,
-                        "at": t.at,
-                        "actor": t.actor,
-                        "reason": t.reason,
-                    }
-                    for t in detail.transitions
-                ],
-                "steps": [
-                    {
-                        "step": s.step,
-                        "run": s.run,
-                        "attempt": s.attempt,
-                        "outcome": s.outcome.value,
-                        "started_at": s.started_at,
-                        "finished_at": s.finished_at,
-                        "result": s.result,
-                        "error": s.error,
-                    }
-                    for s in detail.steps
-                ],
+                # The records are Structs: every field as JSON, the intent's id too.
+                "transitions": msgspec.to_builtins(detail.transitions),
+                "steps": msgspec.to_builtins(detail.steps),
                 "children": [intent_json(c) for c in detail.children],
             }
         )

@@ -214,16 +214,7 @@ def _intent(row: Mapping[Any, Any]) -> Intent:
 
 
 def _transition_row(t: TransitionRecord) -> dict[str, Any]:
-    return {
-        "intent_id": t.intent_id,
-        "seq": t.seq,
-        "event": t.event,
-        "from_state": t.from_state,
-        "to_state": t.to_state,
-        "at": t.at,
-        "actor": t.actor,
-        "reason": t.reason,
-    }
+    return msgspec.structs.asdict(t)
 
 
 def _step_row(s: StepRecord) -> dict[str, Any]:

@@ -738,38 +738,31 @@ class Engine:
         for attempt in range(1, COMPENSATION_ATTEMPTS + 1):
             now = self.clock.now_ns()
             context: StepContext[Any] = StepContext(intent, payload, step.name, attempt, now)
+            outcome, error = StepOutcome.COMPENSATED, None
             try:
                 async with asyncio.timeout(step.timeout):
                     await step.compensate(context)
             except Exception as failure:
-                error = f"{type(failure).__name__}: {failure}"
-                records.append(
-                    StepRecord(
-                        intent.id,
-                        step.name,
-                        intent.run,
-                        attempt,
-                        StepOutcome.COMPENSATION_FAILED,
-                        now,
-                        self.clock.now_ns(),
-                        None,
-                        error,
-                    )
+                outcome, error = (
+                    StepOutcome.COMPENSATION_FAILED,
+                    f"{type(failure).__name__}: {failure}",
                 )
-                await asyncio.sleep(step.retry.delay(attempt, self._rng))
-                continue
             records.append(
                 StepRecord(
                     intent.id,
                     step.name,
                     intent.run,
                     attempt,
-                    StepOutcome.COMPENSATED,
+                    outcome,
                     now,
                     self.clock.now_ns(),
+                    None,
+                    error,
                 )
             )
-            return None
+            if error is None:
+                return None
+            await asyncio.sleep(step.retry.delay(attempt, self._rng))
         return error
 
 
