@@ -166,7 +166,11 @@ async def _bench(
             async with Platform(settings) as platform:
                 services = await platform.services()
                 async with serving(
-                    services.ledger_service, services.access, port=0, grpc_port=None
+                    services.ledger_service,
+                    services.access,
+                    intents=services.intents,
+                    port=0,
+                    grpc_port=None,
                 ) as servers:
                     token = (await services.access.create("bench", Role.WRITE, "bench-http")).token
                     console.print(

@@ -57,6 +57,7 @@ async def _demo(settings: Settings, customers: int, payments: int, seed: int, cl
             async with serving(
                 services.ledger_service,
                 access,
+                intents=services.intents,
                 port=0,
                 grpc_port=None,
                 components=components.health,
