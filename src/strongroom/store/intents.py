@@ -7,9 +7,12 @@ part of the pick: an intent with a mutex key is due only when no live intent of 
 before it, and submissions of one key are serialized (a transaction-scoped advisory lock on
 PostgreSQL) so that creation order is commit order.
 
-A checkpoint batch reads the fencing columns of its intents under a row lock first, then writes
-those it accepts with one executemany per table and one outbox row: one transaction for many
-intents (the engine's group commit). May import strongroom.workflows' and events' types only.
+A checkpoint batch is one transaction for many intents (the engine's group commit), fenced per
+intent by its lease epoch (or, for a person's change, its version). On SQLite it reads the
+fences under the write lock, then writes what it accepts with one executemany per table. On
+PostgreSQL the hot path (claims, submissions, heartbeats, checkpoints) is plain SQL on an
+asyncpg pool of its own, and a checkpoint batch that creates no child and wakes no parent is a
+single statement. May import strongroom.workflows' and events' types only.
 """
 
 from __future__ import annotations
