@@ -118,18 +118,17 @@ _HEAD = sa.or_(
 
 _NOW: sa.BindParameter[int] = sa.bindparam("now", type_=sa.BigInteger)
 #: Built once: composing a statement this size costs more than running it.
+_DUE = sa.select(intents.c.seq).where(
+    intents.c.status == _READY, intents.c.run_at <= _NOW, _unheld(_NOW), _HEAD
+)
+#: Whether anything is due: a read, which on SQLite takes no write lock (an idle worker's polls
+#: must not queue behind, or hold up, the ledger's writer).
+_ANY_DUE = _DUE.limit(1)
 _CLAIM = (
     intents.update()
     .where(
         intents.c.seq.in_(
-            sa.select(intents.c.seq)
-            .where(
-                intents.c.status == _READY,
-                intents.c.run_at <= _NOW,
-                _unheld(_NOW),
-                _HEAD,
-            )
-            .order_by(intents.c.run_at)
+            _DUE.order_by(intents.c.run_at)
             .limit(sa.bindparam("limit", type_=sa.Integer))
             .with_for_update(skip_locked=True)
             .scalar_subquery()
@@ -379,6 +378,9 @@ class SqlIntentStore:
         if self._postgres:
             async with (await self._pg()).acquire() as driver:
                 return [_intent(row) for row in await driver.fetch(_CLAIM_PG, owner, now, limit)]
+        async with self._engine.connect() as reading:
+            if (await reading.execute(_ANY_DUE, {"now": now})).first() is None:
+                return []
         async with self._write() as connection:
             rows = await connection.execute(_CLAIM, {"owner": owner, "now": now, "limit": limit})
             return [_intent(row._mapping) for row in rows]
