@@ -200,12 +200,15 @@ class IntentType(Generic[P]):
             name = f"payload.{where.group(1)}" if where and where.group(1) else "payload"
             raise ValidationError(name, message.split(" - at ")[0]) from None
 
-    def step(self, name: str) -> Action:
-        for g in self.workflow.groups if self.workflow else ():
-            for s in g.steps:
-                if s.name == name:
-                    return s
-        raise KeyError(name)
+    def compensable(self, intent: Intent) -> list[Step]:
+        """The steps of `intent` that succeeded and have a compensation, in the order they ran
+        (group by group): what a failure or a cancellation undoes, newest first."""
+        return [
+            s
+            for g in (self.workflow.groups if self.workflow else ())
+            for s in g.steps
+            if isinstance(s, Step) and s.compensate is not None and s.name in intent.results
+        ]
 
 
 def _check_workflow(name: str, machine: Machine, workflow: Workflow) -> None:

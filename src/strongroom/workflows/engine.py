@@ -701,9 +701,7 @@ class Engine:
         now = self.clock.now_ns()
         records = list(records)
         compensation_errors = []
-        for step in reversed(_completed_steps(kind, intent)):
-            if step.compensate is None:
-                continue
+        for step in reversed(kind.compensable(intent)):
             error = await self._compensate(intent, payload, step, records)
             if error is not None:
                 compensation_errors.append(f"{step.name}: {error}")
@@ -764,14 +762,6 @@ class Engine:
                 return None
             await asyncio.sleep(step.retry.delay(attempt, self._rng))
         return error
-
-
-def _completed_steps(kind: IntentType[Any], intent: Intent) -> list[Step]:
-    """The plain steps that succeeded, in the order they ran (group by group)."""
-    done: list[Step] = []
-    for g in kind.workflow.groups if kind.workflow else ():
-        done.extend(s for s in g.steps if isinstance(s, Step) and s.name in intent.results)
-    return done
 
 
 def new_intent(

@@ -26,7 +26,7 @@ from strongroom.errors import Conflict, NotFound, ValidationError
 from strongroom.services.access import Principal, Role, acting
 from strongroom.tracing import current_trace_id
 from strongroom.workflows.batching import GroupCommit
-from strongroom.workflows.definitions import CANCEL, FAIL, KEY_PATTERN, IntentType, Registry, Step
+from strongroom.workflows.definitions import CANCEL, FAIL, KEY_PATTERN, IntentType, Registry
 from strongroom.workflows.engine import Engine, new_intent, submission
 from strongroom.workflows.ports import Checkpoint, IntentStore, Schedule, Submission
 from strongroom.workflows.schedules import parse_schedule
@@ -282,13 +282,9 @@ class IntentService:
                     raise Conflict(f"intent {intent_id} finished meanwhile")
                 return msgspec.structs.replace(intent, cancel_requested=True)
             now = self.clock.now_ns()
-            undo = [
-                s
-                for g in (kind.workflow.groups if kind.workflow else ())
-                for s in g.steps
-                if isinstance(s, Step) and s.compensate and s.name in intent.results
-            ]
-            if undo or (intent.status is IntentStatus.WAITING and intent.position):
+            if kind.compensable(intent) or (
+                intent.status is IntentStatus.WAITING and intent.position
+            ):
                 requested = msgspec.structs.replace(
                     intent,
                     cancel_requested=True,
