@@ -1,1 +1,2 @@
-"""Compliance and risk: decide before money moves whether a payment is allowed, reviewed or blocked."""
+"""Compliance and risk: before money moves, decide whether a payment is allowed, reviewed or
+blocked, and say why."""
