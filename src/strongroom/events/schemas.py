@@ -102,11 +102,36 @@ class IntentTransitionedV1(msgspec.Struct, frozen=True, kw_only=True):
     at: int
 
 
+class DecisionMadeV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`compliance.decided` v1: the rule engine decided on a payment (`mode` enforce or shadow;
+    `failure` set when the engine failed and the configured fail-open/closed outcome applies)."""
+
+    id: uuid.UUID
+    subject: str
+    mode: str
+    outcome: str
+    score: int
+    rule_set_version: int | None
+    rules: list[str]
+    best_hit_score: float | None
+    failure: str | None
+
+
+class RuleSetChangedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`compliance.rule_set.changed` v1: a rule-set version was published or changed status."""
+
+    version: int
+    status: str
+    digest: str
+
+
 ACCOUNT_CREATED = "ledger.account.created"
 TRANSFER_CREATED = "ledger.transfer.created"
 PENDING_EXPIRED = "ledger.pending.expired"
 ACCOUNT_STATUS_CHANGED = "ledger.account.status_changed"
 INTENT_TRANSITIONED = "intent.transitioned"
+DECISION_MADE = "compliance.decided"
+RULE_SET_CHANGED = "compliance.rule_set.changed"
 
 #: (type, version) -> the Struct its `data` decodes into. A new version is a new entry; old
 #: entries stay so that events already in the outbox or the stream remain readable.
@@ -116,6 +141,8 @@ SCHEMAS: dict[tuple[str, int], type[msgspec.Struct]] = {
     (PENDING_EXPIRED, 1): PendingExpiredV1,
     (ACCOUNT_STATUS_CHANGED, 1): AccountStatusChangedV1,
     (INTENT_TRANSITIONED, 1): IntentTransitionedV1,
+    (DECISION_MADE, 1): DecisionMadeV1,
+    (RULE_SET_CHANGED, 1): RuleSetChangedV1,
 }
 
 _envelope_decoder = msgspec.json.Decoder(Envelope)
