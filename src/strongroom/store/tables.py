@@ -290,3 +290,48 @@ intent_workers = sa.Table(
     sa.Column("started_at", sa.BigInteger, nullable=False),
     sa.Column("lease_until", sa.BigInteger, nullable=False),
 )
+
+# -- compliance (0012_compliance_rules) -----------------------------------------------------
+
+compliance_rule_sets = sa.Table(
+    "compliance_rule_sets",
+    metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("digest", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("published_at", sa.BigInteger, nullable=False),
+    sa.Column("published_by", sa.Text, nullable=True),
+)
+
+compliance_decisions = sa.Table(
+    "compliance_decisions",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("id", UUIDColumn, nullable=False, unique=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("mode", sa.Text, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("rule_set_version", sa.Integer, nullable=True),
+    sa.Column("fired", sa.Text, nullable=False),
+    sa.Column("hits", sa.Text, nullable=False),
+    sa.Column("failure", sa.Text, nullable=True),
+    sa.Column("decided_at", sa.BigInteger, nullable=False),
+    sa.Column("payment_at", sa.BigInteger, nullable=False),
+    sa.Column("payment", sa.Text, nullable=False),
+)
+
+compliance_velocity = sa.Table(
+    "compliance_velocity",
+    metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("subject", sa.Text, primary_key=True),
+    sa.Column("currency", sa.Text, primary_key=True),
+    sa.Column("resolution", sa.Integer, primary_key=True),
+    sa.Column("bucket", sa.BigInteger, primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=False),
+)
