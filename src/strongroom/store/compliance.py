@@ -96,7 +96,7 @@ class SqlComplianceStore:
             stored = msgspec.structs.replace(rule_set, version=(last or 0) + 1)
             await self._retire(connection, stored.tenant, stored.status)
             await connection.execute(sa.insert(table).values(_rule_set_row(stored)))
-            await _publish(connection, stored.published_at, events, stored.version)
+            await _publish(connection, stored.published_at, events)
             return stored
 
     async def set_status(
@@ -124,7 +124,7 @@ class SqlComplianceStore:
                 .values(status=status.value)
             )
             changed = msgspec.structs.replace(_rule_set(row._mapping), status=status)
-            await _publish(connection, events[0].occurred_at if events else 0, events, version)
+            await _publish(connection, events[0].occurred_at if events else 0, events)
             return changed
 
     async def _retire(
@@ -202,7 +202,7 @@ class SqlComplianceStore:
             await self._add_velocity(connection, new)
             events = [event for r in new for event in r.events]
             if events:
-                await _publish(connection, events[0].occurred_at, events, None)
+                await _publish(connection, events[0].occurred_at, events)
         out = []
         for r in records:
             d = r.decision
@@ -310,9 +310,7 @@ class SqlComplianceStore:
             return int(result.rowcount)
 
 
-async def _publish(
-    connection: AsyncConnection, now: int, events: Sequence[Envelope], _version: int | None
-) -> None:
+async def _publish(connection: AsyncConnection, now: int, events: Sequence[Envelope]) -> None:
     if events:
         await connection.execute(
             sa.insert(outbox).values(created_at=now, events=encode_batch(list(events)))
