@@ -42,13 +42,7 @@ from strongroom.compliance.ports import (
 )
 from strongroom.compliance.rules.compiler import RuleSet, compile_rule_set
 from strongroom.compliance.rules.facts import Payment, payment_facts
-from strongroom.compliance.rules.velocity import (
-    Window,
-    WindowQuery,
-    increments,
-    subject_of,
-    window_query,
-)
+from strongroom.compliance.rules.velocity import Window, add_velocity, increments, plan
 from strongroom.compliance.screening.types import Hit, NameQuery, Screener
 from strongroom.events.schemas import DECISION_MADE, Envelope
 from strongroom.ids import new_id
@@ -224,19 +218,11 @@ class Decider:
         screens: bool,
     ) -> Facts:
         values = payment_facts(payment, at)
-        queries: list[tuple[Window, WindowQuery]] = []
-        for window in windows:
-            subject = subject_of(window.scope, payment)
-            if subject is None:
-                values[f"velocity.{window.id}.count"] = None
-                values[f"velocity.{window.id}.sum"] = None
-            else:
-                queries.append((window, window_query(window, subject, at // NS)))
-        if queries:
-            totals = await self.decisions.velocity(
-                tenant, payment.currency, [query for _, query in queries]
-            )
-            add_velocity(values, payment, [w for w, _ in queries], totals)
+        planned = plan(windows, payment, at // NS, values)
+        if planned:
+            queries = [query for _, query in planned]
+            totals = await self.decisions.velocity(tenant, payment.currency, queries)
+            add_velocity(values, payment, planned, totals)
         hits: tuple[Hit, ...] = ()
         if screens and self.screener is not None and payment.counterparty.name:
             party = payment.counterparty
@@ -273,18 +259,6 @@ class Decider:
         outcome = Outcome.ALLOW if self.fail_open else Outcome.BLOCK
         now = self.clock.now_ns()
         return _decision(tenant, payment, Mode.ENFORCE, outcome, 0, None, now, failure=failure)
-
-
-def add_velocity(
-    values: dict[str, Any],
-    payment: Payment,
-    windows: Sequence[Window],
-    totals: Sequence[tuple[int, int]],
-) -> None:
-    """The window facts: the recorded history plus the payment being decided."""
-    for window, (count, total) in zip(windows, totals, strict=True):
-        values[f"velocity.{window.id}.count"] = count + 1
-        values[f"velocity.{window.id}.sum"] = total + payment.amount
 
 
 def add_screening(values: dict[str, Any], hits: tuple[Hit, ...]) -> None:

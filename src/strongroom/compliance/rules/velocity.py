@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from strongroom.compliance.rules.facts import Payment
 
@@ -91,6 +91,34 @@ def bucket_of(at_seconds: int, resolution: int) -> int:
 def window_query(window: Window, subject: str, at_seconds: int) -> WindowQuery:
     since = bucket_of(at_seconds, window.resolution) - window.length + window.resolution
     return WindowQuery(subject, window.resolution, since)
+
+
+def plan(
+    windows: Iterable[Window], payment: Payment, at_seconds: int, values: dict[str, Any]
+) -> list[tuple[Window, WindowQuery]]:
+    """The queries a decision reads its windows with; a window whose scope the payment has no
+    party for is no query, and its facts are None in `values`."""
+    planned = []
+    for window in windows:
+        subject = subject_of(window.scope, payment)
+        if subject is None:
+            values[f"velocity.{window.id}.count"] = None
+            values[f"velocity.{window.id}.sum"] = None
+        else:
+            planned.append((window, window_query(window, subject, at_seconds)))
+    return planned
+
+
+def add_velocity(
+    values: dict[str, Any],
+    payment: Payment,
+    planned: Sequence[tuple[Window, WindowQuery]],
+    totals: Sequence[tuple[int, int]],
+) -> None:
+    """The window facts: the recorded history plus the payment being decided."""
+    for (window, _), (count, total) in zip(planned, totals, strict=True):
+        values[f"velocity.{window.id}.count"] = count + 1
+        values[f"velocity.{window.id}.sum"] = total + payment.amount
 
 
 def increments(windows: Iterable[Window], payment: Payment, at_seconds: int) -> list[Increment]:
