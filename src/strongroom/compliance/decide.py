@@ -42,7 +42,13 @@ from strongroom.compliance.ports import (
 )
 from strongroom.compliance.rules.compiler import RuleSet, compile_rule_set
 from strongroom.compliance.rules.facts import Payment, payment_facts
-from strongroom.compliance.rules.velocity import Window, add_velocity, increments, plan
+from strongroom.compliance.rules.velocity import (
+    Window,
+    WindowQuery,
+    add_velocity,
+    increments,
+    plan,
+)
 from strongroom.compliance.screening.types import Hit, NameQuery, Screener
 from strongroom.events.schemas import DECISION_MADE, Envelope
 from strongroom.ids import new_id
@@ -68,9 +74,12 @@ class ActiveSets:
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """A payment's facts with the velocity and screening it was decided with."""
+    """A payment's facts and screening hits, with the totals of the windows the active sets read
+    (each set adds the facts of its own windows: two sets may name windows alike)."""
 
     values: dict[str, Any]
+    #: (count, sum) of every window query the active sets make.
+    totals: dict[WindowQuery, tuple[int, int]]
     hits: tuple[Hit, ...]
 
 
@@ -218,11 +227,11 @@ class Decider:
         screens: bool,
     ) -> Facts:
         values = payment_facts(payment, at)
-        planned = plan(windows, payment, at // NS, values)
-        if planned:
-            queries = [query for _, query in planned]
-            totals = await self.decisions.velocity(tenant, payment.currency, queries)
-            add_velocity(values, payment, planned, totals)
+        queries = list(dict.fromkeys(query for _, query in plan(windows, payment, at // NS, {})))
+        totals = {}
+        if queries:
+            found = await self.decisions.velocity(tenant, payment.currency, queries)
+            totals = dict(zip(queries, found, strict=True))
         hits: tuple[Hit, ...] = ()
         if screens and self.screener is not None and payment.counterparty.name:
             party = payment.counterparty
@@ -230,7 +239,7 @@ class Decider:
                 NameQuery(name=party.name or "", birth_date=party.birth_date, country=party.country)
             )
         add_screening(values, hits)
-        return Facts(values, hits)
+        return Facts(values, totals, hits)
 
     def _decide(
         self,
@@ -242,7 +251,10 @@ class Decider:
         facts: Facts,
         now: int,
     ) -> Decision:
-        evaluation = rule_set.evaluate(facts.values)
+        values = dict(facts.values)
+        planned = plan(rule_set.windows, payment, (payment.at or now) // NS, values)
+        add_velocity(values, payment, planned, [facts.totals[query] for _, query in planned])
+        evaluation = rule_set.evaluate(values)
         return _decision(
             tenant,
             payment,
