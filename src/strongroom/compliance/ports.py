@@ -4,7 +4,7 @@ PostgreSQL; the domain never imports it."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import msgspec
@@ -53,11 +53,11 @@ class HistoryItem(msgspec.Struct, frozen=True, kw_only=True):
 
 class RuleSetStore(Protocol):
     async def add_rule_set(
-        self, rule_set: StoredRuleSet, events: Sequence[Envelope]
+        self, rule_set: StoredRuleSet, events: Callable[[StoredRuleSet], Sequence[Envelope]]
     ) -> StoredRuleSet:
-        """Store `rule_set` under the tenant's next version (its `version` is ignored). An
-        `enforce` or `shadow` set retires the tenant's previous set of that status, in the same
-        transaction."""
+        """Store `rule_set` under the tenant's next version (its `version` is ignored), with the
+        `events` of the numbered set. An `enforce` or `shadow` set retires the tenant's previous
+        set of that status, in the same transaction."""
         ...
 
     async def set_status(

@@ -13,7 +13,7 @@ strongroom.compliance's and events' types only.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -78,7 +78,7 @@ class SqlComplianceStore:
     # -- rule sets ----------------------------------------------------------------------------
 
     async def add_rule_set(
-        self, rule_set: StoredRuleSet, events: Sequence[Envelope]
+        self, rule_set: StoredRuleSet, events: Callable[[StoredRuleSet], Sequence[Envelope]]
     ) -> StoredRuleSet:
         table = compliance_rule_sets
         async with self._write() as connection:
@@ -96,7 +96,7 @@ class SqlComplianceStore:
             stored = msgspec.structs.replace(rule_set, version=(last or 0) + 1)
             await self._retire(connection, stored.tenant, stored.status)
             await connection.execute(sa.insert(table).values(_rule_set_row(stored)))
-            await _publish(connection, stored.published_at, events)
+            await _publish(connection, stored.published_at, events(stored))
             return stored
 
     async def set_status(

@@ -83,6 +83,8 @@ class RuleSet:
     rules: tuple[Rule, ...]
     #: Whether any rule reads `screening.*`: a set that does not is decided without screening.
     screens: bool
+    #: The validated file, for comparing versions.
+    spec: RuleSetSpec
 
     def evaluate(self, facts: Facts) -> Evaluation:
         fired = [rule for rule in self.rules if rule.test(facts)]
@@ -149,6 +151,7 @@ class _Compiler:
             windows=windows,
             rules=tuple(rules),
             screens=self.screens,
+            spec=self.spec,
         )
 
     def _issue(self, path: PathKey, reason: str) -> None:
