@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     intent_capacity: int = Field(default=1000, ge=1, le=100_000)
     intent_lease: float = Field(default=15.0, gt=0)
     intent_poll_interval: float = Field(default=0.05, gt=0)
+    #: Seconds a pre-transaction compliance decision may take; past it, or when the rule engine
+    #: fails, a payment is blocked (fail closed) unless `compliance_fail_open` allows it.
+    compliance_timeout: float = Field(default=0.5, gt=0, le=60)
+    compliance_fail_open: bool = False
     #: Requests per second each API key may make (token bucket; 0: unlimited) and the burst it
     #: may spend at once; the same for all the keys of one tenant together.
     rate_limit_per_key: float = Field(default=1000.0, ge=0)

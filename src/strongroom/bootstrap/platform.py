@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from strongroom.bootstrap.compliance import wire_compliance
 from strongroom.bootstrap.events import open_outbox
 from strongroom.bootstrap.ledger import open_ledger, open_repair, open_snapshots
 from strongroom.bootstrap.locks import open_locks
@@ -24,6 +25,7 @@ from strongroom.bootstrap.products import open_products
 from strongroom.bootstrap.security import Encryption, wire_encryption
 from strongroom.bootstrap.services import KEY_CACHE_TTL, Services, open_rate_limiter
 from strongroom.clock import Clock, SystemClock
+from strongroom.compliance.service import ComplianceService
 from strongroom.errors import ConfigurationError
 from strongroom.events.bus import Bus
 from strongroom.events.inprocess import InProcessBus
@@ -41,6 +43,7 @@ from strongroom.services.ledger import LedgerService
 from strongroom.settings import Settings
 from strongroom.store.api_keys import SqlApiKeyStore
 from strongroom.store.audit_log import SqlAuditLog
+from strongroom.store.compliance import SqlComplianceStore
 from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.intents import SqlIntentStore
 from strongroom.store.migrate import upgrade
@@ -207,6 +210,19 @@ class Platform:
             return service
 
         return await self._once("intents", build)
+
+    async def compliance(self) -> ComplianceService:
+        """Rule sets, pre-transaction decisions and backtests (on a pool of their own: a
+        decision's writes are group-committed like the ledger's)."""
+
+        async def build() -> ComplianceService:
+            store = SqlComplianceStore.open(self._url)
+            self._stack.push_async_callback(store.close)
+            service = wire_compliance(store, self.settings, self.clock)
+            self._stack.push_async_callback(service.decider.close)
+            return service
+
+        return await self._once("compliance", build)
 
     async def products(self) -> StoredProductCatalog:
         """The product catalogue. On its own pool: on SQLite its writes take the write lock at
