@@ -26,6 +26,10 @@ class ValidationError(StrongroomError, ValueError):
         self.field = field
         self.reason = reason
 
+    def field_errors(self) -> list[tuple[str, str]]:
+        """Every (field, reason) this error stands for: one, unless a subclass found several."""
+        return [(self.field, self.reason)]
+
 
 class BatchTooLarge(ValidationError):
     """A batch longer than the documented maximum. Nothing was written."""

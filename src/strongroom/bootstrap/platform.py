@@ -152,7 +152,11 @@ class Platform:
         async def build() -> Services:
             ledger = await self.ledger()
             return Services(
-                ledger, LedgerService(ledger), await self.access(), await self.intents()
+                ledger,
+                LedgerService(ledger),
+                await self.access(),
+                await self.intents(),
+                await self.compliance(),
             )
 
         # The ledger and access take the lock themselves: build outside it.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from strongroom.clock import Clock, SystemClock
+from strongroom.compliance.service import ComplianceService
 from strongroom.errors import ConfigurationError, ValidationError
 from strongroom.ledger.ledger import Ledger
 from strongroom.ratelimit import Limit, Limits, MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -76,3 +77,4 @@ class Services:
     ledger_service: LedgerService
     access: AccessService
     intents: IntentService
+    compliance: ComplianceService

@@ -169,6 +169,7 @@ async def _bench(
                     services.ledger_service,
                     services.access,
                     intents=services.intents,
+                    compliance=services.compliance,
                     port=0,
                     grpc_port=None,
                 ) as servers:

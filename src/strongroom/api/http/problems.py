@@ -127,7 +127,7 @@ def render(error: StrongroomError | RequestValidationError | StarletteHTTPExcept
 def _strongroom_error(error: StrongroomError) -> Response:
     status = next((s for kind, s in _STATUS if isinstance(error, kind)), 500)
     if isinstance(error, ValidationError):
-        return problem_response(status, error.code, str(error), [(error.field, error.reason)])
+        return problem_response(status, error.code, str(error), error.field_errors())
     headers: dict[str, str] | None = None
     if isinstance(error, Unauthenticated):
         headers = {"WWW-Authenticate": "Bearer"}

@@ -54,6 +54,12 @@ class RuleSetError(ValidationError):
         super().__init__(first.path or "rule_set", str(first))
         self.issues = issues
 
+    def field_errors(self) -> list[tuple[str, str]]:
+        return [
+            (i.path or "source", f"line {i.line}: {i.reason}" if i.line else i.reason)
+            for i in self.issues
+        ]
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
