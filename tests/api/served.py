@@ -43,6 +43,7 @@ class ServedApi:
                 services.ledger_service,
                 access,
                 intents=services.intents,
+                compliance=services.compliance,
                 port=0,
                 grpc_port=None,
             ) as servers:

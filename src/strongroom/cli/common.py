@@ -64,7 +64,7 @@ def command_settings(**options: object) -> Settings:
     try:
         return load_settings(**options)
     except ConfigurationError as error:
-        _fail(error)
+        fail(error)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -72,12 +72,16 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coroutine)
     except StrongroomError as error:
-        _fail(error)
+        fail(error)
 
 
-def _fail(error: StrongroomError) -> NoReturn:
+def fail(error: StrongroomError) -> NoReturn:
+    """Print `error` as the one-line message (and each field it names) and exit with code 1."""
     # Escaped: a message quotes what it refuses, which may look like markup.
     err_console.print(f"[red]error:[/red] {escape(str(error))}")
+    if isinstance(error, ValidationError) and len(errors := error.field_errors()) > 1:
+        for field, reason in errors:
+            err_console.print(f"  {escape(field)}: {escape(reason)}")
     raise typer.Exit(1) from None
 
 

@@ -50,9 +50,8 @@ class RuleSetError(ValidationError):
     code = "rule_set_error"
 
     def __init__(self, issues: list[DefinitionIssue]) -> None:
-        first = issues[0]
-        super().__init__(first.path or "rule_set", str(first))
         self.issues = issues
+        super().__init__(*self.field_errors()[0])
 
     def field_errors(self) -> list[tuple[str, str]]:
         return [

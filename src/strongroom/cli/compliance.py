@@ -1,0 +1,306 @@
+"""`strongroom compliance rules publish | list | show | status | diff | backtest`,
+`strongroom compliance decide | decisions`: an operator's tool on the rule engine, through the
+same service as the API, acting as an admin of `--tenant` (see `common.operator`).
+
+`--json` prints what the HTTP API would answer, for scripts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+import typer
+from rich.table import Table
+
+from strongroom.bootstrap import Platform
+from strongroom.cli.common import (
+    DbOption,
+    TenantOption,
+    command_settings,
+    console,
+    fail,
+    operator,
+    run,
+)
+from strongroom.cli.intents import parse_payload
+from strongroom.compliance.backtest import BacktestReport
+from strongroom.compliance.decisions import Decision
+from strongroom.compliance.ports import RuleSetStatus, StoredRuleSet
+from strongroom.compliance.rules.facts import Payment
+from strongroom.compliance.service import ComplianceService
+from strongroom.errors import ValidationError
+from strongroom.settings import Settings
+
+T = TypeVar("T")
+NS = 10**9
+
+app = typer.Typer(help="Pre-transaction rules and decisions.", no_args_is_help=True)
+rules_app = typer.Typer(help="Rule-set versions: publish, compare, backtest.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _act(settings: Settings, work: Callable[[ComplianceService], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with Platform(settings) as platform:
+            return await work(await platform.compliance())
+
+    return run(main())
+
+
+def _print_json(value: object) -> None:
+    console.print_json(json.dumps(value))
+
+
+def _rule_set_json(s: StoredRuleSet, *, source: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = msgspec.to_builtins(s)
+    data.pop("tenant")
+    if not source:
+        data.pop("source")
+    return data
+
+
+def _decision_json(d: Decision) -> dict[str, Any]:
+    data: dict[str, Any] = msgspec.to_builtins(d)
+    data.pop("tenant")
+    return data
+
+
+def parse_time(text: str, field: str) -> int:
+    """Nanoseconds since the epoch, from an ISO 8601 date or time (UTC when no offset is given)
+    or from a whole number of nanoseconds."""
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(field, f"{text!r} is not an ISO 8601 time or nanoseconds") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp()) * NS + moment.microsecond * 1000
+
+
+def _status(text: str) -> RuleSetStatus:
+    try:
+        return RuleSetStatus(text)
+    except ValueError:
+        allowed = ", ".join(s.value for s in RuleSetStatus)
+        raise ValidationError("status", f"must be one of {allowed}") from None
+
+
+@rules_app.command("publish")
+def publish(
+    file: Annotated[Path, typer.Argument(help="The rule set, YAML or JSON.")],
+    status: Annotated[str, typer.Option(help="draft, shadow or enforce.")] = "draft",
+    as_json: JsonOption = False,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Validate FILE and store it as the tenant's next version."""
+    try:
+        source = file.read_text(encoding="utf-8")
+    except OSError as error:
+        fail(ValidationError("file", f"cannot read {file}: {error.strerror}"))
+    settings = command_settings(db_url=db)
+    stored = _act(settings, lambda c: c.publish(operator(tenant), source, _status(status)))
+    if as_json:
+        _print_json(_rule_set_json(stored))
+        return
+    console.print(f"version {stored.version} {stored.status.value}", highlight=False)
+
+
+@rules_app.command("list")
+def list_rule_sets(
+    as_json: JsonOption = False, tenant: TenantOption = "default", db: DbOption = None
+) -> None:
+    """Every version, newest first."""
+    found = _act(command_settings(db_url=db), lambda c: c.list_rule_sets(operator(tenant)))
+    if as_json:
+        _print_json([_rule_set_json(s) for s in found])
+        return
+    table = Table("version", "status", "published_at", "published_by", "digest")
+    for s in found:
+        table.add_row(
+            str(s.version), s.status.value, str(s.published_at), s.published_by or "", s.digest[:16]
+        )
+    console.print(table)
+
+
+@rules_app.command("show")
+def show_rule_set(
+    version: int,
+    as_json: JsonOption = False,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """A version's source (with --json, its record too)."""
+    found = _act(command_settings(db_url=db), lambda c: c.show_rule_set(operator(tenant), version))
+    if as_json:
+        _print_json(_rule_set_json(found, source=True))
+        return
+    console.out(found.source, end="")
+
+
+@rules_app.command("status")
+def set_status(
+    version: int,
+    status: Annotated[str, typer.Argument(help="draft, shadow, enforce or retired.")],
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Put VERSION in force, in shadow, back to draft, or retire it."""
+    settings = command_settings(db_url=db)
+    stored = _act(settings, lambda c: c.set_status(operator(tenant), version, _status(status)))
+    console.print(f"version {stored.version} {stored.status.value}", highlight=False)
+
+
+@rules_app.command("diff")
+def diff(
+    old: int,
+    new: int,
+    as_json: JsonOption = False,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """What changed from OLD to NEW: rules added, removed and changed, and the source diff."""
+    found = _act(command_settings(db_url=db), lambda c: c.diff(operator(tenant), old, new))
+    summary = {
+        "added": list(found.added),
+        "removed": list(found.removed),
+        "changed": list(found.changed),
+        "sections": list(found.sections),
+    }
+    if as_json:
+        _print_json({"old": old, "new": new, "text": found.text, **summary})
+        return
+    for name, items in summary.items():
+        console.print(f"{name}: {', '.join(items) or '-'}", highlight=False)
+    console.out(found.text, end="")
+
+
+@rules_app.command("backtest")
+def backtest(
+    version: int,
+    since: Annotated[str, typer.Option(help="ISO 8601 time (UTC unless given) or ns.")],
+    until: Annotated[str, typer.Option(help="ISO 8601 time (UTC unless given) or ns.")],
+    against: Annotated[
+        int | None, typer.Option(help="Compare with this version (default: the one in force).")
+    ] = None,
+    as_json: JsonOption = False,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """What VERSION would have decided on the payments of [SINCE, UNTIL)."""
+    report = _act(
+        command_settings(db_url=db),
+        lambda c: c.backtest(
+            operator(tenant),
+            version,
+            since=parse_time(since, "since"),
+            until=parse_time(until, "until"),
+            against=against,
+        ),
+    )
+    if as_json:
+        _print_json(report_json(report))
+        return
+    table = Table("outcome", f"v{version}", f"v{report.baseline_version}", "recorded")
+    for outcome in ("allow", "review", "block"):
+        table.add_row(
+            outcome,
+            str(report.candidate[outcome]),
+            str(report.baseline[outcome]) if report.baseline_version else "-",
+            str(report.recorded[outcome]),
+        )
+    console.print(table)
+    console.print(
+        f"{report.payments} payments, {report.changed} decided differently", highlight=False
+    )
+
+
+def report_json(report: BacktestReport) -> dict[str, Any]:
+    return {
+        "candidate_version": report.candidate_version,
+        "baseline_version": report.baseline_version,
+        "since": report.since,
+        "until": report.until,
+        "payments": report.payments,
+        "candidate": dict(report.candidate),
+        "baseline": dict(report.baseline),
+        "recorded": dict(report.recorded),
+        "fired": dict(report.fired),
+        "changed": report.changed,
+        "changes": [
+            {
+                "subject": c.subject,
+                "baseline": c.baseline.value,
+                "candidate": c.candidate.value,
+                "rules": list(c.rules),
+            }
+            for c in report.changes
+        ],
+    }
+
+
+@app.command("decide")
+def decide(
+    payment: Annotated[str, typer.Argument(help="The payment as JSON, or @FILE.")],
+    as_json: JsonOption = False,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Decide on a payment as the payment path would (one decision per subject)."""
+    try:
+        facts = msgspec.convert(parse_payload(payment), Payment, strict=False)
+    except msgspec.ValidationError as error:
+        fail(ValidationError("payment", str(error)))
+    found = _act(command_settings(db_url=db), lambda c: c.screen(operator(tenant), facts))
+    if as_json:
+        _print_json(_decision_json(found))
+        return
+    console.print(f"{found.outcome.value} (score {found.score})", highlight=False)
+    for reason in found.reasons:
+        console.print(f"  {reason}", highlight=False)
+    if found.failure:
+        console.print(f"  failure: {found.failure}", highlight=False)
+
+
+@app.command("decisions")
+def decisions(
+    subject: Annotated[str | None, typer.Option(help="Only the decisions on this payment.")] = None,
+    outcome: Annotated[str | None, typer.Option(help="allow, review or block.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    as_json: JsonOption = False,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Decisions, newest first."""
+    who = operator(tenant)
+
+    async def work(c: ComplianceService) -> list[Decision]:
+        if subject is not None:
+            return await c.decisions_on(who, subject)
+        return (await c.find_decisions(who, outcome=outcome, limit=limit))[0]
+
+    found = _act(command_settings(db_url=db), work)
+    if as_json:
+        _print_json([_decision_json(d) for d in found])
+        return
+    table = Table("subject", "mode", "outcome", "score", "version", "rules", "decided_at")
+    for d in found:
+        table.add_row(
+            d.subject,
+            d.mode.value,
+            d.outcome.value,
+            str(d.score),
+            str(d.rule_set_version or "-"),
+            ", ".join(r.rule_id for r in d.fired),
+            str(d.decided_at),
+        )
+    console.print(table)
