@@ -182,7 +182,7 @@ class ComplianceService:
                 raise ValidationError("limit", f"must be 1 to {MAX_PAGE}")
             if outcome is not None and outcome not in {o.value for o in Outcome}:
                 raise ValidationError("outcome", "must be allow, review or block")
-            if cursor is not None and cursor < 1:
+            if cursor is not None and cursor < 0:
                 raise ValidationError("cursor", "must be a cursor a previous page returned")
             rows = await self.decisions.find_decisions(
                 who.tenant, outcome=outcome, before=cursor, limit=limit
@@ -199,11 +199,9 @@ class ComplianceService:
         until: int,
         against: int | None = None,
     ) -> BacktestReport:
-        """What `version` would have decided on the payments of [since, until) (nanoseconds),
-        beside `against` (default: the version in force)."""
+        """What `version` would have decided on the payments of [since, until) (nanoseconds;
+        an empty period has none), beside `against` (default: the version in force)."""
         with acting(who, Role.READ):
-            if since >= until:
-                raise ValidationError("since", "must be before until")
             candidate = self.decider.compiled(await self._get(who, version))
             baseline_version = against
             if baseline_version is None:

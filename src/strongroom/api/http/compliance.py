@@ -9,8 +9,8 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from strongroom.api.http.auth import Caller
 from strongroom.api.http.models import Amount, digits_at_most
@@ -36,8 +36,9 @@ Compliance = Annotated[ComplianceService, Depends(compliance_of)]
 StatusName = Literal["draft", "shadow", "enforce", "retired"]
 _Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 _Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-_Nanos = Annotated[int, Field(ge=0, le=INT64_MAX, description="ns since the epoch")]
-_Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+_Nanos = Annotated[int, Strict(), Field(ge=0, le=INT64_MAX, description="ns since the epoch")]
+_Version = Annotated[int, Strict(), Field(ge=1, le=2**31 - 1)]
+_PathVersion = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class _In(BaseModel):
@@ -251,7 +252,7 @@ async def list_rule_sets(caller: Caller, c: Compliance) -> list[RuleSetOut]:
     response_model=RuleSetOut,
     summary="Show a rule-set version",
 )
-async def get_rule_set(version: _Version, caller: Caller, c: Compliance) -> RuleSetOut:
+async def get_rule_set(version: _PathVersion, caller: Caller, c: Compliance) -> RuleSetOut:
     return RuleSetOut.of(await c.show_rule_set(caller, version))
 
 
@@ -261,7 +262,7 @@ async def get_rule_set(version: _Version, caller: Caller, c: Compliance) -> Rule
     summary="Put a version in force, in shadow, back to draft, or retire it",
 )
 async def set_rule_set_status(
-    version: _Version, body: RuleSetStatusIn, caller: Caller, c: Compliance
+    version: _PathVersion, body: RuleSetStatusIn, caller: Caller, c: Compliance
 ) -> RuleSetOut:
     """Admin role."""
     return RuleSetOut.of(await c.set_status(caller, version, RuleSetStatus(body.status)))
@@ -273,7 +274,7 @@ async def set_rule_set_status(
     summary="Compare two versions",
 )
 async def diff_rule_sets(
-    old: _Version, new: _Version, caller: Caller, c: Compliance
+    old: _PathVersion, new: _PathVersion, caller: Caller, c: Compliance
 ) -> RuleSetDiffOut:
     """A unified diff of the sources, and the rules added, removed and changed."""
     return RuleSetDiffOut.of(await c.diff(caller, old, new))
@@ -285,7 +286,7 @@ async def diff_rule_sets(
     summary="Backtest a version over stored history",
 )
 async def backtest_rule_set(
-    version: _Version, body: BacktestIn, caller: Caller, c: Compliance
+    version: _PathVersion, body: BacktestIn, caller: Caller, c: Compliance
 ) -> BacktestOut:
     """What the version would have decided on the payments of [since, until), beside the
     version in force (or `against`), replayed the same way."""
