@@ -185,3 +185,12 @@ async def test_roles_are_enforced(
     assert decide.status_code == 403
     missing = await client.get("/v1/compliance/rule-sets/7", headers=reader)
     assert missing.status_code == 404
+
+
+async def test_dates_are_iso_text_only(client: httpx.AsyncClient, writer: dict[str, str]) -> None:
+    body = payment("p", account={"id": "a1", "opened": 0})
+    answer = await client.post("/v1/compliance/decisions", json=body, headers=writer)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "account.opened"
+    body = payment("p", account={"id": "a1", "opened": "2026-01-31"})
+    assert (await client.post("/v1/compliance/decisions", json=body, headers=writer)).is_success

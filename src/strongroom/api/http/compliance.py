@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
 from strongroom.api.http.auth import Caller
 from strongroom.api.http.models import Amount, digits_at_most
@@ -39,6 +39,16 @@ _Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 _Nanos = Annotated[int, Strict(), Field(ge=0, le=INT64_MAX, description="ns since the epoch")]
 _Version = Annotated[int, Strict(), Field(ge=1, le=2**31 - 1)]
 _PathVersion = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _date_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("a date is text: YYYY-MM-DD")
+    return value
+
+
+#: "YYYY-MM-DD" only (pydantic's lax mode would take a number as a Unix time).
+_Date = Annotated[dt.date, BeforeValidator(_date_text)]
 
 
 class _In(BaseModel):
@@ -153,20 +163,20 @@ class CounterpartyIn(_In):
     name: _Text | None = None
     country: _Country | None = None
     account: _Text | None = None
-    birth_date: dt.date | None = None
+    birth_date: _Date | None = None
 
 
 class CustomerIn(_In):
     id: _Text
     risk_rating: _Text | None = None
     kyc_status: _Text | None = None
-    since: dt.date | None = None
+    since: _Date | None = None
 
 
 class AccountIn(_In):
     id: _Text
     product: _Text | None = None
-    opened: dt.date | None = None
+    opened: _Date | None = None
 
 
 class PaymentIn(_In):
