@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     #: fails, a payment is blocked (fail closed) unless `compliance_fail_open` allows it.
     compliance_timeout: float = Field(default=0.5, gt=0, le=60)
     compliance_fail_open: bool = False
+    #: Seconds between deletions of velocity counters older than the longest window a rule set
+    #: may declare (a year and a day); 0: never.
+    velocity_prune_interval: float = Field(default=3600.0, ge=0)
     #: Requests per second each API key may make (token bucket; 0: unlimited) and the burst it
     #: may spend at once; the same for all the keys of one tenant together.
     rate_limit_per_key: float = Field(default=1000.0, ge=0)

@@ -122,9 +122,16 @@ async def test_the_settings_choose_what_serve_runs(sqlite_url: str, tmp_path: Pa
             "snapshots",
             "sweeper",
             "intents",
+            "velocity",
         ]
     fewer = _settings(
-        sqlite_url, tmp_path, run_relay=False, run_audit=False, sweep_interval=0, run_intents=False
+        sqlite_url,
+        tmp_path,
+        run_relay=False,
+        run_audit=False,
+        sweep_interval=0,
+        run_intents=False,
+        velocity_prune_interval=0,
     )
     async with Platform(fewer) as platform:
         assert configured_components(platform) == ["snapshots"]

@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from strongroom.bootstrap.platform import Platform
+from strongroom.clock import ManualClock
 from strongroom.compliance.decisions import Mode, Outcome
 from strongroom.compliance.ports import RuleSetStatus
 from strongroom.compliance.rules.compiler import RuleSetError
@@ -226,3 +227,20 @@ async def test_every_decision_and_rule_set_change_is_an_event(
     types = [event.type for row in rows for event in decode_batch(row.events)]
     assert types.count(RULE_SET_CHANGED) == 1
     assert types.count(DECISION_MADE) == 1
+
+
+async def test_pruning_deletes_only_counters_no_window_can_read(
+    platform: Platform, admin: Principal, writer: Principal
+) -> None:
+    service = await platform.compliance()
+    await service.publish(admin, STRICT, RuleSetStatus.ENFORCE)
+    now = T0 + 400 * 86_400
+    await service.screen(writer, pay("old", at=T0))
+    for i in range(3):
+        await service.screen(writer, pay(f"recent{i}", at=now - 60 * (i + 1)))
+    service.clock = ManualClock(now * NS)
+    assert await service.prune_velocity() == 1
+    assert await service.prune_velocity() == 0
+    # The recent payments still count: this one is the 4th in the hour.
+    decision = await service.screen(writer, pay("next", at=now))
+    assert decision.outcome is Outcome.BLOCK

@@ -266,6 +266,7 @@ def configured_components(platform: Platform) -> list[str]:
         "snapshots": settings.run_snapshots and settings.snapshot_interval > 0,
         "sweeper": settings.run_sweeper and settings.sweep_interval > 0,
         "intents": settings.run_intents,
+        "velocity": settings.velocity_prune_interval > 0,
     }
     return [name for name in COMPONENTS if wanted[name]]
 
@@ -317,6 +318,14 @@ async def _intents(platform: Platform, bus: Bus | None) -> Component:
     return await platform.intent_engine()
 
 
+async def _velocity(platform: Platform, bus: Bus | None) -> Component:
+    interval = platform.settings.velocity_prune_interval
+    if interval <= 0:
+        raise ConfigurationError("velocity: velocity_prune_interval must be > 0 to run it")
+    compliance = await platform.compliance()
+    return Periodic("velocity", interval, compliance.prune_velocity)
+
+
 #: How each component is built from a Platform (and the bus, for those on it), in the order
 #: they start. A service that brings a background task of its own adds its builder here.
 _BUILDERS: dict[str, Callable[[Platform, Bus | None], Awaitable[Component]]] = {
@@ -325,6 +334,7 @@ _BUILDERS: dict[str, Callable[[Platform, Bus | None], Awaitable[Component]]] = {
     "snapshots": _snapshots,
     "sweeper": _sweeper,
     "intents": _intents,
+    "velocity": _velocity,
 }
 
 #: Every component a process can run, in the order they start.

@@ -1,10 +1,10 @@
 """`strongroom serve`: the HTTP and gRPC APIs and the background components (the outbox relay,
-the audit consumer, the snapshot task, the sweeper, the intent engine), in one process or in
-`--workers` processes sharing the ports (PostgreSQL only).
+the audit consumer, the snapshot task, the sweeper, the intent engine, the velocity pruning), in
+one process or in `--workers` processes sharing the ports (PostgreSQL only).
 
 With several workers every process runs the relay (one holds the outbox, the others stand by to
-take over), the audit consumer and an intent engine; the snapshot task and the sweeper run in
-the first only.
+take over), the audit consumer and an intent engine; the snapshot task, the sweeper and the
+velocity pruning run in the first only.
 A SIGTERM or SIGINT stops intake (the servers stop accepting and finish the requests in
 flight), then the components (the relay publishes what is waiting), then the ledger, which
 commits what it was given first.
@@ -177,7 +177,7 @@ async def _serve(
         names = configured_components(platform)
         if not announce:
             # Not the first worker: one process is enough for the periodic tasks.
-            names = [name for name in names if name not in ("snapshots", "sweeper")]
+            names = [n for n in names if n not in ("snapshots", "sweeper", "velocity")]
         components = await start_components(platform, names)
         try:
             async with serving(

@@ -25,6 +25,7 @@ from strongroom.compliance.decisions import Decision, Outcome
 from strongroom.compliance.ports import DecisionStore, RuleSetStatus, RuleSetStore, StoredRuleSet
 from strongroom.compliance.rules.compiler import RuleSet, compile_rule_set
 from strongroom.compliance.rules.facts import Payment
+from strongroom.compliance.rules.velocity import MAX_WINDOW
 from strongroom.errors import NotFound, ValidationError
 from strongroom.events.schemas import RULE_SET_CHANGED, Envelope
 from strongroom.ids import new_id
@@ -153,6 +154,12 @@ class ComplianceService:
                 "digest": rule_set.digest,
             },
         )
+
+    async def prune_velocity(self) -> int:
+        """Delete the velocity counters no window can read any more (older than the longest
+        window a rule set may declare, and a day); how many. Run by the `velocity` component."""
+        horizon = self.clock.now_ns() // NS - MAX_WINDOW - 86_400
+        return await self.decisions.prune_velocity(horizon)
 
     # -- decisions ----------------------------------------------------------------------------
 

@@ -334,4 +334,5 @@ compliance_velocity = sa.Table(
     sa.Column("bucket", sa.BigInteger, primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
     sa.Column("total", sa.BigInteger, nullable=False),
+    sa.Index("ix_compliance_velocity_bucket", "bucket"),
 )

@@ -70,9 +70,12 @@ def upgrade() -> None:
         sa.Column("count", sa.BigInteger, nullable=False),
         sa.Column("total", sa.BigInteger, nullable=False),
     )
+    # What the pruning of counters older than any window scans.
+    op.create_index("ix_compliance_velocity_bucket", "compliance_velocity", ["bucket"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_compliance_velocity_bucket", "compliance_velocity")
     op.drop_table("compliance_velocity")
     op.drop_index("ix_compliance_decisions_tenant", "compliance_decisions")
     op.drop_table("compliance_decisions")
