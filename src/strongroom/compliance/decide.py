@@ -43,6 +43,7 @@ from strongroom.compliance.ports import (
 from strongroom.compliance.rules.compiler import RuleSet, compile_rule_set
 from strongroom.compliance.rules.facts import Payment, payment_facts
 from strongroom.compliance.rules.velocity import (
+    VelocityRead,
     Window,
     WindowQuery,
     add_velocity,
@@ -54,7 +55,7 @@ from strongroom.events.schemas import DECISION_MADE, Envelope
 from strongroom.ids import new_id
 from strongroom.logging import get_logger
 from strongroom.tracing import current_trace_id
-from strongroom.workflows.batching import GroupCommit
+from strongroom.workflows.batching import Coalescer, GroupCommit
 
 _log = get_logger(__name__)
 NS = 10**9
@@ -113,6 +114,10 @@ class Decider:
         self._records: GroupCommit[DecisionRecord, Decision] = GroupCommit(
             "compliance-decisions", self._write, max_batch=500, writers=2
         )
+        # The window reads of concurrent decisions share one statement.
+        self._reads: Coalescer[tuple[VelocityRead, ...], list[tuple[int, int]]] = Coalescer(
+            self._read, max_batch=200
+        )
 
     async def close(self) -> None:
         await self._records.stop()
@@ -148,17 +153,14 @@ class Decider:
         return found
 
     async def _screen(self, tenant: str, payment: Payment, actor: str | None) -> Decision:
-        recorded = [
-            d
-            for d in await self.decisions.decisions(tenant, payment.subject)
-            if d.mode is Mode.ENFORCE
-        ]
-        decision = recorded[0] if recorded else await self._decide_new(tenant, payment, actor)
+        decision = await self._decide(tenant, payment, actor)
         if decision.outcome is Outcome.REVIEW and self.on_review is not None:
             await self.on_review(decision, payment)
         return decision
 
-    async def _decide_new(self, tenant: str, payment: Payment, actor: str | None) -> Decision:
+    async def _decide(self, tenant: str, payment: Payment, actor: str | None) -> Decision:
+        """Decide and record; for a subject decided before, the recorded decision (the record
+        keeps the first, so a retry is evaluated again but never counted twice)."""
         now = self.clock.now_ns()
         at = payment.at if payment.at is not None else now
         if payment.at is None:
@@ -172,7 +174,7 @@ class Decider:
             tenant, payment, at, windows, any(rs.screens for _, (_, rs) in active)
         )
         decisions = [
-            self._decide(tenant, payment, mode, version, rule_set, facts, now)
+            self._evaluate(tenant, payment, mode, version, rule_set, facts, now)
             for mode, (version, rule_set) in active
         ]
         if sets.enforce is None:
@@ -202,6 +204,15 @@ class Decider:
     async def _write(self, batch: Sequence[DecisionRecord]) -> Sequence[Decision]:
         return await self.decisions.record(batch)
 
+    async def _read(self, batch: Sequence[tuple[VelocityRead, ...]]) -> list[list[tuple[int, int]]]:
+        totals = await self.decisions.velocity([read for reads in batch for read in reads])
+        out = []
+        start = 0
+        for reads in batch:
+            out.append(totals[start : start + len(reads)])
+            start += len(reads)
+        return out
+
     async def _sets(self, tenant: str) -> ActiveSets:
         now = time.monotonic()
         found = self._active.get(tenant)
@@ -230,7 +241,9 @@ class Decider:
         queries = list(dict.fromkeys(query for _, query in plan(windows, payment, at // NS, {})))
         totals = {}
         if queries:
-            found = await self.decisions.velocity(tenant, payment.currency, queries)
+            found = await self._reads.get(
+                tuple(VelocityRead(tenant, payment.currency, query) for query in queries)
+            )
             totals = dict(zip(queries, found, strict=True))
         hits: tuple[Hit, ...] = ()
         if screens and self.screener is not None and payment.counterparty.name:
@@ -241,7 +254,7 @@ class Decider:
         add_screening(values, hits)
         return Facts(values, totals, hits)
 
-    def _decide(
+    def _evaluate(
         self,
         tenant: str,
         payment: Payment,

@@ -11,7 +11,7 @@ import msgspec
 
 from strongroom.compliance.decisions import Decision
 from strongroom.compliance.rules.facts import Payment
-from strongroom.compliance.rules.velocity import Increment, WindowQuery
+from strongroom.compliance.rules.velocity import Increment, VelocityRead
 from strongroom.events.schemas import Envelope
 
 
@@ -83,10 +83,8 @@ class RuleSetStore(Protocol):
 
 
 class DecisionStore(Protocol):
-    async def velocity(
-        self, tenant: str, currency: str, queries: Sequence[WindowQuery]
-    ) -> list[tuple[int, int]]:
-        """(count, sum) per query, from the counters as committed."""
+    async def velocity(self, reads: Sequence[VelocityRead]) -> list[tuple[int, int]]:
+        """(count, sum) per read, from the counters as committed."""
         ...
 
     async def record(self, records: Sequence[DecisionRecord]) -> list[Decision]:

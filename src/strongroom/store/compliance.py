@@ -1,25 +1,30 @@
 """Compliance's tables on either backend: strongroom.compliance.ports' RuleSetStore and
 DecisionStore, in SQLAlchemy Core.
 
-A batch of decisions is one transaction: one multi-row INSERT ... ON CONFLICT DO NOTHING
-RETURNING says which decisions are new (a subject decided before keeps its first decision),
-the velocity of the new ones is added by upserts, and their events go to the outbox as one row.
-A window's figures are one UNION ALL of range sums, one round trip for all windows of a
-decision. Publishing a rule set serializes per tenant (PostgreSQL: a transaction-scoped advisory
-lock; SQLite: the write lock) so versions are numbered without gaps or clashes. May import
-strongroom.compliance's and events' types only.
+Decisions and velocity are the hot path, in plain SQL: asyncpg on PostgreSQL (arrays through
+`unnest`), the driver's executemany on SQLite. A batch of decisions is one transaction: the new
+ones are inserted (a subject decided before keeps its first decision: PostgreSQL's ON CONFLICT
+DO NOTHING RETURNING says which are new; SQLite looks first, under the write lock), their
+velocity is added by upserts, and their events go to the outbox as one row. The window reads of
+many decisions are one statement: a list of (subject, bucket size, since) joined to the
+counters, one range sum per read. Publishing a rule set serializes per tenant (PostgreSQL: a
+transaction-scoped advisory lock; SQLite: the write lock) so versions are numbered without gaps
+or clashes. May import strongroom.compliance's and events' types only.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.compliance.decisions import Decision, FiredRule, Mode, Outcome
@@ -30,10 +35,14 @@ from strongroom.compliance.ports import (
     StoredRuleSet,
 )
 from strongroom.compliance.rules.facts import Payment
-from strongroom.compliance.rules.velocity import WindowQuery
+from strongroom.compliance.rules.velocity import VelocityRead
 from strongroom.compliance.screening.types import Hit
 from strongroom.events.schemas import Envelope, encode_batch
-from strongroom.store.connections import sqlalchemy_engine, sqlite_write_transactions
+from strongroom.store.connections import (
+    create_pg_pool,
+    sqlalchemy_engine,
+    sqlite_write_transactions,
+)
 from strongroom.store.tables import (
     compliance_decisions,
     compliance_rule_sets,
@@ -52,19 +61,23 @@ _PUBLISH_LOCK_CLASS = 1515
 
 
 class SqlComplianceStore:
-    def __init__(self, engine: AsyncEngine, postgres: bool) -> None:
+    def __init__(self, engine: AsyncEngine, url: DatabaseURL) -> None:
         self._engine = engine
-        self._postgres = postgres
-        self._insert = postgresql.insert if postgres else sqlite.insert
+        self._url = url
+        self._postgres = url.kind == "postgresql"
+        self._pool: asyncpg.Pool | None = None
+        self._pool_lock = asyncio.Lock()
 
     @classmethod
     def open(cls, url: DatabaseURL) -> SqlComplianceStore:
         engine = sqlalchemy_engine(url)
         if url.kind == "sqlite":
             sqlite_write_transactions(engine)
-        return cls(engine, url.kind == "postgresql")
+        return cls(engine, url)
 
     async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
         await self._engine.dispose()
 
     @asynccontextmanager
@@ -157,100 +170,64 @@ class SqlComplianceStore:
         async with self._engine.connect() as connection:
             return [_rule_set(row._mapping) for row in await connection.execute(query)]
 
-    # -- decisions ----------------------------------------------------------------------------
+    # -- decisions: the hot path, in plain SQL per backend -----------------------------------
 
-    async def velocity(
-        self, tenant: str, currency: str, queries: Sequence[WindowQuery]
-    ) -> list[tuple[int, int]]:
-        statement = _velocity_statement(len(queries))
-        params: dict[str, Any] = {"tenant": tenant, "currency": currency}
-        for i, query in enumerate(queries):
-            params[f"s{i}"] = query.subject
-            params[f"r{i}"] = query.resolution
-            params[f"b{i}"] = query.since
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(statement, params)).all()
-        totals = dict.fromkeys(range(len(queries)), (0, 0))
+    async def velocity(self, reads: Sequence[VelocityRead]) -> list[tuple[int, int]]:
+        if not reads:
+            return []
+        if self._postgres:
+            async with (await self._pg()).acquire() as driver:
+                rows = await driver.fetch(
+                    _VELOCITY_PG,
+                    [r.tenant for r in reads],
+                    [r.currency for r in reads],
+                    [r.query.subject for r in reads],
+                    [r.query.resolution for r in reads],
+                    [r.query.since for r in reads],
+                )
+        else:
+            params = [
+                value
+                for i, r in enumerate(reads)
+                for value in (
+                    i,
+                    r.tenant,
+                    r.currency,
+                    r.query.subject,
+                    r.query.resolution,
+                    r.query.since,
+                )
+            ]
+            async with self._engine.connect() as connection:
+                result = await connection.exec_driver_sql(
+                    _velocity_sqlite(len(reads)), tuple(params)
+                )
+                rows = result.all()
+        totals = [(0, 0)] * len(reads)
         for index, count, total in rows:
-            totals[index] = (int(count), int(total))
-        return [totals[i] for i in range(len(queries))]
+            # PostgreSQL numbers WITH ORDINALITY from 1.
+            totals[index - 1 if self._postgres else index] = (int(count), int(total))
+        return totals
 
     async def record(self, records: Sequence[DecisionRecord]) -> list[Decision]:
-        table = compliance_decisions
-        async with self._write() as connection:
-            inserted = {
-                row.id
-                for row in await connection.execute(
-                    self._insert(table)
-                    .values([_decision_row(r) for r in records])
-                    .on_conflict_do_nothing(index_elements=["tenant", "subject", "mode"])
-                    .returning(table.c.id)
-                )
-            }
-            first: dict[tuple[str, str, str], Decision] = {}
-            missing = [r.decision for r in records if r.decision.id not in inserted]
-            if missing:
-                keys = {(d.tenant, d.subject, d.mode.value) for d in missing}
-                found = await connection.execute(
-                    sa.select(table).where(
-                        sa.tuple_(table.c.tenant, table.c.subject, table.c.mode).in_(list(keys))
-                    )
-                )
-                for row in found:
-                    first[(row.tenant, row.subject, row.mode)] = _decision(row._mapping)
-            new = [r for r in records if r.decision.id in inserted]
-            await self._add_velocity(connection, new)
-            events = [event for r in new for event in r.events]
-            if events:
-                await _publish(connection, events[0].occurred_at, events)
-        out = []
+        # The first of several decisions on one (tenant, subject, mode) in a batch is the one.
+        first: dict[tuple[str, str, str], DecisionRecord] = {}
         for r in records:
-            d = r.decision
-            out.append(d if d.id in inserted else first[(d.tenant, d.subject, d.mode.value)])
-        return out
+            first.setdefault(_key(r.decision), r)
+        if self._postgres:
+            async with (await self._pg()).acquire() as driver, driver.transaction():
+                stored = await _record_pg(driver, list(first.values()))
+        else:
+            async with self._write() as connection:
+                stored = await _record_sqlite(connection, list(first.values()))
+        return [stored[_key(r.decision)] for r in records]
 
-    async def _add_velocity(
-        self, connection: AsyncConnection, records: Sequence[DecisionRecord]
-    ) -> None:
-        summed: dict[tuple[str, str, str, int, int], list[int]] = defaultdict(lambda: [0, 0])
-        for record in records:
-            for item in record.increments:
-                key = (
-                    record.decision.tenant,
-                    item.subject,
-                    item.currency,
-                    item.resolution,
-                    item.bucket,
-                )
-                summed[key][0] += 1
-                summed[key][1] += item.amount
-        if not summed:
-            return
-        table = compliance_velocity
-        insert = self._insert(table)
-        upsert = insert.on_conflict_do_update(
-            index_elements=["tenant", "subject", "currency", "resolution", "bucket"],
-            set_={
-                "count": table.c.count + insert.excluded.count,
-                "total": table.c.total + insert.excluded.total,
-            },
-        )
-        # Sorted, so concurrent batches lock the counter rows in one order (no deadlocks).
-        await connection.execute(
-            upsert,
-            [
-                {
-                    "tenant": key[0],
-                    "subject": key[1],
-                    "currency": key[2],
-                    "resolution": key[3],
-                    "bucket": key[4],
-                    "count": count,
-                    "total": total,
-                }
-                for key, (count, total) in sorted(summed.items())
-            ],
-        )
+    async def _pg(self) -> asyncpg.Pool:
+        """The hot path's pool on PostgreSQL: asyncpg with no SQL toolkit in between."""
+        async with self._pool_lock:
+            if self._pool is None:
+                self._pool = await create_pg_pool(self._url, max_size=8, session_state=False)
+            return self._pool
 
     async def decisions(self, tenant: str, subject: str) -> list[Decision]:
         table = compliance_decisions
@@ -317,23 +294,170 @@ async def _publish(connection: AsyncConnection, now: int, events: Sequence[Envel
         )
 
 
-def _velocity_statement(size: int) -> sa.CompoundSelect[Any] | sa.Select[Any]:
-    table = compliance_velocity
-    parts = [
-        sa.select(
-            sa.literal(i, sa.Integer).label("i"),
-            sa.func.coalesce(sa.func.sum(table.c.count), 0),
-            sa.func.coalesce(sa.func.sum(table.c.total), 0),
-        ).where(
-            table.c.tenant == sa.bindparam("tenant"),
-            table.c.currency == sa.bindparam("currency"),
-            table.c.subject == sa.bindparam(f"s{i}"),
-            table.c.resolution == sa.bindparam(f"r{i}"),
-            table.c.bucket >= sa.bindparam(f"b{i}"),
+_VELOCITY_PG = (
+    "SELECT q.i, COALESCE(SUM(v.count), 0)::bigint, COALESCE(SUM(v.total), 0)::bigint"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[])"
+    " WITH ORDINALITY AS q(tenant, currency, subject, resolution, since, i)"
+    " LEFT JOIN compliance_velocity v ON v.tenant = q.tenant AND v.subject = q.subject"
+    " AND v.currency = q.currency AND v.resolution = q.resolution AND v.bucket >= q.since"
+    " GROUP BY q.i"
+)
+_DECISION_COLUMNS = (
+    "id, tenant, subject, mode, outcome, score, rule_set_version, fired, hits, failure,"
+    " decided_at, payment_at, payment"
+)
+_INSERT_PG = (
+    f"INSERT INTO compliance_decisions ({_DECISION_COLUMNS})"
+    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+    " $6::int[], $7::int[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[],"
+    " $13::text[])"
+    " ON CONFLICT (tenant, subject, mode) DO NOTHING RETURNING tenant, subject, mode"
+)
+_STORED_PG = (
+    f"SELECT {_DECISION_COLUMNS} FROM compliance_decisions"
+    " WHERE (tenant, subject, mode) IN"
+    " (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))"
+)
+_UPSERT_VELOCITY_PG = (
+    "INSERT INTO compliance_velocity (tenant, subject, currency, resolution, bucket, count, total)"
+    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[],"
+    " $6::bigint[], $7::bigint[])"
+    " ON CONFLICT (tenant, subject, currency, resolution, bucket) DO UPDATE"
+    " SET count = compliance_velocity.count + excluded.count,"
+    " total = compliance_velocity.total + excluded.total"
+)
+_OUTBOX_PG = "INSERT INTO outbox (created_at, events) VALUES ($1, $2)"
+_INSERT_SQLITE = (
+    f"INSERT INTO compliance_decisions ({_DECISION_COLUMNS})"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_VELOCITY_SQLITE = (
+    "INSERT INTO compliance_velocity (tenant, subject, currency, resolution, bucket, count, total)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (tenant, subject, currency, resolution, bucket) DO UPDATE"
+    " SET count = count + excluded.count, total = total + excluded.total"
+)
+_OUTBOX_SQLITE = "INSERT INTO outbox (created_at, events) VALUES (?, ?)"
+#: Decisions a SQLite statement looks up at once (3 parameters each, under SQLite's limit).
+_SQLITE_CHUNK = 5_000
+
+Key = tuple[str, str, str]
+
+
+@functools.lru_cache(maxsize=64)
+def _velocity_sqlite(size: int) -> str:
+    """`size` window reads in one statement: a VALUES list joined to the counters."""
+    rows = ", ".join(["(?, ?, ?, ?, ?, ?)"] * size)
+    return (
+        f"WITH q(i, tenant, currency, subject, resolution, since) AS (VALUES {rows})"
+        " SELECT q.i, COALESCE(SUM(v.count), 0), COALESCE(SUM(v.total), 0)"
+        " FROM q LEFT JOIN compliance_velocity v ON v.tenant = q.tenant"
+        " AND v.subject = q.subject AND v.currency = q.currency"
+        " AND v.resolution = q.resolution AND v.bucket >= q.since"
+        " GROUP BY q.i"
+    )
+
+
+def _key(decision: Decision) -> Key:
+    return (decision.tenant, decision.subject, decision.mode.value)
+
+
+def _values(record: DecisionRecord) -> tuple[Any, ...]:
+    d = record.decision
+    return (
+        d.id,
+        d.tenant,
+        d.subject,
+        d.mode.value,
+        d.outcome.value,
+        d.score,
+        d.rule_set_version,
+        _encode(d.fired).decode(),
+        _encode(d.hits).decode(),
+        d.failure,
+        d.decided_at,
+        record.payment.at or d.decided_at,
+        _encode(record.payment).decode(),
+    )
+
+
+def _velocity_rows(
+    records: Sequence[DecisionRecord],
+) -> list[tuple[str, str, str, int, int, int, int]]:
+    """The counters the new decisions add to, summed per counter and sorted, so concurrent
+    batches lock the counter rows in one order (no deadlocks)."""
+    summed: dict[tuple[str, str, str, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for record in records:
+        for item in record.increments:
+            key = (
+                record.decision.tenant,
+                item.subject,
+                item.currency,
+                item.resolution,
+                item.bucket,
+            )
+            summed[key][0] += 1
+            summed[key][1] += item.amount
+    return [(*key, count, total) for key, (count, total) in sorted(summed.items())]
+
+
+def _events(records: Sequence[DecisionRecord]) -> tuple[int, bytes] | None:
+    events = [event for r in records for event in r.events]
+    return (events[0].occurred_at, encode_batch(events)) if events else None
+
+
+async def _record_pg(
+    driver: asyncpg.Connection, records: Sequence[DecisionRecord]
+) -> dict[Key, Decision]:
+    columns = list(zip(*(_values(r) for r in records), strict=True))
+    inserted = {tuple(row) for row in await driver.fetch(_INSERT_PG, *columns)}
+    stored = {_key(r.decision): r.decision for r in records if _key(r.decision) in inserted}
+    missing = [key for key in (_key(r.decision) for r in records) if key not in inserted]
+    if missing:
+        keys = list(zip(*missing, strict=True))
+        for row in await driver.fetch(_STORED_PG, *keys):
+            decision = _decision(row)
+            stored[_key(decision)] = decision
+    new = [r for r in records if _key(r.decision) in inserted]
+    velocity = _velocity_rows(new)
+    if velocity:
+        await driver.execute(_UPSERT_VELOCITY_PG, *zip(*velocity, strict=True))
+    outbox_row = _events(new)
+    if outbox_row is not None:
+        await driver.execute(_OUTBOX_PG, *outbox_row)
+    return stored
+
+
+async def _record_sqlite(
+    connection: AsyncConnection, records: Sequence[DecisionRecord]
+) -> dict[Key, Decision]:
+    # Under the write lock taken at BEGIN: what is not stored now cannot be stored meanwhile.
+    stored: dict[Key, Decision] = {}
+    keys = [_key(r.decision) for r in records]
+    for start in range(0, len(keys), _SQLITE_CHUNK):
+        chunk = keys[start : start + _SQLITE_CHUNK]
+        rows = ", ".join(["(?, ?, ?)"] * len(chunk))
+        result = await connection.exec_driver_sql(
+            f"SELECT {_DECISION_COLUMNS} FROM compliance_decisions"
+            f" WHERE (tenant, subject, mode) IN (VALUES {rows})",
+            tuple(value for key in chunk for value in key),
         )
-        for i in range(size)
-    ]
-    return parts[0] if size == 1 else sa.union_all(*parts)
+        for row in result:
+            decision = _decision(row._mapping)
+            stored[_key(decision)] = decision
+    new = [r for r in records if _key(r.decision) not in stored]
+    if new:
+        await connection.exec_driver_sql(
+            _INSERT_SQLITE, [(r.decision.id.bytes, *_values(r)[1:]) for r in new]
+        )
+    velocity = _velocity_rows(new)
+    if velocity:
+        await connection.exec_driver_sql(_UPSERT_VELOCITY_SQLITE, velocity)
+    outbox_row = _events(new)
+    if outbox_row is not None:
+        await connection.exec_driver_sql(_OUTBOX_SQLITE, outbox_row)
+    stored.update((_key(r.decision), r.decision) for r in new)
+    return stored
 
 
 def _rule_set_row(rule_set: StoredRuleSet) -> dict[str, Any]:
@@ -360,28 +484,10 @@ def _rule_set(row: Any) -> StoredRuleSet:
     )
 
 
-def _decision_row(record: DecisionRecord) -> dict[str, Any]:
-    d = record.decision
-    return {
-        "id": d.id,
-        "tenant": d.tenant,
-        "subject": d.subject,
-        "mode": d.mode.value,
-        "outcome": d.outcome.value,
-        "score": d.score,
-        "rule_set_version": d.rule_set_version,
-        "fired": _encode(d.fired).decode(),
-        "hits": _encode(d.hits).decode(),
-        "failure": d.failure,
-        "decided_at": d.decided_at,
-        "payment_at": record.payment.at or d.decided_at,
-        "payment": _encode(record.payment).decode(),
-    }
-
-
 def _decision(row: Any) -> Decision:
+    ident = row["id"]
     return Decision(
-        id=row["id"],
+        id=uuid.UUID(bytes=ident) if isinstance(ident, bytes) else ident,
         tenant=row["tenant"],
         subject=row["subject"],
         mode=Mode(row["mode"]),

@@ -49,6 +49,14 @@ class WindowQuery(NamedTuple):
     since: int
 
 
+class VelocityRead(NamedTuple):
+    """One window of one decision: many decisions' reads are answered by one statement."""
+
+    tenant: str
+    currency: str
+    query: WindowQuery
+
+
 class Increment(NamedTuple):
     subject: str
     currency: str
