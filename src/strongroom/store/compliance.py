@@ -5,7 +5,8 @@ Decisions and velocity are the hot path, in plain SQL: asyncpg on PostgreSQL (ar
 `unnest`), the driver's executemany on SQLite. A batch of decisions is one transaction: the new
 ones are inserted (a subject decided before keeps its first decision: PostgreSQL's ON CONFLICT
 DO NOTHING RETURNING says which are new; SQLite looks first, under the write lock), their
-velocity is added by upserts, and their events go to the outbox as one row. The window reads of
+velocity is added by upserts, and their events go to the outbox (on PostgreSQL all of it one
+statement of data-modifying CTEs, one round trip per batch). The window reads of
 many decisions are one statement: a list of (subject, bucket size, since) joined to the
 counters, one range sum per read. Publishing a rule set serializes per tenant (PostgreSQL: a
 transaction-scoped advisory lock; SQLite: the write lock) so versions are numbered without gaps
@@ -215,7 +216,8 @@ class SqlComplianceStore:
         for r in records:
             first.setdefault(_key(r.decision), r)
         if self._postgres:
-            async with (await self._pg()).acquire() as driver, driver.transaction():
+            # One statement, atomic by itself: no transaction around it, no extra round trips.
+            async with (await self._pg()).acquire() as driver:
                 stored = await _record_pg(driver, list(first.values()))
         else:
             async with self._write() as connection:
@@ -306,27 +308,41 @@ _DECISION_COLUMNS = (
     "id, tenant, subject, mode, outcome, score, rule_set_version, fired, hits, failure,"
     " decided_at, payment_at, payment"
 )
-_INSERT_PG = (
-    f"INSERT INTO compliance_decisions ({_DECISION_COLUMNS})"
+# One statement: the decisions not stored yet, the velocity of the new enforced ones (summed per
+# counter, in key order so concurrent batches lock counters in one order), and one outbox row
+# per new decision. Returns the keys of the new decisions.
+_RECORD_PG = (
+    "WITH ins AS ("
+    f" INSERT INTO compliance_decisions ({_DECISION_COLUMNS})"
     " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
     " $6::int[], $7::int[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[],"
     " $13::text[])"
-    " ON CONFLICT (tenant, subject, mode) DO NOTHING RETURNING tenant, subject, mode"
+    " ON CONFLICT (tenant, subject, mode) DO NOTHING RETURNING tenant, subject, mode),"
+    " vel AS ("
+    " INSERT INTO compliance_velocity"
+    " (tenant, subject, currency, resolution, bucket, count, total)"
+    " SELECT u.tenant, u.counter, u.currency, u.resolution, u.bucket, count(*), sum(u.amount)"
+    " FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::int[],"
+    " $19::bigint[], $20::bigint[])"
+    " AS u(tenant, decided, counter, currency, resolution, bucket, amount)"
+    " JOIN ins ON ins.tenant = u.tenant AND ins.subject = u.decided AND ins.mode = 'enforce'"
+    " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+    " ON CONFLICT (tenant, subject, currency, resolution, bucket) DO UPDATE"
+    " SET count = compliance_velocity.count + excluded.count,"
+    " total = compliance_velocity.total + excluded.total),"
+    " ob AS ("
+    " INSERT INTO outbox (created_at, events)"
+    " SELECT e.created_at, e.events"
+    " FROM unnest($21::text[], $22::text[], $23::text[], $24::bigint[], $25::bytea[])"
+    " AS e(tenant, subject, mode, created_at, events)"
+    " JOIN ins USING (tenant, subject, mode))"
+    " SELECT tenant, subject, mode FROM ins"
 )
 _STORED_PG = (
     f"SELECT {_DECISION_COLUMNS} FROM compliance_decisions"
     " WHERE (tenant, subject, mode) IN"
     " (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))"
 )
-_UPSERT_VELOCITY_PG = (
-    "INSERT INTO compliance_velocity (tenant, subject, currency, resolution, bucket, count, total)"
-    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[],"
-    " $6::bigint[], $7::bigint[])"
-    " ON CONFLICT (tenant, subject, currency, resolution, bucket) DO UPDATE"
-    " SET count = compliance_velocity.count + excluded.count,"
-    " total = compliance_velocity.total + excluded.total"
-)
-_OUTBOX_PG = "INSERT INTO outbox (created_at, events) VALUES ($1, $2)"
 _INSERT_SQLITE = (
     f"INSERT INTO compliance_decisions ({_DECISION_COLUMNS})"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -409,23 +425,46 @@ def _events(records: Sequence[DecisionRecord]) -> tuple[int, bytes] | None:
 async def _record_pg(
     driver: asyncpg.Connection, records: Sequence[DecisionRecord]
 ) -> dict[Key, Decision]:
-    columns = list(zip(*(_values(r) for r in records), strict=True))
-    inserted = {tuple(row) for row in await driver.fetch(_INSERT_PG, *columns)}
+    decisions = list(zip(*(_values(r) for r in records), strict=True))
+    counters = [
+        (
+            r.decision.tenant,
+            r.decision.subject,
+            i.subject,
+            i.currency,
+            i.resolution,
+            i.bucket,
+            i.amount,
+        )
+        for r in records
+        for i in r.increments
+    ]
+    events = [
+        (*_key(r.decision), r.events[0].occurred_at, encode_batch(list(r.events)))
+        for r in records
+        if r.events
+    ]
+    inserted = {
+        tuple(row)
+        for row in await driver.fetch(
+            _RECORD_PG,
+            *decisions,
+            *_columns(counters, 7),
+            *_columns(events, 5),
+        )
+    }
     stored = {_key(r.decision): r.decision for r in records if _key(r.decision) in inserted}
     missing = [key for key in (_key(r.decision) for r in records) if key not in inserted]
     if missing:
-        keys = list(zip(*missing, strict=True))
-        for row in await driver.fetch(_STORED_PG, *keys):
+        for row in await driver.fetch(_STORED_PG, *zip(*missing, strict=True)):
             decision = _decision(row)
             stored[_key(decision)] = decision
-    new = [r for r in records if _key(r.decision) in inserted]
-    velocity = _velocity_rows(new)
-    if velocity:
-        await driver.execute(_UPSERT_VELOCITY_PG, *zip(*velocity, strict=True))
-    outbox_row = _events(new)
-    if outbox_row is not None:
-        await driver.execute(_OUTBOX_PG, *outbox_row)
     return stored
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as `width` column arrays (empty arrays for no rows), for unnest."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
 async def _record_sqlite(
