@@ -23,6 +23,7 @@ Velocity is read as committed: decisions on one subject that are in flight in th
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -110,6 +111,7 @@ class Decider:
         self.refresh = refresh
         self.on_review = on_review
         self._active: dict[str, ActiveSets] = {}
+        self._loading: dict[str, asyncio.Future[ActiveSets]] = {}
         self._compiled: OrderedDict[str, RuleSet] = OrderedDict()
         self._records: GroupCommit[DecisionRecord, Decision] = GroupCommit(
             "compliance-decisions", self._write, max_batch=500, writers=2
@@ -125,6 +127,7 @@ class Decider:
     def forget(self, tenant: str) -> None:
         """Read the tenant's active versions again on its next decision (after a publish)."""
         self._active.pop(tenant, None)
+        self._loading.pop(tenant, None)
 
     async def screen(self, tenant: str, payment: Payment, *, actor: str | None = None) -> Decision:
         """The decision on `payment`; never raises (see the module docstring)."""
@@ -214,10 +217,22 @@ class Decider:
         return out
 
     async def _sets(self, tenant: str) -> ActiveSets:
-        now = time.monotonic()
         found = self._active.get(tenant)
-        if found is not None and found.expires > now:
+        if found is not None and found.expires > time.monotonic():
             return found
+        loading = self._loading.get(tenant)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(tenant))
+            self._loading[tenant] = loading
+            loading.add_done_callback(functools.partial(self._loaded, tenant))
+        if found is not None:
+            # Decided with the last read while one read refreshes it: a refresh never makes the
+            # decisions arriving meanwhile wait, nor each start a read of its own.
+            return found
+        # Shielded: a decision that times out does not cancel the read the others wait for.
+        return await asyncio.shield(loading)
+
+    async def _load(self, tenant: str) -> ActiveSets:
         enforce = shadow = None
         for stored in await self.rule_sets.active_rule_sets(tenant):
             pair = (stored.version, self.compiled(stored))
@@ -225,9 +240,19 @@ class Decider:
                 enforce = pair
             elif stored.status is RuleSetStatus.SHADOW:
                 shadow = pair
-        found = ActiveSets(enforce, shadow, now + self.refresh)
-        self._active[tenant] = found
-        return found
+        return ActiveSets(enforce, shadow, time.monotonic() + self.refresh)
+
+    def _loaded(self, tenant: str, task: asyncio.Future[ActiveSets]) -> None:
+        if self._loading.get(tenant) is not task:
+            return  # forgotten meanwhile (a publish): a newer read is under way
+        del self._loading[tenant]
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is None:
+            self._active[tenant] = task.result()
+        else:
+            _log.warning("reading the active rule sets failed", tenant=tenant, error=str(error))
 
     async def _facts(
         self,
