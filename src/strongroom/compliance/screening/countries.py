@@ -30,7 +30,8 @@ OFAC_NAMES = {
 
 def country_code(name: str) -> str | None:
     """The alpha-2 code of `name` (a country name or code), or None if it is not one."""
-    key = " ".join(name.replace("'", " ").split()).casefold()
+    # Remarks end their last clause with a full stop ("nationality Iran.").
+    key = " ".join(name.replace("'", " ").rstrip(".").split()).casefold()
     if not key:
         return None
     if key in OFAC_NAMES:

@@ -246,7 +246,7 @@ def _owner(entries: dict[str, _Building], path: Path, line: int, ent_num: str) -
 def _ofac_dob(text: str) -> list[BirthDate]:
     """Birth dates in OFAC's forms: "01 Jan 1970", "Jan 1970", "1970", "circa 1970",
     "1965 to 1969"; none for any other form."""
-    words = text.strip().removeprefix("circa ").split()
+    words = text.strip().rstrip(".").removeprefix("circa ").split()
     years = _YEARS.match(" ".join(words))
     if years:
         first, last = int(years[1]), int(years[2])

@@ -80,6 +80,11 @@ class ScreeningLists:
         )
         self._reloading = threading.Lock()
 
+    @property
+    def current(self) -> NameScreener:
+        """The screener over the lists in force: a caller holding it keeps those lists."""
+        return self._current[0]
+
     def screen(self, query: NameQuery) -> tuple[Hit, ...]:
         return self._current[0].screen(query)
 
