@@ -268,3 +268,17 @@ def test_the_index_returns_what_scoring_every_entry_returns(
     question = NameQuery(name=query, birth_date=birth_date, country=country)
     indexed = NameScreener(watch_lists, threshold, limit).screen(question)
     assert indexed == brute_force(watch_lists, question, threshold, limit)
+
+
+def test_agreeing_tie_breakers_lift_a_name_over_the_threshold() -> None:
+    # Name score 71.2: under 75 alone, over it with the birth date agreeing.
+    entry = ListedEntry(
+        entry_id="1",
+        kind=EntryKind.PERSON,
+        names=("Anna Berg",),
+        birth_dates=(BirthDate(1970),),
+    )
+    screener = NameScreener([WatchList(name="l", entries=(entry,), digest="")], threshold=75)
+    assert screener.screen(NameQuery(name="Anna Maria Berg")) == ()
+    lifted = screener.screen(NameQuery(name="Anna Maria Berg", birth_date=date(1970, 5, 1)))
+    assert [(h.entry_id, h.score) for h in lifted] == [("1", 76.2)]
