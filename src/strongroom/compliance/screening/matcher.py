@@ -25,12 +25,12 @@ scores depend on whole-string alignment, which no token index can bound; see
 docs/compliance-screening.md for the measurements.
 
 The index: query tokens' similar tokens are found by rapidfuzz over the list's vocabulary
-(bucketed by length, cached per token), and names are found through token postings. Since an
-entry's score can exceed its name score by at most `MAX_RAISE`, a hit needs a name score of at
-least threshold - MAX_RAISE, hence a forward coverage of at least twice that minus 100, hence
-matches for query tokens carrying that share of the query's length. So it is enough to look up
-the rarest query tokens whose length exceeds the rest: a name matching none of them cannot be a
-hit.
+(bucketed by length, cached per token), and names are found through token postings. An entry's
+score exceeds its name score by at most what the query's tie-breakers can add
+(`raise_at_most`), so a hit needs a name score of at least the threshold less that, hence (with
+the listed side's coverage at most 100) a forward coverage F, hence matches for query tokens
+carrying F of the query's length. Candidates are the names matching every token of some such
+subset of query tokens: a name matching no such subset cannot be a hit.
 """
 
 from __future__ import annotations
