@@ -1,0 +1,328 @@
+"""`NameScreener`: fuzzy screening of a name against watch lists, through an index so that a
+query scores only the listed names that could reach the threshold.
+
+Scoring (the definition; `name_score` computes it directly, the index only skips names it
+proves cannot reach the threshold):
+
+- Names are compared as token sets after `normalise.name_tokens` (order does not count).
+- Two tokens are similar by rapidfuzz's `fuzz.ratio` (normalised Indel similarity) when it is at
+  least `TOKEN_CUTOFF`, and not at all below it ("smith" and "smithers", 77, are different
+  names; "mohamed" and "mohammed", 93, are one name spelt two ways).
+- Forward coverage: each query token's best similarity among the listed name's tokens, averaged
+  weighted by token length. Backward coverage: the same from the listed name's side, except that
+  a listed token matching no query token weighs half: payment messages drop middle names and
+  patronymics, so a listed token missing from the query says less than a query token missing
+  from the list. The name score is the mean of the two, 0 to 100.
+- An entry's name score is its best name's (primary or alias). Then the tie-breakers: a query
+  birth date that agrees with one of the entry's (as precisely as the list gives it) adds
+  `BIRTH_AGREES`, one that agrees with none adds `BIRTH_DIFFERS`; the query country among the
+  entry's countries adds `COUNTRY_AGREES`, outside them `COUNTRY_DIFFERS`. Either is skipped
+  when the query or the entry has none. The result is kept within 0 to 100.
+
+Why not rapidfuzz's `token_set_ratio` or `WRatio` over whole names: both give 90 to 100 when one
+name's tokens are a subset of the other's ("Ali" against "Ali Hassan Karim"), and their
+scores depend on whole-string alignment, which no token index can bound; see
+docs/compliance-screening.md for the measurements.
+
+The index: query tokens' similar tokens are found by rapidfuzz over the list's vocabulary
+(bucketed by length, cached per token), and names are found through token postings. An entry's
+score exceeds its name score by at most what the query's tie-breakers can add
+(`raise_at_most`), so a hit needs a name score of at least the threshold less that, hence (with
+the listed side's coverage at most 100) a forward coverage F, hence matches for query tokens
+carrying F of the query's length. Candidates are the names matching every token of some such
+subset of query tokens: a name matching no such subset cannot be a hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from strongroom.compliance.screening.normalise import name_tokens
+from strongroom.compliance.screening.types import Hit, NameQuery
+from strongroom.compliance.screening.watchlist import ListedEntry, WatchList
+from strongroom.errors import ValidationError
+
+TOKEN_CUTOFF = 80.0
+#: How much more the query's coverage counts than the listed name's.
+FORWARD_WEIGHT = 3.0
+#: The weight, relative to its length, of a listed token no query token matches.
+UNMATCHED_LISTED_WEIGHT = 0.5
+BIRTH_AGREES = 5.0
+BIRTH_DIFFERS = -10.0
+COUNTRY_AGREES = 3.0
+COUNTRY_DIFFERS = -5.0
+DEFAULT_THRESHOLD = 80.0
+#: Hits a screening returns at most (the best ones): a case worker reads them.
+MAX_HITS = 25
+#: Query tokens whose similar tokens are remembered per index (then forgotten all at once).
+TOKEN_CACHE = 100_000
+#: Query tokens up to which candidates are the names matching enough of them together (by
+#: intersecting their sets of names over the subsets of tokens); longer queries take the union
+#: over their rarest tokens, which is looser.
+MAX_EXACT_TOKENS = 8
+# Guards the pruning bound against floating-point rounding in the coverage sums.
+_EPSILON = 1e-6
+
+
+def token_similarity(a: str, b: str) -> float:
+    return fuzz.ratio(a, b, score_cutoff=TOKEN_CUTOFF)
+
+
+def name_score(query: Sequence[str], listed: Sequence[str]) -> float:
+    """The name score of query tokens against a listed name's tokens (see the module
+    docstring)."""
+    if not query or not listed:
+        return 0.0
+    rows = [{j: s for j, u in enumerate(listed) if (s := token_similarity(t, u))} for t in query]
+    return _coverage(rows, [len(t) for t in query], range(len(listed)), [len(u) for u in listed])
+
+
+def raise_at_most(query: NameQuery) -> float:
+    """How much the tie-breakers can add to an entry's name score for `query`."""
+    return (BIRTH_AGREES if query.birth_date else 0.0) + (COUNTRY_AGREES if query.country else 0.0)
+
+
+def adjusted(score: float, entry: ListedEntry, query: NameQuery) -> tuple[float, list[str]]:
+    """An entry's name score with the tie-breakers applied, and why."""
+    reasons = []
+    if query.birth_date is not None and entry.birth_dates:
+        if any(d.agrees(query.birth_date) for d in entry.birth_dates):
+            score += BIRTH_AGREES
+            reasons.append("birth date agrees")
+        else:
+            score += BIRTH_DIFFERS
+            reasons.append("birth date differs")
+    if query.country is not None and entry.countries:
+        if query.country.upper() in entry.countries:
+            score += COUNTRY_AGREES
+            reasons.append("country agrees")
+        else:
+            score += COUNTRY_DIFFERS
+            reasons.append("country differs")
+    return min(100.0, max(0.0, score)), reasons
+
+
+def best_names(scored: Iterable[tuple[int, float, str]]) -> dict[int, tuple[float, str]]:
+    """Each entry's best (name score, name) from (entry, name score, name) triples; of names
+    scoring alike, the first in code-point order (so the choice does not depend on the order
+    names are scored in)."""
+    best: dict[int, tuple[float, str]] = {}
+    for entry, score, text in scored:
+        held = best.get(entry)
+        if held is None or score > held[0] or (score == held[0] and text < held[1]):
+            best[entry] = (score, text)
+    return best
+
+
+def entry_hit(
+    list_name: str,
+    entry: ListedEntry,
+    name: str,
+    score: float,
+    query: NameQuery,
+    threshold: float,
+) -> Hit | None:
+    """The hit on `entry`, whose best name `name` scored `score`, if it reaches `threshold`."""
+    final, reasons = adjusted(score, entry, query)
+    if final < threshold:
+        return None
+    return Hit(
+        list_name=list_name,
+        entry_id=entry.entry_id,
+        matched_name=name,
+        score=round(final, 1),
+        reasons=(f"name {score:.1f}", *reasons),
+    )
+
+
+def ranked(hits: list[tuple[Hit, float]], limit: int) -> tuple[Hit, ...]:
+    """Best first: by score, then name score, then list and entry (a stable order)."""
+    hits.sort(key=lambda h: (-h[0].score, -h[1], h[0].list_name, h[0].entry_id))
+    return tuple(hit for hit, _ in hits[:limit])
+
+
+def _coverage(
+    rows: Sequence[dict[int, float]],
+    query_lengths: Sequence[int],
+    listed: Iterable[int],
+    listed_lengths: Sequence[int],
+) -> float:
+    """The name score from each query token's similar listed tokens (`rows`, by key) and the
+    listed name's token keys."""
+    best_forward = [0.0] * len(rows)
+    covered = weight = 0.0
+    for u, n in zip(listed, listed_lengths, strict=True):
+        best = 0.0
+        for i, row in enumerate(rows):
+            s = row.get(u, 0.0)
+            if s > best_forward[i]:
+                best_forward[i] = s
+            if s > best:
+                best = s
+        covered += n * best
+        weight += n if best else n * UNMATCHED_LISTED_WEIGHT
+    forward = sum(n * s for n, s in zip(query_lengths, best_forward, strict=True))
+    forward /= sum(query_lengths)
+    return (FORWARD_WEIGHT * forward + covered / weight) / (FORWARD_WEIGHT + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Similar:
+    """A query token's similar vocabulary tokens, and the names holding any of them."""
+
+    scores: dict[int, float]
+    names: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    entry: int
+    text: str
+    tokens: tuple[int, ...]
+    lengths: tuple[int, ...]
+
+
+class NameIndex:
+    """The names of some watch lists, by token. Immutable once built, except for its cache of
+    query tokens' similar tokens."""
+
+    def __init__(self, lists: Sequence[WatchList]) -> None:
+        self.entries: list[tuple[str, ListedEntry]] = []
+        self.names: list[_Name] = []
+        self.vocabulary: list[str] = []
+        token_ids: dict[str, int] = {}
+        postings: list[list[int]] = []
+        for watch_list in lists:
+            for entry in watch_list.entries:
+                self.entries.append((watch_list.name, entry))
+                for text in entry.names:
+                    tokens = name_tokens(text)
+                    if not tokens:
+                        continue
+                    ids = []
+                    for token in tokens:
+                        if token not in token_ids:
+                            token_ids[token] = len(self.vocabulary)
+                            self.vocabulary.append(token)
+                            postings.append([])
+                        ids.append(token_ids[token])
+                    name_id = len(self.names)
+                    for token_id in set(ids):
+                        postings[token_id].append(name_id)
+                    self.names.append(
+                        _Name(len(self.entries) - 1, text, tuple(ids), tuple(map(len, tokens)))
+                    )
+        self.postings = [tuple(p) for p in postings]
+        self._by_length: dict[int, tuple[list[str], list[int]]] = {}
+        for token_id, token in enumerate(self.vocabulary):
+            texts, ids = self._by_length.setdefault(len(token), ([], []))
+            texts.append(token)
+            ids.append(token_id)
+        self._similar: dict[str, _Similar] = {}
+
+    def similar(self, token: str) -> _Similar:
+        """The vocabulary's tokens similar to `token`, and the names holding them."""
+        found = self._similar.get(token)
+        if found is not None:
+            return found
+        scores = {}
+        # ratio >= c needs the shorter length to be at least c / (200 - c) of the longer one.
+        shortest = int(len(token) * TOKEN_CUTOFF / (200 - TOKEN_CUTOFF))
+        longest = int(len(token) * (200 - TOKEN_CUTOFF) / TOKEN_CUTOFF) + 1
+        for length in range(max(shortest, 1), longest + 1):
+            bucket = self._by_length.get(length)
+            if bucket is None:
+                continue
+            texts, ids = bucket
+            for _, score, i in process.extract(
+                token, texts, scorer=fuzz.ratio, score_cutoff=TOKEN_CUTOFF, limit=None
+            ):
+                scores[ids[i]] = score
+        names = frozenset().union(*(self.postings[u] for u in scores))
+        found = _Similar(scores, names)
+        if len(self._similar) >= TOKEN_CACHE:
+            self._similar.clear()
+        self._similar[token] = found
+        return found
+
+    def candidates(
+        self, query: Sequence[str], similar: Sequence[_Similar], least: float
+    ) -> set[int]:
+        """The names that may reach a name score of `least`: those matching query tokens that
+        carry enough of the query's length (see the module docstring)."""
+        # With the listed side's coverage at 100, the query's must be at least this.
+        forward = ((FORWARD_WEIGHT + 1) * least - 100) / FORWARD_WEIGHT - _EPSILON
+        if forward <= 0:
+            return set(range(len(self.names)))
+        lengths = [len(t) for t in query]
+        needed = sum(lengths) * forward / 100
+        found: set[int] = set()
+        if len(query) > MAX_EXACT_TOKENS:
+            # Too many token subsets to intersect: the rarest tokens carrying more than the
+            # rest may lack, one of which any candidate matches.
+            taken = 0
+            for i in sorted(range(len(query)), key=lambda i: len(similar[i].names)):
+                found |= similar[i].names
+                taken += lengths[i]
+                if taken > sum(lengths) - needed:
+                    break
+            return found
+        qualifying = [
+            mask
+            for mask in range(1, 1 << len(query))
+            if sum(n for i, n in enumerate(lengths) if mask >> i & 1) >= needed
+        ]
+        chosen = set(qualifying)
+        for mask in qualifying:
+            # A subset whose every one-smaller subset fails: its supersets find nothing more.
+            if any(mask & ~(1 << i) in chosen for i in range(len(query)) if mask >> i & 1):
+                continue
+            sets = sorted((similar[i].names for i in range(len(query)) if mask >> i & 1), key=len)
+            found |= sets[0].intersection(*sets[1:])
+        return found
+
+    def score(self, name: _Name, similar: Sequence[_Similar], query_lengths: list[int]) -> float:
+        rows = [s.scores for s in similar]
+        return _coverage(rows, query_lengths, name.tokens, name.lengths)
+
+
+class NameScreener:
+    """Screens names against watch lists (the `Screener` of `types`)."""
+
+    def __init__(
+        self,
+        lists: Sequence[WatchList] | NameIndex,
+        threshold: float = DEFAULT_THRESHOLD,
+        max_hits: int = MAX_HITS,
+    ) -> None:
+        if not 0 < threshold <= 100:
+            raise ValidationError("threshold", "must be more than 0 and at most 100")
+        if max_hits < 1:
+            raise ValidationError("max_hits", "must be at least 1")
+        self.index = lists if isinstance(lists, NameIndex) else NameIndex(lists)
+        self.threshold = threshold
+        self.max_hits = max_hits
+
+    def screen(self, query: NameQuery) -> tuple[Hit, ...]:
+        """Hits at or above the threshold, best first, at most `max_hits`."""
+        tokens = name_tokens(query.name)
+        if not tokens:
+            return ()
+        index = self.index
+        similar = [index.similar(t) for t in tokens]
+        least = self.threshold - raise_at_most(query)
+        lengths = [len(t) for t in tokens]
+        scored = (
+            (name.entry, index.score(name, similar, lengths), name.text)
+            for name in map(index.names.__getitem__, index.candidates(tokens, similar, least))
+        )
+        hits = []
+        for entry_id, (score, text) in best_names(scored).items():
+            list_name, entry = index.entries[entry_id]
+            hit = entry_hit(list_name, entry, text, score, query, self.threshold)
+            if hit is not None:
+                hits.append((hit, score))
+        return ranked(hits, self.max_hits)
