@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     #: fails, a payment is blocked (fail closed) unless `compliance_fail_open` allows it.
     compliance_timeout: float = Field(default=0.5, gt=0, le=60)
     compliance_fail_open: bool = False
+    #: Sanctions lists screened against: a directory holding OFAC's sdn.csv (with alt.csv and
+    #: add.csv when present), and the EU consolidated list's CSV file; a hit scores at least
+    #: `screening_threshold` (0-100).
+    screening_ofac: Path | None = None
+    screening_eu: Path | None = None
+    screening_threshold: float = Field(default=80.0, gt=0, le=100)
     #: Seconds between deletions of velocity counters older than the longest window a rule set
     #: may declare (a year and a day); 0: never.
     velocity_prune_interval: float = Field(default=3600.0, ge=0)

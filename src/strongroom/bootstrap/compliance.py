@@ -1,28 +1,65 @@
-"""Opening compliance: its store, the pre-transaction decider and the service over them."""
+"""Opening compliance: its store, the sanctions lists, the pre-transaction decider and the
+service over them."""
 
 from __future__ import annotations
 
+import asyncio
+
 from strongroom.clock import Clock
 from strongroom.compliance.decide import Decider
-from strongroom.compliance.screening.types import Screener
+from strongroom.compliance.screening.reloading import (
+    EuSource,
+    ListSource,
+    OfacSource,
+    ScreeningLists,
+)
 from strongroom.compliance.service import ComplianceService
 from strongroom.settings import Settings
 from strongroom.store.compliance import SqlComplianceStore
+
+
+def list_sources(settings: Settings) -> list[ListSource]:
+    """The sanctions lists the settings name: OFAC's files in `screening_ofac` (sdn.csv, and
+    alt.csv and add.csv when present), the EU's CSV file `screening_eu`."""
+    sources: list[ListSource] = []
+    if settings.screening_ofac is not None:
+        folder = settings.screening_ofac
+        alt, add = folder / "alt.csv", folder / "add.csv"
+        sources.append(
+            OfacSource(
+                "ofac-sdn",
+                folder / "sdn.csv",
+                alt if alt.exists() else None,
+                add if add.exists() else None,
+            )
+        )
+    if settings.screening_eu is not None:
+        sources.append(EuSource("eu-consolidated", settings.screening_eu))
+    return sources
+
+
+async def open_screening(settings: Settings, clock: Clock) -> ScreeningLists:
+    """The configured lists, loaded (off the event loop: indexing is CPU work); a list that
+    does not load is a ListFileError here, before anything is served."""
+    lists = ScreeningLists(list_sources(settings), clock, threshold=settings.screening_threshold)
+    if lists.sources:
+        await asyncio.to_thread(lists.reload)
+    return lists
 
 
 def wire_compliance(
     store: SqlComplianceStore,
     settings: Settings,
     clock: Clock,
-    screener: Screener | None = None,
+    lists: ScreeningLists,
 ) -> ComplianceService:
     """The service over `store`, deciding with the settings' timeout and failure mode."""
     decider = Decider(
         store,
         store,
         clock,
-        screener,
+        lists,
         timeout=settings.compliance_timeout,
         fail_open=settings.compliance_fail_open,
     )
-    return ComplianceService(store, store, decider, clock)
+    return ComplianceService(store, store, decider, clock, lists)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from strongroom.bootstrap.compliance import wire_compliance
+from strongroom.bootstrap.compliance import open_screening, wire_compliance
 from strongroom.bootstrap.events import open_outbox
 from strongroom.bootstrap.ledger import open_ledger, open_repair, open_snapshots
 from strongroom.bootstrap.locks import open_locks
@@ -220,9 +220,10 @@ class Platform:
         decision's writes are group-committed like the ledger's)."""
 
         async def build() -> ComplianceService:
+            lists = await open_screening(self.settings, self.clock)
             store = SqlComplianceStore.open(self._url)
             self._stack.push_async_callback(store.close)
-            service = wire_compliance(store, self.settings, self.clock)
+            service = wire_compliance(store, self.settings, self.clock, lists)
             self._stack.push_async_callback(service.decider.close)
             return service
 

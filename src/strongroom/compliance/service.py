@@ -1,13 +1,16 @@
-"""`ComplianceService`: rule sets, decisions and backtests as the API and the CLI use them.
+"""`ComplianceService`: rule sets, decisions, backtests and the sanctions lists as the API and
+the CLI use them.
 
 Checks the caller's role and scopes every call to the caller's tenant. Roles: `read` may list
-and show rule sets and decisions, diff versions and backtest; `write` may ask for a decision
-(what a payment path does); `admin` may publish a rule set and change which version is in force
-or in shadow. May import services.access and this package; never strongroom.store.
+and show rule sets and decisions, diff versions, backtest, screen a name and see the lists in
+force; `write` may ask for a decision (what a payment path does); `admin` may publish a rule
+set, change which version is in force or in shadow, and reload the sanctions lists (shared by
+every tenant). May import services.access and this package; never strongroom.store.
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 from dataclasses import dataclass
 
@@ -26,6 +29,8 @@ from strongroom.compliance.ports import DecisionStore, RuleSetStatus, RuleSetSto
 from strongroom.compliance.rules.compiler import RuleSet, compile_rule_set
 from strongroom.compliance.rules.facts import Payment
 from strongroom.compliance.rules.velocity import MAX_WINDOW
+from strongroom.compliance.screening.reloading import ListStatus, ScreeningLists
+from strongroom.compliance.screening.types import Hit, NameQuery
 from strongroom.errors import NotFound, ValidationError
 from strongroom.events.schemas import RULE_SET_CHANGED, Envelope
 from strongroom.ids import new_id
@@ -59,11 +64,13 @@ class ComplianceService:
         decisions: DecisionStore,
         decider: Decider,
         clock: Clock,
+        lists: ScreeningLists,
     ) -> None:
         self.rule_sets = rule_sets
         self.decisions = decisions
         self.decider = decider
         self.clock = clock
+        self.lists = lists
 
     # -- rule sets ----------------------------------------------------------------------------
 
@@ -160,6 +167,26 @@ class ComplianceService:
         window a rule set may declare, and a day); how many. Run by the `velocity` component."""
         horizon = self.clock.now_ns() // NS - MAX_WINDOW - 86_400
         return await self.decisions.prune_velocity(horizon)
+
+    # -- sanctions lists ----------------------------------------------------------------------
+
+    async def screen_name(self, who: Principal, query: NameQuery) -> tuple[Hit, ...]:
+        """Screen one name against the lists in force (what a decision does for a payment's
+        counterparty, and KYC for a customer)."""
+        with acting(who, Role.READ):
+            if not query.name.strip():
+                raise ValidationError("name", "must not be blank")
+            return self.lists.screen(query)
+
+    async def list_status(self, who: Principal) -> tuple[ListStatus, ...]:
+        with acting(who, Role.READ):
+            return self.lists.status()
+
+    async def reload_lists(self, who: Principal) -> tuple[ListStatus, ...]:
+        """Load the configured list files again and put them in force; a file that does not
+        load is an error and the lists in force stay (screenings never pause)."""
+        with acting(who, Role.ADMIN):
+            return await asyncio.to_thread(self.lists.reload)
 
     # -- decisions ----------------------------------------------------------------------------
 
