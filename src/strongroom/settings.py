@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     intent_capacity: int = Field(default=1000, ge=1, le=100_000)
     intent_lease: float = Field(default=15.0, gt=0)
     intent_poll_interval: float = Field(default=0.05, gt=0)
+    #: Compliance cases (strongroom.compliance.cases): seconds from opening until a case of
+    #: each kind is overdue; whether a checker must also be another owner than the maker (two
+    #: keys with the same name are one person's), not only another key.
+    case_sla_review: float = Field(default=86_400.0, gt=0)
+    case_sla_dispute: float = Field(default=30 * 86_400.0, gt=0)
+    case_sla_break: float = Field(default=3 * 86_400.0, gt=0)
+    case_distinct_owner: bool = True
+    #: Seconds a dispute's investigation may take before it escalates.
+    dispute_deadline: float = Field(default=45 * 86_400.0, gt=0)
     #: Requests per second each API key may make (token bucket; 0: unlimited) and the burst it
     #: may spend at once; the same for all the keys of one tenant together.
     rate_limit_per_key: float = Field(default=1000.0, ge=0)

@@ -11,12 +11,14 @@ and repair on connections of their own, the outbox relay and the bus it publishe
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack, suppress
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from strongroom.bootstrap.compliance import case_policy
 from strongroom.bootstrap.events import open_outbox
 from strongroom.bootstrap.ledger import open_ledger, open_repair, open_snapshots
 from strongroom.bootstrap.locks import open_locks
@@ -24,6 +26,9 @@ from strongroom.bootstrap.products import open_products
 from strongroom.bootstrap.security import Encryption, wire_encryption
 from strongroom.bootstrap.services import KEY_CACHE_TTL, Services, open_rate_limiter
 from strongroom.clock import Clock, SystemClock
+from strongroom.compliance.case_intent import case_intent_type
+from strongroom.compliance.cases import CaseService
+from strongroom.compliance.disputes import dispute_type
 from strongroom.errors import ConfigurationError
 from strongroom.events.bus import Bus
 from strongroom.events.inprocess import InProcessBus
@@ -36,11 +41,12 @@ from strongroom.ledger.snapshots import Snapshots
 from strongroom.locks import LockManager
 from strongroom.products.stored import StoredProductCatalog
 from strongroom.security.keyfile import LocalKeyFile
-from strongroom.services.access import AccessService
+from strongroom.services.access import AccessService, Principal
 from strongroom.services.ledger import LedgerService
 from strongroom.settings import Settings
 from strongroom.store.api_keys import SqlApiKeyStore
 from strongroom.store.audit_log import SqlAuditLog
+from strongroom.store.compliance_cases import SqlCaseStore
 from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.intents import SqlIntentStore
 from strongroom.store.migrate import upgrade
@@ -171,7 +177,14 @@ class Platform:
     async def intent_registry(self) -> Registry:
         """The intent types this deployment runs."""
         if "intent_registry" not in self._opened:
-            self._opened["intent_registry"] = Registry([transfer_type(await self.ledger())])
+            ledger = await self.ledger()
+            self._opened["intent_registry"] = Registry(
+                [
+                    transfer_type(ledger),
+                    case_intent_type(await self.cases()),
+                    dispute_type(ledger, await self.intent_store(), self.settings.dispute_deadline),
+                ]
+            )
         found: Registry = self._opened["intent_registry"]
         return found
 
@@ -207,6 +220,20 @@ class Platform:
             return service
 
         return await self._once("intents", build)
+
+    async def cases(self) -> CaseService:
+        """Compliance cases with maker-checker; a decided case fires its outcome on the intent
+        waiting for it through `intents()`."""
+
+        async def fire(who: Principal, intent_id: uuid.UUID, event: str, reason: str) -> object:
+            return await (await self.intents()).fire(who, intent_id, event, reason=reason)
+
+        async def build() -> CaseService:
+            store = SqlCaseStore.open(self._url)
+            self._stack.push_async_callback(store.close)
+            return CaseService(store, self.clock, case_policy(self.settings), fire)
+
+        return await self._once("cases", build)
 
     async def products(self) -> StoredProductCatalog:
         """The product catalogue. On its own pool: on SQLite its writes take the write lock at

@@ -102,11 +102,37 @@ class IntentTransitionedV1(msgspec.Struct, frozen=True, kw_only=True):
     at: int
 
 
+class CaseChangedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`compliance.case.changed` v1: a compliance case was opened or changed (`action`: open,
+    assign, note, propose, approve, reject); `seq` is the case's version after the change."""
+
+    id: uuid.UUID
+    kind: str
+    subject: str
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str
+    at: int
+
+
+class CaseEscalatedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`compliance.case.escalated` v1: the intent waiting for a case's outcome passed its
+    deadline with the case still undecided."""
+
+    intent_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: str
+    subject: str
+
+
 ACCOUNT_CREATED = "ledger.account.created"
 TRANSFER_CREATED = "ledger.transfer.created"
 PENDING_EXPIRED = "ledger.pending.expired"
 ACCOUNT_STATUS_CHANGED = "ledger.account.status_changed"
 INTENT_TRANSITIONED = "intent.transitioned"
+CASE_CHANGED = "compliance.case.changed"
+CASE_ESCALATED = "compliance.case.escalated"
 
 #: (type, version) -> the Struct its `data` decodes into. A new version is a new entry; old
 #: entries stay so that events already in the outbox or the stream remain readable.
@@ -116,6 +142,8 @@ SCHEMAS: dict[tuple[str, int], type[msgspec.Struct]] = {
     (PENDING_EXPIRED, 1): PendingExpiredV1,
     (ACCOUNT_STATUS_CHANGED, 1): AccountStatusChangedV1,
     (INTENT_TRANSITIONED, 1): IntentTransitionedV1,
+    (CASE_CHANGED, 1): CaseChangedV1,
+    (CASE_ESCALATED, 1): CaseEscalatedV1,
 }
 
 _envelope_decoder = msgspec.json.Decoder(Envelope)
