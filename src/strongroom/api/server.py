@@ -23,6 +23,7 @@ from strongroom.api.grpc import start_grpc_server
 from strongroom.api.http import MAX_BODY_BYTES, create_app
 from strongroom.api.http.app import create_operations_app
 from strongroom.api.http.health import ComponentsView, Probe
+from strongroom.compliance.cases import CaseService
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
 from strongroom.workflows.service import IntentService
@@ -103,6 +104,7 @@ async def serving(
     access: AccessService,
     *,
     intents: IntentService | None = None,
+    cases: CaseService | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     grpc_port: int | None = 50051,
@@ -114,12 +116,13 @@ async def serving(
     """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC).
 
     `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
-    processes by default). `intents`, `components` and `collectors`: as `create_app` takes
+    processes by default). `intents`, `cases`, `components` and `collectors`: as `create_app` takes
     them (the intent engine's routes, and its gRPC service, are served when `intents` is given)."""
     app = create_app(
         service,
         access,
         intents=intents,
+        cases=cases,
         max_body_bytes=max_body_bytes,
         components=components,
         collectors=collectors,

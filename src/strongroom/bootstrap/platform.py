@@ -150,12 +150,16 @@ class Platform:
         return await self._once("access", build)
 
     async def services(self) -> Services:
-        """What the API and the CLI call: the ledger's service and API keys."""
+        """What the API and the CLI call: the ledger's service, API keys, intents and cases."""
 
         async def build() -> Services:
             ledger = await self.ledger()
             return Services(
-                ledger, LedgerService(ledger), await self.access(), await self.intents()
+                ledger,
+                LedgerService(ledger),
+                await self.access(),
+                await self.intents(),
+                await self.cases(),
             )
 
         # The ledger and access take the lock themselves: build outside it.

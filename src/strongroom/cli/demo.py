@@ -58,6 +58,7 @@ async def _demo(settings: Settings, customers: int, payments: int, seed: int, cl
                 services.ledger_service,
                 access,
                 intents=services.intents,
+                cases=services.cases,
                 port=0,
                 grpc_port=None,
                 components=components.health,

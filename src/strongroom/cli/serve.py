@@ -184,6 +184,7 @@ async def _serve(
                 services.ledger_service,
                 services.access,
                 intents=services.intents,
+                cases=services.cases,
                 host=settings.http_host,
                 port=settings.http_port,
                 grpc_port=grpc_port,
