@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     #: Seconds between deletions of velocity counters older than the longest window a rule set
     #: may declare (a year and a day); 0: never.
     velocity_prune_interval: float = Field(default=3600.0, ge=0)
+    #: Compliance cases (strongroom.compliance.cases): seconds from opening until a case of
+    #: each kind is overdue; whether a checker must also be another owner than the maker (two
+    #: keys with the same name are one person's), not only another key.
+    case_sla_review: float = Field(default=86_400.0, gt=0)
+    case_sla_dispute: float = Field(default=30 * 86_400.0, gt=0)
+    case_sla_break: float = Field(default=3 * 86_400.0, gt=0)
+    case_distinct_owner: bool = True
+    #: Seconds a dispute's investigation may take before it escalates.
+    dispute_deadline: float = Field(default=45 * 86_400.0, gt=0)
     #: Requests per second each API key may make (token bucket; 0: unlimited) and the burst it
     #: may spend at once; the same for all the keys of one tenant together.
     rate_limit_per_key: float = Field(default=1000.0, ge=0)

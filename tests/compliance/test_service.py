@@ -16,7 +16,7 @@ from strongroom.compliance.rules.facts import AccountFacts, Counterparty, Custom
 from strongroom.errors import NotFound, PermissionDenied, ValidationError
 from strongroom.events.schemas import DECISION_MADE, RULE_SET_CHANGED, decode_batch
 from strongroom.services.access import Principal, Role
-from tests.compliance.conftest import principal
+from tests.compliance.conftest import key
 
 NS = 10**9
 T0 = 1_800_000_000
@@ -157,7 +157,7 @@ async def test_backtest_equals_deciding_one_by_one(
     assert report.baseline == report.recorded  # the version in force, replayed, is what happened
 
     # The candidate put in force on a fresh tenant decides the same payments one by one.
-    other = await principal(platform, "fresh", Role.ADMIN)
+    other = await key(platform, Role.ADMIN, "owner", "fresh")
     await service.publish(other, STRICT, RuleSetStatus.ENFORCE)
     one_by_one = [(await service.screen(other, p)).outcome.value for p in payments]
     assert dict(report.candidate) == {o: one_by_one.count(o) for o in set(one_by_one)}
@@ -192,7 +192,7 @@ async def test_roles_and_tenants(platform: Platform, admin: Principal, reader: P
     with pytest.raises(PermissionDenied):
         await service.screen(reader, pay("x"))
     await service.publish(admin, STRICT)
-    stranger = await principal(platform, "other", Role.ADMIN)
+    stranger = await key(platform, Role.ADMIN, "owner", "other")
     with pytest.raises(NotFound):
         await service.show_rule_set(stranger, 1)
     await service.screen(admin, pay("mine"))

@@ -23,6 +23,7 @@ from strongroom.api.grpc import start_grpc_server
 from strongroom.api.http import MAX_BODY_BYTES, create_app
 from strongroom.api.http.app import create_operations_app
 from strongroom.api.http.health import ComponentsView, Probe
+from strongroom.compliance.cases import CaseService
 from strongroom.compliance.service import ComplianceService
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
@@ -105,6 +106,7 @@ async def serving(
     *,
     intents: IntentService | None = None,
     compliance: ComplianceService | None = None,
+    cases: CaseService | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     grpc_port: int | None = 50051,
@@ -116,7 +118,7 @@ async def serving(
     """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC).
 
     `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
-    processes by default). `intents`, `compliance`, `components` and `collectors`: as
+    processes by default). `intents`, `compliance`, `cases`, `components` and `collectors`: as
     `create_app` takes
     them (the intent engine's routes, and its gRPC service, are served when `intents` is given)."""
     app = create_app(
@@ -124,6 +126,7 @@ async def serving(
         access,
         intents=intents,
         compliance=compliance,
+        cases=cases,
         max_body_bytes=max_body_bytes,
         components=components,
         collectors=collectors,

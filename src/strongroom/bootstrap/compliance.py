@@ -1,11 +1,13 @@
 """Opening compliance: its store, the sanctions lists, the pre-transaction decider and the
-service over them."""
+service over them; the cases' policy from the settings."""
 
 from __future__ import annotations
 
 import asyncio
 
 from strongroom.clock import Clock
+from strongroom.compliance.case_records import CaseKind
+from strongroom.compliance.cases import CasePolicy
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.screening.reloading import (
     EuSource,
@@ -63,3 +65,14 @@ def wire_compliance(
         fail_open=settings.compliance_fail_open,
     )
     return ComplianceService(store, store, decider, clock, lists)
+
+
+def case_policy(settings: Settings) -> CasePolicy:
+    return CasePolicy(
+        sla={
+            CaseKind.REVIEW: settings.case_sla_review,
+            CaseKind.DISPUTE: settings.case_sla_dispute,
+            CaseKind.BREAK: settings.case_sla_break,
+        },
+        distinct_owner=settings.case_distinct_owner,
+    )

@@ -11,13 +11,14 @@ and repair on connections of their own, the outbox relay and the bus it publishe
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack, suppress
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from strongroom.bootstrap.compliance import open_screening, wire_compliance
+from strongroom.bootstrap.compliance import case_policy, open_screening, wire_compliance
 from strongroom.bootstrap.events import open_outbox
 from strongroom.bootstrap.ledger import open_ledger, open_repair, open_snapshots
 from strongroom.bootstrap.locks import open_locks
@@ -25,6 +26,9 @@ from strongroom.bootstrap.products import open_products
 from strongroom.bootstrap.security import Encryption, wire_encryption
 from strongroom.bootstrap.services import KEY_CACHE_TTL, Services, open_rate_limiter
 from strongroom.clock import Clock, SystemClock
+from strongroom.compliance.case_intent import case_intent_type
+from strongroom.compliance.cases import CaseService
+from strongroom.compliance.disputes import dispute_type
 from strongroom.compliance.service import ComplianceService
 from strongroom.errors import ConfigurationError
 from strongroom.events.bus import Bus
@@ -38,12 +42,13 @@ from strongroom.ledger.snapshots import Snapshots
 from strongroom.locks import LockManager
 from strongroom.products.stored import StoredProductCatalog
 from strongroom.security.keyfile import LocalKeyFile
-from strongroom.services.access import AccessService
+from strongroom.services.access import AccessService, Principal
 from strongroom.services.ledger import LedgerService
 from strongroom.settings import Settings
 from strongroom.store.api_keys import SqlApiKeyStore
 from strongroom.store.audit_log import SqlAuditLog
 from strongroom.store.compliance import SqlComplianceStore
+from strongroom.store.compliance_cases import SqlCaseStore
 from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.intents import SqlIntentStore
 from strongroom.store.migrate import upgrade
@@ -147,7 +152,7 @@ class Platform:
         return await self._once("access", build)
 
     async def services(self) -> Services:
-        """What the API and the CLI call: the ledger's service and API keys."""
+        """What the API and the CLI call: the ledger's service, API keys, intents and cases."""
 
         async def build() -> Services:
             ledger = await self.ledger()
@@ -157,6 +162,7 @@ class Platform:
                 await self.access(),
                 await self.intents(),
                 await self.compliance(),
+                await self.cases(),
             )
 
         # The ledger and access take the lock themselves: build outside it.
@@ -178,7 +184,14 @@ class Platform:
     async def intent_registry(self) -> Registry:
         """The intent types this deployment runs."""
         if "intent_registry" not in self._opened:
-            self._opened["intent_registry"] = Registry([transfer_type(await self.ledger())])
+            ledger = await self.ledger()
+            self._opened["intent_registry"] = Registry(
+                [
+                    transfer_type(ledger),
+                    case_intent_type(await self.cases()),
+                    dispute_type(ledger, await self.intent_store(), self.settings.dispute_deadline),
+                ]
+            )
         found: Registry = self._opened["intent_registry"]
         return found
 
@@ -228,6 +241,20 @@ class Platform:
             return service
 
         return await self._once("compliance", build)
+
+    async def cases(self) -> CaseService:
+        """Compliance cases with maker-checker; a decided case fires its outcome on the intent
+        waiting for it through `intents()`."""
+
+        async def fire(who: Principal, intent_id: uuid.UUID, event: str, reason: str) -> object:
+            return await (await self.intents()).fire(who, intent_id, event, reason=reason)
+
+        async def build() -> CaseService:
+            store = SqlCaseStore.open(self._url)
+            self._stack.push_async_callback(store.close)
+            return CaseService(store, self.clock, case_policy(self.settings), fire)
+
+        return await self._once("cases", build)
 
     async def products(self) -> StoredProductCatalog:
         """The product catalogue. On its own pool: on SQLite its writes take the write lock at

@@ -1,11 +1,12 @@
 """Opening the services the API and the CLI call: the ledger's service, API keys and the rate
-limits authentication admits requests by."""
+limits authentication admits requests by; the intents' and compliance cases' services."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from strongroom.clock import Clock, SystemClock
+from strongroom.compliance.cases import CaseService
 from strongroom.compliance.service import ComplianceService
 from strongroom.errors import ConfigurationError, ValidationError
 from strongroom.ledger.ledger import Ledger
@@ -78,3 +79,4 @@ class Services:
     access: AccessService
     intents: IntentService
     compliance: ComplianceService
+    cases: CaseService

@@ -10,6 +10,7 @@ from strongroom.cli import (
     admin,
     audit,
     bench,
+    cases,
     compliance,
     demo,
     events,
@@ -42,6 +43,7 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(transfers.app, name="transfers")
 app.add_typer(intents.app, name="intents")
 app.add_typer(compliance.app, name="compliance")
+app.add_typer(cases.app, name="cases")
 app.add_typer(products.app, name="products")
 app.add_typer(admin.app, name="admin")
 app.add_typer(stats.app, name="ledger")

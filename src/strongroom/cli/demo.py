@@ -59,6 +59,7 @@ async def _demo(settings: Settings, customers: int, payments: int, seed: int, cl
                 access,
                 intents=services.intents,
                 compliance=services.compliance,
+                cases=services.cases,
                 port=0,
                 grpc_port=None,
                 components=components.health,

@@ -185,6 +185,7 @@ async def _serve(
                 services.access,
                 intents=services.intents,
                 compliance=services.compliance,
+                cases=services.cases,
                 host=settings.http_host,
                 port=settings.http_port,
                 grpc_port=grpc_port,

@@ -4,11 +4,13 @@ PostgreSQL; the domain never imports it."""
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import msgspec
 
+from strongroom.compliance.case_records import Case, CaseEvent, CaseQuery
 from strongroom.compliance.decisions import Decision
 from strongroom.compliance.rules.facts import Payment
 from strongroom.compliance.rules.velocity import Increment, VelocityRead
@@ -114,3 +116,28 @@ class DecisionStore(Protocol):
     async def prune_velocity(self, older_than: int) -> int:
         """Delete velocity buckets that start before `older_than` (seconds); how many."""
         ...
+
+
+class CaseStore(Protocol):
+    async def insert(self, case: Case, event: CaseEvent, events: bytes) -> tuple[Case, bool]:
+        """Store a new case with its first event and, in the same transaction, one outbox row
+        holding `events` (an encoded batch of envelopes). A case with the same (tenant,
+        reference) already stored is returned instead, with False, and nothing is written."""
+        ...
+
+    async def update(
+        self, case: Case, expected_version: int, event: CaseEvent, events: bytes
+    ) -> bool:
+        """Replace the case if it is still at `expected_version`, append `event` and the outbox
+        row, in one transaction; False (nothing written) if the version moved."""
+        ...
+
+    async def get(self, case_id: uuid.UUID, tenant: str) -> Case | None: ...
+
+    async def events(self, case_id: uuid.UUID) -> list[CaseEvent]:
+        """The case's history, oldest first."""
+        ...
+
+    async def find(self, query: CaseQuery) -> list[Case]: ...
+
+    async def close(self) -> None: ...

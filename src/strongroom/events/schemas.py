@@ -125,6 +125,30 @@ class RuleSetChangedV1(msgspec.Struct, frozen=True, kw_only=True):
     digest: str
 
 
+class CaseChangedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`compliance.case.changed` v1: a compliance case was opened or changed (`action`: open,
+    assign, note, propose, approve, reject); `seq` is the case's version after the change."""
+
+    id: uuid.UUID
+    kind: str
+    subject: str
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str
+    at: int
+
+
+class CaseEscalatedV1(msgspec.Struct, frozen=True, kw_only=True):
+    """`compliance.case.escalated` v1: the intent waiting for a case's outcome passed its
+    deadline with the case still undecided."""
+
+    intent_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: str
+    subject: str
+
+
 ACCOUNT_CREATED = "ledger.account.created"
 TRANSFER_CREATED = "ledger.transfer.created"
 PENDING_EXPIRED = "ledger.pending.expired"
@@ -132,6 +156,8 @@ ACCOUNT_STATUS_CHANGED = "ledger.account.status_changed"
 INTENT_TRANSITIONED = "intent.transitioned"
 DECISION_MADE = "compliance.decided"
 RULE_SET_CHANGED = "compliance.rule_set.changed"
+CASE_CHANGED = "compliance.case.changed"
+CASE_ESCALATED = "compliance.case.escalated"
 
 #: (type, version) -> the Struct its `data` decodes into. A new version is a new entry; old
 #: entries stay so that events already in the outbox or the stream remain readable.
@@ -143,6 +169,8 @@ SCHEMAS: dict[tuple[str, int], type[msgspec.Struct]] = {
     (INTENT_TRANSITIONED, 1): IntentTransitionedV1,
     (DECISION_MADE, 1): DecisionMadeV1,
     (RULE_SET_CHANGED, 1): RuleSetChangedV1,
+    (CASE_CHANGED, 1): CaseChangedV1,
+    (CASE_ESCALATED, 1): CaseEscalatedV1,
 }
 
 _envelope_decoder = msgspec.json.Decoder(Envelope)

@@ -336,3 +336,46 @@ compliance_velocity = sa.Table(
     sa.Column("total", sa.BigInteger, nullable=False),
     sa.Index("ix_compliance_velocity_bucket", "bucket"),
 )
+
+# -- compliance cases (0013_compliance_cases) ----------------------------------------------
+
+compliance_cases = sa.Table(
+    "compliance_cases",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("id", UUIDColumn, nullable=False, unique=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("due_at", sa.BigInteger, nullable=False),
+    sa.Column("opened_by", sa.Text, nullable=False),
+    sa.Column("intent_id", UUIDColumn, nullable=True),
+    sa.Column("decision_id", UUIDColumn, nullable=True),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("hits", sa.Text, nullable=False),
+    sa.Column("assignee", sa.Text, nullable=True),
+    sa.Column("proposal", sa.Text, nullable=True),
+    sa.Column("proposal_reason", sa.Text, nullable=True),
+    sa.Column("proposed_by", sa.Text, nullable=True),
+    sa.Column("proposed_by_owner", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.Text, nullable=True),
+    sa.Column("decided_at", sa.BigInteger, nullable=True),
+)
+
+compliance_case_events = sa.Table(
+    "compliance_case_events",
+    metadata,
+    sa.Column("case_id", UUIDColumn, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.Column("from_state", sa.Text, nullable=True),
+    sa.Column("to_state", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+)

@@ -204,8 +204,9 @@ async def test_listing_pages_and_filters(client: httpx.AsyncClient, writer: dict
 async def test_types_graphs_and_schedules(
     client: httpx.AsyncClient, reader: dict[str, str], writer: dict[str, str], admin: dict[str, str]
 ) -> None:
-    (kind,) = (await client.get("/v1/intent-types", headers=reader)).json()
-    assert kind["name"] == "ledger.transfer"
+    types = {t["name"]: t for t in (await client.get("/v1/intent-types", headers=reader)).json()}
+    assert sorted(types) == ["compliance.case", "compliance.dispute", "ledger.transfer"]
+    kind = types["ledger.transfer"]
     assert kind["initial"] == "initiated"
     assert kind["terminal"] == ["cancelled", "failed", "settled"]
     mermaid = await client.get("/v1/intent-types/ledger.transfer/graph", headers=reader)
@@ -237,5 +238,6 @@ async def test_the_openapi_document_lists_the_registered_types(
     client: httpx.AsyncClient,
 ) -> None:
     schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
-    assert schemas["SubmitIntent"]["properties"]["type"]["enum"] == ["ledger.transfer"]
-    assert schemas["ScheduleIn"]["properties"]["type"]["enum"] == ["ledger.transfer"]
+    for body in ("SubmitIntent", "ScheduleIn"):
+        names = [v["properties"]["type"]["enum"] for v in schemas[body]["oneOf"]]
+        assert names == [["compliance.case"], ["compliance.dispute"], ["ledger.transfer"]]

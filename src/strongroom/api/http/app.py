@@ -1,5 +1,5 @@
-"""`create_app(service, access, intents=...)`: the FastAPI application, its middleware, error
-rendering and OpenAPI document (strongroom.api.http.openapi).
+"""`create_app(service, access, intents=..., cases=...)`: the FastAPI application, its
+middleware, error rendering and OpenAPI document (strongroom.api.http.openapi).
 
 Our one middleware (`RequestMiddleware`: request id, body size limit, metrics, and the hand-off
 of DirectRoute requests past the router) runs inside FastAPI's own (server errors, telemetry).
@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 
 from strongroom.api.http import accounts, health, openapi, problems, transfers
+from strongroom.api.http import cases as case_routes
 from strongroom.api.http import compliance as compliance_routes
 from strongroom.api.http import intents as intents_routes
 from strongroom.api.http import keys as key_routes
@@ -21,6 +22,7 @@ from strongroom.api.http.health import ComponentsView, Probe
 from strongroom.api.http.metrics import ApiMetrics
 from strongroom.api.http.middleware import RequestMiddleware
 from strongroom.api.http.routing import DirectRoute
+from strongroom.compliance.cases import CaseService
 from strongroom.compliance.service import ComplianceService
 from strongroom.health import ComponentHealth
 from strongroom.services.access import AccessService
@@ -44,12 +46,14 @@ def create_app(
     *,
     intents: IntentService | None = None,
     compliance: ComplianceService | None = None,
+    cases: CaseService | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     components: ComponentsView | None = None,
     collectors: Sequence[Collector] = (),
 ) -> FastAPI:
-    """The API over `service` and `access`, the intent engine's routes over `intents` and
-    compliance's over `compliance` when given. `components` reports the process's background
+    """The API over `service` and `access`, and the routes of the intent engine (`intents`), the
+    rule engine (`compliance`) and the compliance cases (`cases`) when given. `components`
+    reports the process's background
     components in the health endpoints; `collectors` add their figures to `/metrics`."""
     app = FastAPI(
         title="Strongroom",
@@ -62,6 +66,7 @@ def create_app(
     app.state.access = access
     app.state.intents = intents
     app.state.compliance = compliance
+    app.state.cases = cases
     app.state.metrics = ApiMetrics(service.ledger)
     # The APIs serve while a background component fails: readiness reports it, not judges it.
     registry = app.state.metrics.registry
@@ -71,6 +76,8 @@ def create_app(
         routers.insert(2, intents_routes.router)
     if compliance is not None:
         routers.insert(-1, compliance_routes.router)
+    if cases is not None:
+        routers.insert(2, case_routes.router)
     for router in routers:
         app.include_router(router)
     # Included without a prefix of their own, routes keep the paths their routers gave them.
