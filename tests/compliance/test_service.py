@@ -244,3 +244,21 @@ async def test_pruning_deletes_only_counters_no_window_can_read(
     # The recent payments still count: this one is the 4th in the hour.
     decision = await service.screen(writer, pay("next", at=now))
     assert decision.outcome is Outcome.BLOCK
+
+
+async def test_an_enforced_review_opens_one_case_with_its_reasons(
+    platform: Platform, admin: Principal, writer: Principal
+) -> None:
+    service = await platform.compliance()
+    await service.publish(admin, STRICT, RuleSetStatus.ENFORCE)
+    await service.publish(admin, LENIENT, RuleSetStatus.SHADOW)
+    decision = await service.screen(writer, pay("big", 200_000))
+    again = await service.screen(writer, pay("big", 200_000))
+    assert again.id == decision.id
+    await service.screen(writer, pay("small", 100, customer="c2"))
+    cases = await platform.cases()
+    found, _ = await cases.find(admin)
+    assert len(found) == 1
+    (case,) = found
+    assert (case.subject, case.decision_id) == ("big", decision.id)
+    assert case.reasons == ("big: over 1,000.00",)

@@ -7,8 +7,10 @@ import asyncio
 
 from strongroom.clock import Clock
 from strongroom.compliance.case_records import CaseKind
-from strongroom.compliance.cases import CasePolicy
+from strongroom.compliance.cases import CasePolicy, CaseService
 from strongroom.compliance.decide import Decider
+from strongroom.compliance.decisions import Decision
+from strongroom.compliance.rules.facts import Payment
 from strongroom.compliance.screening.reloading import (
     EuSource,
     ListSource,
@@ -16,6 +18,7 @@ from strongroom.compliance.screening.reloading import (
     ScreeningLists,
 )
 from strongroom.compliance.service import ComplianceService
+from strongroom.services.access import ApiKey, Role
 from strongroom.settings import Settings
 from strongroom.store.compliance import SqlComplianceStore
 
@@ -49,13 +52,26 @@ async def open_screening(settings: Settings, clock: Clock) -> ScreeningLists:
     return lists
 
 
+#: Who opens the case of a review decision: the rule engine itself, in the decision's tenant.
+REVIEWER = "compliance"
+
+
 def wire_compliance(
     store: SqlComplianceStore,
     settings: Settings,
     clock: Clock,
     lists: ScreeningLists,
+    cases: CaseService,
 ) -> ComplianceService:
-    """The service over `store`, deciding with the settings' timeout and failure mode."""
+    """The service over `store`, deciding with the settings' timeout and failure mode; an
+    enforced review opens its case (once per decision) in `cases`."""
+
+    async def open_case(decision: Decision, _payment: Payment) -> None:
+        engine = ApiKey(
+            id=REVIEWER, tenant=decision.tenant, role=Role.WRITE, name=REVIEWER, created_at=0
+        )
+        await cases.open_from_decision(engine, decision)
+
     decider = Decider(
         store,
         store,
@@ -63,6 +79,7 @@ def wire_compliance(
         lists,
         timeout=settings.compliance_timeout,
         fail_open=settings.compliance_fail_open,
+        on_review=open_case,
     )
     return ComplianceService(store, store, decider, clock, lists)
 

@@ -230,13 +230,16 @@ class Platform:
 
     async def compliance(self) -> ComplianceService:
         """Rule sets, pre-transaction decisions and backtests (on a pool of their own: a
-        decision's writes are group-committed like the ledger's)."""
+        decision's writes are group-committed like the ledger's); a review opens a case."""
+
+        # Built first: the cases take the lock themselves (see _once).
+        cases = await self.cases()
 
         async def build() -> ComplianceService:
             lists = await open_screening(self.settings, self.clock)
             store = SqlComplianceStore.open(self._url)
             self._stack.push_async_callback(store.close)
-            service = wire_compliance(store, self.settings, self.clock, lists)
+            service = wire_compliance(store, self.settings, self.clock, lists, cases)
             self._stack.push_async_callback(service.decider.close)
             return service
 
