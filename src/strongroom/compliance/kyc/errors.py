@@ -8,6 +8,12 @@ import enum
 from strongroom.errors import ValidationError
 
 
+class Required(ValidationError):
+    """A field left empty or blank."""
+
+    code = "required"
+
+
 class InvalidIdentifier(ValidationError):
     """An identity number, bank identifier or country code that is malformed or fails its
     check digits."""

@@ -64,7 +64,7 @@ def validate_national_id(
     try:
         number: str = module.validate(value)
     except StdnumError as error:
-        raise InvalidIdentifier(field, f"not a valid {kind}: {error.message}") from error
+        raise InvalidIdentifier(field, f"not a valid {kind}: {error}") from error
     return number
 
 

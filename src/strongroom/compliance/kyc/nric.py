@@ -43,7 +43,7 @@ SERIES: Mapping[str, tuple[int, str]] = {
     "M": (3, "XWUTRQPNJLK"),
 }
 LENGTH = 9
-# ASCII only: str.upper would turn some other letters into ASCII ones ("ſ" into "S").
+# ASCII only: str.upper turns some other letters into ASCII ones (U+017F, long s, into "S").
 _UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 
 
