@@ -79,7 +79,8 @@ def test_case_and_surrounding_blanks_are_normalised(number: str, before: str, af
         # The long s upper-cases to S; only ASCII letters are folded.
         ("\u017f1234567D", NricProblem.SERIES),
         ("S12345A7D", NricProblem.DIGITS),
-        ("S1234５67D", NricProblem.DIGITS),
+        # A full-width digit: str.isdigit alone would take it.
+        ("S1234\uff1567D", NricProblem.DIGITS),
         ("S1234567E", NricProblem.CHECK_LETTER),
     ],
 )
