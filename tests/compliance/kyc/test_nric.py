@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from strongroom.compliance.kyc.errors import InvalidNric, NricProblem
 from strongroom.compliance.kyc.nric import SERIES, is_valid_nric, nric_check_letter, validate_nric
 from strongroom.errors import ValidationError
-from tests.compliance.kyc.strategies import nrics
+from tests.compliance.kyc.strategies import nrics, serial_numbers
 
 #: Characters a position may hold: a series letter, a digit, a letter.
 ALLOWED = [sorted(SERIES), *[string.digits] * 7, string.ascii_uppercase]
@@ -48,6 +48,22 @@ def test_published_wrong_check_letters_fail(number: str) -> None:
     with pytest.raises(InvalidNric) as raised:
         validate_nric(number)
     assert raised.value.problem is NricProblem.CHECK_LETTER
+
+
+def published_check_letter(series: str, digits: str) -> str:
+    """The check letter as the sources write it, not as nric.py arranges it: T and G as the S
+    and F tables rotated by the offset, without one (mjallday/nric-lib); M as FormSG computes
+    it, from the left of "KLJNPQRTUWX" by 11 less the remainder."""
+    weighted = sum(w * int(d) for w, d in zip((2, 7, 6, 5, 4, 3, 2), digits, strict=True))
+    if series == "M":
+        return "KLJNPQRTUWX"[11 - (weighted + 3) % 11 - 1]
+    rotated = {"S": "JZIHGFEDCBA", "T": "GFEDCBAJZIH", "F": "XWUTRQPNMLK", "G": "RQPNMLKXWUT"}
+    return rotated[series][weighted % 11]
+
+
+@given(st.sampled_from(sorted(SERIES)), serial_numbers)
+def test_check_letters_agree_with_the_published_formulations(series: str, digits: str) -> None:
+    assert nric_check_letter(series, digits) == published_check_letter(series, digits)
 
 
 @given(nrics())
