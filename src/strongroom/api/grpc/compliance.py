@@ -120,57 +120,66 @@ def _status(value: str) -> RuleSetStatus:
 
 
 def payment_in(p: pb.Payment) -> Payment:
-    """The payment to decide on, or InvalidFields naming every field out of bounds."""
+    """The payment to decide on, or InvalidFields naming every field out of bounds, in the
+    order the message declares them."""
     fields = Fields()
+    subject = fields.text(p.subject, "subject")
+    amount = fields.at_most(p.amount, AMOUNT_MAX, "amount")
+    currency = fields.matching(p.currency, _CURRENCY, "currency", "must be 3 upper-case letters")
     try:
         direction = Direction(p.direction or Direction.OUT)
     except ValueError:
         fields.refuse("direction", "must be in or out")
         direction = Direction.OUT
-    party = p.counterparty
-    counterparty = Counterparty(
-        name=fields.optional_text(party, "name", "counterparty.name"),
-        country=(
-            fields.matching(
-                party.country, _COUNTRY, "counterparty.country", "must be 2 upper-case letters"
-            )
-            if party.HasField("country")
-            else None
-        ),
-        account=fields.optional_text(party, "account", "counterparty.account"),
-        birth_date=fields.optional_date(party, "birth_date", "counterparty.birth_date"),
-    )
-    customer = None
-    if p.HasField("customer"):
-        c = p.customer
-        customer = CustomerFacts(
-            id=fields.text(c.id, "customer.id"),
-            risk_rating=fields.optional_text(c, "risk_rating", "customer.risk_rating"),
-            kyc_status=fields.optional_text(c, "kyc_status", "customer.kyc_status"),
-            since=fields.optional_date(c, "since", "customer.since"),
-        )
-    account = None
-    if p.HasField("account"):
-        a = p.account
-        account = AccountFacts(
-            id=fields.text(a.id, "account.id"),
-            product=fields.optional_text(a, "product", "account.product"),
-            opened=fields.optional_date(a, "opened", "account.opened"),
-        )
-    payment = Payment(
-        subject=fields.text(p.subject, "subject"),
-        amount=fields.at_most(p.amount, AMOUNT_MAX, "amount"),
-        currency=fields.matching(p.currency, _CURRENCY, "currency", "must be 3 upper-case letters"),
+    channel = fields.text(p.channel, "channel") if p.channel else "api"
+    counterparty = _counterparty_in(p.counterparty, fields)
+    beneficiary = fields.optional_text(p, "beneficiary", "beneficiary")
+    customer = _customer_in(p.customer, fields) if p.HasField("customer") else None
+    account = _account_in(p.account, fields) if p.HasField("account") else None
+    at = fields.at_most(p.at, INT64_MAX, "at") if p.HasField("at") else None
+    fields.done()
+    return Payment(
+        subject=subject,
+        amount=amount,
+        currency=currency,
         direction=direction,
-        channel=fields.text(p.channel, "channel") if p.channel else "api",
+        channel=channel,
         counterparty=counterparty,
-        beneficiary=fields.optional_text(p, "beneficiary", "beneficiary"),
+        beneficiary=beneficiary,
         customer=customer,
         account=account,
-        at=fields.at_most(p.at, INT64_MAX, "at") if p.HasField("at") else None,
+        at=at,
     )
-    fields.done()
-    return payment
+
+
+def _counterparty_in(c: pb.Counterparty, fields: Fields) -> Counterparty:
+    country = None
+    if c.HasField("country"):
+        reason = "must be 2 upper-case letters"
+        country = fields.matching(c.country, _COUNTRY, "counterparty.country", reason)
+    return Counterparty(
+        name=fields.optional_text(c, "name", "counterparty.name"),
+        country=country,
+        account=fields.optional_text(c, "account", "counterparty.account"),
+        birth_date=fields.optional_date(c, "birth_date", "counterparty.birth_date"),
+    )
+
+
+def _customer_in(c: pb.PaymentCustomer, fields: Fields) -> CustomerFacts:
+    return CustomerFacts(
+        id=fields.text(c.id, "customer.id"),
+        risk_rating=fields.optional_text(c, "risk_rating", "customer.risk_rating"),
+        kyc_status=fields.optional_text(c, "kyc_status", "customer.kyc_status"),
+        since=fields.optional_date(c, "since", "customer.since"),
+    )
+
+
+def _account_in(a: pb.PaymentAccount, fields: Fields) -> AccountFacts:
+    return AccountFacts(
+        id=fields.text(a.id, "account.id"),
+        product=fields.optional_text(a, "product", "account.product"),
+        opened=fields.optional_date(a, "opened", "account.opened"),
+    )
 
 
 class ComplianceServicer(Calls, compliance_pb2_grpc.ComplianceServicer):
