@@ -153,12 +153,13 @@ def payment_in(p: pb.Payment) -> Payment:
 
 
 def _counterparty_in(c: pb.Counterparty, fields: Fields) -> Counterparty:
+    name = fields.optional_text(c, "name", "counterparty.name")
     country = None
     if c.HasField("country"):
         reason = "must be 2 upper-case letters"
         country = fields.matching(c.country, _COUNTRY, "counterparty.country", reason)
     return Counterparty(
-        name=fields.optional_text(c, "name", "counterparty.name"),
+        name=name,
         country=country,
         account=fields.optional_text(c, "account", "counterparty.account"),
         birth_date=fields.optional_date(c, "birth_date", "counterparty.birth_date"),
