@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -124,10 +124,10 @@ def machine_specs(draw: st.DrawFn) -> MachineSpec:
     return MachineSpec(draw(machine_names), initial, tuple(states), frozenset(terminal), edges)
 
 
-def _mostly(valid: list[object], invalid: list[object]) -> st.SearchStrategy[object]:
+def _mostly(valid: Sequence[object], invalid: Sequence[object]) -> st.SearchStrategy[object]:
     """One of `valid` nine times in ten, else one of `invalid`: with a dozen fields, a payment
     is then often valid throughout, and often refused for one field or a few."""
-    return st.sampled_from(valid * (9 * len(invalid)) + invalid * len(valid))
+    return st.sampled_from([*valid] * (9 * len(invalid)) + [*invalid] * len(valid))
 
 
 #: Texts of the edges the API bounds: 200 characters, non-ASCII; empty, 201, a NUL.
@@ -181,10 +181,8 @@ def payment_bodies(draw: st.DrawFn) -> dict[str, object]:
     return _present(body)
 
 
-def _present(value: dict[str, object]) -> dict[str, object]:
+def _present(value: Mapping[str, object]) -> dict[str, object]:
     """`value` without its None fields, nested ones too."""
     return {
-        k: _present(v) if isinstance(v, dict) else v  # type: ignore[arg-type]
-        for k, v in value.items()
-        if v is not None
+        k: _present(v) if isinstance(v, Mapping) else v for k, v in value.items() if v is not None
     }

@@ -82,7 +82,7 @@ async def refused(call: Any, request: Any, md: Metadata) -> grpc.aio.AioRpcError
 
 
 def problem_type(error: grpc.aio.AioRpcError) -> str:
-    return dict(error.trailing_metadata() or ()).get("problem-type", "")
+    return str(dict(error.trailing_metadata() or ()).get("problem-type", ""))
 
 
 async def test_publish_decide_and_list_decisions(
