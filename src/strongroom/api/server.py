@@ -119,8 +119,8 @@ async def serving(
 
     `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
     processes by default). `intents`, `compliance`, `cases`, `components` and `collectors`: as
-    `create_app` takes them (the intent engine's and compliance's routes, and their gRPC
-    services, are served when they are given)."""
+    `create_app` takes them (their routes are served when they are given, and so are the
+    intent engine's and compliance's gRPC services)."""
     app = create_app(
         service,
         access,
