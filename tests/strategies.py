@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -122,3 +122,67 @@ def machine_specs(draw: st.DrawFn) -> MachineSpec:
         for index, (sources, event, target) in enumerate(drafts)
     )
     return MachineSpec(draw(machine_names), initial, tuple(states), frozenset(terminal), edges)
+
+
+def _mostly(valid: Sequence[object], invalid: Sequence[object]) -> st.SearchStrategy[object]:
+    """One of `valid` nine times in ten, else one of `invalid`: with a dozen fields, a payment
+    is then often valid throughout, and often refused for one field or a few."""
+    return st.sampled_from([*valid] * (9 * len(invalid)) + [*invalid] * len(valid))
+
+
+#: Texts of the edges the API bounds: 200 characters, non-ASCII; empty, 201, a NUL.
+_texts = (["x", "Jane Roe", "b" * 200, "é" * 200], ["", "b" * 201, "a\x00b"])
+_dates = (["2020-01-31", "1970-01-01"], ["2021-02-29", "31/01/1970", "20200131", "2020-1-31", ""])
+#: None: a field left out.
+_none = [None]
+
+
+@st.composite
+def payment_bodies(draw: st.DrawFn) -> dict[str, object]:
+    """A payment as a JSON body of POST /v1/compliance/decisions, valid or not, field by field,
+    within what a proto3 message can carry too (no negative amount, no `null`, no extra key):
+    what the gRPC edge must refuse exactly where the HTTP edge refuses."""
+    texts, bad_texts = _texts
+    dates, bad_dates = _dates
+    optional_text = _mostly([*texts, None], bad_texts)
+    optional_date = _mostly([*dates, None], bad_dates)
+    body: dict[str, object] = {
+        "subject": draw(_mostly(texts, bad_texts)),
+        "amount": draw(_mostly([0, 1, 100_001, MAX], [MAX + 1, 2**64 - 1])),
+        "currency": draw(_mostly(["SGD", "USD"], ["sgd", "SG", "SGDX", ""])),
+        "direction": draw(_mostly(["in", "out", None], ["IN", "sideways"])),
+        "channel": draw(_mostly(["api", "card", None], bad_texts[1:])),
+        "counterparty": {
+            "name": draw(optional_text),
+            "country": draw(_mostly(["SG", "KP", None], ["sg", "Singapore", "", "S1"])),
+            "account": draw(optional_text),
+            "birth_date": draw(optional_date),
+        },
+        "beneficiary": draw(optional_text),
+        "customer": draw(
+            st.sampled_from(_none)
+            | st.fixed_dictionaries(
+                {
+                    "id": _mostly(texts, bad_texts),
+                    "risk_rating": optional_text,
+                    "kyc_status": optional_text,
+                    "since": optional_date,
+                }
+            )
+        ),
+        "account": draw(
+            st.sampled_from(_none)
+            | st.fixed_dictionaries(
+                {"id": _mostly(texts, bad_texts), "product": optional_text, "opened": optional_date}
+            )
+        ),
+        "at": draw(_mostly([0, 1_800_000_000 * 10**9, MAX, None], [MAX + 1])),
+    }
+    return _present(body)
+
+
+def _present(value: Mapping[str, object]) -> dict[str, object]:
+    """`value` without its None fields, nested ones too."""
+    return {
+        k: _present(v) if isinstance(v, Mapping) else v for k, v in value.items() if v is not None
+    }

@@ -5,9 +5,10 @@ from __future__ import annotations
 import grpc
 import httpx
 
+from strongroom.api.grpc.gen import compliance_pb2, compliance_pb2_grpc, ledger_pb2_grpc
 from strongroom.api.grpc.gen import ledger_pb2 as pb
-from strongroom.api.grpc.gen import ledger_pb2_grpc
 from strongroom.api.server import serving
+from strongroom.bootstrap.platform import Platform
 from strongroom.services.access import AccessService, Role
 from strongroom.services.ledger import LedgerService
 from tests.api.helpers import account, transfer
@@ -36,5 +37,33 @@ async def test_http_and_grpc_serve_the_same_ledger(
                 pb.GetAccountRequest(id=b["id"]), metadata=(("authorization", f"Bearer {token}"),)
             )
         assert shown.credits_posted == 9
+        servers.stop()
+        await servers.wait()
+
+
+async def test_http_and_grpc_serve_the_same_compliance_service(platform: Platform) -> None:
+    services = await platform.services()
+    token = (await services.access.create("acme", Role.ADMIN)).token
+    rules = "rules:\n  - {id: big, message: m, when: {payment.amount: {gt: 100}}, action: review}\n"
+    async with serving(
+        services.ledger_service,
+        services.access,
+        compliance=services.compliance,
+        port=0,
+        grpc_port=0,
+    ) as servers:
+        assert servers.grpc_target is not None
+        async with httpx.AsyncClient(
+            base_url=servers.http_url, headers={"Authorization": f"Bearer {token}"}
+        ) as client:
+            r = await client.post("/v1/compliance/rule-sets", json={"source": rules})
+            assert r.status_code == 201, r.text
+        async with grpc.aio.insecure_channel(servers.grpc_target) as channel:
+            stub = compliance_pb2_grpc.ComplianceStub(channel)
+            listed = await stub.ListRuleSets(
+                compliance_pb2.ListRuleSetsRequest(),
+                metadata=(("authorization", f"Bearer {token}"),),
+            )
+        assert [(s.version, s.source) for s in listed.items] == [(1, rules)]
         servers.stop()
         await servers.wait()

@@ -119,8 +119,8 @@ async def serving(
 
     `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
     processes by default). `intents`, `compliance`, `cases`, `components` and `collectors`: as
-    `create_app` takes
-    them (the intent engine's routes, and its gRPC service, are served when `intents` is given)."""
+    `create_app` takes them (their routes are served when they are given, and so are the
+    intent engine's and compliance's gRPC services)."""
     app = create_app(
         service,
         access,
@@ -138,7 +138,7 @@ async def serving(
             grpc_target = None
             if grpc_port is not None:
                 grpc_server, grpc_bound = await start_grpc_server(
-                    service, access, host, grpc_port, intents=intents
+                    service, access, host, grpc_port, intents=intents, compliance=compliance
                 )
                 grpc_target = f"{host}:{grpc_bound}"
             yield Serving(url, grpc_target, http, task, grpc_server)

@@ -1,8 +1,9 @@
-"""The gRPC transport (`strongroom.v1.Ledger`): parse, call the services, render.
+"""The gRPC transport (`strongroom.v1.Ledger`, `Intents`, `Compliance`): parse, call the
+services, render.
 
-`gen/` is generated from proto/strongroom/v1/ledger.proto by `generate.py` and committed.
-May import strongroom.services, the ledger's types and strongroom.errors; never http, cli or
-strongroom.store.
+`gen/` is generated from the protos under proto/strongroom/v1/ by `generate.py` and committed.
+May import strongroom.services, workflows, compliance, the ledger's types and strongroom.errors;
+never http, cli or strongroom.store.
 """
 
 from strongroom.api.grpc.server import LedgerServicer, start_grpc_server

@@ -124,7 +124,7 @@ class Calls:
             if isinstance(error, RateLimited):
                 trailers.append(("retry-after", str(error.retry_after)))
             context.set_trailing_metadata(trailers)
-            await context.abort(code, str(error))
+            await context.abort(code, _message(error))
             raise  # abort raises; this keeps type checkers sure we never fall through
         except Exception as error:
             # grpc answers UNKNOWN; the span says why.
@@ -133,3 +133,11 @@ class Calls:
             raise
         span.set_attribute("rpc.grpc.status_code", grpc.StatusCode.OK.value[0])
         return answer
+
+
+def _message(error: StrongroomError) -> str:
+    """The status message: a validation error's every field (a rule set's every issue), as the
+    HTTP problem's `errors` list them, since a status carries no list of its own."""
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{field}: {reason}" for field, reason in error.field_errors())
+    return str(error)

@@ -17,7 +17,7 @@ from grpc_tools import protoc
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
 PACKAGE = Path("strongroom/v1")
-PROTOS = (PACKAGE / "ledger.proto", PACKAGE / "intents.proto")
+PROTOS = (PACKAGE / "ledger.proto", PACKAGE / "intents.proto", PACKAGE / "compliance.proto")
 HEADER = "# mypy: ignore-errors\n# Generated from proto/{proto}; do not edit.\n"
 
 

@@ -1,5 +1,6 @@
 """`LedgerServicer` (strongroom.v1.Ledger on grpc.aio) and `start_grpc_server`, which serves it
-and, given the intent service, strongroom.v1.Intents (strongroom.api.grpc.intents)."""
+and, given their services, strongroom.v1.Intents (strongroom.api.grpc.intents) and
+strongroom.v1.Compliance (strongroom.api.grpc.compliance)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 import grpc
 
 from strongroom.api.grpc.calls import Calls
-from strongroom.api.grpc.gen import intents_pb2_grpc, ledger_pb2_grpc
+from strongroom.api.grpc.compliance import ComplianceServicer
+from strongroom.api.grpc.gen import compliance_pb2_grpc, intents_pb2_grpc, ledger_pb2_grpc
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.intents import IntentsServicer
+from strongroom.compliance.service import ComplianceService
 from strongroom.errors import ValidationError
 from strongroom.ids import NIL, parse_id
 from strongroom.ledger import (
@@ -285,9 +288,11 @@ async def start_grpc_server(
     port: int = 0,
     *,
     intents: IntentService | None = None,
+    compliance: ComplianceService | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Start serving on host:port (0: a free port); returns the server and the bound port.
-    strongroom.v1.Intents is served when `intents` is given."""
+    strongroom.v1.Intents is served when `intents` is given, strongroom.v1.Compliance when
+    `compliance` is."""
     options = [
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -299,6 +304,10 @@ async def start_grpc_server(
     if intents is not None:
         intents_pb2_grpc.add_IntentsServicer_to_server(  # type: ignore[no-untyped-call]
             IntentsServicer(intents, access), server
+        )
+    if compliance is not None:
+        compliance_pb2_grpc.add_ComplianceServicer_to_server(  # type: ignore[no-untyped-call]
+            ComplianceServicer(compliance, access), server
         )
     bound_port = server.add_insecure_port(f"{host}:{port}")
     await server.start()
