@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     screening_ofac: Path | None = None
     screening_eu: Path | None = None
     screening_threshold: float = Field(default=80.0, gt=0, le=100)
+    #: The youngest age (years) the local KYC provider verifies a person at.
+    kyc_minimum_age: int = Field(default=18, ge=0, le=130)
     #: Seconds between deletions of velocity counters older than the longest window a rule set
     #: may declare (a year and a day); 0: never.
     velocity_prune_interval: float = Field(default=3600.0, ge=0)

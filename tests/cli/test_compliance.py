@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from strongroom.cli import app
@@ -93,3 +94,28 @@ def test_bad_input_is_refused_with_every_issue(db_url: str, tmp_path: Path) -> N
     assert "since" in invoke(
         db_url, "rules", "backtest", "1", "--since", "yesterday", "--until", "1", ok=False
     )
+
+
+DATA = Path(__file__).parents[1] / "compliance" / "screening" / "data"
+
+
+def test_screen_a_name_and_check_an_applicant(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRONGROOM_SCREENING_OFAC", str(DATA / "ofac"))
+    hits = json.loads(invoke(db_url, "screen", "Hans Jurgen Muller", "--json"))
+    assert hits[0]["entry_id"] == "101"
+    assert "no hit" in invoke(db_url, "screen", "Zebediah Quill")
+    assert "birth_date" in invoke(db_url, "screen", "x", "--birth-date", "May", ok=False)
+    listed = runner.invoke(app, ["compliance", "lists", "--json", "--db", db_url])
+    assert json.loads(listed.output)[0]["name"] == "ofac-sdn"
+    applicant = {
+        "full_name": "Tan Wei Ming",
+        "birth_date": "1990-05-17",
+        "nationality": "SG",
+        "national_id": "S1234567A",
+        "national_id_kind": "sg.nric",
+        "document_number": "E1234567X",
+        "document_expiry": "2099-01-01",
+    }
+    verdict = invoke(db_url, "kyc", json.dumps(applicant))
+    assert verdict.startswith("rejected")
+    assert "national_id" in verdict

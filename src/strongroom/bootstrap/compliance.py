@@ -10,6 +10,7 @@ from strongroom.compliance.case_records import CaseKind
 from strongroom.compliance.cases import CasePolicy, CaseService
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.decisions import Decision
+from strongroom.compliance.kyc.provider import LocalKycProvider
 from strongroom.compliance.rules.facts import Payment
 from strongroom.compliance.screening.reloading import (
     EuSource,
@@ -81,7 +82,8 @@ def wire_compliance(
         fail_open=settings.compliance_fail_open,
         on_review=open_case,
     )
-    return ComplianceService(store, store, decider, clock, lists)
+    kyc = LocalKycProvider(lists, minimum_age=settings.kyc_minimum_age, clock=clock)
+    return ComplianceService(store, store, decider, clock, lists, kyc)
 
 
 def case_policy(settings: Settings) -> CasePolicy:

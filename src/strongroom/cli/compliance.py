@@ -1,6 +1,7 @@
 """`strongroom compliance rules publish | list | show | status | diff | backtest`,
-`strongroom compliance decide | decisions`: an operator's tool on the rule engine, through the
-same service as the API, acting as an admin of `--tenant` (see `common.operator`).
+`strongroom compliance decide | decisions | screen | lists | kyc`: an operator's tool on the
+rule engine, the sanctions lists and KYC, through the same service as the API, acting as an
+admin of `--tenant` (see `common.operator`).
 
 `--json` prints what the HTTP API would answer, for scripts.
 """
@@ -30,8 +31,10 @@ from strongroom.cli.common import (
 from strongroom.cli.intents import parse_payload
 from strongroom.compliance.backtest import BacktestReport
 from strongroom.compliance.decisions import Decision
+from strongroom.compliance.kyc.provider import Applicant, KycResult
 from strongroom.compliance.ports import RuleSetStatus, StoredRuleSet
 from strongroom.compliance.rules.facts import Payment
+from strongroom.compliance.screening.types import Hit, NameQuery
 from strongroom.compliance.service import ComplianceService
 from strongroom.errors import ValidationError
 from strongroom.settings import Settings
@@ -304,3 +307,92 @@ def decisions(
             str(d.decided_at),
         )
     console.print(table)
+
+
+@app.command("screen")
+def screen(
+    name: Annotated[str, typer.Argument(help="The name to screen.")],
+    birth_date: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD: a listed date that agrees scores higher.")
+    ] = None,
+    country: Annotated[
+        str | None,
+        typer.Option(help="ISO 3166 alpha-2: a listed country that agrees scores higher."),
+    ] = None,
+    as_json: JsonOption = False,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Screen NAME against the configured sanctions lists (screening_ofac, screening_eu)."""
+
+    async def work(c: ComplianceService) -> tuple[Hit, ...]:
+        born = None
+        if birth_date is not None:
+            try:
+                born = dt.date.fromisoformat(birth_date)
+            except ValueError:
+                raise ValidationError("birth_date", "must be YYYY-MM-DD") from None
+        query = NameQuery(name=name, birth_date=born, country=country)
+        return await c.screen_name(operator(tenant), query)
+
+    hits = _act(command_settings(db_url=db), work)
+    if as_json:
+        _print_json(msgspec.to_builtins(hits))
+        return
+    if not hits:
+        console.print("no hit", highlight=False)
+        return
+    table = Table("score", "list", "entry", "matched name", "why")
+    for hit in hits:
+        table.add_row(
+            f"{hit.score:.1f}",
+            hit.list_name,
+            hit.entry_id,
+            hit.matched_name,
+            "; ".join(hit.reasons),
+        )
+    console.print(table)
+
+
+@app.command("lists")
+def lists(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """The sanctions lists the settings configure, as loaded: entries and digest."""
+    found = _act(command_settings(db_url=db), lambda c: c.list_status(operator("default")))
+    if as_json:
+        _print_json(msgspec.to_builtins(found))
+        return
+    table = Table("list", "entries", "loaded_at", "sha256")
+    for item in found:
+        table.add_row(item.name, f"{item.entries:,}", str(item.loaded_at), item.digest[:16])
+    console.print(table)
+
+
+@app.command("kyc")
+def kyc(
+    applicant: Annotated[str, typer.Argument(help="The applicant as JSON, or @FILE.")],
+    as_json: JsonOption = False,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """The local KYC provider's verdict on an applicant: every field checked, the name
+    screened. Exit code 0 whatever the verdict."""
+
+    async def work(c: ComplianceService) -> KycResult:
+        try:
+            facts = msgspec.convert(parse_payload(applicant), Applicant, strict=False)
+        except msgspec.ValidationError as error:
+            raise ValidationError("applicant", str(error)) from None
+        return await c.verify_applicant(operator(tenant), facts)
+
+    result = _act(command_settings(db_url=db), work)
+    if as_json:
+        _print_json(msgspec.to_builtins(result))
+        return
+    console.print(result.status.value, highlight=False)
+    for finding in result.findings:
+        console.print(f"  {finding.field}: {finding.message} ({finding.code})", highlight=False)
+    for hit in result.hits:
+        console.print(
+            f"  hit {hit.score:.1f} {hit.list_name} {hit.entry_id}: {hit.matched_name}",
+            highlight=False,
+        )

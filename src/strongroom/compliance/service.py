@@ -3,9 +3,9 @@ the CLI use them.
 
 Checks the caller's role and scopes every call to the caller's tenant. Roles: `read` may list
 and show rule sets and decisions, diff versions, backtest, screen a name and see the lists in
-force; `write` may ask for a decision (what a payment path does); `admin` may publish a rule
-set, change which version is in force or in shadow, and reload the sanctions lists (shared by
-every tenant). May import services.access and this package; never strongroom.store.
+force; `write` may ask for a decision (what a payment path does) or a KYC verdict; `admin`
+may publish a rule set, change which version is in force or in shadow, and reload the sanctions
+lists (shared by every tenant). May import services.access and this package; never strongroom.store.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from strongroom.compliance.backtest import (
 )
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.decisions import Decision, Outcome
+from strongroom.compliance.kyc.provider import Applicant, KycProvider, KycResult
 from strongroom.compliance.ports import DecisionStore, RuleSetStatus, RuleSetStore, StoredRuleSet
 from strongroom.compliance.rules.compiler import RuleSet, compile_rule_set
 from strongroom.compliance.rules.facts import Payment
 from strongroom.compliance.rules.velocity import MAX_WINDOW
+from strongroom.compliance.screening.lists import ListFileError
 from strongroom.compliance.screening.reloading import ListStatus, ScreeningLists
 from strongroom.compliance.screening.types import Hit, NameQuery
 from strongroom.errors import NotFound, ValidationError
@@ -65,12 +67,14 @@ class ComplianceService:
         decider: Decider,
         clock: Clock,
         lists: ScreeningLists,
+        kyc: KycProvider,
     ) -> None:
         self.rule_sets = rule_sets
         self.decisions = decisions
         self.decider = decider
         self.clock = clock
         self.lists = lists
+        self.kyc = kyc
 
     # -- rule sets ----------------------------------------------------------------------------
 
@@ -184,9 +188,18 @@ class ComplianceService:
 
     async def reload_lists(self, who: Principal) -> tuple[ListStatus, ...]:
         """Load the configured list files again and put them in force; a file that does not
-        load is an error and the lists in force stay (screenings never pause)."""
+        load is a `lists` error naming the file and line, and the lists in force stay
+        (screenings never pause)."""
         with acting(who, Role.ADMIN):
-            return await asyncio.to_thread(self.lists.reload)
+            try:
+                return await asyncio.to_thread(self.lists.reload)
+            except ListFileError as error:
+                raise ValidationError("lists", str(error)) from None
+
+    async def verify_applicant(self, who: Principal, applicant: Applicant) -> KycResult:
+        """The KYC provider's verdict on an applicant (every field checked, the name screened)."""
+        with acting(who, Role.WRITE):
+            return await self.kyc.verify(applicant)
 
     # -- decisions ----------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ listed, diffed and backtested; decisions on payments; errors as problem+json nam
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,9 @@ import pytest
 
 from strongroom.api.http import create_app
 from strongroom.bootstrap.platform import Platform
-from strongroom.services.access import AccessService
+from strongroom.services.access import AccessService, Role
 from strongroom.settings import Settings
+from tests.api.conftest import bearer
 
 NS = 10**9
 T0 = 1_800_000_000
@@ -194,3 +196,76 @@ async def test_dates_are_iso_text_only(client: httpx.AsyncClient, writer: dict[s
     assert answer.json()["errors"][0]["field"] == "account.opened"
     body = payment("p", account={"id": "a1", "opened": "2026-01-31"})
     assert (await client.post("/v1/compliance/decisions", json=body, headers=writer)).is_success
+
+
+DATA = Path(__file__).parents[2] / "compliance" / "screening" / "data"
+
+
+@pytest.fixture
+async def listed(db_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a platform screening against the synthetic OFAC and EU files (copied: a
+    test rewrites them to reload)."""
+    ofac = tmp_path / "ofac"
+    shutil.copytree(DATA / "ofac", ofac)
+    eu = tmp_path / "eu.csv"
+    shutil.copy(DATA / "eu.csv", eu)
+    settings = Settings(
+        db_url=db_url, key_file=tmp_path / "keys", screening_ofac=ofac, screening_eu=eu
+    )
+    async with Platform(settings) as platform:
+        services = await platform.services()
+        app = create_app(services.ledger_service, services.access, compliance=services.compliance)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            client.headers.update(await bearer(services.access, "acme", Role.ADMIN))
+            yield client
+
+
+async def test_names_are_screened_against_the_lists_in_force(
+    listed: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    lists = (await listed.get("/v1/compliance/lists")).json()
+    assert {item["name"] for item in lists} == {"ofac-sdn", "eu-consolidated"}
+    assert all(item["entries"] > 0 for item in lists)
+    found = await listed.post(
+        "/v1/compliance/screenings", json={"name": "Hans Jürgen Müller", "country": "DE"}
+    )
+    assert found.status_code == 200, found.text
+    best = found.json()["hits"][0]
+    assert (best["list_name"], best["entry_id"]) == ("ofac-sdn", "101")
+    assert best["score"] >= 90
+    nobody = await listed.post("/v1/compliance/screenings", json={"name": "Zebediah Quill"})
+    assert nobody.json()["hits"] == []
+    blank = await listed.post("/v1/compliance/screenings", json={"name": " "})
+    assert blank.status_code == 422
+    # A broken file is refused and the lists in force stay.
+    (tmp_path / "ofac" / "sdn.csv").write_text('oops,"unterminated\n')
+    refused = await listed.post("/v1/compliance/lists/reload")
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "lists"
+    assert (await listed.get("/v1/compliance/lists")).json() == lists
+
+
+async def test_a_kyc_check_validates_every_field_and_screens_the_name(
+    listed: httpx.AsyncClient,
+) -> None:
+    applicant = {
+        "full_name": "Tan Wei Ming",
+        "birth_date": "1990-05-17",
+        "nationality": "SG",
+        "national_id": "S1234567D",
+        "national_id_kind": "sg.nric",
+        "document_number": "E1234567X",
+        "document_expiry": "2099-01-01",
+    }
+    verified = await listed.post("/v1/compliance/kyc-checks", json=applicant)
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["status"] == "verified"
+    wrong = applicant | {"national_id": "S1234567A", "birth_date": "2020-01-01"}
+    rejected = (await listed.post("/v1/compliance/kyc-checks", json=wrong)).json()
+    assert rejected["status"] == "rejected"
+    assert {f["field"] for f in rejected["findings"]} == {"national_id", "birth_date"}
+    sanctioned = applicant | {"full_name": "Hans Juergen Mueller", "birth_date": "1961-03-12"}
+    screened = (await listed.post("/v1/compliance/kyc-checks", json=sanctioned)).json()
+    assert screened["status"] == "rejected"
+    assert screened["hits"][0]["entry_id"] == "101"

@@ -1,5 +1,6 @@
-"""/v1/compliance: rule sets (publish, status, diff, backtest) and pre-transaction decisions over
-HTTP (strongroom.compliance.service.ComplianceService), with their request and response bodies.
+"""/v1/compliance: rule sets (publish, status, diff, backtest), pre-transaction decisions,
+name screening, the sanctions lists and KYC checks over HTTP
+(strongroom.compliance.service.ComplianceService), with their request and response bodies.
 Served when `create_app` is given the service."""
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.compliance.backtest import BacktestReport
 from strongroom.compliance.decisions import Decision
+from strongroom.compliance.kyc.provider import Applicant
 from strongroom.compliance.ports import RuleSetStatus, StoredRuleSet
 from strongroom.compliance.rules.facts import Payment
+from strongroom.compliance.screening.types import NameQuery
 from strongroom.compliance.service import MAX_PAGE, ComplianceService, RuleSetDiff
 from strongroom.ledger.queries import INT64_MAX
 
@@ -345,3 +348,79 @@ async def list_decisions(
         items=[DecisionOut.of(d) for d in items],
         next_cursor=None if following is None else str(following),
     )
+
+
+class ScreenName(_In):
+    name: _Text
+    birth_date: _Date | None = None
+    country: _Country | None = None
+
+
+class HitsOut(BaseModel):
+    hits: list[HitOut]
+
+
+class ListOut(BaseModel):
+    name: str
+    entries: int
+    loaded_at: int
+    digest: str
+
+
+class ApplicantIn(_In):
+    full_name: _Text
+    birth_date: _Date
+    nationality: _Country
+    national_id: _Text
+    #: "sg.nric", or a python-stdnum module name ("nl.bsn", "my.nric").
+    national_id_kind: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}\.[a-z_]{1,20}$")]
+    document_number: _Text
+    document_expiry: _Date
+    iban: _Text | None = None
+
+
+class FindingOut(BaseModel):
+    code: str
+    field: str
+    message: str
+
+
+class KycResultOut(BaseModel):
+    status: Literal["verified", "review", "rejected"]
+    findings: list[FindingOut]
+    hits: list[HitOut]
+
+
+@router.post("/v1/compliance/screenings", response_model=HitsOut, summary="Screen a name")
+async def screen_name(body: ScreenName, caller: Caller, c: Compliance) -> HitsOut:
+    """Read role. The name against the sanctions lists in force: hits at or above the
+    threshold, best first, each with its score and why (birth date and country break ties)."""
+    hits = await c.screen_name(caller, msgspec.convert(body.model_dump(), NameQuery))
+    return HitsOut.model_validate({"hits": msgspec.to_builtins(hits)})
+
+
+@router.get("/v1/compliance/lists", response_model=list[ListOut], summary="The lists in force")
+async def list_status(caller: Caller, c: Compliance) -> list[ListOut]:
+    """Read role. Each sanctions list screened against: entries, when it was loaded, the
+    SHA-256 of its files."""
+    return [ListOut.model_validate(msgspec.to_builtins(s)) for s in await c.list_status(caller)]
+
+
+@router.post(
+    "/v1/compliance/lists/reload",
+    response_model=list[ListOut],
+    summary="Reload the sanctions lists",
+)
+async def reload_lists(caller: Caller, c: Compliance) -> list[ListOut]:
+    """Admin role. Loads the configured files again and puts them in force without pausing
+    screenings; a file that does not load is a 422 on `lists` naming it, the old lists stay."""
+    return [ListOut.model_validate(msgspec.to_builtins(s)) for s in await c.reload_lists(caller)]
+
+
+@router.post("/v1/compliance/kyc-checks", response_model=KycResultOut, summary="Check an applicant")
+async def check_applicant(body: ApplicantIn, caller: Caller, c: Compliance) -> KycResultOut:
+    """Write role. The local KYC provider's verdict: every field validated (NRIC/FIN check
+    letter, IBAN, minimum age, document expiry) and the name screened; `rejected` and `review`
+    come with their findings."""
+    result = await c.verify_applicant(caller, msgspec.convert(body.model_dump(), Applicant))
+    return KycResultOut.model_validate(msgspec.to_builtins(result))
