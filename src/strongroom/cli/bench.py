@@ -1,5 +1,6 @@
-"""`strongroom bench` (the ledger benchmark), `strongroom bench intents` (the intent engine's)
-and `strongroom bench-http` (the HTTP API's): see docs/performance.md."""
+"""`strongroom bench` (the ledger benchmark), `strongroom bench intents` (the intent engine's),
+`strongroom bench compliance` (the rule engine's) and `strongroom bench-http` (the HTTP API's):
+see docs/performance.md."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import typer
 from rich.table import Table
 
 from strongroom.api.server import serving
+from strongroom.bench.compliance import ComplianceBenchConfig, run_compliance_bench
 from strongroom.bench.intents import IntentBenchConfig, run_intent_bench
 from strongroom.bench.ledger import BenchConfig, run_bench
 from strongroom.bootstrap import Platform
@@ -22,7 +24,8 @@ from strongroom.cli.common import DbOption, command_settings, console, run, run_
 from strongroom.services.access import Role
 
 app = typer.Typer(
-    help="Benchmarks: the ledger (this command alone), `bench intents` (the intent engine)."
+    help="Benchmarks: the ledger (this command alone), `bench intents` (the intent engine),"
+    " `bench compliance` (pre-transaction decisions)."
 )
 
 
@@ -303,4 +306,61 @@ def bench_intents(
         table.add_row("invariants", "hold" if result.invariants_ok else "VIOLATED")
         console.print(table)
     if not result.invariants_ok or result.settled != result.workflows:
+        raise typer.Exit(1)
+
+
+@app.command("compliance")
+def bench_compliance(
+    postgres: Annotated[
+        str | None,
+        typer.Option(
+            help="A PostgreSQL URL: the run uses a throwaway schema in it (default: a temporary"
+            " SQLite file)."
+        ),
+    ] = None,
+    decisions: Annotated[int, typer.Option(min=1, help="Decisions measured.")] = 20_000,
+    rate: Annotated[
+        float, typer.Option(min=1.0, help="Decisions/s offered on a fixed schedule.")
+    ] = 2_000.0,
+    list_entries: Annotated[
+        int, typer.Option(min=1, help="Entries of the synthetic sanctions list.")
+    ] = 20_000,
+    warmup: Annotated[int, typer.Option(min=0, help="Decisions made before the measured.")] = 2_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """The pre-transaction decision: 50 rules with 5 velocity windows and a screening of the
+    counterparty against a synthetic sanctions list, in process, open loop; latency from when
+    each payment was due; and the velocity update's cost beside a payment's reservation."""
+    config = ComplianceBenchConfig(
+        postgres=postgres, decisions=decisions, rate=rate, list_entries=list_entries, warmup=warmup
+    )
+    result = run_on_uvloop(run_compliance_bench(config))
+    if as_json:
+        print(result.to_json())
+        return
+    where = "PostgreSQL" if postgres else "SQLite"
+    table = Table(title=f"strongroom bench compliance on {where}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row(
+        "decisions",
+        f"{result.decisions:,} ({result.rules} rules, {result.windows} windows,"
+        f" {result.list_entries:,} listed)",
+    )
+    table.add_row("offered", f"{result.offered_per_second:,.0f} decisions/s")
+    table.add_row("throughput", f"{result.decisions_per_second:,.0f} decisions/s")
+    for name, value in result.latency_ms.items():
+        table.add_row(f"latency {name}", f"{value:.1f} ms")
+    table.add_row("outcomes", ", ".join(f"{k} {v:,}" for k, v in result.outcomes.items()))
+    table.add_row("engine failures", f"{result.failures:,}")
+    table.add_row("CPU per decision", f"{result.cpu_ms_per_decision:.3f} ms")
+    table.add_row(
+        "decision write",
+        f"{result.record_cpu_us:.1f} µs with velocity,"
+        f" {result.record_without_velocity_cpu_us:.1f} µs without",
+    )
+    table.add_row("reservation (pending transfer)", f"{result.reserve_cpu_us:.1f} µs")
+    table.add_row("velocity / reservation", f"{result.velocity_share:.2f}")
+    console.print(table)
+    if result.failures:
         raise typer.Exit(1)
