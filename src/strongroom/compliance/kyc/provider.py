@@ -6,7 +6,7 @@ picks one and hands it to whoever onboards customers, who never learns which it 
 provider (a document-verification or registry service) is a class beside it that sends the
 applicant out, maps the answer onto `KycStatus` and `Finding`s (its own reason codes as the
 codes, the `Applicant` field each is about as the field), and turns its transport failures into
-a `review` result or an error, as its contract says; docs/compliance-kyc.md has the details.
+a `review` result or an error, as its contract says; docs/compliance.md ("KYC") has the details.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ proves cannot reach the threshold):
 Why not rapidfuzz's `token_set_ratio` or `WRatio` over whole names: both give 90 to 100 when one
 name's tokens are a subset of the other's ("Ali" against "Ali Hassan Karim"), and their
 scores depend on whole-string alignment, which no token index can bound; see
-docs/compliance-screening.md for the measurements.
+docs/compliance.md ("Sanctions and PEP screening") for the measurements.
 
 The index: query tokens' similar tokens are found by rapidfuzz over the list's vocabulary
 (bucketed by length, cached per token), and names are found through token postings. An entry's
