@@ -23,6 +23,14 @@ from strongroom.bootstrap import Platform
 from strongroom.cli.common import DbOption, command_settings, console, run, run_on_uvloop
 from strongroom.services.access import Role
 
+PostgresOption = Annotated[
+    str | None,
+    typer.Option(
+        help="A PostgreSQL URL: the run uses a throwaway schema in it (default: a temporary"
+        " SQLite file)."
+    ),
+]
+
 app = typer.Typer(
     help="Benchmarks: the ledger (this command alone), `bench intents` (the intent engine),"
     " `bench compliance` (pre-transaction decisions)."
@@ -242,13 +250,7 @@ async def _loadgen(
 
 @app.command("intents")
 def bench_intents(
-    postgres: Annotated[
-        str | None,
-        typer.Option(
-            help="A PostgreSQL URL: the run uses a throwaway schema in it (default: a temporary"
-            " SQLite file)."
-        ),
-    ] = None,
+    postgres: PostgresOption = None,
     workflows: Annotated[int, typer.Option(min=1, help="Workflows measured.")] = 20_000,
     in_flight: Annotated[
         int, typer.Option(min=1, help="Closed loop: callers, each with one workflow in flight.")
@@ -311,13 +313,7 @@ def bench_intents(
 
 @app.command("compliance")
 def bench_compliance(
-    postgres: Annotated[
-        str | None,
-        typer.Option(
-            help="A PostgreSQL URL: the run uses a throwaway schema in it (default: a temporary"
-            " SQLite file)."
-        ),
-    ] = None,
+    postgres: PostgresOption = None,
     decisions: Annotated[int, typer.Option(min=1, help="Decisions measured.")] = 20_000,
     rate: Annotated[
         float, typer.Option(min=1.0, help="Decisions/s offered on a fixed schedule.")

@@ -19,8 +19,7 @@ import asyncio
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -43,6 +42,7 @@ from strongroom.store.connections import (
     create_pg_pool,
     sqlalchemy_engine,
     sqlite_write_transactions,
+    write_transaction,
 )
 from strongroom.store.tables import (
     compliance_decisions,
@@ -81,21 +81,13 @@ class SqlComplianceStore:
             await self._pool.close()
         await self._engine.dispose()
 
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction (on SQLite holding the write lock from its BEGIN)."""
-        async with self._engine.connect() as connection:
-            writing = await connection.execution_options(strongroom_write=True)
-            async with writing.begin():
-                yield writing
-
     # -- rule sets ----------------------------------------------------------------------------
 
     async def add_rule_set(
         self, rule_set: StoredRuleSet, events: Callable[[StoredRuleSet], Sequence[Envelope]]
     ) -> StoredRuleSet:
         table = compliance_rule_sets
-        async with self._write() as connection:
+        async with write_transaction(self._engine) as connection:
             if self._postgres:
                 await connection.execute(
                     sa.select(
@@ -121,7 +113,7 @@ class SqlComplianceStore:
         events: Sequence[Envelope],
     ) -> StoredRuleSet | None:
         table = compliance_rule_sets
-        async with self._write() as connection:
+        async with write_transaction(self._engine) as connection:
             row = (
                 await connection.execute(
                     sa.select(table)
@@ -220,7 +212,7 @@ class SqlComplianceStore:
             async with (await self._pg()).acquire() as driver:
                 stored = await _record_pg(driver, list(first.values()))
         else:
-            async with self._write() as connection:
+            async with write_transaction(self._engine) as connection:
                 stored = await _record_sqlite(connection, list(first.values()))
         return [stored[_key(r.decision)] for r in records]
 
@@ -284,7 +276,7 @@ class SqlComplianceStore:
 
     async def prune_velocity(self, older_than: int) -> int:
         table = compliance_velocity
-        async with self._write() as connection:
+        async with write_transaction(self._engine) as connection:
             result = await connection.execute(sa.delete(table).where(table.c.bucket < older_than))
             return int(result.rowcount)
 

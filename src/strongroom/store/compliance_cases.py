@@ -26,7 +26,11 @@ from strongroom.compliance.case_records import (
     CaseState,
     Proposal,
 )
-from strongroom.store.connections import sqlalchemy_engine, sqlite_write_transactions
+from strongroom.store.connections import (
+    sqlalchemy_engine,
+    sqlite_write_transactions,
+    write_transaction,
+)
 from strongroom.store.tables import compliance_case_events, compliance_cases, outbox
 from strongroom.store.urls import DatabaseURL
 
@@ -137,17 +141,15 @@ class SqlCaseStore:
 
     async def insert(self, case: Case, event: CaseEvent, events: bytes) -> tuple[Case, bool]:
         insert = postgresql.insert if self._kind == "postgresql" else sqlite.insert
-        async with self._engine.connect() as conn:
-            conn = await conn.execution_options(strongroom_write=True)
-            async with conn.begin():
-                result = await conn.execute(
-                    insert(compliance_cases)
-                    .values(**_row(case))
-                    .on_conflict_do_nothing(index_elements=["tenant", "reference"])
-                )
-                if result.rowcount == 1:
-                    await _append(conn, event, events)
-                stored = await self._by_reference(conn, case.tenant, case.reference)
+        async with write_transaction(self._engine) as conn:
+            result = await conn.execute(
+                insert(compliance_cases)
+                .values(**_row(case))
+                .on_conflict_do_nothing(index_elements=["tenant", "reference"])
+            )
+            if result.rowcount == 1:
+                await _append(conn, event, events)
+            stored = await self._by_reference(conn, case.tenant, case.reference)
         return stored, result.rowcount == 1
 
     async def _by_reference(self, conn: AsyncConnection, tenant: str, reference: str) -> Case:
@@ -164,21 +166,19 @@ class SqlCaseStore:
         values = _row(case)
         for fixed in ("id", "tenant", "kind", "reference", "created_at", "opened_by"):
             del values[fixed]
-        async with self._engine.connect() as conn:
-            conn = await conn.execution_options(strongroom_write=True)
-            async with conn.begin():
-                result = await conn.execute(
-                    sa.update(compliance_cases)
-                    .where(
-                        compliance_cases.c.id == case.id,
-                        compliance_cases.c.tenant == case.tenant,
-                        compliance_cases.c.version == expected_version,
-                    )
-                    .values(**values)
+        async with write_transaction(self._engine) as conn:
+            result = await conn.execute(
+                sa.update(compliance_cases)
+                .where(
+                    compliance_cases.c.id == case.id,
+                    compliance_cases.c.tenant == case.tenant,
+                    compliance_cases.c.version == expected_version,
                 )
-                if result.rowcount != 1:
-                    return False
-                await _append(conn, event, events)
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                return False
+            await _append(conn, event, events)
         return True
 
     async def get(self, case_id: uuid.UUID, tenant: str) -> Case | None:

@@ -8,13 +8,14 @@ search_path. The ledger's SQLite writer adds its own cache and checkpoint pragma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiosqlite
 import asyncpg
 from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from strongroom.store.urls import DatabaseURL
@@ -100,6 +101,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
     cursor.close()
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction on `engine`: committed when the block ends, rolled back if it raises;
+    on SQLite (with `sqlite_write_transactions`) holding the write lock from its BEGIN."""
+    async with engine.connect() as connection:
+        writing = await connection.execution_options(strongroom_write=True)
+        async with writing.begin():
+            yield writing
 
 
 def sqlite_write_transactions(engine: AsyncEngine) -> None:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import asyncpg
@@ -33,6 +33,7 @@ from strongroom.store.connections import (
     create_pg_pool,
     sqlalchemy_engine,
     sqlite_write_transactions,
+    write_transaction,
 )
 from strongroom.store.tables import (
     intent_schedules,
@@ -279,13 +280,8 @@ class SqlIntentStore:
             await self._pool.close()
         await self._engine.dispose()
 
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction (on SQLite holding the write lock from its BEGIN)."""
-        async with self._engine.connect() as connection:
-            writing = await connection.execution_options(strongroom_write=True)
-            async with writing.begin():
-                yield writing
+    def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return write_transaction(self._engine)
 
     # -- submission ---------------------------------------------------------------------------
 

@@ -25,7 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.errors import Conflict
 from strongroom.products.ports import AccrualRow, AssignmentRow, ChangeRow, VersionRow
-from strongroom.store.connections import sqlalchemy_engine, sqlite_write_transactions
+from strongroom.store.connections import (
+    sqlalchemy_engine,
+    sqlite_write_transactions,
+    write_transaction,
+)
 from strongroom.store.tables import (
     outbox,
     product_accrual_states,
@@ -220,10 +224,8 @@ class SqlProductStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlProductTransaction]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        async with self._engine.connect() as conn:
-            conn = await conn.execution_options(strongroom_write=True)
-            async with conn.begin():
-                yield SqlProductTransaction(conn, self._kind)
+        async with write_transaction(self._engine) as conn:
+            yield SqlProductTransaction(conn, self._kind)
 
     async def get_version(self, product: str, version: int) -> VersionRow | None:
         async with self._engine.connect() as conn:
