@@ -44,6 +44,7 @@ class ServedApi:
                 access,
                 intents=services.intents,
                 compliance=services.compliance,
+                cases=services.cases,
                 port=0,
                 grpc_port=None,
             ) as servers:
