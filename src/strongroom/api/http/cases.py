@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, Strict
 
 from strongroom.api.http.auth import Caller
+from strongroom.api.http.models import NOT_BLANK, Version, digits_at_most
 from strongroom.api.http.models import Request as Body
-from strongroom.api.http.models import Version, digits_at_most
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.compliance.case_records import Case, CaseDetail, CaseEvent
@@ -34,7 +34,7 @@ _CHECKER: dict[int | str, dict[str, Any]] = {
 
 KindName = Literal["review", "dispute", "break"]
 StateName = Literal["open", "proposed", "released", "blocked"]
-_Text = Annotated[str, Strict(), Field(min_length=1, max_length=MAX_TEXT, pattern=r"^[^\x00]*$")]
+_Text = Annotated[str, Strict(), Field(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK)]
 _Key = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
 from strongroom.api.http.auth import Caller
-from strongroom.api.http.models import Amount, digits_at_most
+from strongroom.api.http.models import NOT_BLANK, Amount, digits_at_most
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.compliance.backtest import BacktestReport
@@ -351,7 +351,7 @@ async def list_decisions(
 
 
 class ScreenName(_In):
-    name: _Text
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK)]
     birth_date: _Date | None = None
     country: _Country | None = None
 

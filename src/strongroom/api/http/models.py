@@ -66,6 +66,10 @@ def digits_at_most(bound: int) -> str:
     return f"^(?:{'|'.join(branches)})$"
 
 
+#: Text with at least one character that is not blank, as the services judge it (Python's
+#: `str.strip()` also strips \x1c-\x1f, which the validator's `\s` does not count), and no NUL.
+NOT_BLANK = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
+
 AMOUNT_DIGITS = len(str(AMOUNT_MAX))
 
 
