@@ -35,7 +35,7 @@ _CHECKER: dict[int | str, dict[str, Any]] = {
 KindName = Literal["review", "dispute", "break"]
 StateName = Literal["open", "proposed", "released", "blocked"]
 _Text = Annotated[str, Strict(), Field(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK)]
-_Key = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+_Key = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
 
 
 async def cases_of(request: Request) -> CaseService:
