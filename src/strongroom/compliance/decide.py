@@ -122,7 +122,14 @@ class Decider:
         )
 
     async def close(self) -> None:
+        """Write the decisions queued; a rule-set read still under way is abandoned (its
+        connection must not answer a loop that is gone)."""
         await self._records.stop()
+        loading = list(self._loading.values())
+        self._loading.clear()
+        for task in loading:
+            task.cancel()
+        await asyncio.gather(*loading, return_exceptions=True)
 
     def forget(self, tenant: str) -> None:
         """Read the tenant's active versions again on its next decision (after a publish)."""
