@@ -15,7 +15,6 @@ or clashes. May import strongroom.compliance's and events' types only.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import uuid
 from collections import defaultdict
@@ -39,7 +38,7 @@ from strongroom.compliance.rules.velocity import VelocityRead
 from strongroom.compliance.screening.types import Hit
 from strongroom.events.schemas import Envelope, encode_batch
 from strongroom.store.connections import (
-    create_pg_pool,
+    LazyPgPool,
     sqlalchemy_engine,
     sqlite_write_transactions,
     write_transaction,
@@ -64,10 +63,9 @@ _PUBLISH_LOCK_CLASS = 1515
 class SqlComplianceStore:
     def __init__(self, engine: AsyncEngine, url: DatabaseURL) -> None:
         self._engine = engine
-        self._url = url
         self._postgres = url.kind == "postgresql"
-        self._pool: asyncpg.Pool | None = None
-        self._pool_lock = asyncio.Lock()
+        # The hot path on PostgreSQL: decisions and window reads.
+        self._hot = LazyPgPool(url)
 
     @classmethod
     def open(cls, url: DatabaseURL) -> SqlComplianceStore:
@@ -77,8 +75,7 @@ class SqlComplianceStore:
         return cls(engine, url)
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        await self._hot.close()
         await self._engine.dispose()
 
     # -- rule sets ----------------------------------------------------------------------------
@@ -169,7 +166,7 @@ class SqlComplianceStore:
         if not reads:
             return []
         if self._postgres:
-            async with (await self._pg()).acquire() as driver:
+            async with (await self._hot.get()).acquire() as driver:
                 rows = await driver.fetch(
                     _VELOCITY_PG,
                     [r.tenant for r in reads],
@@ -209,19 +206,12 @@ class SqlComplianceStore:
             first.setdefault(_key(r.decision), r)
         if self._postgres:
             # One statement, atomic by itself: no transaction around it, no extra round trips.
-            async with (await self._pg()).acquire() as driver:
+            async with (await self._hot.get()).acquire() as driver:
                 stored = await _record_pg(driver, list(first.values()))
         else:
             async with write_transaction(self._engine) as connection:
                 stored = await _record_sqlite(connection, list(first.values()))
         return [stored[_key(r.decision)] for r in records]
-
-    async def _pg(self) -> asyncpg.Pool:
-        """The hot path's pool on PostgreSQL: asyncpg with no SQL toolkit in between."""
-        async with self._pool_lock:
-            if self._pool is None:
-                self._pool = await create_pg_pool(self._url, max_size=8, session_state=False)
-            return self._pool
 
     async def decisions(self, tenant: str, subject: str) -> list[Decision]:
         table = compliance_decisions

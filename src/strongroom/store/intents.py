@@ -17,7 +17,6 @@ single statement. May import strongroom.workflows' and events' types only.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -30,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.events.schemas import Envelope, encode_batch
 from strongroom.store.connections import (
-    create_pg_pool,
+    LazyPgPool,
     sqlalchemy_engine,
     sqlite_write_transactions,
     write_transaction,
@@ -251,33 +250,24 @@ def _schedule(row: Any) -> Schedule:
 class SqlIntentStore:
     """IntentStore over a SQLAlchemy engine on a migrated database."""
 
-    def __init__(self, engine: AsyncEngine, kind: str, url: DatabaseURL | None = None) -> None:
-        """`url` (PostgreSQL): where the hot path's own asyncpg pool connects."""
+    def __init__(self, engine: AsyncEngine, url: DatabaseURL) -> None:
         self._engine = engine
-        self._postgres = kind == "postgresql"
-        self._url = url
-        self._pool: asyncpg.Pool | None = None
-        self._pool_lock = asyncio.Lock()
+        self._postgres = url.kind == "postgresql"
+        # The hot path on PostgreSQL: claims, checkpoints, submissions, heartbeats.
+        self._hot = LazyPgPool(url)
 
     async def _pg(self) -> asyncpg.Pool:
-        """The hot path's pool on PostgreSQL (claims, checkpoints, submissions, heartbeats):
-        asyncpg with no ORM layer in between, which costs a fifth of the CPU per statement."""
-        async with self._pool_lock:
-            if self._pool is None:
-                assert self._url is not None
-                self._pool = await create_pg_pool(self._url, max_size=8, session_state=False)
-            return self._pool
+        return await self._hot.get()
 
     @classmethod
     def open(cls, url: DatabaseURL) -> SqlIntentStore:
         engine = sqlalchemy_engine(url)
         if url.kind == "sqlite":
             sqlite_write_transactions(engine)
-        return cls(engine, url.kind, url)
+        return cls(engine, url)
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        await self._hot.close()
         await self._engine.dispose()
 
     def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
