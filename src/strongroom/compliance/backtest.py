@@ -11,16 +11,17 @@ in force would have returned.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
-from strongroom.compliance.decide import add_screening
+from strongroom.compliance.decide import add_screening, evaluate
 from strongroom.compliance.decisions import Outcome
 from strongroom.compliance.ports import DecisionStore, HistoryItem
 from strongroom.compliance.rules.compiler import Evaluation, RuleSet
 from strongroom.compliance.rules.facts import Payment, payment_facts
-from strongroom.compliance.rules.velocity import MemoryVelocity, add_velocity, increments, plan
+from strongroom.compliance.rules.velocity import MemoryVelocity, increments
 from strongroom.compliance.screening.types import Hit
 
 NS = 10**9
@@ -39,11 +40,13 @@ class Replayer:
     def decide(self, payment: Payment, hits: tuple[Hit, ...]) -> Evaluation:
         at = payment.at or 0
         values = payment_facts(payment, at)
-        planned = plan(self.rule_set.windows, payment, at // NS, values)
-        queries = [query for _, query in planned]
-        add_velocity(values, payment, planned, self.velocity.totals(payment.currency, queries))
         add_screening(values, hits)
-        evaluation = self.rule_set.evaluate(values)
+        evaluation = evaluate(
+            self.rule_set,
+            values,
+            payment,
+            functools.partial(self.velocity.totals, payment.currency),
+        )
         if evaluation.outcome is not Outcome.BLOCK:
             self.velocity.add(increments(self.rule_set.windows, payment, at // NS))
         return evaluation

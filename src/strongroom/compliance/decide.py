@@ -41,7 +41,7 @@ from strongroom.compliance.ports import (
     RuleSetStore,
     StoredRuleSet,
 )
-from strongroom.compliance.rules.compiler import RuleSet, compile_rule_set
+from strongroom.compliance.rules.compiler import Evaluation, RuleSet, compile_rule_set
 from strongroom.compliance.rules.facts import Payment, payment_facts
 from strongroom.compliance.rules.velocity import (
     VelocityRead,
@@ -296,10 +296,12 @@ class Decider:
         facts: Facts,
         now: int,
     ) -> Decision:
-        values = dict(facts.values)
-        planned = plan(rule_set.windows, payment, (payment.at or now) // NS, values)
-        add_velocity(values, payment, planned, [facts.totals[query] for _, query in planned])
-        evaluation = rule_set.evaluate(values)
+        evaluation = evaluate(
+            rule_set,
+            facts.values,
+            payment,
+            lambda queries: [facts.totals[query] for query in queries],
+        )
         return _decision(
             tenant,
             payment,
@@ -316,6 +318,20 @@ class Decider:
         outcome = Outcome.ALLOW if self.fail_open else Outcome.BLOCK
         now = self.clock.now_ns()
         return _decision(tenant, payment, Mode.ENFORCE, outcome, 0, None, now, failure=failure)
+
+
+def evaluate(
+    rule_set: RuleSet,
+    values: dict[str, Any],
+    payment: Payment,
+    totals: Callable[[list[WindowQuery]], Sequence[tuple[int, int]]],
+) -> Evaluation:
+    """`rule_set` over a payment's `values` (its facts and screening) and the figures of the set's
+    own windows, read through `totals` (the database's, or a backtest's in memory)."""
+    values = dict(values)
+    planned = plan(rule_set.windows, payment, (payment.at or 0) // NS, values)
+    add_velocity(values, payment, planned, totals([query for _, query in planned]))
+    return rule_set.evaluate(values)
 
 
 def add_screening(values: dict[str, Any], hits: tuple[Hit, ...]) -> None:
