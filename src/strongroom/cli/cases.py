@@ -17,7 +17,14 @@ import typer
 from rich.table import Table
 
 from strongroom.bootstrap import Platform
-from strongroom.cli.common import DbOption, TenantOption, command_settings, console, parse_uuid, run
+from strongroom.cli.common import (
+    DbOption,
+    TenantOption,
+    command_settings,
+    console,
+    on_platform,
+    parse_uuid,
+)
 from strongroom.compliance.case_records import Case, CaseDetail
 from strongroom.compliance.cases import CaseService
 from strongroom.services.access import ApiKey, Principal, Role
@@ -40,13 +47,7 @@ def actor(tenant: str, name: str) -> Principal:
 
 
 def _act(db: str | None, work: Callable[[CaseService], Awaitable[T]]) -> T:
-    settings = command_settings(db_url=db)
-
-    async def main() -> T:
-        async with Platform(settings) as platform:
-            return await work(await platform.cases())
-
-    return run(main())
+    return on_platform(command_settings(db_url=db), Platform.cases, work)
 
 
 def case_json(c: Case) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -31,6 +31,7 @@ from strongroom.services.ledger import LedgerService
 from strongroom.settings import Settings, load_settings
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 console = Console()
 # Soft wrap: an error stays one line whatever the terminal's width, for logs and scripts.
@@ -73,6 +74,21 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coroutine)
     except StrongroomError as error:
         fail(error)
+
+
+def on_platform(
+    settings: Settings,
+    service: Callable[[Platform], Awaitable[S]],
+    work: Callable[[S], Awaitable[T]],
+) -> T:
+    """Run `work` on one service of a Platform open for the command (`Platform.intents`,
+    `Platform.compliance`, ...), as `run()` runs a coroutine."""
+
+    async def main() -> T:
+        async with Platform(settings) as platform:
+            return await work(await service(platform))
+
+    return run(main())
 
 
 def fail(error: StrongroomError) -> NoReturn:

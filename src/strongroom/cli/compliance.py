@@ -25,8 +25,8 @@ from strongroom.cli.common import (
     command_settings,
     console,
     fail,
+    on_platform,
     operator,
-    run,
 )
 from strongroom.cli.intents import parse_payload
 from strongroom.compliance.backtest import BacktestReport
@@ -50,11 +50,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _act(settings: Settings, work: Callable[[ComplianceService], Awaitable[T]]) -> T:
-    async def main() -> T:
-        async with Platform(settings) as platform:
-            return await work(await platform.compliance())
-
-    return run(main())
+    return on_platform(settings, Platform.compliance, work)
 
 
 def _print_json(value: object) -> None:

@@ -9,8 +9,7 @@ A command runs no engine: what it submits or changes is run by `serve` or `worke
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -24,9 +23,9 @@ from strongroom.cli.common import (
     TenantOption,
     command_settings,
     console,
+    on_platform,
     operator,
     parse_uuid,
-    run,
 )
 from strongroom.errors import ValidationError
 from strongroom.services.access import Principal
@@ -47,18 +46,8 @@ PayloadOption = Annotated[
 ]
 
 
-@asynccontextmanager
-async def _intents(settings: Settings) -> AsyncIterator[IntentService]:
-    async with Platform(settings) as platform:
-        yield await platform.intents()
-
-
 def _act(settings: Settings, work: Callable[[IntentService], Awaitable[T]]) -> T:
-    async def main() -> T:
-        async with _intents(settings) as service:
-            return await work(service)
-
-    return run(main())
+    return on_platform(settings, Platform.intents, work)
 
 
 def parse_payload(text: str) -> object:
