@@ -29,7 +29,6 @@ from strongroom.cli.common import (
     operator,
 )
 from strongroom.cli.intents import parse_payload
-from strongroom.compliance.backtest import BacktestReport
 from strongroom.compliance.decisions import Decision
 from strongroom.compliance.kyc.provider import Applicant, KycResult
 from strongroom.compliance.ports import RuleSetStatus, StoredRuleSet
@@ -207,7 +206,7 @@ def backtest(
         ),
     )
     if as_json:
-        _print_json(report_json(report))
+        _print_json(msgspec.to_builtins(report))
         return
     table = Table("outcome", f"v{version}", f"v{report.baseline_version}", "recorded")
     for outcome in ("allow", "review", "block"):
@@ -221,30 +220,6 @@ def backtest(
     console.print(
         f"{report.payments} payments, {report.changed} decided differently", highlight=False
     )
-
-
-def report_json(report: BacktestReport) -> dict[str, Any]:
-    return {
-        "candidate_version": report.candidate_version,
-        "baseline_version": report.baseline_version,
-        "since": report.since,
-        "until": report.until,
-        "payments": report.payments,
-        "candidate": dict(report.candidate),
-        "baseline": dict(report.baseline),
-        "recorded": dict(report.recorded),
-        "fired": dict(report.fired),
-        "changed": report.changed,
-        "changes": [
-            {
-                "subject": c.subject,
-                "baseline": c.baseline.value,
-                "candidate": c.candidate.value,
-                "rules": list(c.rules),
-            }
-            for c in report.changes
-        ],
-    }
 
 
 @app.command("decide")

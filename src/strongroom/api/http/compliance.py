@@ -139,27 +139,7 @@ class BacktestOut(BaseModel):
 
     @classmethod
     def of(cls, r: BacktestReport) -> BacktestOut:
-        return cls(
-            candidate_version=r.candidate_version,
-            baseline_version=r.baseline_version,
-            since=r.since,
-            until=r.until,
-            payments=r.payments,
-            candidate=dict(r.candidate),
-            baseline=dict(r.baseline),
-            recorded=dict(r.recorded),
-            fired=dict(r.fired),
-            changed=r.changed,
-            changes=[
-                ChangeOut(
-                    subject=c.subject,
-                    baseline=c.baseline.value,
-                    candidate=c.candidate.value,
-                    rules=list(c.rules),
-                )
-                for c in r.changes
-            ],
-        )
+        return cls.model_validate(msgspec.to_builtins(r))
 
 
 class CounterpartyIn(_In):
