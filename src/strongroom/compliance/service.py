@@ -275,40 +275,18 @@ def _status(status: object, *, allow_retired: bool) -> RuleSetStatus:
     return found
 
 
+#: The parts of a rule set besides its rules that a diff names when they differ.
+_SECTIONS = ("thresholds", "windows", "lists")
+
+
 def _rule_changes(
     old: RuleSet, new: RuleSet
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    before = {rule.id: rule for rule in old.rules}
-    after = {rule.id: rule for rule in new.rules}
-    old_spec, new_spec = _sections(old), _sections(new)
-    old_when, new_when = _conditions(old), _conditions(new)
-    changed = tuple(
-        rule_id
-        for rule_id in after
-        if rule_id in before
-        and (
-            (before[rule_id].message, before[rule_id].action, before[rule_id].score)
-            != (after[rule_id].message, after[rule_id].action, after[rule_id].score)
-            or old_when.get(rule_id) != new_when.get(rule_id)
-        )
-    )
-    sections = tuple(name for name in old_spec if old_spec[name] != new_spec[name])
+    before = {rule.id: rule for rule in old.spec.rules}
+    after = {rule.id: rule for rule in new.spec.rules}
     return (
         tuple(r for r in after if r not in before),
         tuple(r for r in before if r not in after),
-        changed,
-        sections,
+        tuple(r for r in after if r in before and before[r] != after[r]),
+        tuple(n for n in _SECTIONS if getattr(old.spec, n) != getattr(new.spec, n)),
     )
-
-
-def _sections(rule_set: RuleSet) -> dict[str, object]:
-    spec = rule_set.spec
-    return {
-        "thresholds": spec.thresholds,
-        "windows": spec.windows,
-        "lists": spec.lists,
-    }
-
-
-def _conditions(rule_set: RuleSet) -> dict[str, object]:
-    return {rule.id: rule.when for rule in rule_set.spec.rules}
