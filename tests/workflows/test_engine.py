@@ -320,6 +320,36 @@ async def test_a_sub_workflow_waits_for_its_child_and_gets_its_results(
     assert [t.event for t in child_detail.transitions] == ["submit", "finished"]
 
 
+@pytest.mark.parametrize("needed", [True, False])
+async def test_a_sub_workflow_with_a_condition_starts_its_child_only_when_it_holds(
+    rigs: Rigs, writer: Principal, needed: bool
+) -> None:
+    calls = Calls()
+    child = job_type("t.child", (calls.step("work"),))
+    parent = job_type(
+        "t.parent",
+        (calls.step("decide", lambda context, call: {"review": needed}),),
+        (
+            SubWorkflow(
+                "kid",
+                "t.child",
+                lambda context: {},
+                when=lambda context: bool(context.results["decide"]["review"]),
+            ),
+        ),
+        (calls.step("after"),),
+    )
+    registry = Registry([child, parent])
+    await rigs.engine(registry).start()
+    submitted = await rigs.service(registry).submit(writer, parent.name, "r", {})
+    detail = await rigs.done(submitted.intent.id)
+    assert detail.intent.state == "finished"
+    assert len(detail.children) == (1 if needed else 0)
+    assert len(calls.of("work")) == (1 if needed else 0)
+    assert (detail.intent.results["kid"] is None) is not needed
+    assert len(calls.of("after")) == 1
+
+
 async def test_a_failed_child_fails_its_parent_for_good_with_compensation(
     rigs: Rigs, writer: Principal
 ) -> None:

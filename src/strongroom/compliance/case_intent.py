@@ -15,6 +15,7 @@ May import this package's cases and records, the workflows package and events' s
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 import msgspec
@@ -48,6 +49,10 @@ class CaseIntentPayload(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
     #: Seconds until an undecided case escalates (also its due time); None: the kind's SLA and
     #: no escalation.
     deadline: Annotated[float, msgspec.Meta(gt=0)] | None = None
+    #: The compliance decision that asked for the review, and its screening hits: shown with
+    #: the case to whoever works it.
+    decision_id: uuid.UUID | None = None
+    hits: list[dict[str, Any]] = []
 
 
 def _review(entry: Entry) -> None:
@@ -98,7 +103,9 @@ def case_intent_type(cases: CaseService) -> IntentType[CaseIntentPayload]:
             # One case per intent, however often this step is replayed.
             reference=f"intent:{intent.id}",
             intent_id=intent.id,
+            decision_id=p.decision_id,
             reasons=tuple(p.reasons),
+            hits=tuple(p.hits),
             due_in=p.deadline,
         )
         return {"case_id": str(case.id)}

@@ -136,11 +136,15 @@ class Decider:
         self._active.pop(tenant, None)
         self._loading.pop(tenant, None)
 
-    async def screen(self, tenant: str, payment: Payment, *, actor: str | None = None) -> Decision:
-        """The decision on `payment`; never raises (see the module docstring)."""
+    async def screen(
+        self, tenant: str, payment: Payment, *, actor: str | None = None, open_case: bool = True
+    ) -> Decision:
+        """The decision on `payment`; never raises (see the module docstring). `open_case=False`:
+        an enforced review does not call `on_review`, the caller opens the case it will wait on
+        (a payment intent does, through a `compliance.case` child)."""
         try:
             async with asyncio.timeout(self.timeout):
-                return await self._screen(tenant, payment, actor)
+                return await self._screen(tenant, payment, actor, open_case)
         except TimeoutError:
             failure = f"timed out after {self.timeout:g} s"
         # The payment path must get an answer, never an exception.
@@ -162,9 +166,11 @@ class Decider:
             self._compiled.move_to_end(stored.digest)
         return found
 
-    async def _screen(self, tenant: str, payment: Payment, actor: str | None) -> Decision:
+    async def _screen(
+        self, tenant: str, payment: Payment, actor: str | None, open_case: bool
+    ) -> Decision:
         decision = await self._decide(tenant, payment, actor)
-        if decision.outcome is Outcome.REVIEW and self.on_review is not None:
+        if decision.outcome is Outcome.REVIEW and open_case and self.on_review is not None:
             await self.on_review(decision, payment)
         return decision
 

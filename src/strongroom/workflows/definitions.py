@@ -133,11 +133,16 @@ class Step:
 class SubWorkflow:
     """Start a child intent of `type` with the payload `payload(context)` and wait for it: the
     step succeeds with the child's results when the child succeeds (reaches a terminal state
-    other than by `fail` or `cancel`), and fails for good otherwise."""
+    other than by `fail` or `cancel`), and fails for good otherwise. With `when`, only if
+    `when(context)` holds."""
 
     name: str
     type: str
     payload: Callable[[StepContext[Any]], Mapping[str, Any]]
+    #: Whether the child is needed, from the results so far; when it says no, no child is
+    #: started and the step succeeds at once with the result None (a payment that screening
+    #: allowed needs no review case).
+    when: Callable[[StepContext[Any]], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -645,12 +645,16 @@ class Engine:
         child_id = derived_id(parent.id, action.name, parent.run, "child")
         child = await self.store.get(child_id)
         if child is None:
+            context = StepContext(parent, payload, action.name, 1, now)
+            if action.when is not None and not action.when(context):
+                results[action.name] = None
+                return
             child_kind = self.registry.get(action.type)
             fresh = new_intent(
                 child_kind,
                 tenant=parent.tenant,
                 reference=f"{parent.id}/{action.name}/{parent.run}",
-                payload=dict(action.payload(StepContext(parent, payload, action.name, 1, now))),
+                payload=dict(action.payload(context)),
                 now=now,
                 actor=parent.actor,
                 trace_id=parent.trace_id,
