@@ -202,7 +202,13 @@ class IntentType(Generic[P]):
         except msgspec.ValidationError as error:
             message = str(error)
             where = re.search(r"at `\$\.?([^`]*)`", message)
-            name = f"payload.{where.group(1)}" if where and where.group(1) else "payload"
+            unknown = re.search(r"unknown field `([^`]*)`", message)
+            name = "payload"
+            if where and where.group(1):
+                name = f"payload.{where.group(1)}"
+            if unknown:
+                # The field is named by the message only, not by the path.
+                name = f"{name}.{unknown.group(1)}"
             raise ValidationError(name, message.split(" - at ")[0]) from None
 
     def compensable(self, intent: Intent) -> list[Step]:

@@ -1,0 +1,361 @@
+"""`banking.payment.internal`: a payment from one customer account to another of the same bank,
+currency and tenant, with its whole lifecycle as a durable workflow.
+
+    initiated --screened--> screened --checked--> checked --reserved--> reserved
+        --settled--> settled
+    any state before settled --fail--> failed; before reserved --cancel--> cancelled
+
+1. `screen`: both accounts are the tenant's, open and in the payment's currency; the payer is a
+   verified customer. The compliance decision is made (recorded under the subject
+   `payment:<intent id>`); a block fails the payment with its reasons.
+2. `review` (only when the decision is review): a `compliance.case` child opens the review case
+   with the decision's reasons and hits, and the payment waits in `screened` for a person; a
+   blocked case fails the payment.
+3. `limits`: the product the payer's account is pinned to prices the payment (fees, taxes) and
+   decides its limits per transaction, day and month over the account's own ledger history.
+4. `reserve`: the principal, its fees and taxes as one linked chain of pending transfers: all are
+   held or none (insufficient funds beyond the arranged overdraft fails the payment).
+   Compensated by voiding them.
+5. `settle`: the chain posted; the `banking.payment.settled` event.
+
+Payments from one account run one at a time in submission order (their mutex key is the payer's
+account, as for `ledger.transfer`): limits see every earlier payment, and no two reservations of
+one account race. Transfer ids are derived from the intent, step and run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from strongroom.banking import codes
+from strongroom.banking.payments.usage import outgoing_usage
+from strongroom.banking.types import (
+    AccountStatus,
+    BankAccount,
+    Directory,
+    KycStatus,
+)
+from strongroom.compliance.case_intent import TYPE as CASE_TYPE
+from strongroom.compliance.case_records import CaseKind
+from strongroom.compliance.decide import Decider
+from strongroom.compliance.decisions import Outcome
+from strongroom.compliance.rules.facts import (
+    AccountFacts,
+    Counterparty,
+    CustomerFacts,
+    Direction,
+    Payment,
+)
+from strongroom.errors import NotFound
+from strongroom.ledger import CreateTransferResult, Ledger, Transfer, TransferFlags
+from strongroom.money import AMOUNT_MAX
+from strongroom.products.events import Event, EventKind
+from strongroom.products.posting import chain_for
+from strongroom.products.quote import quote
+from strongroom.products.stored import StoredProductCatalog
+from strongroom.workflows.definitions import (
+    CANCEL,
+    FAIL,
+    KEY_PATTERN,
+    IntentType,
+    RetryPolicy,
+    Step,
+    StepContext,
+    StepFailed,
+    SubWorkflow,
+    Workflow,
+    group,
+)
+from strongroom.workflows.machine import Machine, edge
+
+TYPE = "banking.payment.internal"
+SETTLED = "banking.payment.settled"
+NS = 10**9
+
+#: The ledger codes of a customer's own outgoing movements, and the product event that prices
+#: them: what the limits and free allowances count.
+OUTGOING = {codes.PAYMENT: EventKind.TRANSFER_OUT}
+
+_DONE = {CreateTransferResult.OK, CreateTransferResult.EXISTS}
+_RELEASED = _DONE | {CreateTransferResult.PENDING_TRANSFER_NOT_PENDING}
+#: Ledger refusals of a reservation a person can act on, in their words.
+_REFUSALS = {
+    CreateTransferResult.EXCEEDS_CREDITS: (
+        "insufficient funds: the payment and its charges exceed the balance and any arranged "
+        "overdraft"
+    ),
+    CreateTransferResult.ACCOUNT_FROZEN: "an account of the payment is frozen",
+}
+
+
+class InternalPayment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What a payer asks; the schema refuses malformed requests, `screen` what it cannot see
+    (the accounts, their currency and standing)."""
+
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    #: Minor units of `currency`.
+    amount: Annotated[int, msgspec.Meta(gt=0, le=AMOUNT_MAX)]
+    #: ISO 4217 code: both accounts' currency.
+    currency: Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
+    description: Annotated[str, msgspec.Meta(max_length=140)] = ""
+    #: The channel the payer used, as the compliance rules see it.
+    channel: Annotated[str, msgspec.Meta(pattern="^[a-z0-9_.-]{1,32}$")] = "api"
+    #: The payer's customer id, for the views (checked against the payer's account).
+    customer: Annotated[str, msgspec.Meta(pattern=KEY_PATTERN)] | None = None
+
+
+MACHINE = Machine(
+    TYPE,
+    initial="initiated",
+    edges=[
+        edge("initiated", "screened", "screened"),
+        edge("screened", "checked", "checked"),
+        edge("checked", "reserved", "reserved"),
+        edge("reserved", "settled", "settled"),
+        edge(("initiated", "screened", "checked", "reserved"), FAIL, "failed"),
+        edge(("initiated", "screened", "checked"), CANCEL, "cancelled"),
+    ],
+    terminal=("settled", "failed", "cancelled"),
+)
+
+
+def subject_of(intent_id: uuid.UUID) -> str:
+    """The compliance subject of a payment: its decision and case are found under it."""
+    return f"payment:{intent_id}"
+
+
+def _day(ns: int) -> date:
+    return datetime.fromtimestamp(ns / NS, UTC).date()
+
+
+def internal_payment_type(
+    ledger: Ledger,
+    directory: Directory,
+    decider: Decider,
+    catalog: StoredProductCatalog,
+) -> IntentType[InternalPayment]:
+    """The `banking.payment.internal` type over these parts."""
+
+    async def account(tenant: str, account_id: uuid.UUID, side: str, currency: str) -> BankAccount:
+        try:
+            found = await directory.account(tenant, account_id)
+        except NotFound:
+            raise StepFailed(f"{side} account {account_id} not found") from None
+        if found.status is not AccountStatus.OPEN:
+            raise StepFailed(f"{side} account {account_id} is {found.status.value}")
+        if found.currency != currency:
+            raise StepFailed(f"{side} account {account_id} is in {found.currency}, not {currency}")
+        return found
+
+    async def screen(context: StepContext[InternalPayment]) -> Any:
+        p = context.payload
+        tenant = context.intent.tenant
+        if p.debit_account_id == p.credit_account_id:
+            raise StepFailed("the payer's and the payee's accounts must differ")
+        payer = await account(tenant, p.debit_account_id, "debit", p.currency)
+        payee = await account(tenant, p.credit_account_id, "credit", p.currency)
+        if p.customer is not None and p.customer != str(payer.customer_id):
+            raise StepFailed(f"debit account {payer.id} is not customer {p.customer}'s")
+        customer = await directory.customer(tenant, payer.customer_id)
+        if customer.kyc_status is not KycStatus.VERIFIED:
+            raise StepFailed(f"customer {customer.id} is {customer.kyc_status.value}, not verified")
+        decision = await decider.screen(
+            tenant,
+            Payment(
+                subject=subject_of(context.intent.id),
+                amount=p.amount,
+                currency=p.currency,
+                direction=Direction.OUT,
+                channel=p.channel,
+                counterparty=Counterparty(account=str(payee.id)),
+                customer=CustomerFacts(
+                    id=str(customer.id),
+                    risk_rating=customer.risk_rating.value,
+                    kyc_status=customer.kyc_status.value,
+                    since=_day(customer.created_at),
+                ),
+                account=AccountFacts(
+                    id=str(payer.id), product=payer.product, opened=_day(payer.opened_at)
+                ),
+                at=context.intent.created_at,
+            ),
+            actor=context.intent.actor,
+            open_case=False,
+        )
+        reasons = list(decision.reasons)
+        if decision.outcome is Outcome.BLOCK:
+            why = "; ".join(reasons) or decision.failure or "no reason given"
+            # A failed engine's answer is not stored: screening again decides afresh.
+            raise StepFailed(
+                f"blocked by compliance: {why}", retryable=decision.failure is not None
+            )
+        return {
+            "decision_id": str(decision.id),
+            "outcome": decision.outcome.value,
+            "reasons": reasons,
+            "hits": [msgspec.to_builtins(hit) for hit in decision.hits],
+        }
+
+    def needs_review(context: StepContext[InternalPayment]) -> bool:
+        return bool(context.results["screen"]["outcome"] == Outcome.REVIEW.value)
+
+    def case(context: StepContext[InternalPayment]) -> dict[str, Any]:
+        screened = context.results["screen"]
+        return {
+            "kind": CaseKind.REVIEW.value,
+            "subject": subject_of(context.intent.id),
+            "reasons": screened["reasons"],
+            "decision_id": screened["decision_id"],
+            "hits": screened["hits"],
+        }
+
+    def principal(context: StepContext[InternalPayment], flags: TransferFlags) -> Transfer:
+        p = context.payload
+        metadata: dict[str, Any] = {"payment": str(context.intent.id)}
+        if p.description:
+            metadata["description"] = p.description
+        return Transfer(
+            id=context.transfer_id("principal"),
+            debit_account_id=p.debit_account_id,
+            credit_account_id=p.credit_account_id,
+            amount=p.amount,
+            ledger=p.currency,
+            code=codes.PAYMENT,
+            flags=flags,
+            metadata=metadata,
+            tenant=context.intent.tenant,
+        )
+
+    async def limits(context: StepContext[InternalPayment]) -> Any:
+        review = context.results.get("review")
+        if review is not None and review["state"] != "released":
+            raise StepFailed(f"blocked by compliance review (case {review['child']})")
+        p = context.payload
+        definition, assignment = await catalog.definition_for(p.debit_account_id)
+        if definition.currency != p.currency:
+            raise StepFailed(
+                f"debit account {p.debit_account_id}'s product {definition.product} is in "
+                f"{definition.currency}, not {p.currency}"
+            )
+        (held,) = await ledger.lookup_accounts([p.debit_account_id])
+        day = _day(context.now)
+        event = Event(
+            EventKind.TRANSFER_OUT,
+            p.amount,
+            p.currency,
+            day,
+            balance=held.credits_posted - held.debits_posted,
+        )
+        usage = await outgoing_usage(ledger, p.debit_account_id, day, OUTGOING)
+        priced = quote(definition, event, usage, assignment.limit_overrides)
+        refusal = priced.refusal
+        if refusal is not None:
+            raise StepFailed(
+                f"limit {refusal.limit_id}: {refusal.requested} asked, {refusal.headroom} of "
+                f"{refusal.maximum} left"
+            )
+        chain = chain_for(
+            priced,
+            customer_account_id=p.debit_account_id,
+            movement=principal(context, TransferFlags.NONE),
+        )
+        return {
+            "product": definition.product,
+            "version": definition.version,
+            "fees": priced.total_fees,
+            "taxes": priced.total_taxes,
+            "chain": [msgspec.to_builtins(t) for t in chain],
+        }
+
+    def held_chain(context: StepContext[InternalPayment]) -> list[Transfer]:
+        """The chain `limits` priced, each transfer pending (LINKED kept: all or none)."""
+        return [
+            msgspec.structs.replace(t, flags=TransferFlags(t.flags | TransferFlags.PENDING))
+            for t in msgspec.convert(context.results["limits"]["chain"], list[Transfer])
+        ]
+
+    async def reserve(context: StepContext[InternalPayment]) -> Any:
+        chain = held_chain(context)
+        results = await ledger.create_transfers(chain)
+        if all(r in _DONE for r in results):
+            return {"pending": [str(t.id) for t in chain]}
+        failure = next(
+            r
+            for r in results
+            if r not in _DONE and r is not CreateTransferResult.LINKED_EVENT_FAILED
+        )
+        raise StepFailed(_REFUSALS.get(failure, failure.value))
+
+    def settlement(
+        context: StepContext[InternalPayment], kind: TransferFlags, *, linked: bool
+    ) -> list[Transfer]:
+        """What posts (or voids) each held transfer, linked as the chain was or each alone."""
+        return [
+            msgspec.structs.replace(
+                t,
+                id=context.transfer_id(f"{kind.name}:{t.id}"),
+                flags=TransferFlags(kind | (t.flags & TransferFlags.LINKED if linked else 0)),
+                pending_id=t.id,
+            )
+            for t in held_chain(context)
+        ]
+
+    async def release(context: StepContext[InternalPayment]) -> None:
+        # Each void alone: one already released (or expired) must not hold back the others.
+        voids = settlement(context, TransferFlags.VOID_PENDING, linked=False)
+        results = await ledger.create_transfers(voids)
+        failed = [r.value for r in results if r not in _RELEASED]
+        if failed:
+            raise StepFailed(f"releasing the reservation: {', '.join(failed)}", retryable=True)
+
+    async def settle(context: StepContext[InternalPayment]) -> Any:
+        posts = settlement(context, TransferFlags.POST_PENDING, linked=True)
+        results = await ledger.create_transfers(posts)
+        if not all(r in _DONE for r in results):
+            failed = ", ".join(r.value for r in results if r not in _DONE)
+            raise StepFailed(f"posting the reservation: {failed}", retryable=True)
+        p = context.payload
+        limits_result = context.results["limits"]
+        context.emit(
+            SETTLED,
+            {
+                "id": str(context.intent.id),
+                "reference": context.intent.reference,
+                "debit_account_id": str(p.debit_account_id),
+                "credit_account_id": str(p.credit_account_id),
+                "amount": p.amount,
+                "currency": p.currency,
+                "fees": limits_result["fees"],
+                "taxes": limits_result["taxes"],
+                "transfer_id": str(posts[0].id),
+            },
+        )
+        return {"posted": [str(t.id) for t in posts]}
+
+    retry = RetryPolicy(max_attempts=5, initial=0.05, maximum=5.0)
+    return IntentType(
+        TYPE,
+        InternalPayment,
+        MACHINE,
+        Workflow(
+            (
+                group(Step("screen", screen, retry=retry), event="screened"),
+                group(SubWorkflow("review", CASE_TYPE, case, when=needs_review)),
+                group(Step("limits", limits, retry=retry), event="checked"),
+                group(Step("reserve", reserve, release, retry=retry), event="reserved"),
+                group(Step("settle", settle, retry=retry), event="settled"),
+            )
+        ),
+        mutex_key=lambda p: f"account:{p.debit_account_id}",
+        customer=lambda p: p.customer,
+        account=lambda p: str(p.debit_account_id),
+        description=(
+            "A payment between two accounts of the bank: screen, review when asked, price and "
+            "check limits, reserve with charges, settle."
+        ),
+    )

@@ -1,0 +1,134 @@
+"""`PaymentService`: what the API and the CLI call to pay, follow a payment and refund it.
+
+A payment is its intent (strongroom.workflows): the reference, the request, the state and the
+history are the intent's; what this adds is the payment's reading of it (charges, what was
+refunded, read from the ledger) and the checks a request must pass before anything is
+submitted: the payer's account is the caller's tenant's (else it is a NotFound, as if it did not
+exist), the payer's customer is recorded with the intent for the views.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from strongroom.banking.payments.internal import TYPE as PAYMENT_TYPE
+from strongroom.banking.payments.internal import InternalPayment
+from strongroom.banking.payments.refund import TYPE as REFUND_TYPE
+from strongroom.banking.payments.refund import refunds_of
+from strongroom.banking.types import Directory
+from strongroom.errors import NotFound, ValidationError
+from strongroom.ledger import Ledger, Transfer
+from strongroom.services.access import Principal
+from strongroom.workflows.service import IntentService
+from strongroom.workflows.types import Intent, IntentDetail
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """A payment as its payer sees it. `status` is the intent's state, or `refunded` /
+    `partially_refunded` for a settled payment with refunds."""
+
+    intent: Intent
+    request: InternalPayment
+    status: str
+    fees: int | None
+    taxes: int | None
+    refunded: int
+    refunds: tuple[Transfer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDetail:
+    payment: Payment
+    detail: IntentDetail
+
+
+class PaymentService:
+    def __init__(self, intents: IntentService, directory: Directory, ledger: Ledger) -> None:
+        self.intents = intents
+        self.directory = directory
+        self.ledger = ledger
+
+    async def pay(
+        self, who: Principal, reference: str, request: dict[str, Any]
+    ) -> tuple[Payment, bool]:
+        """Submit a payment (`request`: the fields of InternalPayment but `customer`); the same
+        reference and request again returns the first (False: not created now)."""
+        if "customer" in request:
+            raise ValidationError("customer", "is the payer account's customer, not given")
+        # The schema first, so that a malformed request is refused, naming its field, before
+        # any lookup.
+        checked: InternalPayment = self.intents.registry.get(PAYMENT_TYPE).decode(request)
+        try:
+            payer = await self.directory.account(who.tenant, checked.debit_account_id)
+        except NotFound:
+            raise NotFound(f"account {checked.debit_account_id} not found") from None
+        payload = {**request, "customer": str(payer.customer_id)}
+        submitted = await self.intents.submit(who, PAYMENT_TYPE, reference, payload)
+        return await self._payment(submitted.intent), submitted.created
+
+    async def show(self, who: Principal, payment_id: uuid.UUID) -> PaymentDetail:
+        detail = await self.intents.show(who, payment_id)
+        if detail.intent.type != PAYMENT_TYPE:
+            raise NotFound(f"payment {payment_id} not found")
+        return PaymentDetail(await self._payment(detail.intent), detail)
+
+    async def find(
+        self,
+        who: Principal,
+        *,
+        account: uuid.UUID | None = None,
+        customer: uuid.UUID | None = None,
+        state: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> tuple[list[Payment], str | None]:
+        """The tenant's payments, newest first, from an account or of a customer."""
+        items, more = await self.intents.find(
+            who,
+            type=PAYMENT_TYPE,
+            state=state,
+            account=None if account is None else str(account),
+            customer=None if customer is None else str(customer),
+            cursor=cursor,
+            limit=limit,
+        )
+        return [await self._payment(i) for i in items], more
+
+    async def refund(
+        self, who: Principal, payment_id: uuid.UUID, reference: str, amount: int, reason: str
+    ) -> tuple[Intent, bool]:
+        """Submit a refund of `amount` of a payment; whether it fits is decided in its turn
+        among the payment's refunds (the intent fails with the reason when it does not)."""
+        await self.show(who, payment_id)
+        submitted = await self.intents.submit(
+            who,
+            REFUND_TYPE,
+            reference,
+            {"payment_id": str(payment_id), "amount": amount, "reason": reason},
+        )
+        return submitted.intent, submitted.created
+
+    async def _payment(self, intent: Intent) -> Payment:
+        request = msgspec.convert(intent.payload, InternalPayment)
+        priced = intent.results.get("limits")
+        refunds = (
+            tuple(await refunds_of(self.ledger, intent.id)) if intent.state == "settled" else ()
+        )
+        refunded = sum(t.amount for t in refunds)
+        status = intent.state
+        if refunded:
+            status = "refunded" if refunded == request.amount else "partially_refunded"
+        return Payment(
+            intent,
+            request,
+            status,
+            None if priced is None else priced["fees"],
+            None if priced is None else priced["taxes"],
+            refunded,
+            refunds,
+        )

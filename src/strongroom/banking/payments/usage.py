@@ -1,0 +1,66 @@
+"""An account's outgoing activity this business day and month, read from the ledger, so that a
+payment's limits and free allowances are decided on what really moved, never on what a caller
+says moved.
+
+A payment reserves its principal as a pending transfer and then posts or voids it; a void copies
+the pending transfer. What counts is every pending principal not voided (held or posted) and
+every single-phase principal: posts are the same money as their pending transfer and count
+nothing more.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from types import MappingProxyType
+
+from strongroom.ledger import Ledger, TransferFlags
+from strongroom.ledger.queries import TransferQuery
+from strongroom.products.events import EventKind, Tally, Usage
+
+NS = 10**9
+#: Transfers read per query while tallying a month.
+PAGE = 1000
+
+
+def month_start(day: date) -> int:
+    """Nanoseconds since the epoch at 00:00 UTC on the first of `day`'s month."""
+    first = datetime(day.year, day.month, 1, tzinfo=UTC)
+    return int(first.timestamp()) * NS
+
+
+def day_start(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * NS
+
+
+async def outgoing_usage(
+    ledger: Ledger, account_id: uuid.UUID, day: date, kinds: Mapping[int, EventKind]
+) -> Usage:
+    """The tallies of `account_id`'s debits on `day` and in its month, per event kind, for the
+    transfer codes in `kinds` (code -> the product event kind it prices)."""
+    daily: dict[EventKind, Tally] = {}
+    monthly: dict[EventKind, Tally] = {}
+    today = day_start(day)
+    cursor: str | None = None
+    while True:
+        query = TransferQuery(
+            account_id,
+            direction="debits",
+            timestamp_min=month_start(day),
+            limit=PAGE,
+            cursor=cursor,
+        )
+        page = await ledger.get_account_transfers(query)
+        for transfer in page.items:
+            kind = kinds.get(transfer.code)
+            if kind is None or TransferFlags.POST_PENDING in transfer.flags:
+                continue
+            sign = -1 if TransferFlags.VOID_PENDING in transfer.flags else 1
+            tallies = [monthly] if transfer.timestamp < today else [monthly, daily]
+            for tally in tallies:
+                before = tally.get(kind, Tally())
+                tally[kind] = Tally(before.count + sign, before.amount + sign * transfer.amount)
+        cursor = page.next_cursor
+        if cursor is None:
+            return Usage(day, MappingProxyType(daily), MappingProxyType(monthly))
