@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 
-from strongroom.api.http import accounts, health, openapi, problems, transfers
+from strongroom.api.http import accounts, banking_payments, health, openapi, problems, transfers
 from strongroom.api.http import cases as case_routes
 from strongroom.api.http import compliance as compliance_routes
 from strongroom.api.http import intents as intents_routes
@@ -22,6 +22,7 @@ from strongroom.api.http.health import ComponentsView, Probe
 from strongroom.api.http.metrics import ApiMetrics
 from strongroom.api.http.middleware import RequestMiddleware
 from strongroom.api.http.routing import DirectRoute
+from strongroom.banking.services import BankingServices
 from strongroom.compliance.cases import CaseService
 from strongroom.compliance.service import ComplianceService
 from strongroom.health import ComponentHealth
@@ -47,12 +48,14 @@ def create_app(
     intents: IntentService | None = None,
     compliance: ComplianceService | None = None,
     cases: CaseService | None = None,
+    banking: BankingServices | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     components: ComponentsView | None = None,
     collectors: Sequence[Collector] = (),
 ) -> FastAPI:
     """The API over `service` and `access`, and the routes of the intent engine (`intents`), the
-    rule engine (`compliance`) and the compliance cases (`cases`) when given. `components`
+    rule engine (`compliance`), the compliance cases (`cases`) and the bank (`banking`) when
+    given. `components`
     reports the process's background
     components in the health endpoints; `collectors` add their figures to `/metrics`."""
     app = FastAPI(
@@ -67,6 +70,7 @@ def create_app(
     app.state.intents = intents
     app.state.compliance = compliance
     app.state.cases = cases
+    app.state.banking = banking
     app.state.metrics = ApiMetrics(service.ledger)
     # The APIs serve while a background component fails: readiness reports it, not judges it.
     registry = app.state.metrics.registry
@@ -78,6 +82,8 @@ def create_app(
         routers.insert(-1, compliance_routes.router)
     if cases is not None:
         routers.insert(2, case_routes.router)
+    if banking is not None:
+        routers.insert(-1, banking_payments.router)
     for router in routers:
         app.include_router(router)
     # Included without a prefix of their own, routes keep the paths their routers gave them.

@@ -22,7 +22,7 @@ from strongroom.banking.payments.refund import refunds_of
 from strongroom.banking.types import Directory
 from strongroom.errors import NotFound, ValidationError
 from strongroom.ledger import Ledger, Transfer
-from strongroom.services.access import Principal
+from strongroom.services.access import Principal, Role, acting
 from strongroom.workflows.service import IntentService
 from strongroom.workflows.types import Intent, IntentDetail
 
@@ -58,18 +58,21 @@ class PaymentService:
     ) -> tuple[Payment, bool]:
         """Submit a payment (`request`: the fields of InternalPayment but `customer`); the same
         reference and request again returns the first (False: not created now)."""
-        if "customer" in request:
-            raise ValidationError("customer", "is the payer account's customer, not given")
-        # The schema first, so that a malformed request is refused, naming its field, before
-        # any lookup.
-        checked: InternalPayment = self.intents.registry.get(PAYMENT_TYPE).decode(request)
-        try:
+        # The role first: a reader must not learn which accounts exist.
+        with acting(who, Role.WRITE):
+            if "customer" in request:
+                raise ValidationError("customer", "is the payer account's customer, not given")
+            # The schema first, so that a malformed request is refused, naming its field, before
+            # any lookup.
+            try:
+                checked: InternalPayment = self.intents.registry.get(PAYMENT_TYPE).decode(request)
+            except ValidationError as error:
+                # The request is the payload: name its fields as the caller sent them.
+                raise ValidationError(error.field.removeprefix("payload."), error.reason) from None
             payer = await self.directory.account(who.tenant, checked.debit_account_id)
-        except NotFound:
-            raise NotFound(f"account {checked.debit_account_id} not found") from None
-        payload = {**request, "customer": str(payer.customer_id)}
-        submitted = await self.intents.submit(who, PAYMENT_TYPE, reference, payload)
-        return await self._payment(submitted.intent), submitted.created
+            payload = {**request, "customer": str(payer.customer_id)}
+            submitted = await self.intents.submit(who, PAYMENT_TYPE, reference, payload)
+            return await self._payment(submitted.intent), submitted.created
 
     async def show(self, who: Principal, payment_id: uuid.UUID) -> PaymentDetail:
         detail = await self.intents.show(who, payment_id)

@@ -1,0 +1,144 @@
+"""/v1/banking/payments on both backends: a payment paid, retried and shown with its timeline,
+a refund, bad bodies as 422 naming the field, and another tenant's payment as a 404."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from strongroom.api.http import create_app
+from strongroom.banking.services import BankingServices
+from strongroom.bootstrap.platform import Platform
+from strongroom.services.access import Role
+from tests.banking.payments.conftest import Rig, rig  # noqa: F401 (the fixture)
+
+PROBLEM = "urn:strongroom:problem:"
+
+
+@pytest.fixture
+async def client(platform: Platform, rig: Rig) -> AsyncIterator[httpx.AsyncClient]:  # noqa: F811
+    services = await platform.services()
+    app = create_app(
+        services.ledger_service,
+        services.access,
+        intents=rig.intents,
+        banking=BankingServices(rig.payments),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        yield client
+
+
+async def auth(platform: Platform, role: Role, owner: str, tenant: str = "acme") -> dict[str, str]:
+    new = await (await platform.access()).create(tenant, role, owner)
+    return {"Authorization": f"Bearer {new.token}"}
+
+
+async def test_pay_retry_show_and_refund(
+    platform: Platform,
+    rig: Rig,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    writer = await auth(platform, Role.WRITE, "wes")
+    a = await rig.bank.customer_account(funded=10_000)
+    b = await rig.bank.customer_account()
+    body = {
+        "reference": "inv-1",
+        "debit_account_id": str(a),
+        "credit_account_id": str(b),
+        "amount": 2_500,
+        "currency": "SGD",
+        "description": "invoice 1",
+    }
+    paid = await client.post("/v1/banking/payments", json=body, headers=writer)
+    assert paid.status_code == 201, paid.text
+    payment = paid.json()
+    assert (payment["amount"], payment["description"]) == (2_500, "invoice 1")
+    again = await client.post("/v1/banking/payments", json=body, headers=writer)
+    assert (again.status_code, again.json()["id"]) == (200, payment["id"])
+    other = await client.post(
+        "/v1/banking/payments", json={**body, "amount": 2_501}, headers=writer
+    )
+    assert (other.status_code, other.json()["type"]) == (409, PROBLEM + "reference_conflict")
+    await rig.done(uuid.UUID(payment["id"]))
+    shown = (await client.get(f"/v1/banking/payments/{payment['id']}", headers=writer)).json()
+    assert (shown["state"], shown["status"], shown["fees"]) == ("settled", "settled", 0)
+    assert [t["to_state"] for t in shown["transitions"]][-1] == "settled"
+    assert shown["decision"]["outcome"] == "allow"
+    refund = await client.post(
+        f"/v1/banking/payments/{payment['id']}/refunds",
+        json={"reference": "r-1", "amount": 500, "reason": "damaged"},
+        headers=writer,
+    )
+    assert refund.status_code == 201, refund.text
+    await rig.done(uuid.UUID(refund.json()["id"]))
+    shown = (await client.get(f"/v1/banking/payments/{payment['id']}", headers=writer)).json()
+    assert (shown["status"], shown["refunded"]) == ("partially_refunded", 500)
+    listed = (await client.get(f"/v1/banking/payments?account={a}", headers=writer)).json()
+    assert [p["id"] for p in listed["items"]] == [payment["id"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": 0}, "amount"),
+        ({"amount": "ten"}, "amount"),
+        ({"currency": "SG"}, "currency"),
+        ({"reference": " "}, "reference"),
+        ({"debit_account_id": "x"}, "debit_account_id"),
+        ({"extra": True}, "extra"),
+    ],
+)
+async def test_a_bad_body_is_a_422_naming_the_field(
+    platform: Platform,
+    rig: Rig,  # noqa: F811
+    client: httpx.AsyncClient,
+    change: dict[str, object],
+    field: str,
+) -> None:
+    writer = await auth(platform, Role.WRITE, "wes")
+    a = await rig.bank.customer_account(funded=10_000)
+    body = {
+        "reference": "bad",
+        "debit_account_id": str(a),
+        "credit_account_id": str(uuid.uuid4()),
+        "amount": 100,
+        "currency": "SGD",
+        **change,
+    }
+    r = await client.post("/v1/banking/payments", json=body, headers=writer)
+    assert r.status_code == 422, r.text
+    assert field in r.text
+    assert (await client.get("/v1/banking/payments", headers=writer)).json()["items"] == []
+
+
+async def test_other_tenants_and_readers_are_kept_out(
+    platform: Platform,
+    rig: Rig,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    writer = await auth(platform, Role.WRITE, "wes")
+    reader = await auth(platform, Role.READ, "rae")
+    stranger = await auth(platform, Role.ADMIN, "sly", tenant="other")
+    a = await rig.bank.customer_account(funded=10_000)
+    b = await rig.bank.customer_account()
+    body = {
+        "reference": "p",
+        "debit_account_id": str(a),
+        "credit_account_id": str(b),
+        "amount": 100,
+        "currency": "SGD",
+    }
+    assert (await client.post("/v1/banking/payments", json=body, headers=reader)).status_code == 403
+    assert (
+        await client.post("/v1/banking/payments", json=body, headers=stranger)
+    ).status_code == 404
+    paid = (await client.post("/v1/banking/payments", json=body, headers=writer)).json()
+    path = f"/v1/banking/payments/{paid['id']}"
+    assert (await client.get(path, headers=reader)).status_code == 200
+    assert (await client.get(path, headers=stranger)).status_code == 404
+    refund = {"reference": "r", "amount": 1, "reason": "x"}
+    assert (await client.post(f"{path}/refunds", json=refund, headers=stranger)).status_code == 404
