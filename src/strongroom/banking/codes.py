@@ -1,5 +1,6 @@
-"""The ledger transfer codes banking writes, so that a statement, a limit or a reconciliation
-can tell a payment from a refund or a fee by the ledger's own records.
+"""The ledger codes banking writes: of transfers, so that a statement, a limit or a
+reconciliation can tell a payment from a refund or a fee by the ledger's own records, and of the
+bank's own accounts.
 
 Product charges (fees, taxes, interest) carry the codes their product definition gives them.
 """
@@ -10,3 +11,9 @@ from __future__ import annotations
 PAYMENT = 1100
 #: A refund of a settled payment: the payee's account back to the payer's.
 REFUND = 1101
+#: Money arriving from outside the bank: the tenant's clearing account to a customer's.
+DEPOSIT = 1102
+
+#: Account code of a clearing account: what the bank owes or is owed by the outside world in
+#: one currency, until settlement. It may go either way, so it has no balance limit.
+CLEARING_ACCOUNT = 910

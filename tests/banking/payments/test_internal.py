@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from strongroom.banking.payments.internal import subject_of
+from strongroom.banking.payments.screening import subject_of
 from strongroom.banking.types import KycStatus
 from strongroom.bootstrap.platform import Platform
 from strongroom.compliance.ports import RuleSetStatus

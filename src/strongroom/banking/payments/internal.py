@@ -32,6 +32,7 @@ from typing import Annotated, Any
 import msgspec
 
 from strongroom.banking import codes
+from strongroom.banking.payments.screening import REVIEW, cleared, screened, subject_of
 from strongroom.banking.payments.usage import outgoing_usage
 from strongroom.banking.types import (
     AccountStatus,
@@ -39,10 +40,7 @@ from strongroom.banking.types import (
     Directory,
     KycStatus,
 )
-from strongroom.compliance.case_intent import TYPE as CASE_TYPE
-from strongroom.compliance.case_records import CaseKind
 from strongroom.compliance.decide import Decider
-from strongroom.compliance.decisions import Outcome
 from strongroom.compliance.rules.facts import (
     AccountFacts,
     Counterparty,
@@ -66,7 +64,6 @@ from strongroom.workflows.definitions import (
     Step,
     StepContext,
     StepFailed,
-    SubWorkflow,
     Workflow,
     group,
 )
@@ -122,11 +119,6 @@ MACHINE = Machine(
     ],
     terminal=("settled", "failed", "cancelled"),
 )
-
-
-def subject_of(intent_id: uuid.UUID) -> str:
-    """The compliance subject of a payment: its decision and case are found under it."""
-    return f"payment:{intent_id}"
 
 
 def _day(ns: int) -> date:
@@ -187,32 +179,7 @@ def internal_payment_type(
             actor=context.intent.actor,
             open_case=False,
         )
-        reasons = list(decision.reasons)
-        if decision.outcome is Outcome.BLOCK:
-            why = "; ".join(reasons) or decision.failure or "no reason given"
-            # A failed engine's answer is not stored: screening again decides afresh.
-            raise StepFailed(
-                f"blocked by compliance: {why}", retryable=decision.failure is not None
-            )
-        return {
-            "decision_id": str(decision.id),
-            "outcome": decision.outcome.value,
-            "reasons": reasons,
-            "hits": [msgspec.to_builtins(hit) for hit in decision.hits],
-        }
-
-    def needs_review(context: StepContext[InternalPayment]) -> bool:
-        return bool(context.results["screen"]["outcome"] == Outcome.REVIEW.value)
-
-    def case(context: StepContext[InternalPayment]) -> dict[str, Any]:
-        screened = context.results["screen"]
-        return {
-            "kind": CaseKind.REVIEW.value,
-            "subject": subject_of(context.intent.id),
-            "reasons": screened["reasons"],
-            "decision_id": screened["decision_id"],
-            "hits": screened["hits"],
-        }
+        return screened(decision)
 
     def principal(context: StepContext[InternalPayment], flags: TransferFlags) -> Transfer:
         p = context.payload
@@ -232,9 +199,7 @@ def internal_payment_type(
         )
 
     async def limits(context: StepContext[InternalPayment]) -> Any:
-        review = context.results.get("review")
-        if review is not None and review["state"] != "released":
-            raise StepFailed(f"blocked by compliance review (case {review['child']})")
+        cleared(context)
         p = context.payload
         definition, assignment = await catalog.definition_for(p.debit_account_id)
         if definition.currency != p.currency:
@@ -345,7 +310,7 @@ def internal_payment_type(
         Workflow(
             (
                 group(Step("screen", screen, retry=retry), event="screened"),
-                group(SubWorkflow("review", CASE_TYPE, case, when=needs_review)),
+                group(REVIEW),
                 group(Step("limits", limits, retry=retry), event="checked"),
                 group(Step("reserve", reserve, release, retry=retry), event="reserved"),
                 group(Step("settle", settle, retry=retry), event="settled"),
