@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from strongroom.banking.payments.deposit import deposit_type
 from strongroom.banking.payments.internal import internal_payment_type
 from strongroom.banking.payments.refund import refund_type
 from strongroom.banking.payments.service import PaymentService
@@ -144,6 +145,7 @@ async def rig(platform: Platform) -> AsyncIterator[Rig]:
     registry = Registry(
         [
             internal_payment_type(ledger, directory, compliance.decider, await platform.products()),
+            deposit_type(ledger, directory, compliance.decider, await platform.products()),
             refund_type(ledger, store),
             case_intent_type(await platform.cases()),
         ]

@@ -26,34 +26,34 @@ one account race. Transfer ids are derived from the intent, step and run.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import msgspec
 
 from strongroom.banking import codes
+from strongroom.banking.payments.accounts import (
+    account_facts,
+    customer_facts,
+    day_of,
+    open_account,
+    priced,
+)
 from strongroom.banking.payments.screening import REVIEW, cleared, screened, subject_of
 from strongroom.banking.payments.usage import outgoing_usage
 from strongroom.banking.types import (
-    AccountStatus,
-    BankAccount,
     Directory,
     KycStatus,
 )
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.rules.facts import (
-    AccountFacts,
     Counterparty,
-    CustomerFacts,
     Direction,
     Payment,
 )
-from strongroom.errors import NotFound
 from strongroom.ledger import CreateTransferResult, Ledger, Transfer, TransferFlags
 from strongroom.money import AMOUNT_MAX
 from strongroom.products.events import Event, EventKind
 from strongroom.products.posting import chain_for
-from strongroom.products.quote import quote
 from strongroom.products.stored import StoredProductCatalog
 from strongroom.workflows.definitions import (
     CANCEL,
@@ -71,7 +71,6 @@ from strongroom.workflows.machine import Machine, edge
 
 TYPE = "banking.payment.internal"
 SETTLED = "banking.payment.settled"
-NS = 10**9
 
 #: The ledger codes of a customer's own outgoing movements, and the product event that prices
 #: them: what the limits and free allowances count.
@@ -121,10 +120,6 @@ MACHINE = Machine(
 )
 
 
-def _day(ns: int) -> date:
-    return datetime.fromtimestamp(ns / NS, UTC).date()
-
-
 def internal_payment_type(
     ledger: Ledger,
     directory: Directory,
@@ -133,24 +128,13 @@ def internal_payment_type(
 ) -> IntentType[InternalPayment]:
     """The `banking.payment.internal` type over these parts."""
 
-    async def account(tenant: str, account_id: uuid.UUID, side: str, currency: str) -> BankAccount:
-        try:
-            found = await directory.account(tenant, account_id)
-        except NotFound:
-            raise StepFailed(f"{side} account {account_id} not found") from None
-        if found.status is not AccountStatus.OPEN:
-            raise StepFailed(f"{side} account {account_id} is {found.status.value}")
-        if found.currency != currency:
-            raise StepFailed(f"{side} account {account_id} is in {found.currency}, not {currency}")
-        return found
-
     async def screen(context: StepContext[InternalPayment]) -> Any:
         p = context.payload
         tenant = context.intent.tenant
         if p.debit_account_id == p.credit_account_id:
             raise StepFailed("the payer's and the payee's accounts must differ")
-        payer = await account(tenant, p.debit_account_id, "debit", p.currency)
-        payee = await account(tenant, p.credit_account_id, "credit", p.currency)
+        payer = await open_account(directory, tenant, p.debit_account_id, "debit", p.currency)
+        payee = await open_account(directory, tenant, p.credit_account_id, "credit", p.currency)
         if p.customer is not None and p.customer != str(payer.customer_id):
             raise StepFailed(f"debit account {payer.id} is not customer {p.customer}'s")
         customer = await directory.customer(tenant, payer.customer_id)
@@ -165,15 +149,8 @@ def internal_payment_type(
                 direction=Direction.OUT,
                 channel=p.channel,
                 counterparty=Counterparty(account=str(payee.id)),
-                customer=CustomerFacts(
-                    id=str(customer.id),
-                    risk_rating=customer.risk_rating.value,
-                    kyc_status=customer.kyc_status.value,
-                    since=_day(customer.created_at),
-                ),
-                account=AccountFacts(
-                    id=str(payer.id), product=payer.product, opened=_day(payer.opened_at)
-                ),
+                customer=customer_facts(customer),
+                account=account_facts(payer),
                 at=context.intent.created_at,
             ),
             actor=context.intent.actor,
@@ -201,39 +178,21 @@ def internal_payment_type(
     async def limits(context: StepContext[InternalPayment]) -> Any:
         cleared(context)
         p = context.payload
-        definition, assignment = await catalog.definition_for(p.debit_account_id)
-        if definition.currency != p.currency:
-            raise StepFailed(
-                f"debit account {p.debit_account_id}'s product {definition.product} is in "
-                f"{definition.currency}, not {p.currency}"
-            )
         (held,) = await ledger.lookup_accounts([p.debit_account_id])
-        day = _day(context.now)
-        event = Event(
-            EventKind.TRANSFER_OUT,
-            p.amount,
-            p.currency,
-            day,
-            balance=held.credits_posted - held.debits_posted,
-        )
+        day = day_of(context.now)
+        event = Event(EventKind.TRANSFER_OUT, p.amount, p.currency, day, balance=held.balance)
         usage = await outgoing_usage(ledger, p.debit_account_id, day, OUTGOING)
-        priced = quote(definition, event, usage, assignment.limit_overrides)
-        refusal = priced.refusal
-        if refusal is not None:
-            raise StepFailed(
-                f"limit {refusal.limit_id}: {refusal.requested} asked, {refusal.headroom} of "
-                f"{refusal.maximum} left"
-            )
+        found = await priced(catalog, p.debit_account_id, event, usage)
         chain = chain_for(
-            priced,
+            found,
             customer_account_id=p.debit_account_id,
             movement=principal(context, TransferFlags.NONE),
         )
         return {
-            "product": definition.product,
-            "version": definition.version,
-            "fees": priced.total_fees,
-            "taxes": priced.total_taxes,
+            "product": found.product,
+            "version": found.version,
+            "fees": found.total_fees,
+            "taxes": found.total_taxes,
             "chain": [msgspec.to_builtins(t) for t in chain],
         }
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import msgspec
 
+from strongroom.banking.payments.deposit import TYPE as DEPOSIT_TYPE
+from strongroom.banking.payments.deposit import Deposit
 from strongroom.banking.payments.internal import TYPE as PAYMENT_TYPE
 from strongroom.banking.payments.internal import InternalPayment
 from strongroom.banking.payments.refund import TYPE as REFUND_TYPE
@@ -62,17 +64,28 @@ class PaymentService:
         with acting(who, Role.WRITE):
             if "customer" in request:
                 raise ValidationError("customer", "is the payer account's customer, not given")
-            # The schema first, so that a malformed request is refused, naming its field, before
-            # any lookup.
-            try:
-                checked: InternalPayment = self.intents.registry.get(PAYMENT_TYPE).decode(request)
-            except ValidationError as error:
-                # The request is the payload: name its fields as the caller sent them.
-                raise ValidationError(error.field.removeprefix("payload."), error.reason) from None
+            checked: InternalPayment = _decode(self.intents, PAYMENT_TYPE, request)
             payer = await self.directory.account(who.tenant, checked.debit_account_id)
             payload = {**request, "customer": str(payer.customer_id)}
             submitted = await self.intents.submit(who, PAYMENT_TYPE, reference, payload)
             return await self._payment(submitted.intent), submitted.created
+
+    async def deposit(
+        self, who: Principal, reference: str, request: dict[str, Any]
+    ) -> tuple[Intent, bool]:
+        """Submit money arriving from outside into an account (`request`: the fields of
+        Deposit); an account of another tenant, or none, is a NotFound."""
+        with acting(who, Role.WRITE):
+            checked: Deposit = _decode(self.intents, DEPOSIT_TYPE, request)
+            await self.directory.account(who.tenant, checked.account_id)
+            submitted = await self.intents.submit(who, DEPOSIT_TYPE, reference, request)
+            return submitted.intent, submitted.created
+
+    async def show_deposit(self, who: Principal, deposit_id: uuid.UUID) -> IntentDetail:
+        detail = await self.intents.show(who, deposit_id)
+        if detail.intent.type != DEPOSIT_TYPE:
+            raise NotFound(f"deposit {deposit_id} not found")
+        return detail
 
     async def show(self, who: Principal, payment_id: uuid.UUID) -> PaymentDetail:
         detail = await self.intents.show(who, payment_id)
@@ -135,3 +148,12 @@ class PaymentService:
             refunded,
             refunds,
         )
+
+
+def _decode(intents: IntentService, type: str, request: dict[str, Any]) -> Any:
+    """`request` checked by the payload schema of `type`, so that a malformed one is refused
+    before any lookup; its fields named as the caller sent them (the request is the payload)."""
+    try:
+        return intents.registry.get(type).decode(request)
+    except ValidationError as error:
+        raise ValidationError(error.field.removeprefix("payload."), error.reason) from None

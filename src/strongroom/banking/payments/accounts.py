@@ -1,0 +1,73 @@
+"""The checks every payment makes of the bank's accounts it touches, and the facts about them
+that compliance rules read: refusals are `StepFailed`, in words a person reads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from strongroom.banking.types import AccountStatus, BankAccount, Customer, Directory
+from strongroom.compliance.rules.facts import AccountFacts, CustomerFacts
+from strongroom.errors import NotFound
+from strongroom.products.events import Event, Usage
+from strongroom.products.quote import Quote, quote
+from strongroom.products.stored import StoredProductCatalog
+from strongroom.workflows.definitions import StepFailed
+
+NS = 10**9
+
+
+def day_of(ns: int) -> date:
+    """The UTC date of an instant in nanoseconds since the epoch."""
+    return datetime.fromtimestamp(ns / NS, UTC).date()
+
+
+async def open_account(
+    directory: Directory, tenant: str, account_id: uuid.UUID, side: str, currency: str
+) -> BankAccount:
+    """The tenant's account `account_id`, open and in `currency`; `side` names it in refusals."""
+    try:
+        found = await directory.account(tenant, account_id)
+    except NotFound:
+        raise StepFailed(f"{side} account {account_id} not found") from None
+    if found.status is not AccountStatus.OPEN:
+        raise StepFailed(f"{side} account {account_id} is {found.status.value}")
+    if found.currency != currency:
+        raise StepFailed(f"{side} account {account_id} is in {found.currency}, not {currency}")
+    return found
+
+
+def customer_facts(customer: Customer) -> CustomerFacts:
+    return CustomerFacts(
+        id=str(customer.id),
+        risk_rating=customer.risk_rating.value,
+        kyc_status=customer.kyc_status.value,
+        since=day_of(customer.created_at),
+    )
+
+
+def account_facts(account: BankAccount) -> AccountFacts:
+    return AccountFacts(
+        id=str(account.id), product=account.product, opened=day_of(account.opened_at)
+    )
+
+
+async def priced(
+    catalog: StoredProductCatalog, account_id: uuid.UUID, event: Event, usage: Usage | None
+) -> Quote:
+    """The quote of the product `account_id` is pinned to for `event`; a limit it refuses fails
+    the step, naming the limit and what was left of it."""
+    definition, assignment = await catalog.definition_for(account_id)
+    if definition.currency != event.currency:
+        raise StepFailed(
+            f"account {account_id}'s product {definition.product} is in {definition.currency}, "
+            f"not {event.currency}"
+        )
+    found = quote(definition, event, usage, assignment.limit_overrides)
+    refusal = found.refusal
+    if refusal is not None:
+        raise StepFailed(
+            f"limit {refusal.limit_id}: {refusal.requested} asked, {refusal.headroom} of "
+            f"{refusal.maximum} left"
+        )
+    return found
