@@ -26,11 +26,13 @@ one account race. Transfer ids are derived from the intent, step and run.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import msgspec
 
 from strongroom.banking import codes
+from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
     account_facts,
     customer_facts,
@@ -50,7 +52,7 @@ from strongroom.compliance.rules.facts import (
     Direction,
     Payment,
 )
-from strongroom.ledger import CreateTransferResult, Ledger, Transfer, TransferFlags
+from strongroom.ledger import Ledger, Transfer, TransferFlags
 from strongroom.money import AMOUNT_MAX
 from strongroom.products.events import Event, EventKind
 from strongroom.products.posting import chain_for
@@ -75,17 +77,6 @@ SETTLED = "banking.payment.settled"
 #: The ledger codes of a customer's own outgoing movements, and the product event that prices
 #: them: what the limits and free allowances count.
 OUTGOING = {codes.PAYMENT: EventKind.TRANSFER_OUT}
-
-_DONE = {CreateTransferResult.OK, CreateTransferResult.EXISTS}
-_RELEASED = _DONE | {CreateTransferResult.PENDING_TRANSFER_NOT_PENDING}
-#: Ledger refusals of a reservation a person can act on, in their words.
-_REFUSALS = {
-    CreateTransferResult.EXCEEDS_CREDITS: (
-        "insufficient funds: the payment and its charges exceed the balance and any arranged "
-        "overdraft"
-    ),
-    CreateTransferResult.ACCOUNT_FROZEN: "an account of the payment is frozen",
-}
 
 
 class InternalPayment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -193,56 +184,37 @@ def internal_payment_type(
             "version": found.version,
             "fees": found.total_fees,
             "taxes": found.total_taxes,
-            "chain": [msgspec.to_builtins(t) for t in chain],
+            "chain": holds.kept(chain),
         }
 
-    def held_chain(context: StepContext[InternalPayment]) -> list[Transfer]:
-        """The chain `limits` priced, each transfer pending (LINKED kept: all or none)."""
-        return [
-            msgspec.structs.replace(t, flags=TransferFlags(t.flags | TransferFlags.PENDING))
-            for t in msgspec.convert(context.results["limits"]["chain"], list[Transfer])
-        ]
+    def chain(context: StepContext[InternalPayment]) -> list[Transfer]:
+        return holds.held(context.results["limits"]["chain"])
+
+    def derived(
+        context: StepContext[InternalPayment], kind: str
+    ) -> Callable[[Transfer], uuid.UUID]:
+        return lambda t: context.transfer_id(f"{kind}:{t.id}")
 
     async def reserve(context: StepContext[InternalPayment]) -> Any:
-        chain = held_chain(context)
-        results = await ledger.create_transfers(chain)
-        if all(r in _DONE for r in results):
-            return {"pending": [str(t.id) for t in chain]}
-        failure = next(
-            r
-            for r in results
-            if r not in _DONE and r is not CreateTransferResult.LINKED_EVENT_FAILED
-        )
-        raise StepFailed(_REFUSALS.get(failure, failure.value))
-
-    def settlement(
-        context: StepContext[InternalPayment], kind: TransferFlags, *, linked: bool
-    ) -> list[Transfer]:
-        """What posts (or voids) each held transfer, linked as the chain was or each alone."""
-        return [
-            msgspec.structs.replace(
-                t,
-                id=context.transfer_id(f"{kind.name}:{t.id}"),
-                flags=TransferFlags(kind | (t.flags & TransferFlags.LINKED if linked else 0)),
-                pending_id=t.id,
-            )
-            for t in held_chain(context)
-        ]
+        return {"pending": await holds.hold(ledger, chain(context))}
 
     async def release(context: StepContext[InternalPayment]) -> None:
-        # Each void alone: one already released (or expired) must not hold back the others.
-        voids = settlement(context, TransferFlags.VOID_PENDING, linked=False)
-        results = await ledger.create_transfers(voids)
-        failed = [r.value for r in results if r not in _RELEASED]
-        if failed:
-            raise StepFailed(f"releasing the reservation: {', '.join(failed)}", retryable=True)
+        voids = holds.settlement(
+            chain(context),
+            TransferFlags.VOID_PENDING,
+            derived(context, "VOID_PENDING"),
+            linked=False,
+        )
+        await holds.release(ledger, voids)
 
     async def settle(context: StepContext[InternalPayment]) -> Any:
-        posts = settlement(context, TransferFlags.POST_PENDING, linked=True)
-        results = await ledger.create_transfers(posts)
-        if not all(r in _DONE for r in results):
-            failed = ", ".join(r.value for r in results if r not in _DONE)
-            raise StepFailed(f"posting the reservation: {failed}", retryable=True)
+        posts = holds.settlement(
+            chain(context),
+            TransferFlags.POST_PENDING,
+            derived(context, "POST_PENDING"),
+            linked=True,
+        )
+        await holds.post(ledger, posts, retryable=True)
         p = context.payload
         limits_result = context.results["limits"]
         context.emit(
