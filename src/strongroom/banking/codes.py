@@ -11,6 +11,8 @@ from __future__ import annotations
 PAYMENT = 1100
 #: A refund of a settled payment: the payee's account back to the payer's.
 REFUND = 1101
+#: A card payment: the account's hold to the clearing account, captured or released.
+CARD = 1103
 #: Money arriving from outside the bank: the tenant's clearing account to a customer's.
 DEPOSIT = 1102
 

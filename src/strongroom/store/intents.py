@@ -61,6 +61,7 @@ _DONE = IntentStatus.DONE.value
 _READY = IntentStatus.READY.value
 
 #: The columns a checkpoint rewrites; the rest (the payload among them) are fixed at creation.
+#: The mutex key is among them: an intent whose workflow is done gives its key up.
 _MUTABLE = (
     "state",
     "status",
@@ -74,6 +75,7 @@ _MUTABLE = (
     "error",
     "timer_at",
     "timer_event",
+    "mutex_key",
     "cancel_requested",
     "lease_epoch",
     "lease_owner",
@@ -150,7 +152,6 @@ def _row(intent: Intent) -> dict[str, Any]:
         "type": intent.type,
         "reference": intent.reference,
         "created_at": intent.created_at,
-        "mutex_key": intent.mutex_key,
         "parent_id": intent.parent_id,
         "customer": intent.customer,
         "account": intent.account,
@@ -175,6 +176,7 @@ def _mutable(intent: Intent) -> dict[str, Any]:
         "error": intent.error,
         "timer_at": intent.timer_at,
         "timer_event": intent.timer_event,
+        "mutex_key": intent.mutex_key,
         "cancel_requested": intent.cancel_requested,
         "lease_epoch": intent.lease_epoch,
         "lease_owner": intent.lease_owner,
@@ -630,7 +632,7 @@ async def _apply_sqlite(
 #: PostgreSQL types of the columns a checkpoint rewrites, in _MUTABLE's order.
 _MUTABLE_TYPES = (
     "text", "text", "int4", "int8", "int8", "int4", "text", "int4", "int4", "text",
-    "int8", "text", "bool", "int8", "text",
+    "int8", "text", "text", "bool", "int8", "text",
 )  # fmt: skip
 _FENCED = tuple(name for name in _MUTABLE if name.startswith("lease_"))
 #: One statement for the whole batch: the fence is checked per row in the join, and the rows

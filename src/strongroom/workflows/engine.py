@@ -416,13 +416,18 @@ class Engine:
         return await self._run_group(kind, intent, payload, workflow.groups[intent.position])
 
     async def _park(self, intent: Intent, now: int) -> None:
-        """Nothing to run: hand the intent back until an event or its timer."""
+        """Nothing to run: hand the intent back until an event or its timer. Its mutex key goes
+        with the work: waiting for an event (a card hold for its capture), it holds no turn."""
         if intent.status is IntentStatus.DONE:
             return
         if intent.timer_at is not None:
-            parked = self._release(intent, now, status=IntentStatus.READY, run_at=intent.timer_at)
+            parked = self._release(
+                intent, now, status=IntentStatus.READY, run_at=intent.timer_at, mutex_key=None
+            )
         else:
-            parked = self._release(intent, now, status=IntentStatus.WAITING, run_at=None)
+            parked = self._release(
+                intent, now, status=IntentStatus.WAITING, run_at=None, mutex_key=None
+            )
         await self._save(Checkpoint(parked, epoch=intent.lease_epoch))
 
     async def _fire_timer(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from strongroom.banking.payments.card import authorisation_type, capture_type, release_type
 from strongroom.banking.payments.deposit import deposit_type
 from strongroom.banking.payments.internal import internal_payment_type
 from strongroom.banking.payments.refund import refund_type
@@ -36,7 +37,7 @@ from strongroom.ledger import (
     Transfer,
 )
 from strongroom.products import load_product
-from strongroom.services.access import Principal, Role
+from strongroom.services.access import ApiKey, Principal, Role
 from strongroom.workflows.definitions import Registry
 from strongroom.workflows.engine import Engine
 from strongroom.workflows.service import IntentService
@@ -142,8 +143,17 @@ async def rig(platform: Platform) -> AsyncIterator[Rig]:
     await bank.open()
     compliance = await platform.compliance()
     store = await platform.intent_store()
+    catalog = await platform.products()
+
+    async def fire(acting: Intent, intent_id: uuid.UUID, event: str, reason: str) -> object:
+        who = ApiKey(acting.actor or "bank", acting.tenant, Role.WRITE, "bank", 0)
+        return await intents.fire(who, intent_id, event, reason=reason)
+
     registry = Registry(
         [
+            authorisation_type(ledger, directory, compliance.decider, catalog),
+            capture_type(ledger, store, fire),
+            release_type(ledger, store, fire),
             internal_payment_type(ledger, directory, compliance.decider, await platform.products()),
             deposit_type(ledger, directory, compliance.decider, await platform.products()),
             refund_type(ledger, store),

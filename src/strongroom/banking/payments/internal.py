@@ -41,7 +41,7 @@ from strongroom.banking.payments.accounts import (
     priced,
 )
 from strongroom.banking.payments.screening import REVIEW, cleared, screened, subject_of
-from strongroom.banking.payments.usage import outgoing_usage
+from strongroom.banking.payments.usage import OUTGOING, outgoing_usage
 from strongroom.banking.types import (
     Directory,
     KycStatus,
@@ -73,10 +73,6 @@ from strongroom.workflows.machine import Machine, edge
 
 TYPE = "banking.payment.internal"
 SETTLED = "banking.payment.settled"
-
-#: The ledger codes of a customer's own outgoing movements, and the product event that prices
-#: them: what the limits and free allowances count.
-OUTGOING = {codes.PAYMENT: EventKind.TRANSFER_OUT}
 
 
 class InternalPayment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from strongroom.banking.payments.card import AUTHORISATION, CAPTURE, RELEASE, Authorisation
 from strongroom.banking.payments.deposit import TYPE as DEPOSIT_TYPE
 from strongroom.banking.payments.deposit import Deposit
 from strongroom.banking.payments.internal import TYPE as PAYMENT_TYPE
@@ -85,6 +86,46 @@ class PaymentService:
         detail = await self.intents.show(who, deposit_id)
         if detail.intent.type != DEPOSIT_TYPE:
             raise NotFound(f"deposit {deposit_id} not found")
+        return detail
+
+    async def authorise(
+        self, who: Principal, reference: str, request: dict[str, Any]
+    ) -> tuple[Intent, bool]:
+        """Submit a card authorisation (`request`: the fields of Authorisation but `customer`)."""
+        with acting(who, Role.WRITE):
+            if "customer" in request:
+                raise ValidationError("customer", "is the card account's customer, not given")
+            checked: Authorisation = _decode(self.intents, AUTHORISATION, request)
+            account = await self.directory.account(who.tenant, checked.account_id)
+            payload = {**request, "customer": str(account.customer_id)}
+            submitted = await self.intents.submit(who, AUTHORISATION, reference, payload)
+            return submitted.intent, submitted.created
+
+    async def capture(
+        self, who: Principal, authorisation_id: uuid.UUID, reference: str, amount: int
+    ) -> tuple[Intent, bool]:
+        """Submit the capture of `amount` of a held authorisation."""
+        await self._card(who, authorisation_id)
+        body = {"authorisation_id": str(authorisation_id), "amount": amount}
+        submitted = await self.intents.submit(who, CAPTURE, reference, body)
+        return submitted.intent, submitted.created
+
+    async def release(
+        self, who: Principal, authorisation_id: uuid.UUID, reference: str
+    ) -> tuple[Intent, bool]:
+        """Submit the release of a held authorisation."""
+        await self._card(who, authorisation_id)
+        body = {"authorisation_id": str(authorisation_id)}
+        submitted = await self.intents.submit(who, RELEASE, reference, body)
+        return submitted.intent, submitted.created
+
+    async def show_card(self, who: Principal, authorisation_id: uuid.UUID) -> IntentDetail:
+        return await self._card(who, authorisation_id)
+
+    async def _card(self, who: Principal, authorisation_id: uuid.UUID) -> IntentDetail:
+        detail = await self.intents.show(who, authorisation_id)
+        if detail.intent.type != AUTHORISATION:
+            raise NotFound(f"card authorisation {authorisation_id} not found")
         return detail
 
     async def show(self, who: Principal, payment_id: uuid.UUID) -> PaymentDetail:

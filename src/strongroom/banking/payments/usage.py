@@ -15,11 +15,17 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 
+from strongroom.banking import codes
 from strongroom.ledger import Ledger, TransferFlags
 from strongroom.ledger.queries import TransferQuery
 from strongroom.products.events import EventKind, Tally, Usage
 
 NS = 10**9
+#: The ledger codes of a customer's own outgoing movements, and the product event that prices
+#: each: what limits and free allowances count.
+OUTGOING: Mapping[int, EventKind] = MappingProxyType(
+    {codes.PAYMENT: EventKind.TRANSFER_OUT, codes.CARD: EventKind.CARD_WITHDRAWAL}
+)
 #: Transfers read per query while tallying a month.
 PAGE = 1000
 
