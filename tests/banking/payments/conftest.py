@@ -16,6 +16,7 @@ import pytest
 from strongroom.banking.payments.card import authorisation_type, capture_type, release_type
 from strongroom.banking.payments.deposit import deposit_type
 from strongroom.banking.payments.internal import internal_payment_type
+from strongroom.banking.payments.multipart import multipart_type, part_type
 from strongroom.banking.payments.refund import refund_type
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.types import (
@@ -154,6 +155,8 @@ async def rig(platform: Platform) -> AsyncIterator[Rig]:
             authorisation_type(ledger, directory, compliance.decider, catalog),
             capture_type(ledger, store, fire),
             release_type(ledger, store, fire),
+            multipart_type(directory, compliance.decider),
+            part_type(ledger, store, fire),
             internal_payment_type(ledger, directory, compliance.decider, await platform.products()),
             deposit_type(ledger, directory, compliance.decider, await platform.products()),
             refund_type(ledger, store),

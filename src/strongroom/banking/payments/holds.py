@@ -71,8 +71,9 @@ def settlement(
     linked: bool,
     amounts: Mapping[uuid.UUID, int] | None = None,
 ) -> list[Transfer]:
-    """What posts (or voids) each held transfer: linked as the chain was, or each alone;
-    `amounts` posts less than held for the transfers it names."""
+    """What posts (or voids) each held transfer (as priced, or as the ledger returned it):
+    linked as the chain was, or each alone; `amounts` posts less than held for the transfers it
+    names."""
     return [
         msgspec.structs.replace(
             t,
@@ -81,6 +82,8 @@ def settlement(
             pending_id=t.id,
             amount=(amounts or {}).get(t.id, t.amount),
             timeout=0,
+            timestamp=0,
+            seq=0,
         )
         for t in chain
     ]

@@ -5,8 +5,7 @@ than the payment's principal in all.
 
 1. `check`: the payment is a settled `banking.payment.internal` of the tenant, and this refund
    fits in what is left of its principal. The ledger is the record of what was refunded: the
-   n-th refund of a payment has the transfer id `refund_id(payment, n)`, so the refunds so far
-   are the ids that exist, read in one lookup.
+   n-th refund of a payment has the transfer id `refund_id(payment, n)` (payments/numbered.py).
 2. `refund`: the amount from the payee's account back to the payer's, with that id.
 
 Refunds of one payment share a mutex key and so run one at a time: each counts every earlier
@@ -24,6 +23,7 @@ import msgspec
 from strongroom.banking import codes
 from strongroom.banking.payments.internal import TYPE as PAYMENT_TYPE
 from strongroom.banking.payments.internal import InternalPayment
+from strongroom.banking.payments.numbered import Numbered
 from strongroom.ledger import CreateTransferResult, Ledger, Transfer
 from strongroom.money import AMOUNT_MAX
 from strongroom.workflows.definitions import (
@@ -41,22 +41,19 @@ from strongroom.workflows.ports import IntentStore
 
 TYPE = "banking.payment.refund"
 REFUNDED = "banking.payment.refunded"
-#: Refunds one payment may have: the lookup of what was refunded reads this many ids.
-MAX_REFUNDS = 100
-_NAMESPACE = uuid.UUID("0b9c3a52-6a0e-4f7e-9a61-3f0f2b7d5e14")
+#: The refunds of a payment, numbered under its id (at most 100).
+REFUNDS = Numbered("refund", 100)
 _DONE = {CreateTransferResult.OK, CreateTransferResult.EXISTS}
 
 
 def refund_id(payment_id: uuid.UUID, number: int) -> uuid.UUID:
     """The ledger transfer id of the `number`-th refund (from 1) of a payment."""
-    return uuid.uuid5(_NAMESPACE, f"{payment_id}/{number}")
+    return REFUNDS.id(payment_id, number)
 
 
 async def refunds_of(ledger: Ledger, payment_id: uuid.UUID) -> list[Transfer]:
     """The refund transfers of a payment, in the order they were made."""
-    ids = [refund_id(payment_id, n) for n in range(1, MAX_REFUNDS + 1)]
-    found = {t.id: t for t in await ledger.lookup_transfers(ids)}
-    return [found[i] for i in ids if i in found]
+    return await REFUNDS.made(ledger, payment_id)
 
 
 class Refund(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -90,8 +87,8 @@ def refund_type(ledger: Ledger, intents: IntentStore) -> IntentType[Refund]:
             raise StepFailed(f"payment {r.payment_id} is {payment.state}, not settled")
         paid = msgspec.convert(payment.payload, InternalPayment)
         earlier = await refunds_of(ledger, r.payment_id)
-        if len(earlier) >= MAX_REFUNDS:
-            raise StepFailed(f"payment {r.payment_id} already has {MAX_REFUNDS} refunds")
+        if len(earlier) >= REFUNDS.most:
+            raise StepFailed(f"payment {r.payment_id} already has {REFUNDS.most} refunds")
         left = paid.amount - sum(t.amount for t in earlier)
         if r.amount > left:
             raise StepFailed(

@@ -20,6 +20,7 @@ from strongroom.banking.payments.deposit import TYPE as DEPOSIT_TYPE
 from strongroom.banking.payments.deposit import Deposit
 from strongroom.banking.payments.internal import TYPE as PAYMENT_TYPE
 from strongroom.banking.payments.internal import InternalPayment
+from strongroom.banking.payments.multipart import MULTIPART, PART, MultipartDeposit
 from strongroom.banking.payments.refund import TYPE as REFUND_TYPE
 from strongroom.banking.payments.refund import refunds_of
 from strongroom.banking.types import Directory
@@ -82,9 +83,29 @@ class PaymentService:
             submitted = await self.intents.submit(who, DEPOSIT_TYPE, reference, request)
             return submitted.intent, submitted.created
 
+    async def expect_parts(
+        self, who: Principal, reference: str, request: dict[str, Any]
+    ) -> tuple[Intent, bool]:
+        """Open a deposit that arrives in parts (`request`: the fields of MultipartDeposit)."""
+        with acting(who, Role.WRITE):
+            checked: MultipartDeposit = _decode(self.intents, MULTIPART, request)
+            await self.directory.account(who.tenant, checked.account_id)
+            submitted = await self.intents.submit(who, MULTIPART, reference, request)
+            return submitted.intent, submitted.created
+
+    async def add_part(
+        self, who: Principal, multipart_id: uuid.UUID, reference: str, amount: int
+    ) -> tuple[Intent, bool]:
+        """Submit a part that arrived for a multi-part deposit."""
+        await self.show_deposit(who, multipart_id)
+        body = {"multipart_id": str(multipart_id), "amount": amount}
+        submitted = await self.intents.submit(who, PART, reference, body)
+        return submitted.intent, submitted.created
+
     async def show_deposit(self, who: Principal, deposit_id: uuid.UUID) -> IntentDetail:
+        """A deposit, whole or in parts."""
         detail = await self.intents.show(who, deposit_id)
-        if detail.intent.type != DEPOSIT_TYPE:
+        if detail.intent.type not in (DEPOSIT_TYPE, MULTIPART):
             raise NotFound(f"deposit {deposit_id} not found")
         return detail
 
