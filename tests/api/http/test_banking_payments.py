@@ -142,3 +142,83 @@ async def test_other_tenants_and_readers_are_kept_out(
     assert (await client.get(path, headers=stranger)).status_code == 404
     refund = {"reference": "r", "amount": 1, "reason": "x"}
     assert (await client.post(f"{path}/refunds", json=refund, headers=stranger)).status_code == 404
+
+
+async def test_deposits_whole_and_in_parts_and_a_card_hold_captured(
+    platform: Platform,
+    rig: Rig,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    writer = await auth(platform, Role.WRITE, "wes")
+    a = await rig.bank.customer_account()
+    body = {
+        "reference": "dep-1",
+        "account_id": str(a),
+        "amount": 5_000,
+        "currency": "SGD",
+        "sender": {"name": "Acme", "country": "SG"},
+    }
+    made = await client.post("/v1/banking/deposits", json=body, headers=writer)
+    assert made.status_code == 201, made.text
+    await rig.done(uuid.UUID(made.json()["id"]))
+    shown = await client.get(f"/v1/banking/deposits/{made.json()['id']}", headers=writer)
+    assert shown.json()["state"] == "settled"
+    whole = await client.post(
+        "/v1/banking/deposits/multipart",
+        json={
+            "reference": "m-1",
+            "account_id": str(a),
+            "amount": 300,
+            "currency": "SGD",
+            "expires_in": 3600,
+        },
+        headers=writer,
+    )
+    assert whole.status_code == 201, whole.text
+    whole_id = uuid.UUID(whole.json()["id"])
+    await rig.until(whole_id, lambda i: i.state == "collecting")
+    for n in range(3):
+        part = await client.post(
+            f"/v1/banking/deposits/{whole_id}/parts",
+            json={"reference": f"part-{n}", "amount": 100},
+            headers=writer,
+        )
+        assert part.status_code == 201, part.text
+        await rig.done(uuid.UUID(part.json()["id"]))
+    assert (await rig.done(whole_id)).state == "completed"
+    hold = await client.post(
+        "/v1/banking/cards/authorisations",
+        json={
+            "reference": "auth-1",
+            "account_id": str(a),
+            "amount": 1_000,
+            "currency": "SGD",
+            "merchant": {"name": "Kopi", "category": "5814"},
+        },
+        headers=writer,
+    )
+    assert hold.status_code == 201, hold.text
+    hold_id = uuid.UUID(hold.json()["id"])
+    await rig.until(hold_id, lambda i: i.state == "held")
+    captured = await client.post(
+        f"/v1/banking/cards/authorisations/{hold_id}/captures",
+        json={"reference": "cap-1", "amount": 600},
+        headers=writer,
+    )
+    assert captured.status_code == 201, captured.text
+    await rig.done(uuid.UUID(captured.json()["id"]))
+    assert (await rig.done(hold_id)).state == "captured"
+    assert await rig.bank.balances(a) == [5_000 + 300 - 600]
+    bad = await client.post(
+        "/v1/banking/cards/authorisations",
+        json={
+            "reference": "auth-2",
+            "account_id": str(a),
+            "amount": 1,
+            "currency": "SGD",
+            "merchant": {"name": "Kopi", "category": "58140"},
+        },
+        headers=writer,
+    )
+    assert bad.status_code == 422
+    assert "category" in bad.text

@@ -1,6 +1,7 @@
-"""/v1/banking/payments: payments between the bank's accounts and their refunds over HTTP
-(strongroom.banking.payments.service.PaymentService). A payment is an intent: it is answered at
-once (201) in the state it reached, and followed by reading it again."""
+"""/v1/banking/payments, /deposits and /cards: payments between the bank's accounts and their
+refunds, money arriving from outside (whole or in parts), card holds and their captures, over HTTP
+(strongroom.banking.payments.service.PaymentService). Each is an intent: answered at once (201)
+in the state it reached, and followed by reading it again."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from strongroom.api.http.auth import Caller
 from strongroom.api.http.models import (
     NOT_BLANK,
     Amount,
+    IntentDetailOut,
     IntentOut,
     StepOut,
     TransitionOut,
@@ -22,14 +24,19 @@ from strongroom.api.http.models import (
 from strongroom.api.http.models import Request as Body
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
+from strongroom.banking.payments.card import DEFAULT_HOLD, EXPIRY_GRACE
 from strongroom.banking.payments.service import Payment, PaymentDetail, PaymentService
 from strongroom.banking.services import BankingServices
 from strongroom.ledger.queries import INT64_MAX
+from strongroom.ledger.rules import TIMEOUT_MAX
 from strongroom.workflows.service import MAX_PAGE
 
 router = APIRouter(tags=["payments"], responses=RESPONSES, route_class=JsonBodyRoute)
 
 _Reference = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
+_Currency = Annotated[str, Strict(), Field(pattern="^[A-Z]{3}$")]
+_Description = Annotated[str, Strict(), Field(max_length=140)]
+_Channel = Annotated[str, Strict(), Field(pattern="^[a-z0-9_.-]{1,32}$")]
 _State = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 _Cursor = Annotated[
     str | None,
@@ -54,9 +61,68 @@ class PayIn(Body):
     debit_account_id: uuid.UUID
     credit_account_id: uuid.UUID
     amount: Amount = Field(description="Minor units of `currency`, more than 0")
-    currency: Annotated[str, Strict(), Field(pattern="^[A-Z]{3}$")]
-    description: Annotated[str, Strict(), Field(max_length=140)] = ""
-    channel: Annotated[str, Strict(), Field(pattern="^[a-z0-9_.-]{1,32}$")] = "api"
+    currency: _Currency
+    description: _Description = ""
+    channel: _Channel = "api"
+
+
+class SenderIn(Body):
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=140)] | None = None
+    country: Annotated[str, Strict(), Field(pattern="^[A-Z]{2}$")] | None = None
+    account: Annotated[str, Strict(), Field(min_length=1, max_length=64)] | None = None
+
+
+class DepositIn(Body):
+    reference: _Reference
+    account_id: uuid.UUID
+    amount: Amount = Field(description="Minor units of `currency`, more than 0")
+    currency: _Currency
+    sender: SenderIn = Field(default_factory=SenderIn)
+    description: _Description = ""
+    channel: _Channel = "transfer"
+
+
+class MultipartIn(Body):
+    reference: _Reference
+    account_id: uuid.UUID
+    amount: Amount = Field(description="The whole expected, in minor units of `currency`")
+    currency: _Currency
+    expires_in: Annotated[int, Strict(), Field(ge=1, le=TIMEOUT_MAX)] = Field(
+        description="Seconds until the parts that arrived are returned"
+    )
+    sender: SenderIn = Field(default_factory=SenderIn)
+    description: _Description = ""
+
+
+class PartIn(Body):
+    reference: _Reference
+    amount: Amount = Field(description="Minor units of the deposit's currency, more than 0")
+
+
+class MerchantIn(Body):
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=140)]
+    country: Annotated[str, Strict(), Field(pattern="^[A-Z]{2}$")] | None = None
+    category: Annotated[str, Strict(), Field(pattern="^[0-9]{4}$")] | None = None
+
+
+class AuthorisationIn(Body):
+    reference: _Reference
+    account_id: uuid.UUID
+    amount: Amount = Field(description="Minor units of `currency`, more than 0")
+    currency: _Currency
+    merchant: MerchantIn
+    hold_seconds: Annotated[int, Strict(), Field(ge=1, le=TIMEOUT_MAX - EXPIRY_GRACE)] = (
+        DEFAULT_HOLD
+    )
+
+
+class CaptureIn(Body):
+    reference: _Reference
+    amount: Amount = Field(description="At most the amount held; the rest is released")
+
+
+class ReleaseIn(Body):
+    reference: _Reference
 
 
 class RefundIn(Body):
@@ -198,7 +264,124 @@ async def refund_payment(
 ) -> IntentOut:
     """Write role. The refund is a `banking.payment.refund` intent: it fails (state `failed`,
     the reason in `error`) when the payment is not settled or the refunds would exceed it."""
-    intent, created = await payments.refund(caller, id, body.reference, body.amount, body.reason)
+    refunded = await payments.refund(caller, id, body.reference, body.amount, body.reason)
+    return _answer(refunded, response)
+
+
+def _answer(submitted: tuple[Any, bool], response: Response) -> IntentOut:
+    intent, created = submitted
     if not created:
         response.status_code = 200
     return IntentOut.of(intent)
+
+
+_SUBMITTED: dict[int | str, dict[str, Any]] = {200: {"model": IntentOut, **_RETRIED}, **_CONFLICT}
+
+
+@router.post(
+    "/v1/banking/deposits",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Credit money that arrived from outside the bank",
+    responses=_SUBMITTED,
+)
+async def deposit(
+    body: DepositIn, caller: Caller, payments: Payments, response: Response
+) -> IntentOut:
+    """Write role. A `banking.payment.deposit` intent: screened (incoming), held for review when
+    the rules ask, credited from the tenant's clearing account with the product's charges."""
+    request = body.model_dump(exclude={"reference"}, mode="json", exclude_none=True)
+    return _answer(await payments.deposit(caller, body.reference, request), response)
+
+
+@router.post(
+    "/v1/banking/deposits/multipart",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Expect a deposit that arrives in parts",
+    responses=_SUBMITTED,
+)
+async def expect_parts(
+    body: MultipartIn, caller: Caller, payments: Payments, response: Response
+) -> IntentOut:
+    """Write role. A `banking.deposit.multipart` intent: once screened it collects parts
+    (POST .../parts) until they make the whole, which is then credited at once, or until
+    `expires_in` passes and the parts are returned."""
+    request = body.model_dump(exclude={"reference"}, mode="json", exclude_none=True)
+    return _answer(await payments.expect_parts(caller, body.reference, request), response)
+
+
+@router.post(
+    "/v1/banking/deposits/{id}/parts",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Record a part of a multi-part deposit",
+    responses=_SUBMITTED,
+)
+async def add_part(
+    id: uuid.UUID, body: PartIn, caller: Caller, payments: Payments, response: Response
+) -> IntentOut:
+    """Write role. A `banking.deposit.part` intent: held as a pending credit; the part that
+    completes the whole posts them all. One over what is still expected fails."""
+    return _answer(await payments.add_part(caller, id, body.reference, body.amount), response)
+
+
+@router.get("/v1/banking/deposits/{id}", response_model=IntentDetailOut, summary="Show a deposit")
+async def show_deposit(id: uuid.UUID, caller: Caller, payments: Payments) -> IntentDetailOut:
+    """A deposit, whole or in parts, with its timeline and step results."""
+    return IntentDetailOut.of_detail(await payments.show_deposit(caller, id))
+
+
+@router.post(
+    "/v1/banking/cards/authorisations",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Authorise a card payment: hold the money",
+    responses=_SUBMITTED,
+)
+async def authorise(
+    body: AuthorisationIn, caller: Caller, payments: Payments, response: Response
+) -> IntentOut:
+    """Write role. A `banking.card.authorisation` intent: screened, priced and checked against
+    the card limits, then the amount and its charges held (`held`) until captured, released or
+    expired after `hold_seconds`; a refusal ends it `declined`."""
+    request = body.model_dump(exclude={"reference"}, mode="json", exclude_none=True)
+    return _answer(await payments.authorise(caller, body.reference, request), response)
+
+
+@router.get(
+    "/v1/banking/cards/authorisations/{id}",
+    response_model=IntentDetailOut,
+    summary="Show a card authorisation",
+)
+async def show_authorisation(id: uuid.UUID, caller: Caller, payments: Payments) -> IntentDetailOut:
+    return IntentDetailOut.of_detail(await payments.show_card(caller, id))
+
+
+@router.post(
+    "/v1/banking/cards/authorisations/{id}/captures",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Capture a card hold, in full or in part",
+    responses=_SUBMITTED,
+)
+async def capture(
+    id: uuid.UUID, body: CaptureIn, caller: Caller, payments: Payments, response: Response
+) -> IntentOut:
+    """Write role. A `banking.card.capture` intent: posts the captured amount (the ledger
+    releases the rest of the hold); fails when the hold is no longer held or is smaller."""
+    return _answer(await payments.capture(caller, id, body.reference, body.amount), response)
+
+
+@router.post(
+    "/v1/banking/cards/authorisations/{id}/releases",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Release a card hold",
+    responses=_SUBMITTED,
+)
+async def release(
+    id: uuid.UUID, body: ReleaseIn, caller: Caller, payments: Payments, response: Response
+) -> IntentOut:
+    """Write role. A `banking.card.release` intent: voids the hold."""
+    return _answer(await payments.release(caller, id, body.reference), response)
