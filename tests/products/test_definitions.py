@@ -189,3 +189,15 @@ def test_interest_needs_declared_accounts_and_no_flat() -> None:
     assert "interest bands take a percent only" in reasons[("interest.credit.bands[0].flat", 21)]
     assert "'interest_expense'" in reasons[("interest.expense_account", 17)]
     assert "'interest_payable'" in reasons[("interest.accrued_account", 17)]
+
+
+def test_the_arranged_overdraft_is_read_in_minor_units_and_absent_keeps_old_digests() -> None:
+    text = (EXAMPLES / "everyday-v1.yaml").read_text()
+    without = parse_product(text)
+    # The digest everyday v1 was published with before the field existed.
+    assert without.digest == "a4930ac090f8ddfccedac57bab76abfe73a51f586043f356a9290160625542b3"
+    assert without.overdraft_limit == 0
+    arranged = parse_product(text + "\noverdraft_limit: 500.00\n")
+    assert (arranged.overdraft_limit, arranged.digest != without.digest) == (50_000, True)
+    with pytest.raises(ProductDefinitionError, match="overdraft_limit"):
+        parse_product(text + "\noverdraft_limit: 500.005\n")

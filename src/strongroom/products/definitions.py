@@ -71,6 +71,8 @@ class ProductDefinition:
     limits: tuple[LimitRule, ...]
     interest: InterestRule | None
     dormant_after_days: int | None
+    #: The arranged overdraft in minor units (0: none): the ledger account's overdraft limit.
+    overdraft_limit: int
     digest: str
     source: str = "<string>"
     #: The validated content as canonical JSON (sorted keys, exact decimals): what the store
@@ -241,6 +243,9 @@ class _Builder:
                 LimitRule(lim.id, frozenset(lim.events), lim.period, lim.measure, maximum)
             )
         interest = self.interest()
+        overdraft = 0
+        if s.overdraft_limit is not None:
+            overdraft = self.minor(s.overdraft_limit, ("overdraft_limit",))
         if self.issues:
             raise ProductDefinitionError(sorted(self.issues, key=lambda i: i.line or 0))
         fees_by_event = {kind: tuple(f for f in fees if f.event is kind) for kind in EventKind}
@@ -256,6 +261,7 @@ class _Builder:
             limits=tuple(limits),
             interest=interest,
             dormant_after_days=s.dormant_after_days,
+            overdraft_limit=overdraft,
             digest=digest,
             source=self.doc.file,
             canonical=canonical,
@@ -295,6 +301,10 @@ class _Builder:
         )
 
 
+#: Optional fields added to the schema after products were published with it.
+_ADDED_LATER = ("overdraft_limit",)
+
+
 def _canonical(value: object) -> str:
     """JSON for the digest: a number is the same number however many trailing zeros it has."""
     if isinstance(value, Decimal):
@@ -321,6 +331,11 @@ def definition_from_document(doc: Document) -> ProductDefinition:
     except pydantic.ValidationError as exc:
         raise ProductDefinitionError(issues_from_pydantic(doc, exc)) from None
     content = spec.model_dump(mode="python", by_alias=True)
+    for name in _ADDED_LATER:
+        # Absent, a field added after products were published must leave their digests as
+        # they were stored.
+        if content[name] is None:
+            del content[name]
     digest_input = json.dumps(content, sort_keys=True, default=_canonical)
     digest = hashlib.sha256(digest_input.encode()).hexdigest()
     canonical = json.dumps(

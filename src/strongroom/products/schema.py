@@ -101,3 +101,6 @@ class ProductSpec(_Spec):
     interest: InterestSpec | None = None
     #: An account with no customer activity for this many days is dormant (dormancy fees).
     dormant_after_days: Annotated[int, Field(ge=1)] | None = None
+    #: The arranged overdraft: how far below zero an account on the product may go (major
+    #: units). None: no overdraft.
+    overdraft_limit: Amount | None = None
