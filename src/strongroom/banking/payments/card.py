@@ -36,17 +36,16 @@ from strongroom.banking import codes
 from strongroom.banking.clearing import ensure_clearing_account
 from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
-    account_facts,
-    customer_facts,
+    RETRY,
     day_of,
     open_account,
     priced,
 )
-from strongroom.banking.payments.screening import REVIEW, cleared, screened, subject_of
+from strongroom.banking.payments.screening import REVIEW, cleared, decide, verified
 from strongroom.banking.payments.usage import OUTGOING, outgoing_usage
-from strongroom.banking.types import Directory, KycStatus
+from strongroom.banking.types import Directory
 from strongroom.compliance.decide import Decider
-from strongroom.compliance.rules.facts import Counterparty, Direction, Payment
+from strongroom.compliance.rules.facts import Counterparty, Direction
 from strongroom.ledger import Ledger, Transfer, TransferFlags
 from strongroom.ledger.rules import TIMEOUT_MAX
 from strongroom.money import AMOUNT_MAX
@@ -57,7 +56,6 @@ from strongroom.workflows.definitions import (
     FAIL,
     KEY_PATTERN,
     IntentType,
-    RetryPolicy,
     Step,
     StepContext,
     StepFailed,
@@ -145,9 +143,6 @@ def _step_machine(name: str, done: str) -> Machine:
     )
 
 
-_RETRY = RetryPolicy(max_attempts=5, initial=0.05, maximum=5.0)
-
-
 def authorisation_type(
     ledger: Ledger, directory: Directory, decider: Decider, catalog: StoredProductCatalog
 ) -> IntentType[Authorisation]:
@@ -157,26 +152,17 @@ def authorisation_type(
         account = await open_account(directory, tenant, a.account_id, "card", a.currency)
         if a.customer is not None and a.customer != str(account.customer_id):
             raise StepFailed(f"card account {account.id} is not customer {a.customer}'s")
-        customer = await directory.customer(tenant, account.customer_id)
-        if customer.kyc_status is not KycStatus.VERIFIED:
-            raise StepFailed(f"customer {customer.id} is {customer.kyc_status.value}, not verified")
-        decision = await decider.screen(
-            tenant,
-            Payment(
-                subject=subject_of(context.intent.id),
-                amount=a.amount,
-                currency=a.currency,
-                direction=Direction.OUT,
-                channel="card",
-                counterparty=Counterparty(name=a.merchant.name, country=a.merchant.country),
-                customer=customer_facts(customer),
-                account=account_facts(account),
-                at=context.intent.created_at,
-            ),
-            actor=context.intent.actor,
-            open_case=False,
+        customer = verified(await directory.customer(tenant, account.customer_id))
+        return await decide(
+            decider,
+            context,
+            account,
+            customer,
+            amount=a.amount,
+            direction=Direction.OUT,
+            channel="card",
+            counterparty=Counterparty(name=a.merchant.name, country=a.merchant.country),
         )
-        return screened(decision)
 
     async def limits(context: StepContext[Authorisation]) -> Any:
         cleared(context)
@@ -210,10 +196,10 @@ def authorisation_type(
         AUTHORISATION_MACHINE,
         Workflow(
             (
-                group(Step("screen", screen, retry=_RETRY), event="screened"),
+                group(Step("screen", screen, retry=RETRY), event="screened"),
                 group(REVIEW),
-                group(Step("limits", limits, retry=_RETRY), event="checked"),
-                group(Step("hold", hold, retry=_RETRY), event="held"),
+                group(Step("limits", limits, retry=RETRY), event="checked"),
+                group(Step("hold", hold, retry=RETRY), event="held"),
             )
         ),
         mutex_key=lambda a: f"account:{a.account_id}",
@@ -278,8 +264,8 @@ def capture_type(ledger: Ledger, intents: IntentStore, fire: Fire) -> IntentType
         _step_machine(CAPTURE, "captured"),
         Workflow(
             (
-                group(Step("check", check, retry=_RETRY), event="checked"),
-                group(Step("capture", capture, retry=_RETRY), event="captured"),
+                group(Step("check", check, retry=RETRY), event="checked"),
+                group(Step("capture", capture, retry=RETRY), event="captured"),
             )
         ),
         mutex_key=lambda c: f"card:{c.authorisation_id}",
@@ -314,8 +300,8 @@ def release_type(ledger: Ledger, intents: IntentStore, fire: Fire) -> IntentType
         _step_machine(RELEASE, "released"),
         Workflow(
             (
-                group(Step("check", check, retry=_RETRY), event="checked"),
-                group(Step("release", release, retry=_RETRY), event="released"),
+                group(Step("check", check, retry=RETRY), event="checked"),
+                group(Step("release", release, retry=RETRY), event="released"),
             )
         ),
         mutex_key=lambda r: f"card:{r.authorisation_id}",

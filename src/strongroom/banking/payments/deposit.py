@@ -22,16 +22,15 @@ import msgspec
 from strongroom.banking import codes
 from strongroom.banking.clearing import ensure_clearing_account
 from strongroom.banking.payments.accounts import (
-    account_facts,
-    customer_facts,
+    RETRY,
     day_of,
     open_account,
     priced,
 )
-from strongroom.banking.payments.screening import REVIEW, cleared, screened, subject_of
+from strongroom.banking.payments.screening import REVIEW, cleared, decide
 from strongroom.banking.types import Directory
 from strongroom.compliance.decide import Decider
-from strongroom.compliance.rules.facts import Counterparty, Direction, Payment
+from strongroom.compliance.rules.facts import Counterparty, Direction
 from strongroom.ledger import CreateTransferResult, Ledger, Transfer
 from strongroom.money import AMOUNT_MAX
 from strongroom.products.events import Event, EventKind
@@ -40,7 +39,6 @@ from strongroom.products.stored import StoredProductCatalog
 from strongroom.workflows.definitions import (
     FAIL,
     IntentType,
-    RetryPolicy,
     Step,
     StepContext,
     StepFailed,
@@ -62,6 +60,9 @@ class Sender(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     country: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")] | None = None
     #: Their account: an IBAN or another bank's account number.
     account: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+
+    def counterparty(self) -> Counterparty:
+        return Counterparty(name=self.name, country=self.country, account=self.account)
 
 
 class Deposit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -95,26 +96,16 @@ def deposit_type(
         d = context.payload
         tenant = context.intent.tenant
         account = await open_account(directory, tenant, d.account_id, "credit", d.currency)
-        customer = await directory.customer(tenant, account.customer_id)
-        decision = await decider.screen(
-            tenant,
-            Payment(
-                subject=subject_of(context.intent.id),
-                amount=d.amount,
-                currency=d.currency,
-                direction=Direction.IN,
-                channel=d.channel,
-                counterparty=Counterparty(
-                    name=d.sender.name, country=d.sender.country, account=d.sender.account
-                ),
-                customer=customer_facts(customer),
-                account=account_facts(account),
-                at=context.intent.created_at,
-            ),
-            actor=context.intent.actor,
-            open_case=False,
+        return await decide(
+            decider,
+            context,
+            account,
+            await directory.customer(tenant, account.customer_id),
+            amount=d.amount,
+            direction=Direction.IN,
+            channel=d.channel,
+            counterparty=d.sender.counterparty(),
         )
-        return screened(decision)
 
     async def credit(context: StepContext[Deposit]) -> Any:
         cleared(context)
@@ -164,16 +155,15 @@ def deposit_type(
             "taxes": found.total_taxes,
         }
 
-    retry = RetryPolicy(max_attempts=5, initial=0.05, maximum=5.0)
     return IntentType(
         TYPE,
         Deposit,
         MACHINE,
         Workflow(
             (
-                group(Step("screen", screen, retry=retry), event="screened"),
+                group(Step("screen", screen, retry=RETRY), event="screened"),
                 group(REVIEW),
-                group(Step("credit", credit, retry=retry), event="settled"),
+                group(Step("credit", credit, retry=RETRY), event="settled"),
             )
         ),
         account=lambda d: str(d.account_id),

@@ -34,23 +34,20 @@ import msgspec
 from strongroom.banking import codes
 from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
-    account_facts,
-    customer_facts,
+    RETRY,
     day_of,
     open_account,
     priced,
 )
-from strongroom.banking.payments.screening import REVIEW, cleared, screened, subject_of
+from strongroom.banking.payments.screening import REVIEW, cleared, decide, verified
 from strongroom.banking.payments.usage import OUTGOING, outgoing_usage
 from strongroom.banking.types import (
     Directory,
-    KycStatus,
 )
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.rules.facts import (
     Counterparty,
     Direction,
-    Payment,
 )
 from strongroom.ledger import Ledger, Transfer, TransferFlags
 from strongroom.money import AMOUNT_MAX
@@ -62,7 +59,6 @@ from strongroom.workflows.definitions import (
     FAIL,
     KEY_PATTERN,
     IntentType,
-    RetryPolicy,
     Step,
     StepContext,
     StepFailed,
@@ -124,26 +120,17 @@ def internal_payment_type(
         payee = await open_account(directory, tenant, p.credit_account_id, "credit", p.currency)
         if p.customer is not None and p.customer != str(payer.customer_id):
             raise StepFailed(f"debit account {payer.id} is not customer {p.customer}'s")
-        customer = await directory.customer(tenant, payer.customer_id)
-        if customer.kyc_status is not KycStatus.VERIFIED:
-            raise StepFailed(f"customer {customer.id} is {customer.kyc_status.value}, not verified")
-        decision = await decider.screen(
-            tenant,
-            Payment(
-                subject=subject_of(context.intent.id),
-                amount=p.amount,
-                currency=p.currency,
-                direction=Direction.OUT,
-                channel=p.channel,
-                counterparty=Counterparty(account=str(payee.id)),
-                customer=customer_facts(customer),
-                account=account_facts(payer),
-                at=context.intent.created_at,
-            ),
-            actor=context.intent.actor,
-            open_case=False,
+        customer = verified(await directory.customer(tenant, payer.customer_id))
+        return await decide(
+            decider,
+            context,
+            payer,
+            customer,
+            amount=p.amount,
+            direction=Direction.OUT,
+            channel=p.channel,
+            counterparty=Counterparty(account=str(payee.id)),
         )
-        return screened(decision)
 
     def principal(context: StepContext[InternalPayment], flags: TransferFlags) -> Transfer:
         p = context.payload
@@ -229,18 +216,17 @@ def internal_payment_type(
         )
         return {"posted": [str(t.id) for t in posts]}
 
-    retry = RetryPolicy(max_attempts=5, initial=0.05, maximum=5.0)
     return IntentType(
         TYPE,
         InternalPayment,
         MACHINE,
         Workflow(
             (
-                group(Step("screen", screen, retry=retry), event="screened"),
+                group(Step("screen", screen, retry=RETRY), event="screened"),
                 group(REVIEW),
-                group(Step("limits", limits, retry=retry), event="checked"),
-                group(Step("reserve", reserve, release, retry=retry), event="reserved"),
-                group(Step("settle", settle, retry=retry), event="settled"),
+                group(Step("limits", limits, retry=RETRY), event="checked"),
+                group(Step("reserve", reserve, release, retry=RETRY), event="reserved"),
+                group(Step("settle", settle, retry=RETRY), event="settled"),
             )
         ),
         mutex_key=lambda p: f"account:{p.debit_account_id}",

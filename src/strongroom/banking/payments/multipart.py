@@ -34,13 +34,13 @@ import msgspec
 from strongroom.banking import codes
 from strongroom.banking.clearing import ensure_clearing_account
 from strongroom.banking.payments import holds
-from strongroom.banking.payments.accounts import account_facts, customer_facts, open_account
+from strongroom.banking.payments.accounts import RETRY, open_account
 from strongroom.banking.payments.deposit import Sender
 from strongroom.banking.payments.numbered import Numbered
-from strongroom.banking.payments.screening import REVIEW, cleared, screened, subject_of
+from strongroom.banking.payments.screening import REVIEW, cleared, decide
 from strongroom.banking.types import Directory
 from strongroom.compliance.decide import Decider
-from strongroom.compliance.rules.facts import Counterparty, Direction, Payment
+from strongroom.compliance.rules.facts import Direction
 from strongroom.ledger import Ledger, Transfer, TransferFlags
 from strongroom.ledger.rules import TIMEOUT_MAX
 from strongroom.money import AMOUNT_MAX
@@ -48,7 +48,6 @@ from strongroom.products.posting import link
 from strongroom.workflows.definitions import (
     FAIL,
     IntentType,
-    RetryPolicy,
     Step,
     StepContext,
     StepFailed,
@@ -130,34 +129,22 @@ PART_MACHINE = Machine(
     terminal=("held", "failed"),
 )
 
-_RETRY = RetryPolicy(max_attempts=5, initial=0.05, maximum=5.0)
-
 
 def multipart_type(directory: Directory, decider: Decider) -> IntentType[MultipartDeposit]:
     async def screen(context: StepContext[MultipartDeposit]) -> Any:
         d = context.payload
         tenant = context.intent.tenant
         account = await open_account(directory, tenant, d.account_id, "credit", d.currency)
-        customer = await directory.customer(tenant, account.customer_id)
-        decision = await decider.screen(
-            tenant,
-            Payment(
-                subject=subject_of(context.intent.id),
-                amount=d.amount,
-                currency=d.currency,
-                direction=Direction.IN,
-                channel="transfer",
-                counterparty=Counterparty(
-                    name=d.sender.name, country=d.sender.country, account=d.sender.account
-                ),
-                customer=customer_facts(customer),
-                account=account_facts(account),
-                at=context.intent.created_at,
-            ),
-            actor=context.intent.actor,
-            open_case=False,
+        return await decide(
+            decider,
+            context,
+            account,
+            await directory.customer(tenant, account.customer_id),
+            amount=d.amount,
+            direction=Direction.IN,
+            channel="transfer",
+            counterparty=d.sender.counterparty(),
         )
-        return screened(decision)
 
     async def open_deposit(context: StepContext[MultipartDeposit]) -> Any:
         cleared(context)
@@ -169,9 +156,9 @@ def multipart_type(directory: Directory, decider: Decider) -> IntentType[Multipa
         MULTIPART_MACHINE,
         Workflow(
             (
-                group(Step("screen", screen, retry=_RETRY), event="screened"),
+                group(Step("screen", screen, retry=RETRY), event="screened"),
                 group(REVIEW),
-                group(Step("open", open_deposit, retry=_RETRY), event="opened"),
+                group(Step("open", open_deposit, retry=RETRY), event="opened"),
             )
         ),
         account=lambda d: str(d.account_id),
@@ -255,8 +242,8 @@ def part_type(ledger: Ledger, intents: IntentStore, fire: Fire) -> IntentType[Pa
         PART_MACHINE,
         Workflow(
             (
-                group(Step("check", check, retry=_RETRY), event="checked"),
-                group(Step("hold", hold, retry=_RETRY), event="held"),
+                group(Step("check", check, retry=RETRY), event="checked"),
+                group(Step("hold", hold, retry=RETRY), event="held"),
             )
         ),
         mutex_key=lambda p: f"multipart:{p.multipart_id}",

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import msgspec
 
 from strongroom.banking import codes
+from strongroom.banking.payments.accounts import RETRY
 from strongroom.banking.payments.internal import TYPE as PAYMENT_TYPE
 from strongroom.banking.payments.internal import InternalPayment
 from strongroom.banking.payments.numbered import Numbered
@@ -29,7 +30,6 @@ from strongroom.money import AMOUNT_MAX
 from strongroom.workflows.definitions import (
     FAIL,
     IntentType,
-    RetryPolicy,
     Step,
     StepContext,
     StepFailed,
@@ -138,15 +138,14 @@ def refund_type(ledger: Ledger, intents: IntentStore) -> IntentType[Refund]:
         )
         return {"transfer_id": str(transfer.id)}
 
-    retry = RetryPolicy(max_attempts=5, initial=0.05, maximum=5.0)
     return IntentType(
         TYPE,
         Refund,
         MACHINE,
         Workflow(
             (
-                group(Step("check", check, retry=retry), event="checked"),
-                group(Step("refund", refund, retry=retry), event="refunded"),
+                group(Step("check", check, retry=RETRY), event="checked"),
+                group(Step("refund", refund, retry=RETRY), event="refunded"),
             )
         ),
         mutex_key=lambda r: f"payment:{r.payment_id}",
