@@ -13,11 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.banking.payments.card import authorisation_type, capture_type, release_type
-from strongroom.banking.payments.deposit import deposit_type
-from strongroom.banking.payments.internal import internal_payment_type
-from strongroom.banking.payments.multipart import multipart_type, part_type
-from strongroom.banking.payments.refund import refund_type
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.types import (
     AccountStatus,
@@ -26,6 +21,7 @@ from strongroom.banking.types import (
     KycStatus,
     RiskRating,
 )
+from strongroom.bootstrap.banking import banking_intent_types
 from strongroom.bootstrap.platform import Platform
 from strongroom.compliance.case_intent import case_intent_type
 from strongroom.errors import NotFound
@@ -38,7 +34,7 @@ from strongroom.ledger import (
     Transfer,
 )
 from strongroom.products import load_product
-from strongroom.services.access import ApiKey, Principal, Role
+from strongroom.services.access import Principal, Role
 from strongroom.workflows.definitions import Registry
 from strongroom.workflows.engine import Engine
 from strongroom.workflows.service import IntentService
@@ -144,22 +140,20 @@ async def rig(platform: Platform) -> AsyncIterator[Rig]:
     await bank.open()
     compliance = await platform.compliance()
     store = await platform.intent_store()
-    catalog = await platform.products()
 
-    async def fire(acting: Intent, intent_id: uuid.UUID, event: str, reason: str) -> object:
-        who = ApiKey(acting.actor or "bank", acting.tenant, Role.WRITE, "bank", 0)
+    async def fire(who: Principal, intent_id: uuid.UUID, event: str, reason: str) -> object:
         return await intents.fire(who, intent_id, event, reason=reason)
 
     registry = Registry(
         [
-            authorisation_type(ledger, directory, compliance.decider, catalog),
-            capture_type(ledger, store, fire),
-            release_type(ledger, store, fire),
-            multipart_type(directory, compliance.decider),
-            part_type(ledger, store, fire),
-            internal_payment_type(ledger, directory, compliance.decider, await platform.products()),
-            deposit_type(ledger, directory, compliance.decider, await platform.products()),
-            refund_type(ledger, store),
+            *banking_intent_types(
+                ledger,
+                directory,
+                compliance.decider,
+                await platform.products(),
+                store,
+                fire,
+            ),
             case_intent_type(await platform.cases()),
         ]
     )

@@ -1,0 +1,64 @@
+"""Wiring the bank: its intent types over the parts they act on, and how one of its intents
+fires an event on another (a capture on its authorisation, the last part on its deposit)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from strongroom.banking.payments.card import authorisation_type, capture_type, release_type
+from strongroom.banking.payments.deposit import deposit_type
+from strongroom.banking.payments.internal import internal_payment_type
+from strongroom.banking.payments.multipart import multipart_type, part_type
+from strongroom.banking.payments.refund import refund_type
+from strongroom.banking.types import Directory
+from strongroom.compliance.decide import Decider
+from strongroom.ledger import Ledger
+from strongroom.products.stored import StoredProductCatalog
+from strongroom.services.access import ApiKey, Principal, Role
+from strongroom.workflows.definitions import IntentType
+from strongroom.workflows.ports import IntentStore
+from strongroom.workflows.types import Intent
+
+#: How the bank's intents fire an event on another intent: IntentService.fire.
+FireAs = Callable[[Principal, uuid.UUID, str, str], Awaitable[object]]
+
+
+def bank_fire(fire: FireAs) -> Callable[[Intent, uuid.UUID, str, str], Awaitable[object]]:
+    """Fire as the acting intent's actor, with the write role in its tenant: a capture fires
+    `captured` on its authorisation on behalf of whoever asked for the capture."""
+
+    async def fire_for(acting: Intent, intent_id: uuid.UUID, event: str, reason: str) -> object:
+        who = ApiKey(
+            id=acting.actor or f"intent:{acting.id}",
+            tenant=acting.tenant,
+            role=Role.WRITE,
+            name="banking",
+            created_at=0,
+        )
+        return await fire(who, intent_id, event, reason)
+
+    return fire_for
+
+
+def banking_intent_types(
+    ledger: Ledger,
+    directory: Directory,
+    decider: Decider,
+    catalog: StoredProductCatalog,
+    store: IntentStore,
+    fire: FireAs,
+) -> list[IntentType[Any]]:
+    """Every intent type of the bank's payments."""
+    fire_for = bank_fire(fire)
+    return [
+        internal_payment_type(ledger, directory, decider, catalog),
+        refund_type(ledger, store),
+        deposit_type(ledger, directory, decider, catalog),
+        multipart_type(directory, decider),
+        part_type(ledger, store, fire_for),
+        authorisation_type(ledger, directory, decider, catalog),
+        capture_type(ledger, store, fire_for),
+        release_type(ledger, store, fire_for),
+    ]
