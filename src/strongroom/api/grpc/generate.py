@@ -17,7 +17,12 @@ from grpc_tools import protoc
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
 PACKAGE = Path("strongroom/v1")
-PROTOS = (PACKAGE / "ledger.proto", PACKAGE / "intents.proto", PACKAGE / "compliance.proto")
+PROTOS = (
+    PACKAGE / "ledger.proto",
+    PACKAGE / "intents.proto",
+    PACKAGE / "compliance.proto",
+    PACKAGE / "banking.proto",
+)
 HEADER = "# mypy: ignore-errors\n# Generated from proto/{proto}; do not edit.\n"
 
 

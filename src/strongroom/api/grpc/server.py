@@ -1,6 +1,7 @@
 """`LedgerServicer` (strongroom.v1.Ledger on grpc.aio) and `start_grpc_server`, which serves it
-and, given their services, strongroom.v1.Intents (strongroom.api.grpc.intents) and
-strongroom.v1.Compliance (strongroom.api.grpc.compliance)."""
+and, given their services, strongroom.v1.Intents (strongroom.api.grpc.intents),
+strongroom.v1.Compliance (strongroom.api.grpc.compliance) and strongroom.v1.Banking
+(strongroom.api.grpc.banking)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from typing import Any
 
 import grpc
 
+from strongroom.api.grpc.banking import BankingServicer
 from strongroom.api.grpc.calls import Calls
 from strongroom.api.grpc.compliance import ComplianceServicer
-from strongroom.api.grpc.gen import compliance_pb2_grpc, intents_pb2_grpc, ledger_pb2_grpc
+from strongroom.api.grpc.gen import (
+    banking_pb2_grpc,
+    compliance_pb2_grpc,
+    intents_pb2_grpc,
+    ledger_pb2_grpc,
+)
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.intents import IntentsServicer
+from strongroom.banking.services import BankingServices
 from strongroom.compliance.service import ComplianceService
 from strongroom.errors import ValidationError
 from strongroom.ids import NIL, parse_id
@@ -289,10 +297,11 @@ async def start_grpc_server(
     *,
     intents: IntentService | None = None,
     compliance: ComplianceService | None = None,
+    banking: BankingServices | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Start serving on host:port (0: a free port); returns the server and the bound port.
     strongroom.v1.Intents is served when `intents` is given, strongroom.v1.Compliance when
-    `compliance` is."""
+    `compliance` is, strongroom.v1.Banking when `banking` is."""
     options = [
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -308,6 +317,10 @@ async def start_grpc_server(
     if compliance is not None:
         compliance_pb2_grpc.add_ComplianceServicer_to_server(  # type: ignore[no-untyped-call]
             ComplianceServicer(compliance, access), server
+        )
+    if banking is not None:
+        banking_pb2_grpc.add_BankingServicer_to_server(  # type: ignore[no-untyped-call]
+            BankingServicer(banking, access), server
         )
     bound_port = server.add_insecure_port(f"{host}:{port}")
     await server.start()

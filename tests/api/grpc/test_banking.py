@@ -1,0 +1,138 @@
+"""strongroom.v1.Banking through a real gRPC client over loopback, on both backends: a payment
+paid, retried, shown and refunded; a deposit and a card hold captured; bad fields named."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+
+from strongroom.api.grpc import start_grpc_server
+from strongroom.api.grpc.gen import banking_pb2 as pb
+from strongroom.api.grpc.gen import banking_pb2_grpc
+from strongroom.banking.services import BankingServices
+from strongroom.bootstrap.platform import Platform
+from tests.banking.payments.conftest import Rig, rig  # noqa: F401 (the fixture)
+
+
+@pytest.fixture
+async def stub(
+    platform: Platform,
+    rig: Rig,  # noqa: F811
+) -> AsyncIterator[banking_pb2_grpc.BankingStub]:
+    services = await platform.services()
+    server, port = await start_grpc_server(
+        services.ledger_service,
+        services.access,
+        "127.0.0.1",
+        0,
+        banking=BankingServices(rig.payments),
+    )
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    yield banking_pb2_grpc.BankingStub(channel)
+    await channel.close()
+    await server.stop(None)
+
+
+async def bearer(
+    platform: Platform, role: str, tenant: str = "acme"
+) -> tuple[tuple[str, str], ...]:
+    new = await (await platform.access()).create(tenant, role)
+    return (("authorization", f"Bearer {new.token}"),)
+
+
+async def test_pay_show_refund_deposit_and_capture(
+    platform: Platform,
+    rig: Rig,  # noqa: F811
+    stub: banking_pb2_grpc.BankingStub,
+) -> None:
+    writer = await bearer(platform, "write")
+    a = await rig.bank.customer_account(funded=10_000)
+    b = await rig.bank.customer_account()
+    ask = pb.PayRequest(
+        reference="g-1",
+        debit_account_id=str(a),
+        credit_account_id=str(b),
+        amount=2_000,
+        currency="SGD",
+        description="rent",
+    )
+    paid = await stub.Pay(ask, metadata=writer)
+    again = await stub.Pay(ask, metadata=writer)
+    assert (paid.created, again.created, again.intent.id) == (True, False, paid.intent.id)
+    await rig.done(uuid.UUID(paid.intent.id))
+    shown = await stub.ShowPayment(pb.ShowPaymentRequest(id=paid.intent.id), metadata=writer)
+    assert (shown.status, shown.fees, shown.detail.intent.state) == ("settled", 0, "settled")
+    refund = await stub.Refund(
+        pb.RefundRequest(payment_id=paid.intent.id, reference="r", amount=500, reason="x"),
+        metadata=writer,
+    )
+    await rig.done(uuid.UUID(refund.intent.id))
+    listed = await stub.ListPayments(pb.ListPaymentsRequest(account=str(a)), metadata=writer)
+    assert [(p.status, p.refunded) for p in listed.items] == [("partially_refunded", 500)]
+    deposited = await stub.Deposit(
+        pb.DepositRequest(
+            reference="d",
+            account_id=str(b),
+            amount=700,
+            currency="SGD",
+            sender=pb.Sender(name="Acme", country="SG"),
+        ),
+        metadata=writer,
+    )
+    assert (await rig.done(uuid.UUID(deposited.intent.id))).state == "settled"
+    held = await stub.Authorise(
+        pb.AuthoriseRequest(
+            reference="c",
+            account_id=str(a),
+            amount=1_000,
+            currency="SGD",
+            merchant=pb.Merchant(name="Kopi", category="5814"),
+        ),
+        metadata=writer,
+    )
+    hold_id = uuid.UUID(held.intent.id)
+    await rig.until(hold_id, lambda i: i.state == "held")
+    captured = await stub.Capture(
+        pb.CaptureRequest(authorisation_id=str(hold_id), reference="cap", amount=400),
+        metadata=writer,
+    )
+    await rig.done(uuid.UUID(captured.intent.id))
+    assert await rig.bank.balances(a, b) == [10_000 - 2_000 + 500 - 400, 2_000 - 500 + 700]
+
+
+async def test_bad_fields_are_invalid_arguments_and_other_tenants_not_found(
+    platform: Platform,
+    rig: Rig,  # noqa: F811
+    stub: banking_pb2_grpc.BankingStub,
+) -> None:
+    writer = await bearer(platform, "write")
+    a = await rig.bank.customer_account(funded=10_000)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.Pay(
+            pb.PayRequest(
+                reference="x",
+                debit_account_id=str(a),
+                credit_account_id=str(a),
+                amount=0,
+                currency="SGD",
+            ),
+            metadata=writer,
+        )
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "amount" in (caught.value.details() or "")
+    stranger = await bearer(platform, "admin", tenant="other")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.Pay(
+            pb.PayRequest(
+                reference="y",
+                debit_account_id=str(a),
+                credit_account_id=str(a),
+                amount=1,
+                currency="SGD",
+            ),
+            metadata=stranger,
+        )
+    assert caught.value.code() is grpc.StatusCode.NOT_FOUND
