@@ -10,6 +10,7 @@ from typing import Any
 from strongroom.banking.payments.card import authorisation_type, capture_type, release_type
 from strongroom.banking.payments.deposit import deposit_type
 from strongroom.banking.payments.internal import internal_payment_type
+from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.multipart import multipart_type, part_type
 from strongroom.banking.payments.refund import refund_type
 from strongroom.banking.types import Directory
@@ -52,13 +53,14 @@ def banking_intent_types(
 ) -> list[IntentType[Any]]:
     """Every intent type of the bank's payments."""
     fire_for = bank_fire(fire)
+    lookups = Lookups(ledger, catalog)
     return [
-        internal_payment_type(ledger, directory, decider, catalog),
+        internal_payment_type(ledger, directory, decider, lookups),
         refund_type(ledger, store),
-        deposit_type(ledger, directory, decider, catalog),
+        deposit_type(ledger, directory, decider, lookups),
         multipart_type(directory, decider),
         part_type(ledger, store, fire_for),
-        authorisation_type(ledger, directory, decider, catalog),
+        authorisation_type(ledger, directory, decider, lookups),
         capture_type(ledger, store, fire_for),
         release_type(ledger, store, fire_for),
     ]

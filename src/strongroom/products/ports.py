@@ -12,6 +12,7 @@ Plain records and protocols only: may import the standard library; never strongr
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -124,6 +125,12 @@ class ProductStore(Protocol):
         ...
 
     async def get_assignment(self, account_id: uuid.UUID) -> AssignmentRow | None: ...
+
+    async def get_assignments(
+        self, account_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, AssignmentRow]:
+        """The assignments of those of `account_ids` that have one, in one read."""
+        ...
 
     async def changes(self, account_id: uuid.UUID) -> list[ChangeRow]:
         """The account's assignment history, oldest first."""

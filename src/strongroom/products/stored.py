@@ -11,6 +11,7 @@ imports strongroom.store.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -147,6 +148,11 @@ class StoredProductCatalog:
         if row is None:
             raise NotFound(f"no product assigned to account {account_id}")
         return _assignment(row)
+
+    async def assignments(self, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Assignment]:
+        """The assignments of those of `account_ids` that have one, in one read."""
+        found = await self._store.get_assignments(account_ids)
+        return {account_id: _assignment(row) for account_id, row in found.items()}
 
     async def definition_for(self, account_id: uuid.UUID) -> tuple[ProductDefinition, Assignment]:
         a = await self.assignment(account_id)

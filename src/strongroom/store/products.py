@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date
 from fractions import Fraction
@@ -247,6 +247,18 @@ class SqlProductStore:
             )
             row = result.first()
         return _assignment(row) if row is not None else None
+
+    async def get_assignments(
+        self, account_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, AssignmentRow]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(product_assignments).where(
+                    product_assignments.c.account_id.in_(list(account_ids))
+                )
+            )
+            rows = [_assignment(row) for row in result]
+        return {row.account_id: row for row in rows}
 
     async def changes(self, account_id: uuid.UUID) -> list[ChangeRow]:
         """The account's assignment history, oldest first."""

@@ -647,13 +647,14 @@ class Engine:
         now: int,
     ) -> None:
         parent = work.intent
+        context = StepContext(parent, payload, action.name, 1, now)
+        # The condition reads durable results only: when it says no, no child was ever started.
+        if action.when is not None and not action.when(context):
+            results[action.name] = None
+            return
         child_id = derived_id(parent.id, action.name, parent.run, "child")
         child = await self.store.get(child_id)
         if child is None:
-            context = StepContext(parent, payload, action.name, 1, now)
-            if action.when is not None and not action.when(context):
-                results[action.name] = None
-                return
             child_kind = self.registry.get(action.type)
             fresh = new_intent(
                 child_kind,

@@ -7,12 +7,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.types import AccountStatus, BankAccount, Customer, Directory
 from strongroom.compliance.rules.facts import AccountFacts, CustomerFacts
 from strongroom.errors import NotFound
 from strongroom.products.events import Event, Usage
 from strongroom.products.quote import Quote, quote
-from strongroom.products.stored import StoredProductCatalog
 from strongroom.workflows.definitions import RetryPolicy, StepFailed
 
 NS = 10**9
@@ -57,11 +57,11 @@ def account_facts(account: BankAccount) -> AccountFacts:
 
 
 async def priced(
-    catalog: StoredProductCatalog, account_id: uuid.UUID, event: Event, usage: Usage | None
+    lookups: Lookups, account_id: uuid.UUID, event: Event, usage: Usage | None
 ) -> Quote:
     """The quote of the product `account_id` is pinned to for `event`; a limit it refuses fails
     the step, naming the limit and what was left of it."""
-    definition, assignment = await catalog.definition_for(account_id)
+    definition, assignment = await lookups.product(account_id)
     if definition.currency != event.currency:
         raise StepFailed(
             f"account {account_id}'s product {definition.product} is in {definition.currency}, "

@@ -41,6 +41,7 @@ from strongroom.banking.payments.accounts import (
     open_account,
     priced,
 )
+from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.screening import REVIEW, cleared, decide, verified
 from strongroom.banking.payments.usage import OUTGOING, outgoing_usage
 from strongroom.banking.types import Directory
@@ -51,7 +52,6 @@ from strongroom.ledger.rules import TIMEOUT_MAX
 from strongroom.money import AMOUNT_MAX
 from strongroom.products.events import Event, EventKind
 from strongroom.products.posting import chain_for
-from strongroom.products.stored import StoredProductCatalog
 from strongroom.workflows.definitions import (
     FAIL,
     KEY_PATTERN,
@@ -144,7 +144,7 @@ def _step_machine(name: str, done: str) -> Machine:
 
 
 def authorisation_type(
-    ledger: Ledger, directory: Directory, decider: Decider, catalog: StoredProductCatalog
+    ledger: Ledger, directory: Directory, decider: Decider, lookups: Lookups
 ) -> IntentType[Authorisation]:
     async def screen(context: StepContext[Authorisation]) -> Any:
         a = context.payload
@@ -168,11 +168,11 @@ def authorisation_type(
         cleared(context)
         a = context.payload
         tenant = context.intent.tenant
-        (account,) = await ledger.lookup_accounts([a.account_id])
         day = day_of(context.now)
-        event = Event(EventKind.CARD_WITHDRAWAL, a.amount, a.currency, day, balance=account.balance)
+        balance = await lookups.balance(a.account_id)
+        event = Event(EventKind.CARD_WITHDRAWAL, a.amount, a.currency, day, balance=balance)
         usage = await outgoing_usage(ledger, a.account_id, day, OUTGOING)
-        found = await priced(catalog, a.account_id, event, usage)
+        found = await priced(lookups, a.account_id, event, usage)
         principal = Transfer(
             id=context.transfer_id("principal"),
             debit_account_id=a.account_id,

@@ -27,6 +27,7 @@ from strongroom.banking.payments.accounts import (
     open_account,
     priced,
 )
+from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.screening import REVIEW, cleared, decide
 from strongroom.banking.types import Directory
 from strongroom.compliance.decide import Decider
@@ -35,7 +36,6 @@ from strongroom.ledger import CreateTransferResult, Ledger, Transfer
 from strongroom.money import AMOUNT_MAX
 from strongroom.products.events import Event, EventKind
 from strongroom.products.posting import chain_for
-from strongroom.products.stored import StoredProductCatalog
 from strongroom.workflows.definitions import (
     FAIL,
     IntentType,
@@ -88,7 +88,7 @@ MACHINE = Machine(
 
 
 def deposit_type(
-    ledger: Ledger, directory: Directory, decider: Decider, catalog: StoredProductCatalog
+    ledger: Ledger, directory: Directory, decider: Decider, lookups: Lookups
 ) -> IntentType[Deposit]:
     """The `banking.payment.deposit` type over these parts."""
 
@@ -127,10 +127,10 @@ def deposit_type(
             metadata=metadata,
             tenant=tenant,
         )
-        (held,) = await ledger.lookup_accounts([d.account_id])
         day = day_of(context.now)
-        event = Event(EventKind.INCOMING_PAYMENT, d.amount, d.currency, day, balance=held.balance)
-        found = await priced(catalog, d.account_id, event, None)
+        balance = await lookups.balance(d.account_id)
+        event = Event(EventKind.INCOMING_PAYMENT, d.amount, d.currency, day, balance=balance)
+        found = await priced(lookups, d.account_id, event, None)
         chain = chain_for(found, customer_account_id=d.account_id, movement=movement)
         results = await ledger.create_transfers(chain)
         if not all(r in _DONE for r in results):

@@ -39,6 +39,7 @@ from strongroom.banking.payments.accounts import (
     open_account,
     priced,
 )
+from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.screening import REVIEW, cleared, decide, verified
 from strongroom.banking.payments.usage import OUTGOING, outgoing_usage
 from strongroom.banking.types import (
@@ -53,7 +54,6 @@ from strongroom.ledger import Ledger, Transfer, TransferFlags
 from strongroom.money import AMOUNT_MAX
 from strongroom.products.events import Event, EventKind
 from strongroom.products.posting import chain_for
-from strongroom.products.stored import StoredProductCatalog
 from strongroom.workflows.definitions import (
     CANCEL,
     FAIL,
@@ -107,7 +107,7 @@ def internal_payment_type(
     ledger: Ledger,
     directory: Directory,
     decider: Decider,
-    catalog: StoredProductCatalog,
+    lookups: Lookups,
 ) -> IntentType[InternalPayment]:
     """The `banking.payment.internal` type over these parts."""
 
@@ -152,11 +152,11 @@ def internal_payment_type(
     async def limits(context: StepContext[InternalPayment]) -> Any:
         cleared(context)
         p = context.payload
-        (held,) = await ledger.lookup_accounts([p.debit_account_id])
         day = day_of(context.now)
-        event = Event(EventKind.TRANSFER_OUT, p.amount, p.currency, day, balance=held.balance)
+        balance = await lookups.balance(p.debit_account_id)
+        event = Event(EventKind.TRANSFER_OUT, p.amount, p.currency, day, balance=balance)
         usage = await outgoing_usage(ledger, p.debit_account_id, day, OUTGOING)
-        found = await priced(catalog, p.debit_account_id, event, usage)
+        found = await priced(lookups, p.debit_account_id, event, usage)
         chain = chain_for(
             found,
             customer_account_id=p.debit_account_id,
