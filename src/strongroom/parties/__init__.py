@@ -11,7 +11,12 @@ May import strongroom.security and the core modules; never strongroom.store, ser
 cli. docs/security.md describes the scheme.
 """
 
-from strongroom.parties.fields import ENCRYPTED_FIELDS, normalize_email, normalize_national_id
+from strongroom.parties.fields import (
+    ENCRYPTED_FIELDS,
+    normalize_email,
+    normalize_national_id,
+    normalize_phone,
+)
 from strongroom.parties.party import Party, subject_of
 from strongroom.parties.ports import PartyStore, SealedParty
 from strongroom.parties.repository import PartyRepository
@@ -24,5 +29,6 @@ __all__ = [
     "SealedParty",
     "normalize_email",
     "normalize_national_id",
+    "normalize_phone",
     "subject_of",
 ]

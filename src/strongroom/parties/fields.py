@@ -27,12 +27,23 @@ def normalize_national_id(national_id: str) -> str:
     return re.sub(r"[\s.\-]", "", national_id).upper()
 
 
+def normalize_phone(phone: str) -> str:
+    """Digits only, with a leading + kept: "+65 9123-4567" and "+6591234567" are one number."""
+    digits = re.sub(r"\D", "", phone)
+    return f"+{digits}" if phone.strip().startswith("+") else digits
+
+
 ENCRYPTED_FIELDS: dict[str, Encrypted] = {
     "full_name": Encrypted(),
     "email": Blind(normalize=normalize_email),
     "national_id": Blind(normalize=normalize_national_id),
     "date_of_birth": Encrypted(),
     "address": Encrypted(),
+    "phone": Blind(normalize=normalize_phone),
+    # What a KYC check reads besides the above (strongroom.compliance.kyc.Applicant).
+    "nationality": Encrypted(),
+    "document_number": Encrypted(),
+    "document_expiry": Encrypted(),
 }
 
 

@@ -20,6 +20,12 @@ class Party:
     date_of_birth: datetime.date | None
     address: str | None
     created_at: int
+    phone: str | None = None
+    #: ISO 3166-1 alpha-2.
+    nationality: str | None = None
+    #: The identity document shown (passport, identity card) and when it expires.
+    document_number: str | None = None
+    document_expiry: datetime.date | None = None
 
 
 def subject_of(party_id: uuid.UUID) -> str:

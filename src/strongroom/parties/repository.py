@@ -13,7 +13,7 @@ import uuid
 from strongroom.clock import Clock, SystemClock
 from strongroom.errors import NotFound, ValidationError
 from strongroom.ids import new_id
-from strongroom.parties.fields import ENCRYPTED_FIELDS, party_cipher
+from strongroom.parties.fields import ENCRYPTED_FIELDS, normalize_phone, party_cipher
 from strongroom.parties.party import Party, subject_of
 from strongroom.parties.ports import PartyStore, SealedParty
 from strongroom.security.fields import Blind
@@ -35,12 +35,18 @@ class PartyRepository:
         national_id: str | None = None,
         date_of_birth: datetime.date | None = None,
         address: str | None = None,
+        phone: str | None = None,
+        nationality: str | None = None,
+        document_number: str | None = None,
+        document_expiry: datetime.date | None = None,
         party_id: uuid.UUID | None = None,
     ) -> Party:
         if not full_name.strip():
             raise ValidationError("full_name", "must not be blank")
         if email is not None and "@" not in email:
             raise ValidationError("email", "is not an email address")
+        if phone is not None and len(normalize_phone(phone).lstrip("+")) < 6:
+            raise ValidationError("phone", "is not a phone number")
         party = Party(
             id=party_id or new_id(),
             tenant=tenant,
@@ -50,6 +56,10 @@ class PartyRepository:
             date_of_birth=date_of_birth,
             address=address,
             created_at=self._clock.now_ns(),
+            phone=phone,
+            nationality=nationality,
+            document_number=document_number,
+            document_expiry=document_expiry,
         )
         sealed = await self.cipher.seal(tenant, subject_of(party.id), party.id, _plaintext(party))
         await self.store.insert(SealedParty(party.id, tenant, party.created_at, sealed))
@@ -67,6 +77,9 @@ class PartyRepository:
 
     async def find_by_national_id(self, tenant: str, national_id: str) -> list[Party]:
         return await self._find(tenant, "national_id", national_id)
+
+    async def find_by_phone(self, tenant: str, phone: str) -> list[Party]:
+        return await self._find(tenant, "phone", phone)
 
     async def _find(self, tenant: str, field: str, value: str) -> list[Party]:
         index = await self.cipher.blind(tenant, field, value)
@@ -88,6 +101,7 @@ class PartyRepository:
         if full_name is None:
             raise NotFound(f"party {sealed.id} has no name: the row is damaged")
         born = values["date_of_birth"]
+        expiry = values["document_expiry"]
         return Party(
             id=sealed.id,
             tenant=sealed.tenant,
@@ -97,15 +111,23 @@ class PartyRepository:
             date_of_birth=None if born is None else datetime.date.fromisoformat(born),
             address=values["address"],
             created_at=sealed.created_at,
+            phone=values["phone"],
+            nationality=values["nationality"],
+            document_number=values["document_number"],
+            document_expiry=None if expiry is None else datetime.date.fromisoformat(expiry),
         )
 
 
 def _plaintext(party: Party) -> dict[str, str | None]:
-    born = party.date_of_birth
+    born, expiry = party.date_of_birth, party.document_expiry
     return {
         "full_name": party.full_name,
         "email": party.email,
         "national_id": party.national_id,
         "date_of_birth": None if born is None else born.isoformat(),
         "address": party.address,
+        "phone": party.phone,
+        "nationality": party.nationality,
+        "document_number": party.document_number,
+        "document_expiry": None if expiry is None else expiry.isoformat(),
     }

@@ -135,6 +135,48 @@ parties = sa.Table(
     sa.Column("date_of_birth", sa.LargeBinary),
     sa.Column("address", sa.LargeBinary),
     sa.Column("created_at", sa.BigInteger, nullable=False),
+    # 0020_banking
+    sa.Column("phone", sa.LargeBinary),
+    sa.Column("phone_bidx", sa.LargeBinary),
+    sa.Column("nationality", sa.LargeBinary),
+    sa.Column("document_number", sa.LargeBinary),
+    sa.Column("document_expiry", sa.LargeBinary),
+)
+
+# -- banking (0020_banking) -----------------------------------------------------------------
+
+banking_customers = sa.Table(
+    "banking_customers",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("id", UUIDColumn, nullable=False, unique=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("kyc_status", sa.Text, nullable=False),
+    sa.Column("risk_rating", sa.Text, nullable=False),
+    sa.Column("national_id_kind", sa.Text),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("verified_at", sa.BigInteger),
+    sa.Column("kyc_expires_at", sa.BigInteger),
+    sa.Column("kyc_findings", sa.Text, nullable=False),
+    sa.Column("erased_at", sa.BigInteger),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+banking_accounts = sa.Table(
+    "banking_accounts",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("id", UUIDColumn, nullable=False, unique=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("customer_id", UUIDColumn, nullable=False),
+    sa.Column("currency", sa.Text, nullable=False),
+    sa.Column("product", sa.Text, nullable=False),
+    sa.Column("product_version", sa.Integer, nullable=False),
+    sa.Column("opened_at", sa.BigInteger, nullable=False),
+    sa.Column("closed_at", sa.BigInteger),
 )
 
 # -- products (0004_products) ---------------------------------------------------------------
