@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     screening_threshold: float = Field(default=80.0, gt=0, le=100)
     #: The youngest age (years) the local KYC provider verifies a person at.
     kyc_minimum_age: int = Field(default=18, ge=0, le=130)
+    #: Days a customer's KYC verification holds before the customer must be verified again.
+    kyc_validity_days: int = Field(default=365, ge=1, le=3650)
     #: Seconds between deletions of velocity counters older than the longest window a rule set
     #: may declare (a year and a day); 0: never.
     velocity_prune_interval: float = Field(default=3600.0, ge=0)

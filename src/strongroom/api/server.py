@@ -23,6 +23,7 @@ from strongroom.api.grpc import start_grpc_server
 from strongroom.api.http import MAX_BODY_BYTES, create_app
 from strongroom.api.http.app import create_operations_app
 from strongroom.api.http.health import ComponentsView, Probe
+from strongroom.banking.services import BankingServices
 from strongroom.compliance.cases import CaseService
 from strongroom.compliance.service import ComplianceService
 from strongroom.services.access import AccessService
@@ -107,6 +108,7 @@ async def serving(
     intents: IntentService | None = None,
     compliance: ComplianceService | None = None,
     cases: CaseService | None = None,
+    banking: BankingServices | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     grpc_port: int | None = 50051,
@@ -118,15 +120,16 @@ async def serving(
     """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC).
 
     `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
-    processes by default). `intents`, `compliance`, `cases`, `components` and `collectors`: as
-    `create_app` takes them (their routes are served when they are given, and so are the
-    intent engine's and compliance's gRPC services)."""
+    processes by default). `intents`, `compliance`, `cases`, `banking`, `components` and
+    `collectors`: as `create_app` takes them (their routes are served when they are given, and
+    so are the intent engine's, compliance's and the bank's gRPC services)."""
     app = create_app(
         service,
         access,
         intents=intents,
         compliance=compliance,
         cases=cases,
+        banking=banking,
         max_body_bytes=max_body_bytes,
         components=components,
         collectors=collectors,
@@ -138,7 +141,13 @@ async def serving(
             grpc_target = None
             if grpc_port is not None:
                 grpc_server, grpc_bound = await start_grpc_server(
-                    service, access, host, grpc_port, intents=intents, compliance=compliance
+                    service,
+                    access,
+                    host,
+                    grpc_port,
+                    intents=intents,
+                    compliance=compliance,
+                    banking=banking,
                 )
                 grpc_target = f"{host}:{grpc_bound}"
             yield Serving(url, grpc_target, http, task, grpc_server)

@@ -19,3 +19,6 @@ DEPOSIT = 1102
 #: Account code of a clearing account: what the bank owes or is owed by the outside world in
 #: one currency, until settlement. It may go either way, so it has no balance limit.
 CLEARING_ACCOUNT = 910
+#: Account code of a customer's account (a liability of the bank: it may not go below zero
+#: beyond its product's arranged overdraft).
+CUSTOMER_ACCOUNT = 100

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from strongroom.banking.accounts import AccountService
+from strongroom.banking.customers import CustomerService
 from strongroom.banking.payments.service import PaymentService
 
 
 @dataclass(frozen=True, slots=True)
 class BankingServices:
     payments: PaymentService
+    customers: CustomerService
+    accounts: AccountService

@@ -1,5 +1,6 @@
-"""Wiring the bank: its intent types over the parts they act on, and how one of its intents
-fires an event on another (a capture on its authorisation, the last part on its deposit)."""
+"""Wiring the bank: its intent types over the parts they act on, how one of its intents fires an
+event on another (a capture on its authorisation, the last part on its deposit), and its
+services."""
 
 from __future__ import annotations
 
@@ -7,19 +8,30 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from strongroom.banking.accounts import AccountService, close_type, open_type
+from strongroom.banking.customers import CustomerService, verify_type
 from strongroom.banking.payments.card import authorisation_type, capture_type, release_type
 from strongroom.banking.payments.deposit import deposit_type
 from strongroom.banking.payments.internal import internal_payment_type
 from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.multipart import multipart_type, part_type
 from strongroom.banking.payments.refund import refund_type
+from strongroom.banking.payments.service import PaymentService
+from strongroom.banking.ports import BankStore
+from strongroom.banking.services import BankingServices
 from strongroom.banking.types import Directory
+from strongroom.bootstrap.security import Encryption
+from strongroom.clock import Clock
 from strongroom.compliance.decide import Decider
+from strongroom.compliance.kyc.provider import KycProvider
 from strongroom.ledger import Ledger
+from strongroom.parties import PartyRepository
 from strongroom.products.stored import StoredProductCatalog
 from strongroom.services.access import ApiKey, Principal, Role
+from strongroom.settings import Settings
 from strongroom.workflows.definitions import IntentType
 from strongroom.workflows.ports import IntentStore
+from strongroom.workflows.service import IntentService
 from strongroom.workflows.types import Intent
 
 #: How the bank's intents fire an event on another intent: IntentService.fire.
@@ -43,7 +55,7 @@ def bank_fire(fire: FireAs) -> Callable[[Intent, uuid.UUID, str, str], Awaitable
     return fire_for
 
 
-def banking_intent_types(
+def payment_intent_types(
     ledger: Ledger,
     directory: Directory,
     decider: Decider,
@@ -64,3 +76,37 @@ def banking_intent_types(
         capture_type(ledger, store, fire_for),
         release_type(ledger, store, fire_for),
     ]
+
+
+def customer_intent_types(
+    bank: BankStore,
+    ledger: Ledger,
+    catalog: StoredProductCatalog,
+    parties: PartyRepository,
+    kyc: KycProvider,
+    settings: Settings,
+    clock: Clock,
+) -> list[IntentType[Any]]:
+    """The intent types of the bank's customers and accounts."""
+    validity = settings.kyc_validity_days * 86_400
+    return [
+        verify_type(bank, parties, kyc, validity),
+        open_type(bank, ledger, catalog, clock),
+        close_type(bank, ledger),
+    ]
+
+
+def wire_banking(
+    bank: BankStore,
+    ledger: Ledger,
+    catalog: StoredProductCatalog,
+    encryption: Encryption,
+    intents: IntentService,
+    directory: Directory,
+    clock: Clock,
+) -> BankingServices:
+    return BankingServices(
+        payments=PaymentService(intents, directory, ledger),
+        customers=CustomerService(bank, encryption.parties, encryption.service, intents, clock),
+        accounts=AccountService(bank, ledger, catalog, intents, clock),
+    )

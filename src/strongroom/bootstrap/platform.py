@@ -18,6 +18,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from strongroom.banking.accounts import BankDirectory
+from strongroom.banking.services import BankingServices
+from strongroom.bootstrap.banking import customer_intent_types, payment_intent_types, wire_banking
 from strongroom.bootstrap.compliance import case_policy, open_screening, wire_compliance
 from strongroom.bootstrap.events import open_outbox
 from strongroom.bootstrap.ledger import open_ledger, open_repair, open_snapshots
@@ -47,6 +50,7 @@ from strongroom.services.ledger import LedgerService
 from strongroom.settings import Settings
 from strongroom.store.api_keys import SqlApiKeyStore
 from strongroom.store.audit_log import SqlAuditLog
+from strongroom.store.banking import SqlBankStore
 from strongroom.store.compliance import SqlComplianceStore
 from strongroom.store.compliance_cases import SqlCaseStore
 from strongroom.store.connections import sqlalchemy_engine
@@ -152,7 +156,8 @@ class Platform:
         return await self._once("access", build)
 
     async def services(self) -> Services:
-        """What the API and the CLI call: the ledger's service, API keys, intents and cases."""
+        """What the API and the CLI call: the ledger's service, API keys, intents, cases and the
+        bank."""
 
         async def build() -> Services:
             ledger = await self.ledger()
@@ -163,6 +168,7 @@ class Platform:
                 await self.intents(),
                 await self.compliance(),
                 await self.cases(),
+                await self.banking(),
             )
 
         # The ledger and access take the lock themselves: build outside it.
@@ -185,11 +191,35 @@ class Platform:
         """The intent types this deployment runs."""
         if "intent_registry" not in self._opened:
             ledger = await self.ledger()
+            store = await self.intent_store()
+            catalog = await self.products()
+            bank = await self.bank_store()
+
+            async def fire(who: Principal, intent_id: uuid.UUID, event: str, reason: str) -> object:
+                return await (await self.intents()).fire(who, intent_id, event, reason=reason)
+
             self._opened["intent_registry"] = Registry(
                 [
                     transfer_type(ledger),
                     case_intent_type(await self.cases()),
-                    dispute_type(ledger, await self.intent_store(), self.settings.dispute_deadline),
+                    dispute_type(ledger, store, self.settings.dispute_deadline),
+                    *payment_intent_types(
+                        ledger,
+                        await self.bank_directory(),
+                        (await self.compliance()).decider,
+                        catalog,
+                        store,
+                        fire,
+                    ),
+                    *customer_intent_types(
+                        bank,
+                        ledger,
+                        catalog,
+                        (await self.encryption()).parties,
+                        (await self.compliance()).kyc,
+                        self.settings,
+                        self.clock,
+                    ),
                 ]
             )
         found: Registry = self._opened["intent_registry"]
@@ -258,6 +288,40 @@ class Platform:
             return CaseService(store, self.clock, case_policy(self.settings), fire)
 
         return await self._once("cases", build)
+
+    async def bank_store(self) -> SqlBankStore:
+        """The bank's customers and accounts (strongroom.banking)."""
+
+        async def build() -> SqlBankStore:
+            store = SqlBankStore.open(self._url)
+            self._stack.push_async_callback(store.close)
+            return store
+
+        return await self._once("bank_store", build)
+
+    async def bank_directory(self) -> BankDirectory:
+        """How payments read customers and accounts: the bank's rows and the ledger's status."""
+        ledger = await self.ledger()
+        store = await self.bank_store()
+
+        async def build() -> BankDirectory:
+            return BankDirectory(store, ledger, self.clock)
+
+        return await self._once("bank_directory", build)
+
+    async def banking(self) -> BankingServices:
+        """The bank's services: customers, accounts and payments, over the intent engine."""
+        ledger = await self.ledger()
+        bank = await self.bank_store()
+        catalog = await self.products()
+        encryption = await self.encryption()
+        intents = await self.intents()
+        directory = await self.bank_directory()
+
+        async def build() -> BankingServices:
+            return wire_banking(bank, ledger, catalog, encryption, intents, directory, self.clock)
+
+        return await self._once("banking", build)
 
     async def products(self) -> StoredProductCatalog:
         """The product catalogue. On its own pool: on SQLite its writes take the write lock at

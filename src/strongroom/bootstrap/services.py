@@ -1,10 +1,11 @@
 """Opening the services the API and the CLI call: the ledger's service, API keys and the rate
-limits authentication admits requests by; the intents' and compliance cases' services."""
+limits authentication admits requests by; the intents', compliance cases' and bank's services."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from strongroom.banking.services import BankingServices
 from strongroom.clock import Clock, SystemClock
 from strongroom.compliance.cases import CaseService
 from strongroom.compliance.service import ComplianceService
@@ -80,3 +81,4 @@ class Services:
     intents: IntentService
     compliance: ComplianceService
     cases: CaseService
+    banking: BankingServices

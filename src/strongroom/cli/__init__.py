@@ -9,6 +9,7 @@ from strongroom.cli import (
     accounts,
     admin,
     audit,
+    banking,
     bench,
     cases,
     compliance,
@@ -44,6 +45,7 @@ app.add_typer(transfers.app, name="transfers")
 app.add_typer(intents.app, name="intents")
 app.add_typer(compliance.app, name="compliance")
 app.add_typer(cases.app, name="cases")
+app.add_typer(banking.app, name="banking")
 app.add_typer(products.app, name="products")
 app.add_typer(admin.app, name="admin")
 app.add_typer(stats.app, name="ledger")

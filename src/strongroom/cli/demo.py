@@ -60,6 +60,7 @@ async def _demo(settings: Settings, customers: int, payments: int, seed: int, cl
                 intents=services.intents,
                 compliance=services.compliance,
                 cases=services.cases,
+                banking=services.banking,
                 port=0,
                 grpc_port=None,
                 components=components.health,

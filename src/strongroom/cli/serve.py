@@ -186,6 +186,7 @@ async def _serve(
                 intents=services.intents,
                 compliance=services.compliance,
                 cases=services.cases,
+                banking=services.banking,
                 host=settings.http_host,
                 port=settings.http_port,
                 grpc_port=grpc_port,

@@ -200,16 +200,7 @@ class IntentType(Generic[P]):
         try:
             return msgspec.convert(payload, self.payload, strict=True)
         except msgspec.ValidationError as error:
-            message = str(error)
-            where = re.search(r"at `\$\.?([^`]*)`", message)
-            unknown = re.search(r"unknown field `([^`]*)`", message)
-            name = "payload"
-            if where and where.group(1):
-                name = f"payload.{where.group(1)}"
-            if unknown:
-                # The field is named by the message only, not by the path.
-                name = f"{name}.{unknown.group(1)}"
-            raise ValidationError(name, message.split(" - at ")[0]) from None
+            raise field_error(error, "payload") from None
 
     def compensable(self, intent: Intent) -> list[Step]:
         """The steps of `intent` that succeeded and have a compensation, in the order they ran
@@ -254,6 +245,20 @@ def _check_workflow(name: str, machine: Machine, workflow: Workflow) -> None:
                     f"{state!r} does not accept"
                 )
             state = targets[0]
+
+
+def field_error(error: msgspec.ValidationError, prefix: str = "") -> ValidationError:
+    """msgspec's refusal as a ValidationError naming the field it is about (under `prefix`)."""
+    message = str(error)
+    where = re.search(r"at `\$\.?([^`]*)`", message)
+    unknown = re.search(r"unknown field `([^`]*)`", message)
+    names = [prefix] if prefix else []
+    if where and where.group(1):
+        names.append(where.group(1))
+    if unknown:
+        # The field is named by the message only, not by the path.
+        names.append(unknown.group(1))
+    return ValidationError(".".join(names) or "request", message.split(" - at ")[0])
 
 
 class UnknownIntentType(ValidationError):

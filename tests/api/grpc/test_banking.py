@@ -12,15 +12,14 @@ import pytest
 from strongroom.api.grpc import start_grpc_server
 from strongroom.api.grpc.gen import banking_pb2 as pb
 from strongroom.api.grpc.gen import banking_pb2_grpc
-from strongroom.banking.services import BankingServices
 from strongroom.bootstrap.platform import Platform
-from tests.banking.payments.conftest import Rig, rig  # noqa: F401 (the fixture)
+from tests.banking.conftest import Bank, bank  # noqa: F401 (the fixture)
 
 
 @pytest.fixture
 async def stub(
     platform: Platform,
-    rig: Rig,  # noqa: F811
+    bank: Bank,  # noqa: F811
 ) -> AsyncIterator[banking_pb2_grpc.BankingStub]:
     services = await platform.services()
     server, port = await start_grpc_server(
@@ -28,7 +27,7 @@ async def stub(
         services.access,
         "127.0.0.1",
         0,
-        banking=BankingServices(rig.payments),
+        banking=bank.banking,
     )
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     yield banking_pb2_grpc.BankingStub(channel)
@@ -45,12 +44,12 @@ async def bearer(
 
 async def test_pay_show_refund_deposit_and_capture(
     platform: Platform,
-    rig: Rig,  # noqa: F811
+    bank: Bank,  # noqa: F811
     stub: banking_pb2_grpc.BankingStub,
 ) -> None:
     writer = await bearer(platform, "write")
-    a = await rig.bank.customer_account(funded=10_000)
-    b = await rig.bank.customer_account()
+    a = await bank.customer_account(funded=10_000)
+    b = await bank.customer_account()
     ask = pb.PayRequest(
         reference="g-1",
         debit_account_id=str(a),
@@ -62,14 +61,14 @@ async def test_pay_show_refund_deposit_and_capture(
     paid = await stub.Pay(ask, metadata=writer)
     again = await stub.Pay(ask, metadata=writer)
     assert (paid.created, again.created, again.intent.id) == (True, False, paid.intent.id)
-    await rig.done(uuid.UUID(paid.intent.id))
+    await bank.done(uuid.UUID(paid.intent.id))
     shown = await stub.ShowPayment(pb.ShowPaymentRequest(id=paid.intent.id), metadata=writer)
     assert (shown.status, shown.fees, shown.detail.intent.state) == ("settled", 0, "settled")
     refund = await stub.Refund(
         pb.RefundRequest(payment_id=paid.intent.id, reference="r", amount=500, reason="x"),
         metadata=writer,
     )
-    await rig.done(uuid.UUID(refund.intent.id))
+    await bank.done(uuid.UUID(refund.intent.id))
     listed = await stub.ListPayments(pb.ListPaymentsRequest(account=str(a)), metadata=writer)
     assert [(p.status, p.refunded) for p in listed.items] == [("partially_refunded", 500)]
     deposited = await stub.Deposit(
@@ -82,7 +81,7 @@ async def test_pay_show_refund_deposit_and_capture(
         ),
         metadata=writer,
     )
-    assert (await rig.done(uuid.UUID(deposited.intent.id))).state == "settled"
+    assert (await bank.done(uuid.UUID(deposited.intent.id))).state == "settled"
     held = await stub.Authorise(
         pb.AuthoriseRequest(
             reference="c",
@@ -94,22 +93,22 @@ async def test_pay_show_refund_deposit_and_capture(
         metadata=writer,
     )
     hold_id = uuid.UUID(held.intent.id)
-    await rig.until(hold_id, lambda i: i.state == "held")
+    await bank.until(hold_id, lambda i: i.state == "held")
     captured = await stub.Capture(
         pb.CaptureRequest(authorisation_id=str(hold_id), reference="cap", amount=400),
         metadata=writer,
     )
-    await rig.done(uuid.UUID(captured.intent.id))
-    assert await rig.bank.balances(a, b) == [10_000 - 2_000 + 500 - 400, 2_000 - 500 + 700]
+    await bank.done(uuid.UUID(captured.intent.id))
+    assert await bank.balances(a, b) == [10_000 - 2_000 + 500 - 400, 2_000 - 500 + 700]
 
 
 async def test_bad_fields_are_invalid_arguments_and_other_tenants_not_found(
     platform: Platform,
-    rig: Rig,  # noqa: F811
+    bank: Bank,  # noqa: F811
     stub: banking_pb2_grpc.BankingStub,
 ) -> None:
     writer = await bearer(platform, "write")
-    a = await rig.bank.customer_account(funded=10_000)
+    a = await bank.customer_account(funded=10_000)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.Pay(
             pb.PayRequest(

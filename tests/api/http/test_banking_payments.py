@@ -10,22 +10,24 @@ import httpx
 import pytest
 
 from strongroom.api.http import create_app
-from strongroom.banking.services import BankingServices
 from strongroom.bootstrap.platform import Platform
 from strongroom.services.access import Role
-from tests.banking.payments.conftest import Rig, rig  # noqa: F401 (the fixture)
+from tests.banking.conftest import Bank, bank  # noqa: F401 (the fixture)
 
 PROBLEM = "urn:strongroom:problem:"
 
 
 @pytest.fixture
-async def client(platform: Platform, rig: Rig) -> AsyncIterator[httpx.AsyncClient]:  # noqa: F811
+async def client(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+) -> AsyncIterator[httpx.AsyncClient]:
     services = await platform.services()
     app = create_app(
         services.ledger_service,
         services.access,
-        intents=rig.intents,
-        banking=BankingServices(rig.payments),
+        intents=bank.intents,
+        banking=bank.banking,
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
@@ -39,12 +41,12 @@ async def auth(platform: Platform, role: Role, owner: str, tenant: str = "acme")
 
 async def test_pay_retry_show_and_refund(
     platform: Platform,
-    rig: Rig,  # noqa: F811
+    bank: Bank,  # noqa: F811
     client: httpx.AsyncClient,
 ) -> None:
     writer = await auth(platform, Role.WRITE, "wes")
-    a = await rig.bank.customer_account(funded=10_000)
-    b = await rig.bank.customer_account()
+    a = await bank.customer_account(funded=10_000)
+    b = await bank.customer_account()
     body = {
         "reference": "inv-1",
         "debit_account_id": str(a),
@@ -63,7 +65,7 @@ async def test_pay_retry_show_and_refund(
         "/v1/banking/payments", json={**body, "amount": 2_501}, headers=writer
     )
     assert (other.status_code, other.json()["type"]) == (409, PROBLEM + "reference_conflict")
-    await rig.done(uuid.UUID(payment["id"]))
+    await bank.done(uuid.UUID(payment["id"]))
     shown = (await client.get(f"/v1/banking/payments/{payment['id']}", headers=writer)).json()
     assert (shown["state"], shown["status"], shown["fees"]) == ("settled", "settled", 0)
     assert [t["to_state"] for t in shown["transitions"]][-1] == "settled"
@@ -74,7 +76,7 @@ async def test_pay_retry_show_and_refund(
         headers=writer,
     )
     assert refund.status_code == 201, refund.text
-    await rig.done(uuid.UUID(refund.json()["id"]))
+    await bank.done(uuid.UUID(refund.json()["id"]))
     shown = (await client.get(f"/v1/banking/payments/{payment['id']}", headers=writer)).json()
     assert (shown["status"], shown["refunded"]) == ("partially_refunded", 500)
     listed = (await client.get(f"/v1/banking/payments?account={a}", headers=writer)).json()
@@ -94,13 +96,13 @@ async def test_pay_retry_show_and_refund(
 )
 async def test_a_bad_body_is_a_422_naming_the_field(
     platform: Platform,
-    rig: Rig,  # noqa: F811
+    bank: Bank,  # noqa: F811
     client: httpx.AsyncClient,
     change: dict[str, object],
     field: str,
 ) -> None:
     writer = await auth(platform, Role.WRITE, "wes")
-    a = await rig.bank.customer_account(funded=10_000)
+    a = await bank.customer_account(funded=10_000)
     body = {
         "reference": "bad",
         "debit_account_id": str(a),
@@ -117,14 +119,14 @@ async def test_a_bad_body_is_a_422_naming_the_field(
 
 async def test_other_tenants_and_readers_are_kept_out(
     platform: Platform,
-    rig: Rig,  # noqa: F811
+    bank: Bank,  # noqa: F811
     client: httpx.AsyncClient,
 ) -> None:
     writer = await auth(platform, Role.WRITE, "wes")
     reader = await auth(platform, Role.READ, "rae")
     stranger = await auth(platform, Role.ADMIN, "sly", tenant="other")
-    a = await rig.bank.customer_account(funded=10_000)
-    b = await rig.bank.customer_account()
+    a = await bank.customer_account(funded=10_000)
+    b = await bank.customer_account()
     body = {
         "reference": "p",
         "debit_account_id": str(a),
@@ -146,11 +148,11 @@ async def test_other_tenants_and_readers_are_kept_out(
 
 async def test_deposits_whole_and_in_parts_and_a_card_hold_captured(
     platform: Platform,
-    rig: Rig,  # noqa: F811
+    bank: Bank,  # noqa: F811
     client: httpx.AsyncClient,
 ) -> None:
     writer = await auth(platform, Role.WRITE, "wes")
-    a = await rig.bank.customer_account()
+    a = await bank.customer_account()
     body = {
         "reference": "dep-1",
         "account_id": str(a),
@@ -160,7 +162,7 @@ async def test_deposits_whole_and_in_parts_and_a_card_hold_captured(
     }
     made = await client.post("/v1/banking/deposits", json=body, headers=writer)
     assert made.status_code == 201, made.text
-    await rig.done(uuid.UUID(made.json()["id"]))
+    await bank.done(uuid.UUID(made.json()["id"]))
     shown = await client.get(f"/v1/banking/deposits/{made.json()['id']}", headers=writer)
     assert shown.json()["state"] == "settled"
     whole = await client.post(
@@ -176,7 +178,7 @@ async def test_deposits_whole_and_in_parts_and_a_card_hold_captured(
     )
     assert whole.status_code == 201, whole.text
     whole_id = uuid.UUID(whole.json()["id"])
-    await rig.until(whole_id, lambda i: i.state == "collecting")
+    await bank.until(whole_id, lambda i: i.state == "collecting")
     for n in range(3):
         part = await client.post(
             f"/v1/banking/deposits/{whole_id}/parts",
@@ -184,8 +186,8 @@ async def test_deposits_whole_and_in_parts_and_a_card_hold_captured(
             headers=writer,
         )
         assert part.status_code == 201, part.text
-        await rig.done(uuid.UUID(part.json()["id"]))
-    assert (await rig.done(whole_id)).state == "completed"
+        await bank.done(uuid.UUID(part.json()["id"]))
+    assert (await bank.done(whole_id)).state == "completed"
     hold = await client.post(
         "/v1/banking/cards/authorisations",
         json={
@@ -199,16 +201,16 @@ async def test_deposits_whole_and_in_parts_and_a_card_hold_captured(
     )
     assert hold.status_code == 201, hold.text
     hold_id = uuid.UUID(hold.json()["id"])
-    await rig.until(hold_id, lambda i: i.state == "held")
+    await bank.until(hold_id, lambda i: i.state == "held")
     captured = await client.post(
         f"/v1/banking/cards/authorisations/{hold_id}/captures",
         json={"reference": "cap-1", "amount": 600},
         headers=writer,
     )
     assert captured.status_code == 201, captured.text
-    await rig.done(uuid.UUID(captured.json()["id"]))
-    assert (await rig.done(hold_id)).state == "captured"
-    assert await rig.bank.balances(a) == [5_000 + 300 - 600]
+    await bank.done(uuid.UUID(captured.json()["id"]))
+    assert (await bank.done(hold_id)).state == "captured"
+    assert await bank.balances(a) == [5_000 + 300 - 600]
     bad = await client.post(
         "/v1/banking/cards/authorisations",
         json={

@@ -13,7 +13,7 @@ from strongroom.bootstrap.platform import Platform
 from strongroom.errors import NotFound
 from strongroom.services.access import Principal, Role
 from strongroom.workflows.types import Intent
-from tests.banking.payments.conftest import Rig, key
+from tests.banking.conftest import Bank, key
 
 
 @pytest.fixture
@@ -31,80 +31,84 @@ def authorisation(account: uuid.UUID, amount: int, **extra: object) -> dict[str,
     }
 
 
-async def held(rig: Rig, who: Principal, reference: str, body: dict[str, object]) -> Intent:
-    intent, created = await rig.payments.authorise(who, reference, body)
+async def held(bank: Bank, who: Principal, reference: str, body: dict[str, object]) -> Intent:
+    intent, created = await bank.payments.authorise(who, reference, body)
     assert created
-    return await rig.until(intent.id, lambda i: i.state in ("held", "declined"))
+    return await bank.until(intent.id, lambda i: i.state in ("held", "declined"))
 
 
 async def test_a_hold_captured_in_part_moves_the_captured_amount_and_releases_the_rest(
-    rig: Rig, acquirer: Principal
+    bank: Bank, acquirer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=10_000)
-    hold = await held(rig, acquirer, "auth-1", authorisation(a, 4_000))
+    a = await bank.customer_account(funded=10_000)
+    hold = await held(bank, acquirer, "auth-1", authorisation(a, 4_000))
     assert hold.state == "held"
-    (account,) = await rig.bank.ledger.lookup_accounts([a])
+    (account,) = await bank.ledger.lookup_accounts([a])
     assert (account.balance, account.debits_pending) == (10_000, 4_000)
-    capture, _ = await rig.payments.capture(acquirer, hold.id, "cap-1", 3_250)
-    assert (await rig.done(capture.id)).state == "captured"
-    assert (await rig.done(hold.id)).state == "captured"
-    (account,) = await rig.bank.ledger.lookup_accounts([a])
+    capture, _ = await bank.payments.capture(acquirer, hold.id, "cap-1", 3_250)
+    assert (await bank.done(capture.id)).state == "captured"
+    assert (await bank.done(hold.id)).state == "captured"
+    (account,) = await bank.ledger.lookup_accounts([a])
     assert (account.balance, account.debits_pending) == (6_750, 0)
-    again, _ = await rig.payments.capture(acquirer, hold.id, "cap-2", 1)
-    refused = await rig.done(again.id)
+    again, _ = await bank.payments.capture(acquirer, hold.id, "cap-2", 1)
+    refused = await bank.done(again.id)
     assert refused.state == "failed"
     assert refused.error is not None
     assert "is captured, not held" in refused.error
 
 
-async def test_a_released_hold_gives_the_money_back(rig: Rig, acquirer: Principal) -> None:
-    a = await rig.bank.customer_account(funded=10_000)
-    hold = await held(rig, acquirer, "auth-2", authorisation(a, 4_000))
-    release, _ = await rig.payments.release(acquirer, hold.id, "rel-1")
-    assert (await rig.done(release.id)).state == "released"
-    assert (await rig.done(hold.id)).state == "released"
-    (account,) = await rig.bank.ledger.lookup_accounts([a])
+async def test_a_released_hold_gives_the_money_back(bank: Bank, acquirer: Principal) -> None:
+    a = await bank.customer_account(funded=10_000)
+    hold = await held(bank, acquirer, "auth-2", authorisation(a, 4_000))
+    release, _ = await bank.payments.release(acquirer, hold.id, "rel-1")
+    assert (await bank.done(release.id)).state == "released"
+    assert (await bank.done(hold.id)).state == "released"
+    (account,) = await bank.ledger.lookup_accounts([a])
     assert (account.balance, account.debits_pending) == (10_000, 0)
 
 
 async def test_a_capture_above_the_hold_or_of_an_unknown_hold_is_refused(
-    rig: Rig, acquirer: Principal
+    bank: Bank, acquirer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=10_000)
-    hold = await held(rig, acquirer, "auth-3", authorisation(a, 4_000))
-    capture, _ = await rig.payments.capture(acquirer, hold.id, "cap-3", 4_001)
-    refused = await rig.done(capture.id)
+    a = await bank.customer_account(funded=10_000)
+    hold = await held(bank, acquirer, "auth-3", authorisation(a, 4_000))
+    capture, _ = await bank.payments.capture(acquirer, hold.id, "cap-3", 4_001)
+    refused = await bank.done(capture.id)
     assert refused.state == "failed"
     assert refused.error is not None
     assert "exceeds the 4000 held" in refused.error
     with pytest.raises(NotFound):
-        await rig.payments.capture(acquirer, uuid.uuid4(), "cap-4", 1)
+        await bank.payments.capture(acquirer, uuid.uuid4(), "cap-4", 1)
 
 
-async def test_a_hold_the_ledger_expired_cannot_be_captured(rig: Rig, acquirer: Principal) -> None:
-    a = await rig.bank.customer_account(funded=10_000)
-    hold = await held(rig, acquirer, "auth-4", authorisation(a, 4_000, hold_seconds=1))
+async def test_a_hold_the_ledger_expired_cannot_be_captured(
+    bank: Bank, acquirer: Principal
+) -> None:
+    a = await bank.customer_account(funded=10_000)
+    hold = await held(bank, acquirer, "auth-4", authorisation(a, 4_000, hold_seconds=1))
     await asyncio.sleep(1.2)
-    await rig.bank.ledger.expire_pending()
-    (account,) = await rig.bank.ledger.lookup_accounts([a])
+    await bank.ledger.expire_pending()
+    (account,) = await bank.ledger.lookup_accounts([a])
     assert (account.balance, account.debits_pending) == (10_000, 0)
-    capture, _ = await rig.payments.capture(acquirer, hold.id, "cap-5", 100)
-    refused = await rig.done(capture.id)
+    capture, _ = await bank.payments.capture(acquirer, hold.id, "cap-5", 100)
+    refused = await bank.done(capture.id)
     assert refused.state == "failed"
     assert refused.error is not None
     assert "the hold expired" in refused.error
-    assert (await rig.bank.balances(a)) == [10_000]
+    assert (await bank.balances(a)) == [10_000]
 
 
 async def test_a_card_payment_beyond_the_funds_or_the_daily_limit_is_declined(
-    rig: Rig, acquirer: Principal
+    bank: Bank, acquirer: Principal
 ) -> None:
-    poor = await rig.bank.customer_account(funded=1_000)
-    assert (await held(rig, acquirer, "auth-5", authorisation(poor, 1_001))).state == "declined"
-    rich = await rig.bank.customer_account(funded=3_000_000)
+    poor = await bank.customer_account(funded=1_000)
+    assert (await held(bank, acquirer, "auth-5", authorisation(poor, 1_001))).state == "declined"
+    rich = await bank.customer_account(funded=3_000_000)
     for n in range(2):
-        assert (await held(rig, acquirer, f"big-{n}", authorisation(rich, 500_000))).state == "held"
-    over = await held(rig, acquirer, "big-2", authorisation(rich, 1))
+        assert (
+            await held(bank, acquirer, f"big-{n}", authorisation(rich, 500_000))
+        ).state == "held"
+    over = await held(bank, acquirer, "big-2", authorisation(rich, 1))
     assert over.state == "declined"
     assert over.error is not None
     assert "outflow-daily" in over.error

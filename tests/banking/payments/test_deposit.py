@@ -14,7 +14,7 @@ from strongroom.compliance.ports import RuleSetStatus
 from strongroom.errors import NotFound
 from strongroom.services.access import Principal, Role
 from strongroom.workflows.types import IntentStatus
-from tests.banking.payments.conftest import TENANT, Rig, key
+from tests.banking.conftest import TENANT, Bank, key
 
 
 @pytest.fixture
@@ -27,25 +27,25 @@ def deposit(account: uuid.UUID, amount: int, **extra: object) -> dict[str, objec
 
 
 async def test_a_deposit_is_credited_from_the_clearing_account_once(
-    rig: Rig, teller: Principal
+    bank: Bank, teller: Principal
 ) -> None:
-    a = await rig.bank.customer_account()
+    a = await bank.customer_account()
     body = deposit(a, 12_345, sender={"name": "Acme Pte Ltd", "country": "SG"}, description="pay")
-    intent, created = await rig.payments.deposit(teller, "dep-1", body)
-    again, created_again = await rig.payments.deposit(teller, "dep-1", body)
+    intent, created = await bank.payments.deposit(teller, "dep-1", body)
+    again, created_again = await bank.payments.deposit(teller, "dep-1", body)
     assert (created, created_again, again.id) == (True, False, intent.id)
-    done = await rig.done(intent.id)
+    done = await bank.done(intent.id)
     assert done.state == "settled"
     clearing = clearing_account_id(TENANT, "SGD")
-    assert await rig.bank.balances(a, clearing) == [12_345, -12_345]
+    assert await bank.balances(a, clearing) == [12_345, -12_345]
     transfer_id = uuid.UUID(done.results["credit"]["transfer_id"])
-    (made,) = await rig.bank.ledger.lookup_transfers([transfer_id])
+    (made,) = await bank.ledger.lookup_transfers([transfer_id])
     assert made.metadata == {
         "payment": str(intent.id),
         "description": "pay",
         "sender": "Acme Pte Ltd",
     }
-    shown = await rig.payments.show_deposit(teller, intent.id)
+    shown = await bank.payments.show_deposit(teller, intent.id)
     assert [t.to_state for t in shown.transitions] == ["initiated", "screened", "settled"]
 
 
@@ -63,41 +63,43 @@ rules:
 
 
 async def test_compliance_blocks_or_holds_a_deposit_on_its_sender_and_size(
-    platform: Platform, rig: Rig, teller: Principal
+    platform: Platform, bank: Bank, teller: Principal
 ) -> None:
     admin = await key(platform, Role.ADMIN, "ada")
     await (await platform.compliance()).publish(admin, RULES, RuleSetStatus.ENFORCE)
-    a = await rig.bank.customer_account()
-    blocked, _ = await rig.payments.deposit(teller, "kp", deposit(a, 100, sender={"country": "KP"}))
-    done = await rig.done(blocked.id)
+    a = await bank.customer_account()
+    blocked, _ = await bank.payments.deposit(
+        teller, "kp", deposit(a, 100, sender={"country": "KP"})
+    )
+    done = await bank.done(blocked.id)
     assert done.state == "failed"
     assert done.error is not None
     assert "embargo" in done.error
-    held, _ = await rig.payments.deposit(teller, "big", deposit(a, 1_000_001))
-    waiting = await rig.until(held.id, lambda i: i.status is IntentStatus.WAITING)
+    held, _ = await bank.payments.deposit(teller, "big", deposit(a, 1_000_001))
+    waiting = await bank.until(held.id, lambda i: i.status is IntentStatus.WAITING)
     assert waiting.state == "screened"
-    assert await rig.bank.balances(a) == [0]
-    (child,) = (await rig.intents.show(teller, held.id)).children
-    child = await rig.until(child.id, lambda i: "open" in i.results)
+    assert await bank.balances(a) == [0]
+    (child,) = (await bank.intents.show(teller, held.id)).children
+    child = await bank.until(child.id, lambda i: "open" in i.results)
     case_id = uuid.UUID(child.results["open"]["case_id"])
     cases = await platform.cases()
     await cases.propose(teller, case_id, "release", "known customer")
     await cases.approve(admin, case_id)
-    assert (await rig.done(held.id)).state == "settled"
-    assert await rig.bank.balances(a) == [1_000_001]
+    assert (await bank.done(held.id)).state == "settled"
+    assert await bank.balances(a) == [1_000_001]
 
 
 async def test_a_deposit_to_an_unknown_or_foreign_account_is_not_found(
-    rig: Rig, teller: Principal
+    bank: Bank, teller: Principal
 ) -> None:
-    theirs = await rig.bank.customer_account(tenant="other")
+    theirs = await bank.customer_account(tenant="other")
     for account in (uuid.uuid4(), theirs):
         with pytest.raises(NotFound):
-            await rig.payments.deposit(teller, f"d-{account}", deposit(account, 100))
-    mine = await rig.bank.customer_account()
-    rig.bank.freeze(mine)
-    intent, _ = await rig.payments.deposit(teller, "frozen", deposit(mine, 100))
-    done = await rig.done(intent.id)
+            await bank.payments.deposit(teller, f"d-{account}", deposit(account, 100))
+    mine = await bank.customer_account()
+    await bank.freeze(mine)
+    intent, _ = await bank.payments.deposit(teller, "frozen", deposit(mine, 100))
+    done = await bank.done(intent.id)
     assert done.state == "failed"
     assert done.error is not None
     assert "frozen" in done.error

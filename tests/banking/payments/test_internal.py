@@ -11,14 +11,13 @@ import uuid
 import pytest
 
 from strongroom.banking.payments.screening import subject_of
-from strongroom.banking.types import KycStatus
 from strongroom.bootstrap.platform import Platform
 from strongroom.compliance.ports import RuleSetStatus
 from strongroom.errors import NotFound, ValidationError
 from strongroom.services.access import Principal, Role
 from strongroom.workflows.service import ReferenceConflict
 from strongroom.workflows.types import IntentStatus
-from tests.banking.payments.conftest import FEE_INCOME, TAX_PAYABLE, Rig, key
+from tests.banking.conftest import FEE_INCOME, TAX_PAYABLE, Bank, key
 
 
 @pytest.fixture
@@ -36,28 +35,28 @@ def request(debit: uuid.UUID, credit: uuid.UUID, amount: int, **extra: object) -
     }
 
 
-async def pay(rig: Rig, who: Principal, reference: str, body: dict[str, object]) -> str:
-    payment, created = await rig.payments.pay(who, reference, body)
+async def pay(bank: Bank, who: Principal, reference: str, body: dict[str, object]) -> str:
+    payment, created = await bank.payments.pay(who, reference, body)
     assert created
-    done = await rig.done(payment.intent.id)
+    done = await bank.done(payment.intent.id)
     return done.state
 
 
 async def test_a_payment_settles_with_the_products_fees_after_the_free_ones(
-    rig: Rig, payer: Principal
+    bank: Bank, payer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=100_000)
-    b = await rig.bank.customer_account()
+    a = await bank.customer_account(funded=100_000)
+    b = await bank.customer_account()
     for n in range(3):
-        assert await pay(rig, payer, f"free-{n}", request(a, b, 1_000)) == "settled"
-    assert await rig.bank.balances(a, b, FEE_INCOME, TAX_PAYABLE) == [97_000, 3_000, 0, 0]
-    payment, _ = await rig.payments.pay(payer, "charged", request(a, b, 2_000, description="rent"))
-    await rig.done(payment.intent.id)
-    detail = await rig.payments.show(payer, payment.intent.id)
+        assert await pay(bank, payer, f"free-{n}", request(a, b, 1_000)) == "settled"
+    assert await bank.balances(a, b, FEE_INCOME, TAX_PAYABLE) == [97_000, 3_000, 0, 0]
+    payment, _ = await bank.payments.pay(payer, "charged", request(a, b, 2_000, description="rent"))
+    await bank.done(payment.intent.id)
+    detail = await bank.payments.show(payer, payment.intent.id)
     # 0.25% of 20.00 is under the 0.50 minimum; GST is 9% of the fee: 4.5 cents, half to even.
     assert (detail.payment.status, detail.payment.fees, detail.payment.taxes) == ("settled", 50, 4)
     taxes = 4
-    assert await rig.bank.balances(a, b, FEE_INCOME, TAX_PAYABLE) == [
+    assert await bank.balances(a, b, FEE_INCOME, TAX_PAYABLE) == [
         95_000 - 50 - taxes,
         5_000,
         50,
@@ -71,68 +70,70 @@ async def test_a_payment_settles_with_the_products_fees_after_the_free_ones(
         "settled",
     ]
     posted = detail.detail.intent.results["settle"]["posted"]
-    found = await rig.bank.ledger.lookup_transfers([uuid.UUID(posted[0])])
+    found = await bank.ledger.lookup_transfers([uuid.UUID(posted[0])])
     assert found[0].metadata is not None
     assert found[0].metadata.get("description") == "rent"
 
 
 async def test_insufficient_funds_fail_the_payment_and_release_nothing_held(
-    rig: Rig, payer: Principal
+    bank: Bank, payer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=1_000)
-    b = await rig.bank.customer_account()
-    payment, _ = await rig.payments.pay(payer, "too-much", request(a, b, 1_001))
-    done = await rig.done(payment.intent.id)
+    a = await bank.customer_account(funded=1_000)
+    b = await bank.customer_account()
+    payment, _ = await bank.payments.pay(payer, "too-much", request(a, b, 1_001))
+    done = await bank.done(payment.intent.id)
     assert done.state == "failed"
     assert done.error is not None
     assert "insufficient funds" in done.error
-    (account,) = await rig.bank.ledger.lookup_accounts([a])
+    (account,) = await bank.ledger.lookup_accounts([a])
     assert (account.balance, account.debits_pending) == (1_000, 0)
 
 
 async def test_a_payment_over_the_per_transaction_limit_is_refused(
-    rig: Rig, payer: Principal
+    bank: Bank, payer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=1_000_000)
-    b = await rig.bank.customer_account()
-    payment, _ = await rig.payments.pay(payer, "big", request(a, b, 500_001))
-    done = await rig.done(payment.intent.id)
+    a = await bank.customer_account(funded=1_000_000)
+    b = await bank.customer_account()
+    payment, _ = await bank.payments.pay(payer, "big", request(a, b, 500_001))
+    done = await bank.done(payment.intent.id)
     assert done.state == "failed"
     assert done.error is not None
     assert "transfer-per-transaction" in done.error
-    assert await rig.bank.balances(a, b) == [1_000_000, 0]
+    assert await bank.balances(a, b) == [1_000_000, 0]
 
 
 async def test_the_daily_limit_counts_the_days_earlier_payments_from_the_ledger(
-    rig: Rig, payer: Principal
+    bank: Bank, payer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=2_000_000)
-    b = await rig.bank.customer_account()
-    assert await pay(rig, payer, "d-1", request(a, b, 500_000)) == "settled"
-    assert await pay(rig, payer, "d-2", request(a, b, 400_000)) == "settled"
-    payment, _ = await rig.payments.pay(payer, "d-3", request(a, b, 100_001))
-    done = await rig.done(payment.intent.id)
+    a = await bank.customer_account(funded=2_000_000)
+    b = await bank.customer_account()
+    assert await pay(bank, payer, "d-1", request(a, b, 500_000)) == "settled"
+    assert await pay(bank, payer, "d-2", request(a, b, 400_000)) == "settled"
+    payment, _ = await bank.payments.pay(payer, "d-3", request(a, b, 100_001))
+    done = await bank.done(payment.intent.id)
     assert done.state == "failed"
     assert done.error is not None
     assert "outflow-daily" in done.error
     # What is left of the day can still be paid.
-    assert await pay(rig, payer, "d-4", request(a, b, 100_000)) == "settled"
+    assert await pay(bank, payer, "d-4", request(a, b, 100_000)) == "settled"
 
 
 async def test_a_payment_from_a_frozen_account_or_an_unverified_payer_fails(
-    rig: Rig, payer: Principal
+    bank: Bank, payer: Principal
 ) -> None:
-    frozen = await rig.bank.customer_account(funded=10_000)
-    rig.bank.freeze(frozen)
-    pending = await rig.bank.customer_account(funded=10_000, kyc=KycStatus.PENDING)
-    b = await rig.bank.customer_account()
-    for reference, debit, why in (("f", frozen, "frozen"), ("p", pending, "pending")):
-        payment, _ = await rig.payments.pay(payer, reference, request(debit, b, 100))
-        done = await rig.done(payment.intent.id)
+    frozen = await bank.customer_account(funded=10_000)
+    await bank.freeze(frozen)
+    lapsed_customer = await bank.customer()
+    lapsed = await bank.customer_account(funded=10_000, customer=lapsed_customer)
+    await bank.expire_kyc(lapsed_customer)
+    b = await bank.customer_account()
+    for reference, debit, why in (("f", frozen, "frozen"), ("p", lapsed, "expired")):
+        payment, _ = await bank.payments.pay(payer, reference, request(debit, b, 100))
+        done = await bank.done(payment.intent.id)
         assert done.state == "failed"
         assert done.error is not None
         assert why in done.error
-    assert await rig.bank.balances(frozen, pending, b) == [10_000, 10_000, 0]
+    assert await bank.balances(frozen, lapsed, b) == [10_000, 10_000, 0]
 
 
 RULES = """
@@ -155,34 +156,34 @@ async def enforce_rules(platform: Platform) -> None:
 
 
 async def test_a_payment_compliance_blocks_fails_with_the_rules_reasons(
-    platform: Platform, rig: Rig, payer: Principal
+    platform: Platform, bank: Bank, payer: Principal
 ) -> None:
     await enforce_rules(platform)
-    a = await rig.bank.customer_account(funded=1_000_000)
-    b = await rig.bank.customer_account()
-    payment, _ = await rig.payments.pay(payer, "blocked", request(a, b, 300_001))
-    done = await rig.done(payment.intent.id)
+    a = await bank.customer_account(funded=1_000_000)
+    b = await bank.customer_account()
+    payment, _ = await bank.payments.pay(payer, "blocked", request(a, b, 300_001))
+    done = await bank.done(payment.intent.id)
     assert done.state == "failed"
     assert done.error is not None
     assert "huge: more than 3,000.00" in done.error
-    assert await rig.bank.balances(a, b) == [1_000_000, 0]
+    assert await bank.balances(a, b) == [1_000_000, 0]
     decisions = await (await platform.compliance()).decisions_on(payer, subject_of(done.id))
     assert [d.outcome.value for d in decisions] == ["block"]
 
 
 @pytest.mark.parametrize("verdict", ["release", "block"])
 async def test_a_payment_sent_to_review_waits_for_the_case_and_follows_its_outcome(
-    platform: Platform, rig: Rig, payer: Principal, verdict: str
+    platform: Platform, bank: Bank, payer: Principal, verdict: str
 ) -> None:
     await enforce_rules(platform)
-    a = await rig.bank.customer_account(funded=1_000_000)
-    b = await rig.bank.customer_account()
-    payment, _ = await rig.payments.pay(payer, "held", request(a, b, 150_000))
-    waiting = await rig.until(payment.intent.id, lambda i: i.status is IntentStatus.WAITING)
+    a = await bank.customer_account(funded=1_000_000)
+    b = await bank.customer_account()
+    payment, _ = await bank.payments.pay(payer, "held", request(a, b, 150_000))
+    waiting = await bank.until(payment.intent.id, lambda i: i.status is IntentStatus.WAITING)
     assert waiting.state == "screened"
-    detail = await rig.intents.show(payer, payment.intent.id)
+    detail = await bank.intents.show(payer, payment.intent.id)
     (child,) = detail.children
-    child = await rig.until(child.id, lambda i: "open" in i.results)
+    child = await bank.until(child.id, lambda i: "open" in i.results)
     case_id = uuid.UUID(child.results["open"]["case_id"])
     cases = await platform.cases()
     case = (await cases.show(payer, case_id)).case
@@ -192,31 +193,31 @@ async def test_a_payment_sent_to_review_waits_for_the_case_and_follows_its_outco
     # The decider opened no second case for the same decision.
     listed, _ = await cases.find(payer)
     assert [c.id for c in listed] == [case_id]
-    assert await rig.bank.balances(a, b) == [1_000_000, 0]
+    assert await bank.balances(a, b) == [1_000_000, 0]
     await cases.propose(await key(platform, Role.WRITE, "mo"), case_id, verdict, "looked")
     await cases.approve(await key(platform, Role.ADMIN, "cy"), case_id)
-    done = await rig.done(payment.intent.id)
+    done = await bank.done(payment.intent.id)
     if verdict == "release":
         assert done.state == "settled"
         fees = done.results["limits"]["fees"] + done.results["limits"]["taxes"]
-        assert await rig.bank.balances(a, b) == [1_000_000 - 150_000 - fees, 150_000]
+        assert await bank.balances(a, b) == [1_000_000 - 150_000 - fees, 150_000]
     else:
         assert done.state == "failed"
-        assert await rig.bank.balances(a, b) == [1_000_000, 0]
+        assert await bank.balances(a, b) == [1_000_000, 0]
 
 
 async def test_the_same_reference_is_the_same_payment_and_other_content_a_conflict(
-    rig: Rig, payer: Principal
+    bank: Bank, payer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=10_000)
-    b = await rig.bank.customer_account()
-    first, created = await rig.payments.pay(payer, "once", request(a, b, 100))
-    again, created_again = await rig.payments.pay(payer, "once", request(a, b, 100))
+    a = await bank.customer_account(funded=10_000)
+    b = await bank.customer_account()
+    first, created = await bank.payments.pay(payer, "once", request(a, b, 100))
+    again, created_again = await bank.payments.pay(payer, "once", request(a, b, 100))
     assert (created, created_again, again.intent.id) == (True, False, first.intent.id)
     with pytest.raises(ReferenceConflict):
-        await rig.payments.pay(payer, "once", request(a, b, 101))
-    await rig.done(first.intent.id)
-    assert await rig.bank.balances(a, b) == [9_900, 100]
+        await bank.payments.pay(payer, "once", request(a, b, 101))
+    await bank.done(first.intent.id)
+    assert await bank.balances(a, b) == [9_900, 100]
 
 
 @pytest.mark.parametrize(
@@ -231,20 +232,20 @@ async def test_the_same_reference_is_the_same_payment_and_other_content_a_confli
     ],
 )
 async def test_a_malformed_request_names_its_field_and_submits_nothing(
-    rig: Rig, payer: Principal, change: dict[str, object], field: str
+    bank: Bank, payer: Principal, change: dict[str, object], field: str
 ) -> None:
-    a = await rig.bank.customer_account(funded=10_000)
-    b = await rig.bank.customer_account()
+    a = await bank.customer_account(funded=10_000)
+    b = await bank.customer_account()
     with pytest.raises(ValidationError) as caught:
-        await rig.payments.pay(payer, "bad", {**request(a, b, 100), **change})
+        await bank.payments.pay(payer, "bad", {**request(a, b, 100), **change})
     assert field in caught.value.field
-    listed, _ = await rig.payments.find(payer)
+    listed, _ = await bank.payments.find(payer)
     assert listed == []
 
 
-async def test_another_tenants_account_is_not_found(platform: Platform, rig: Rig) -> None:
-    theirs = await rig.bank.customer_account(tenant="other")
-    b = await rig.bank.customer_account()
+async def test_another_tenants_account_is_not_found(platform: Platform, bank: Bank) -> None:
+    theirs = await bank.customer_account(tenant="other")
+    b = await bank.customer_account()
     payer = await key(platform, Role.WRITE, "paula")
     with pytest.raises(NotFound):
-        await rig.payments.pay(payer, "theirs", request(theirs, b, 100))
+        await bank.payments.pay(payer, "theirs", request(theirs, b, 100))

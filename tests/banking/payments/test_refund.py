@@ -15,7 +15,7 @@ from strongroom.banking.payments.refund import refund_id
 from strongroom.bootstrap.platform import Platform
 from strongroom.errors import NotFound
 from strongroom.services.access import Principal, Role
-from tests.banking.payments.conftest import Rig, key
+from tests.banking.conftest import Bank, key
 from tests.banking.payments.test_internal import request
 
 
@@ -24,69 +24,71 @@ async def payer(platform: Platform) -> Principal:
     return await key(platform, Role.WRITE, "paula")
 
 
-async def settled(rig: Rig, who: Principal, reference: str, body: dict[str, object]) -> uuid.UUID:
-    payment, _ = await rig.payments.pay(who, reference, body)
-    assert (await rig.done(payment.intent.id)).state == "settled"
+async def settled(bank: Bank, who: Principal, reference: str, body: dict[str, object]) -> uuid.UUID:
+    payment, _ = await bank.payments.pay(who, reference, body)
+    assert (await bank.done(payment.intent.id)).state == "settled"
     return payment.intent.id
 
 
-async def refund(rig: Rig, who: Principal, payment: uuid.UUID, reference: str, amount: int) -> str:
-    intent, created = await rig.payments.refund(who, payment, reference, amount, "returned goods")
+async def refund(
+    bank: Bank, who: Principal, payment: uuid.UUID, reference: str, amount: int
+) -> str:
+    intent, created = await bank.payments.refund(who, payment, reference, amount, "returned goods")
     assert created
-    done = await rig.done(intent.id)
+    done = await bank.done(intent.id)
     return done.state if done.state == "refunded" else f"{done.state}: {done.error}"
 
 
 async def test_partial_refunds_add_up_to_the_payment_and_never_beyond(
-    rig: Rig, payer: Principal
+    bank: Bank, payer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=10_000)
-    b = await rig.bank.customer_account()
-    paid = await settled(rig, payer, "p", request(a, b, 3_000))
-    assert await refund(rig, payer, paid, "r1", 1_000) == "refunded"
-    assert (await rig.payments.show(payer, paid)).payment.status == "partially_refunded"
-    assert await refund(rig, payer, paid, "r2", 1_500) == "refunded"
-    refused = await refund(rig, payer, paid, "r3", 501)
+    a = await bank.customer_account(funded=10_000)
+    b = await bank.customer_account()
+    paid = await settled(bank, payer, "p", request(a, b, 3_000))
+    assert await refund(bank, payer, paid, "r1", 1_000) == "refunded"
+    assert (await bank.payments.show(payer, paid)).payment.status == "partially_refunded"
+    assert await refund(bank, payer, paid, "r2", 1_500) == "refunded"
+    refused = await refund(bank, payer, paid, "r3", 501)
     assert refused.startswith("failed: check: a refund of 501 exceeds the 500")
-    assert await refund(rig, payer, paid, "r4", 500) == "refunded"
-    shown = (await rig.payments.show(payer, paid)).payment
+    assert await refund(bank, payer, paid, "r4", 500) == "refunded"
+    shown = (await bank.payments.show(payer, paid)).payment
     assert (shown.status, shown.refunded) == ("refunded", 3_000)
     assert [t.id for t in shown.refunds] == [refund_id(paid, n) for n in (1, 2, 3)]
-    assert await rig.bank.balances(a, b) == [10_000, 0]
-    again = await refund(rig, payer, paid, "r5", 1)
+    assert await bank.balances(a, b) == [10_000, 0]
+    again = await refund(bank, payer, paid, "r5", 1)
     assert again.startswith("failed: check: a refund of 1 exceeds")
 
 
 async def test_a_refund_the_payee_cannot_fund_fails_and_leaves_its_turn_to_the_next(
-    rig: Rig, payer: Principal
+    bank: Bank, payer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=10_000)
-    b = await rig.bank.customer_account()
-    c = await rig.bank.customer_account()
-    paid = await settled(rig, payer, "p", request(a, b, 2_000))
-    await settled(rig, payer, "away", request(b, c, 1_500))
-    failed = await refund(rig, payer, paid, "r1", 1_000)
+    a = await bank.customer_account(funded=10_000)
+    b = await bank.customer_account()
+    c = await bank.customer_account()
+    paid = await settled(bank, payer, "p", request(a, b, 2_000))
+    await settled(bank, payer, "away", request(b, c, 1_500))
+    failed = await refund(bank, payer, paid, "r1", 1_000)
     assert failed.startswith("failed: refund: insufficient funds")
-    assert await refund(rig, payer, paid, "r2", 400) == "refunded"
-    shown = (await rig.payments.show(payer, paid)).payment
+    assert await refund(bank, payer, paid, "r2", 400) == "refunded"
+    shown = (await bank.payments.show(payer, paid)).payment
     assert ([t.id for t in shown.refunds], shown.refunded) == ([refund_id(paid, 1)], 400)
 
 
 async def test_refunds_of_unsettled_unknown_or_other_tenants_payments_are_refused(
-    platform: Platform, rig: Rig, payer: Principal
+    platform: Platform, bank: Bank, payer: Principal
 ) -> None:
-    a = await rig.bank.customer_account(funded=1_000)
-    b = await rig.bank.customer_account()
-    payment, _ = await rig.payments.pay(payer, "fails", request(a, b, 5_000))
-    await rig.done(payment.intent.id)
-    assert (await refund(rig, payer, payment.intent.id, "r", 1)).startswith(
+    a = await bank.customer_account(funded=1_000)
+    b = await bank.customer_account()
+    payment, _ = await bank.payments.pay(payer, "fails", request(a, b, 5_000))
+    await bank.done(payment.intent.id)
+    assert (await refund(bank, payer, payment.intent.id, "r", 1)).startswith(
         "failed: check: payment"
     )
     with pytest.raises(NotFound):
-        await rig.payments.refund(payer, uuid.uuid4(), "r2", 1, "x")
+        await bank.payments.refund(payer, uuid.uuid4(), "r2", 1, "x")
     stranger = await key(platform, Role.WRITE, "sam", tenant="other")
     with pytest.raises(NotFound):
-        await rig.payments.refund(stranger, payment.intent.id, "r3", 1, "x")
+        await bank.payments.refund(stranger, payment.intent.id, "r3", 1, "x")
 
 
 @settings(
@@ -105,11 +107,11 @@ async def test_refunds_of_unsettled_unknown_or_other_tenants_payments_are_refuse
     )
 )
 async def test_balances_equal_settled_payments_minus_refunds_and_charges(
-    rig: Rig, payer: Principal, moves: list[tuple[str, int, int, int]]
+    bank: Bank, payer: Principal, moves: list[tuple[str, int, int, int]]
 ) -> None:
-    # The rig outlives one example: references must not repeat across examples.
+    # The bank outlives one example: references must not repeat across examples.
     run = uuid.uuid4().hex[:8]
-    accounts = [await rig.bank.customer_account(funded=10_000) for _ in range(3)]
+    accounts = [await bank.customer_account(funded=10_000) for _ in range(3)]
     model = dict.fromkeys(accounts, 10_000)
     charges = 0
     paid: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, int]] = []
@@ -117,8 +119,10 @@ async def test_balances_equal_settled_payments_minus_refunds_and_charges(
     for n, (what, x, y, amount) in enumerate(moves):
         if what == "pay":
             debit, credit = accounts[x], accounts[y]
-            payment, _ = await rig.payments.pay(payer, f"{run}-{n}", request(debit, credit, amount))
-            done = await rig.done(payment.intent.id)
+            payment, _ = await bank.payments.pay(
+                payer, f"{run}-{n}", request(debit, credit, amount)
+            )
+            done = await bank.done(payment.intent.id)
             fee = done.results.get("limits", {})
             cost = amount + fee.get("fees", 0) + fee.get("taxes", 0)
             ok = debit != credit and model[debit] >= cost
@@ -130,13 +134,13 @@ async def test_balances_equal_settled_payments_minus_refunds_and_charges(
                 paid.append((payment.intent.id, debit, credit, amount))
         elif paid:
             payment_id, debit, credit, total = paid[x % len(paid)]
-            intent, _ = await rig.payments.refund(payer, payment_id, f"{run}-{n}", amount, "why")
-            done = await rig.done(intent.id)
+            intent, _ = await bank.payments.refund(payer, payment_id, f"{run}-{n}", amount, "why")
+            done = await bank.done(intent.id)
             ok = refunded.get(payment_id, 0) + amount <= total and model[credit] >= amount
             assert (done.state == "refunded") is ok, done.error
             if ok:
                 refunded[payment_id] = refunded.get(payment_id, 0) + amount
                 model[credit] -= amount
                 model[debit] += amount
-    assert await rig.bank.balances(*accounts) == [model[a] for a in accounts]
+    assert await bank.balances(*accounts) == [model[a] for a in accounts]
     assert sum(model.values()) + charges == 30_000

@@ -1,6 +1,6 @@
 """What the steps of every kind of payment share: the checks of the bank's accounts they touch,
-the facts about them that compliance rules read, the pricing by the account's product, and the
-retry policy. Refusals are `StepFailed`, in words a person reads."""
+the facts about them that compliance rules read, and the pricing by the account's product.
+Refusals are `StepFailed`, in words a person reads."""
 
 from __future__ import annotations
 
@@ -13,12 +13,9 @@ from strongroom.compliance.rules.facts import AccountFacts, CustomerFacts
 from strongroom.errors import NotFound
 from strongroom.products.events import Event, Usage
 from strongroom.products.quote import Quote, quote
-from strongroom.workflows.definitions import RetryPolicy, StepFailed
+from strongroom.workflows.definitions import StepFailed
 
 NS = 10**9
-#: How a payment's steps retry what may pass (a lost connection, a timeout): a refusal is a
-#: StepFailed and is not retried.
-RETRY = RetryPolicy(max_attempts=5, initial=0.05, maximum=5.0)
 
 
 def day_of(ns: int) -> date:

@@ -22,13 +22,13 @@ import msgspec
 from strongroom.banking import codes
 from strongroom.banking.clearing import ensure_clearing_account
 from strongroom.banking.payments.accounts import (
-    RETRY,
     day_of,
     open_account,
     priced,
 )
 from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.screening import REVIEW, cleared, decide
+from strongroom.banking.retry import RETRY
 from strongroom.banking.types import Directory
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.rules.facts import Counterparty, Direction

@@ -34,7 +34,6 @@ import msgspec
 from strongroom.banking import codes
 from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
-    RETRY,
     day_of,
     open_account,
     priced,
@@ -42,6 +41,7 @@ from strongroom.banking.payments.accounts import (
 from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.screening import REVIEW, cleared, decide, verified
 from strongroom.banking.payments.usage import OUTGOING, outgoing_usage
+from strongroom.banking.retry import RETRY
 from strongroom.banking.types import (
     Directory,
 )

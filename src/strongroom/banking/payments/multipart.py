@@ -34,10 +34,11 @@ import msgspec
 from strongroom.banking import codes
 from strongroom.banking.clearing import ensure_clearing_account
 from strongroom.banking.payments import holds
-from strongroom.banking.payments.accounts import RETRY, open_account
+from strongroom.banking.payments.accounts import open_account
 from strongroom.banking.payments.deposit import Sender
 from strongroom.banking.payments.numbered import Numbered
 from strongroom.banking.payments.screening import REVIEW, cleared, decide
+from strongroom.banking.retry import RETRY
 from strongroom.banking.types import Directory
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.rules.facts import Direction

@@ -21,10 +21,10 @@ from typing import Annotated, Any
 import msgspec
 
 from strongroom.banking import codes
-from strongroom.banking.payments.accounts import RETRY
 from strongroom.banking.payments.internal import TYPE as PAYMENT_TYPE
 from strongroom.banking.payments.internal import InternalPayment
 from strongroom.banking.payments.numbered import Numbered
+from strongroom.banking.retry import RETRY
 from strongroom.ledger import CreateTransferResult, Ledger, Transfer
 from strongroom.money import AMOUNT_MAX
 from strongroom.workflows.definitions import (

@@ -1,0 +1,82 @@
+"""The bank's records as stored, and the port its services need from a database:
+strongroom.store.banking implements it. Plain records and protocols only."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from strongroom.banking.types import KycStatus, RiskRating
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    """A customer's row: its standing; the personal data is the party of the same id."""
+
+    id: uuid.UUID
+    tenant: str
+    reference: str
+    #: pending, verified or rejected as last decided; expiry is read off `kyc_expires_at`.
+    kyc_status: KycStatus
+    risk_rating: RiskRating
+    national_id_kind: str | None
+    created_at: int
+    updated_at: int
+    verified_at: int | None
+    kyc_expires_at: int | None
+    #: The last check's findings: {code, field, message} each.
+    kyc_findings: tuple[dict[str, Any], ...]
+    erased_at: int | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """A bank account's row: the ledger account of the same id holds its balance and status."""
+
+    id: uuid.UUID
+    tenant: str
+    reference: str
+    customer_id: uuid.UUID
+    currency: str
+    product: str
+    product_version: int
+    opened_at: int
+    closed_at: int | None
+
+
+class BankStore(Protocol):
+    async def add_customer(
+        self, record: CustomerRecord, events: bytes
+    ) -> tuple[CustomerRecord, bool]:
+        """Insert with its outbox row, or return the tenant's customer of the same reference
+        (False: not inserted now)."""
+        ...
+
+    async def customers(self, ids: Sequence[uuid.UUID]) -> list[CustomerRecord]:
+        """Those of `ids` that exist, in any tenant (callers check the tenant)."""
+        ...
+
+    async def update_customer(self, record: CustomerRecord, events: bytes) -> bool:
+        """Write `record` (its version one more than the stored one) with its outbox row;
+        False when the stored version moved meanwhile."""
+        ...
+
+    async def add_account(self, record: AccountRecord, events: bytes) -> AccountRecord:
+        """Insert with its outbox row; the stored one when its id is there already. Conflict
+        when the customer has an account in that currency and product not closed."""
+        ...
+
+    async def accounts(self, ids: Sequence[uuid.UUID]) -> list[AccountRecord]:
+        """Those of `ids` that exist, in any tenant (callers check the tenant)."""
+        ...
+
+    async def accounts_of(self, tenant: str, customer_id: uuid.UUID) -> list[AccountRecord]:
+        """The customer's accounts, oldest first."""
+        ...
+
+    async def update_account(self, record: AccountRecord, at: int, events: bytes) -> None:
+        """Write `record` with its outbox row (written at `at`)."""
+        ...

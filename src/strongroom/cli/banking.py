@@ -1,0 +1,12 @@
+"""`strongroom banking ...`: the bank's commands, each group in a module of its own."""
+
+from __future__ import annotations
+
+import typer
+
+from strongroom.cli import banking_payments
+
+app = typer.Typer(help="The bank: payments, deposits and card holds.", no_args_is_help=True)
+app.add_typer(banking_payments.app, name="payments")
+app.add_typer(banking_payments.deposits_app, name="deposits")
+app.add_typer(banking_payments.cards_app, name="cards")

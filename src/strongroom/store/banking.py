@@ -1,0 +1,187 @@
+"""The bank's customers and accounts on SQLite and PostgreSQL: strongroom.banking.ports.BankStore.
+
+SQLAlchemy Core, one set of statements for both backends: onboarding and opening are a
+person's pace, and the payment path reads through coalesced batches (`customers`, `accounts`).
+Each change is one transaction with its outbox row. Schema: migration 0020_banking.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from strongroom.banking.ports import AccountRecord, CustomerRecord
+from strongroom.banking.types import KycStatus, RiskRating
+from strongroom.errors import Conflict
+from strongroom.store.connections import (
+    sqlalchemy_engine,
+    sqlite_write_transactions,
+    write_transaction,
+)
+from strongroom.store.tables import banking_accounts, banking_customers, outbox
+from strongroom.store.urls import DatabaseURL
+
+
+def _customer_row(record: CustomerRecord) -> dict[str, Any]:
+    row = asdict(record)
+    row["kyc_status"] = record.kyc_status.value
+    row["risk_rating"] = record.risk_rating.value
+    row["kyc_findings"] = json.dumps(list(record.kyc_findings), sort_keys=True)
+    return row
+
+
+def _customer(r: sa.Row[Any]) -> CustomerRecord:
+    return CustomerRecord(
+        id=r.id,
+        tenant=r.tenant,
+        reference=r.reference,
+        kyc_status=KycStatus(r.kyc_status),
+        risk_rating=RiskRating(r.risk_rating),
+        national_id_kind=r.national_id_kind,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        verified_at=r.verified_at,
+        kyc_expires_at=r.kyc_expires_at,
+        kyc_findings=tuple(json.loads(r.kyc_findings)),
+        erased_at=r.erased_at,
+        version=r.version,
+    )
+
+
+def _account(r: sa.Row[Any]) -> AccountRecord:
+    return AccountRecord(
+        id=r.id,
+        tenant=r.tenant,
+        reference=r.reference,
+        customer_id=r.customer_id,
+        currency=r.currency,
+        product=r.product,
+        product_version=r.product_version,
+        opened_at=r.opened_at,
+        closed_at=r.closed_at,
+    )
+
+
+async def _outbox(conn: AsyncConnection, at: int, events: bytes) -> None:
+    await conn.execute(sa.insert(outbox).values(created_at=at, events=events))
+
+
+class SqlBankStore:
+    """BankStore over a SQLAlchemy engine; open with `SqlBankStore.open(url)` on a migrated
+    database."""
+
+    def __init__(self, engine: AsyncEngine, kind: str) -> None:
+        self._engine = engine
+        self._kind = kind
+
+    @classmethod
+    def open(cls, url: DatabaseURL) -> SqlBankStore:
+        engine = sqlalchemy_engine(url)
+        if url.kind == "sqlite":
+            sqlite_write_transactions(engine)
+        return cls(engine, url.kind)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def add_customer(
+        self, record: CustomerRecord, events: bytes
+    ) -> tuple[CustomerRecord, bool]:
+        insert = postgresql.insert if self._kind == "postgresql" else sqlite.insert
+        async with write_transaction(self._engine) as conn:
+            result = await conn.execute(
+                insert(banking_customers)
+                .values(**_customer_row(record))
+                .on_conflict_do_nothing(index_elements=["tenant", "reference"])
+            )
+            if result.rowcount == 1:
+                await _outbox(conn, record.created_at, events)
+            stored = await conn.execute(
+                sa.select(banking_customers).where(
+                    banking_customers.c.tenant == record.tenant,
+                    banking_customers.c.reference == record.reference,
+                )
+            )
+            return _customer(stored.one()), result.rowcount == 1
+
+    async def customers(self, ids: Sequence[uuid.UUID]) -> list[CustomerRecord]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(banking_customers).where(banking_customers.c.id.in_(list(ids)))
+            )
+            return [_customer(r) for r in result]
+
+    async def update_customer(self, record: CustomerRecord, events: bytes) -> bool:
+        values = _customer_row(record)
+        for fixed in ("id", "tenant", "reference", "created_at"):
+            del values[fixed]
+        async with write_transaction(self._engine) as conn:
+            result = await conn.execute(
+                sa.update(banking_customers)
+                .where(
+                    banking_customers.c.id == record.id,
+                    banking_customers.c.version == record.version - 1,
+                )
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                return False
+            await _outbox(conn, record.updated_at, events)
+        return True
+
+    async def add_account(self, record: AccountRecord, events: bytes) -> AccountRecord:
+        async with write_transaction(self._engine) as conn:
+            found = await conn.execute(
+                sa.select(banking_accounts).where(banking_accounts.c.id == record.id)
+            )
+            existing = found.first()
+            if existing is not None:
+                return _account(existing)
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(sa.insert(banking_accounts).values(**asdict(record)))
+            except sa.exc.IntegrityError:
+                raise Conflict(
+                    f"customer {record.customer_id} already has an open {record.currency} "
+                    f"account on {record.product}, or reference {record.reference!r} is taken"
+                ) from None
+            await _outbox(conn, record.opened_at, events)
+        return record
+
+    async def accounts(self, ids: Sequence[uuid.UUID]) -> list[AccountRecord]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(banking_accounts).where(banking_accounts.c.id.in_(list(ids)))
+            )
+            return [_account(r) for r in result]
+
+    async def accounts_of(self, tenant: str, customer_id: uuid.UUID) -> list[AccountRecord]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(banking_accounts)
+                .where(
+                    banking_accounts.c.tenant == tenant,
+                    banking_accounts.c.customer_id == customer_id,
+                )
+                .order_by(banking_accounts.c.seq)
+            )
+            return [_account(r) for r in result]
+
+    async def update_account(self, record: AccountRecord, at: int, events: bytes) -> None:
+        values = asdict(record)
+        for fixed in ("id", "tenant", "reference", "customer_id", "currency", "opened_at"):
+            del values[fixed]
+        async with write_transaction(self._engine) as conn:
+            await conn.execute(
+                sa.update(banking_accounts)
+                .where(banking_accounts.c.id == record.id)
+                .values(**values)
+            )
+            await _outbox(conn, at, events)
