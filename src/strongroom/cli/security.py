@@ -143,6 +143,10 @@ async def _bench(scratch: Path, iterations: int, customers: int) -> tuple[list[i
             "national_id": "S1234567D",
             "date_of_birth": "1815-12-10",
             "address": "12 St James's Square, London SW1Y 4JH",
+            "phone": "+442079460000",
+            "nationality": "GB",
+            "document_number": "123456789",
+            "document_expiry": "2030-01-31",
         }
         subjects = [str(uuid.UUID(bytes=os.urandom(16))) for _ in range(customers)]
         # Warm-up: create every customer's data key (and the tenant's index key) once.
