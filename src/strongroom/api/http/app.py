@@ -13,7 +13,15 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 
-from strongroom.api.http import accounts, banking_payments, health, openapi, problems, transfers
+from strongroom.api.http import (
+    accounts,
+    banking_customers,
+    banking_payments,
+    health,
+    openapi,
+    problems,
+    transfers,
+)
 from strongroom.api.http import cases as case_routes
 from strongroom.api.http import compliance as compliance_routes
 from strongroom.api.http import intents as intents_routes
@@ -83,6 +91,7 @@ def create_app(
     if cases is not None:
         routers.insert(2, case_routes.router)
     if banking is not None:
+        routers.insert(-1, banking_customers.router)
         routers.insert(-1, banking_payments.router)
     for router in routers:
         app.include_router(router)

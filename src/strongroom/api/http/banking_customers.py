@@ -1,0 +1,347 @@
+"""/v1/banking/customers and /v1/banking/accounts: onboarding, KYC, risk and erasure of customers,
+and opening, freezing, re-pinning and closing their accounts over HTTP
+(strongroom.banking.customers.CustomerService, strongroom.banking.accounts.AccountService).
+Personal data comes back decrypted to those allowed to read the customer; never stored in clear."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field, Strict
+
+from strongroom.api.http.auth import Caller
+from strongroom.api.http.models import NOT_BLANK, IntentOut
+from strongroom.api.http.models import Request as Body
+from strongroom.api.http.problems import RESPONSES, documented
+from strongroom.api.http.routing import JsonBodyRoute
+from strongroom.banking.accounts import AccountService, AccountView
+from strongroom.banking.customers import CustomerService, CustomerView
+from strongroom.banking.services import BankingServices
+
+router = APIRouter(tags=["customers"], responses=RESPONSES, route_class=JsonBodyRoute)
+
+_Reference = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
+_Reason = Annotated[str, Strict(), Field(min_length=1, max_length=500, pattern=NOT_BLANK)]
+_Text = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: documented("The reference was used for another customer, or the state refuses it")
+}
+
+
+async def customers_of(request: Request) -> CustomerService:
+    banking: BankingServices = request.app.state.banking
+    return banking.customers
+
+
+async def accounts_of(request: Request) -> AccountService:
+    banking: BankingServices = request.app.state.banking
+    return banking.accounts
+
+
+Customers = Annotated[CustomerService, Depends(customers_of)]
+Accounts = Annotated[AccountService, Depends(accounts_of)]
+
+
+class OnboardIn(Body):
+    reference: _Reference = Field(description="Unique per tenant: onboarding again is a retry")
+    full_name: _Text
+    date_of_birth: datetime.date
+    nationality: Annotated[str, Strict(), Field(pattern="^[A-Z]{2}$")]
+    national_id: Annotated[str, Strict(), Field(min_length=1, max_length=64, pattern=NOT_BLANK)]
+    national_id_kind: Annotated[str, Strict(), Field(pattern="^[a-z]{2}\\.[a-z_]{2,20}$")] = Field(
+        description='How the id is checked: "sg.nric", or a python-stdnum module ("nl.bsn")'
+    )
+    document_number: Annotated[str, Strict(), Field(min_length=1, max_length=64, pattern=NOT_BLANK)]
+    document_expiry: datetime.date
+    email: Annotated[str, Strict(), Field(min_length=3, max_length=320)] | None = None
+    phone: Annotated[str, Strict(), Field(min_length=6, max_length=32)] | None = None
+    address: Annotated[str, Strict(), Field(max_length=500)] | None = None
+
+
+class PersonOut(BaseModel):
+    full_name: str
+    date_of_birth: datetime.date | None
+    nationality: str | None
+    national_id: str | None
+    document_number: str | None
+    document_expiry: datetime.date | None
+    email: str | None
+    phone: str | None
+    address: str | None
+
+
+class CustomerOut(BaseModel):
+    id: uuid.UUID
+    reference: str
+    #: pending, verified, rejected or expired.
+    kyc_status: str
+    risk_rating: str
+    created_at: int
+    verified_at: int | None
+    kyc_expires_at: int | None
+    #: The last KYC check's findings: code, field, message.
+    kyc_findings: list[dict[str, Any]]
+    erased: bool
+    #: The personal data, decrypted; null once erased.
+    person: PersonOut | None
+
+    @classmethod
+    def of(cls, v: CustomerView) -> CustomerOut:
+        c, r, p = v.customer, v.record, v.party
+        return cls(
+            id=c.id,
+            reference=r.reference,
+            kyc_status=c.kyc_status.value,
+            risk_rating=c.risk_rating.value,
+            created_at=c.created_at,
+            verified_at=c.verified_at,
+            kyc_expires_at=c.kyc_expires_at,
+            kyc_findings=list(r.kyc_findings),
+            erased=c.erased,
+            person=None
+            if p is None
+            else PersonOut(
+                full_name=p.full_name,
+                date_of_birth=p.date_of_birth,
+                nationality=p.nationality,
+                national_id=p.national_id,
+                document_number=p.document_number,
+                document_expiry=p.document_expiry,
+                email=p.email,
+                phone=p.phone,
+                address=p.address,
+            ),
+        )
+
+
+class CustomerList(BaseModel):
+    items: list[CustomerOut]
+
+
+class RiskIn(Body):
+    risk_rating: Literal["low", "medium", "high"]
+    reason: _Reason
+
+
+class ReasonIn(Body):
+    reason: _Reason
+
+
+class OpenIn(Body):
+    reference: _Reference = Field(description="Unique per tenant: opening again is a retry")
+    currency: Annotated[str, Strict(), Field(pattern="^[A-Z]{3}$")]
+    product: Annotated[str, Strict(), Field(pattern="^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
+
+class AccountOut(BaseModel):
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    currency: str
+    product: str
+    product_version: int
+    #: open, frozen or closed (the ledger account's).
+    status: str
+    opened_at: int
+    closed_at: int | None
+    #: credits_posted - debits_posted, minor units.
+    balance: int
+    debits_pending: int
+    credits_pending: int
+    overdraft_limit: int
+
+    @classmethod
+    def of(cls, v: AccountView) -> AccountOut:
+        a, held = v.account, v.ledger
+        return cls(
+            id=a.id,
+            customer_id=a.customer_id,
+            currency=a.currency,
+            product=a.product,
+            product_version=a.product_version,
+            status=a.status.value,
+            opened_at=a.opened_at,
+            closed_at=a.closed_at,
+            balance=held.balance,
+            debits_pending=held.debits_pending,
+            credits_pending=held.credits_pending,
+            overdraft_limit=held.overdraft_limit,
+        )
+
+
+class AccountList(BaseModel):
+    items: list[AccountOut]
+
+
+class Opening(BaseModel):
+    #: The account's id, known at once (derived from the reference).
+    account_id: uuid.UUID
+    #: The `banking.account.open` intent: `opened` once the account exists.
+    intent: IntentOut
+
+
+class StatusIn(Body):
+    status: Literal["frozen", "open"]
+    reason: _Reason
+
+
+class RepinIn(Body):
+    version: Annotated[int, Strict(), Field(ge=1, le=2**31 - 1)]
+    reason: _Reason
+
+
+class CloseIn(Body):
+    reference: _Reference
+
+
+@router.post(
+    "/v1/banking/customers",
+    response_model=CustomerOut,
+    status_code=201,
+    summary="Onboard a customer",
+    responses={200: {"model": CustomerOut, "description": "Onboarded before"}, **_CONFLICT},
+)
+async def onboard(
+    body: OnboardIn, caller: Caller, customers: Customers, response: Response
+) -> CustomerOut:
+    """Write role. The personal data is sealed under the customer's own key; the first KYC check
+    (`banking.customer.verify`) is submitted at once: `kyc_status` moves from `pending`."""
+    request = body.model_dump(exclude={"reference"}, mode="json", exclude_none=True)
+    view, created = await customers.onboard(caller, body.reference, request)
+    if not created:
+        response.status_code = 200
+    return CustomerOut.of(view)
+
+
+@router.get("/v1/banking/customers", response_model=CustomerList, summary="Find customers")
+async def find_customers(
+    caller: Caller,
+    customers: Customers,
+    email: Annotated[str | None, Query(min_length=3, max_length=320)] = None,
+    phone: Annotated[str | None, Query(min_length=6, max_length=32)] = None,
+    national_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+) -> CustomerList:
+    """By exactly one of email, phone or national id, through their blind indexes."""
+    found = await customers.find(caller, email=email, phone=phone, national_id=national_id)
+    return CustomerList(items=[CustomerOut.of(v) for v in found])
+
+
+@router.get("/v1/banking/customers/{id}", response_model=CustomerOut, summary="Show a customer")
+async def show_customer(id: uuid.UUID, caller: Caller, customers: Customers) -> CustomerOut:
+    return CustomerOut.of(await customers.show(caller, id))
+
+
+@router.post(
+    "/v1/banking/customers/{id}/verifications",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Verify a customer again",
+    responses=_CONFLICT,
+)
+async def verify(id: uuid.UUID, caller: Caller, customers: Customers) -> IntentOut:
+    """Write role. A new KYC check (re-verification of an expired or rejected customer)."""
+    return IntentOut.of(await customers.verify(caller, id))
+
+
+@router.put(
+    "/v1/banking/customers/{id}/risk",
+    response_model=CustomerOut,
+    summary="Set a customer's risk rating",
+    responses=_CONFLICT,
+)
+async def set_risk(
+    id: uuid.UUID, body: RiskIn, caller: Caller, customers: Customers
+) -> CustomerOut:
+    """Admin role; the reason goes into the event and the audit log."""
+    return CustomerOut.of(await customers.set_risk(caller, id, body.risk_rating, body.reason))
+
+
+@router.post(
+    "/v1/banking/customers/{id}/erasure",
+    response_model=CustomerOut,
+    summary="Erase a customer's personal data",
+    responses=_CONFLICT,
+)
+async def erase(id: uuid.UUID, body: ReasonIn, caller: Caller, customers: Customers) -> CustomerOut:
+    """Admin role. Crypto-shreds the personal data (its key is destroyed); the ledger history
+    stays. Refused (409) while the customer has an account not closed."""
+    return CustomerOut.of(await customers.erase(caller, id, body.reason))
+
+
+@router.post(
+    "/v1/banking/customers/{id}/accounts",
+    response_model=Opening,
+    status_code=201,
+    summary="Open an account for a customer",
+    responses={200: {"model": Opening, "description": "Opened before"}, **_CONFLICT},
+)
+async def open_account(
+    id: uuid.UUID, body: OpenIn, caller: Caller, accounts: Accounts, response: Response
+) -> Opening:
+    """Write role. A `banking.account.open` intent: refused (`failed`) unless the customer is
+    verified, the product's latest version is in `currency`, and the customer has no account
+    in that currency and product not closed."""
+    account_id, intent, created = await accounts.open(
+        caller, body.reference, id, body.currency, body.product
+    )
+    if not created:
+        response.status_code = 200
+    return Opening(account_id=account_id, intent=IntentOut.of(intent))
+
+
+@router.get(
+    "/v1/banking/customers/{id}/accounts",
+    response_model=AccountList,
+    summary="List a customer's accounts",
+)
+async def list_accounts(id: uuid.UUID, caller: Caller, accounts: Accounts) -> AccountList:
+    return AccountList(items=[AccountOut.of(v) for v in await accounts.of_customer(caller, id)])
+
+
+@router.get("/v1/banking/accounts/{id}", response_model=AccountOut, summary="Show an account")
+async def show_account(id: uuid.UUID, caller: Caller, accounts: Accounts) -> AccountOut:
+    return AccountOut.of(await accounts.show(caller, id))
+
+
+@router.put(
+    "/v1/banking/accounts/{id}/status",
+    response_model=AccountOut,
+    summary="Freeze or unfreeze an account",
+    responses=_CONFLICT,
+)
+async def set_status(
+    id: uuid.UUID, body: StatusIn, caller: Caller, accounts: Accounts
+) -> AccountOut:
+    """Write role. A frozen account moves no money (holds may still be released)."""
+    return AccountOut.of(await accounts.set_status(caller, id, body.status, body.reason))
+
+
+@router.put(
+    "/v1/banking/accounts/{id}/product",
+    response_model=AccountOut,
+    summary="Move an account to another version of its product",
+    responses=_CONFLICT,
+)
+async def repin(id: uuid.UUID, body: RepinIn, caller: Caller, accounts: Accounts) -> AccountOut:
+    """Admin role; audited by the product catalogue and an event."""
+    return AccountOut.of(await accounts.repin(caller, id, body.version, body.reason))
+
+
+@router.post(
+    "/v1/banking/accounts/{id}/closure",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Close an account",
+    responses={200: {"model": IntentOut, "description": "Submitted before"}, **_CONFLICT},
+)
+async def close(
+    id: uuid.UUID, body: CloseIn, caller: Caller, accounts: Accounts, response: Response
+) -> IntentOut:
+    """Write role. A `banking.account.close` intent: its holds are released, then it is closed
+    for good, or refused (`failed`) while it holds money."""
+    intent, created = await accounts.close(caller, id, body.reference)
+    if not created:
+        response.status_code = 200
+    return IntentOut.of(intent)

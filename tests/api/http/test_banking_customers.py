@@ -1,0 +1,125 @@
+"""/v1/banking/customers and /v1/banking/accounts on both backends: onboard, find, open, show,
+freeze, close; bad bodies as 422 naming the field; another tenant's customer as 404."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from strongroom.api.http import create_app
+from strongroom.bootstrap.platform import Platform
+from strongroom.services.access import Role
+from tests.banking.conftest import PERSON, Bank, bank  # noqa: F401 (the fixture)
+
+
+@pytest.fixture
+async def client(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+) -> AsyncIterator[httpx.AsyncClient]:
+    services = await platform.services()
+    app = create_app(
+        services.ledger_service, services.access, intents=bank.intents, banking=bank.banking
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        yield client
+
+
+async def auth(platform: Platform, role: Role, tenant: str = "acme") -> dict[str, str]:
+    new = await (await platform.access()).create(tenant, role, "staff")
+    return {"Authorization": f"Bearer {new.token}"}
+
+
+async def test_onboard_find_open_freeze_and_close(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    writer = await auth(platform, Role.WRITE)
+    body = {"reference": "web-1", **PERSON, "email": "web@example.com"}
+    made = await client.post("/v1/banking/customers", json=body, headers=writer)
+    assert made.status_code == 201, made.text
+    customer = made.json()
+    assert (customer["kyc_status"], customer["person"]["full_name"]) == ("pending", "Tan Ah Kow")
+    again = await client.post("/v1/banking/customers", json=body, headers=writer)
+    assert (again.status_code, again.json()["id"]) == (200, customer["id"])
+    for _ in range(500):
+        shown = await client.get(f"/v1/banking/customers/{customer['id']}", headers=writer)
+        if shown.json()["kyc_status"] != "pending":
+            break
+    assert shown.json()["kyc_status"] == "verified"
+    found = await client.get("/v1/banking/customers?email=WEB@example.com", headers=writer)
+    assert [c["id"] for c in found.json()["items"]] == [customer["id"]]
+    opening = await client.post(
+        f"/v1/banking/customers/{customer['id']}/accounts",
+        json={"reference": "acc-web", "currency": "SGD", "product": "everyday"},
+        headers=writer,
+    )
+    assert opening.status_code == 201, opening.text
+    account_id = opening.json()["account_id"]
+    await bank.done(uuid.UUID(opening.json()["intent"]["id"]))
+    account = (await client.get(f"/v1/banking/accounts/{account_id}", headers=writer)).json()
+    assert (account["status"], account["balance"], account["product"]) == ("open", 0, "everyday")
+    frozen = await client.put(
+        f"/v1/banking/accounts/{account_id}/status",
+        json={"status": "frozen", "reason": "lost card"},
+        headers=writer,
+    )
+    assert frozen.json()["status"] == "frozen"
+    closing = await client.post(
+        f"/v1/banking/accounts/{account_id}/closure", json={"reference": "c"}, headers=writer
+    )
+    assert closing.status_code == 201, closing.text
+    await bank.done(uuid.UUID(closing.json()["id"]))
+    listed = await client.get(f"/v1/banking/customers/{customer['id']}/accounts", headers=writer)
+    assert [a["status"] for a in listed.json()["items"]] == ["closed"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"date_of_birth": "yesterday"}, "date_of_birth"),
+        ({"nationality": "Singapore"}, "nationality"),
+        ({"reference": ""}, "reference"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+async def test_a_bad_onboarding_is_a_422_naming_the_field(
+    platform: Platform, client: httpx.AsyncClient, change: dict[str, object], field: str
+) -> None:
+    writer = await auth(platform, Role.WRITE)
+    r = await client.post(
+        "/v1/banking/customers", json={"reference": "x", **PERSON, **change}, headers=writer
+    )
+    assert r.status_code == 422, r.text
+    assert field in r.text
+
+
+async def test_other_tenants_and_readers_are_kept_out(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    customer = await bank.customer()
+    stranger = await auth(platform, Role.ADMIN, tenant="other")
+    reader = await auth(platform, Role.READ)
+    assert (
+        await client.get(f"/v1/banking/customers/{customer}", headers=stranger)
+    ).status_code == 404
+    assert (
+        await client.get(f"/v1/banking/customers/{customer}", headers=reader)
+    ).status_code == 200
+    r = await client.post(
+        "/v1/banking/customers", json={"reference": "r", **PERSON}, headers=reader
+    )
+    assert r.status_code == 403
+    r = await client.put(
+        f"/v1/banking/customers/{customer}/risk",
+        json={"risk_rating": "high", "reason": "x"},
+        headers=await auth(platform, Role.WRITE),
+    )
+    assert r.status_code == 403
