@@ -45,6 +45,7 @@ class ServedApi:
                 intents=services.intents,
                 compliance=services.compliance,
                 cases=services.cases,
+                banking=services.banking,
                 port=0,
                 grpc_port=None,
             ) as servers:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import banking_payments
+from strongroom.cli import banking_customers, banking_payments
 
-app = typer.Typer(help="The bank: payments, deposits and card holds.", no_args_is_help=True)
+app = typer.Typer(
+    help="The bank: customers, accounts, payments, deposits and card holds.",
+    no_args_is_help=True,
+)
+app.add_typer(banking_customers.customers_app, name="customers")
+app.add_typer(banking_customers.accounts_app, name="accounts")
 app.add_typer(banking_payments.app, name="payments")
 app.add_typer(banking_payments.deposits_app, name="deposits")
 app.add_typer(banking_payments.cards_app, name="cards")
