@@ -14,6 +14,16 @@ def test_demo_runs_a_bank_through_the_http_api(sqlite_url: str) -> None:
         app, ["demo", "--db", sqlite_url, "--customers", "5", "--payments", "300"]
     )
     assert result.exit_code == 0, result.output
+    # The day at the bank, through the banking routes.
+    for line in (
+        "rejected (invalid_nric)",
+        "only a verified customer",
+        "partially_refunded (10.00 SGD)",
+        "held for review",
+        "payment settled",
+        "captured",
+    ):
+        assert line in result.output, line
     assert "transfers submitted" in result.output
     assert "600 in 2 HTTP requests" in result.output
     assert "hold" in result.output

@@ -1,5 +1,7 @@
 """`strongroom demo`: a small bank driven through the HTTP API of a server running the whole
-platform (the relay and the audit consumer record every event in the audit log)."""
+platform (the relay and the audit consumer record every event in the audit log): a day at the
+bank (customers, accounts, deposits, payments, a refund, a review, a card; demo_day.py), then a
+stream of ledger payments for throughput, then the invariants and the audit chain."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from strongroom.api.server import serving
 from strongroom.bootstrap import Platform
 from strongroom.bootstrap.components import configured_components, start_components
 from strongroom.cli.common import DbOption, command_settings, console, run
+from strongroom.cli.demo_day import Day, bank_day, set_up_products
 from strongroom.events.audit import ChainReport, verify_chain
 from strongroom.ids import new_id
 from strongroom.ledger import InvariantReport
@@ -67,6 +70,9 @@ async def _demo(settings: Settings, customers: int, payments: int, seed: int, cl
                 collectors=[components.collector()],
             ) as servers:
                 token = (await access.create(DEMO_TENANT, Role.ADMIN, "demo")).token
+                maker = (await access.create(DEMO_TENANT, Role.WRITE, "maker")).token
+                checker = (await access.create(DEMO_TENANT, Role.ADMIN, "checker")).token
+                await set_up_products(await platform.products(), DEMO_TENANT, services.ledger)
                 console.print(
                     f"API on {servers.http_url}, tenant {DEMO_TENANT!r}; running "
                     f"{', '.join(components.names)}",
@@ -78,6 +84,8 @@ async def _demo(settings: Settings, customers: int, payments: int, seed: int, cl
                     headers={"Authorization": f"Bearer {token}"},
                     timeout=60.0,
                 ) as client:
+                    day = await bank_day(client, maker, checker)
+                    _print_day(day)
                     run_ = await _run_bank(client, rng, customers, payments, clients)
         finally:
             # The relay publishes what is still waiting before it stops.
@@ -158,6 +166,15 @@ async def _run_bank(
         shown = (await client.get(f"/v1/accounts/{account_id}")).json()
         balances.append((label, shown["credits_posted"] - shown["debits_posted"]))
     return _BankRun(outcomes, elapsed, requests, balances)
+
+
+def _print_day(day: Day) -> None:
+    table = Table(title="A day at the bank, over HTTP")
+    table.add_column("what")
+    table.add_column("how it ended")
+    for what, outcome in day.lines:
+        table.add_row(what, outcome)
+    console.print(table)
 
 
 def _print_summary(

@@ -11,7 +11,9 @@ from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.types import AccountStatus, BankAccount, Customer, Directory
 from strongroom.compliance.rules.facts import AccountFacts, CustomerFacts
 from strongroom.errors import NotFound
+from strongroom.money import format_amount
 from strongroom.products.events import Event, Usage
+from strongroom.products.limits import LimitMeasure
 from strongroom.products.quote import Quote, quote
 from strongroom.workflows.definitions import StepFailed
 
@@ -67,8 +69,15 @@ async def priced(
     found = quote(definition, event, usage, assignment.limit_overrides)
     refusal = found.refusal
     if refusal is not None:
+        (rule,) = (r for r in definition.limits if r.id == refusal.limit_id)
+
+        def shown(value: int) -> str:
+            if rule.measure is LimitMeasure.AMOUNT:
+                return format_amount(value, event.currency)
+            return f"{value} payment(s)"
+
         raise StepFailed(
-            f"limit {refusal.limit_id}: {refusal.requested} asked, {refusal.headroom} of "
-            f"{refusal.maximum} left"
+            f"limit {refusal.limit_id} ({rule.period.value}): {shown(refusal.requested)} asked, "
+            f"{shown(refusal.headroom)} of {shown(refusal.maximum)} left"
         )
     return found
