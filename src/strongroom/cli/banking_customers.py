@@ -98,6 +98,7 @@ def _print_customer(v: CustomerView, as_json: bool) -> None:
         f"{v.customer.id} {name}: KYC {v.customer.kyc_status.value}, risk "
         f"{v.customer.risk_rating.value}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -110,6 +111,7 @@ def _print_account(v: AccountView, as_json: bool) -> None:
         f"{a.id} {a.currency} {a.product} v{a.product_version} {a.status.value}: balance "
         f"{v.ledger.balance}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -194,7 +196,9 @@ def verify(
         return intent_json(await customers.verify(operator(tenant), parse_uuid(customer_id)))
 
     intent = _customers(command_settings(db_url=db), work)
-    console.print(f"{intent['id']} {intent['type']} {intent['state']}", highlight=False)
+    console.print(
+        f"{intent['id']} {intent['type']} {intent['state']}", highlight=False, soft_wrap=True
+    )
 
 
 @customers_app.command("risk")
@@ -246,7 +250,7 @@ def open_account(
         return str(account_id), str(intent.id)
 
     account_id, intent_id = _accounts(command_settings(db_url=db), work)
-    console.print(f"{account_id} (intent {intent_id})", highlight=False)
+    console.print(f"{account_id} (intent {intent_id})", highlight=False, soft_wrap=True)
 
 
 @accounts_app.command("show")
@@ -293,7 +297,7 @@ def close(
         intent, _ = await accounts.close(operator(tenant), parse_uuid(account_id), reference)
         return str(intent.id)
 
-    console.print(f"closing: intent {_accounts(command_settings(db_url=db), work)}")
+    console.print(f"closing: intent {_accounts(command_settings(db_url=db), work)}", soft_wrap=True)
 
 
 @accounts_app.command("repin")

@@ -67,7 +67,9 @@ def _submitted(intent: Intent, created: bool, as_json: bool) -> None:
         console.print_json(json.dumps({"created": created, "intent": intent_json(intent)}))
         return
     verb = "submitted" if created else "exists"
-    console.print(f"{intent.id} {intent.type} {verb} ({intent.state})", highlight=False)
+    console.print(
+        f"{intent.id} {intent.type} {verb} ({intent.state})", highlight=False, soft_wrap=True
+    )
 
 
 @app.command("pay")
@@ -121,6 +123,7 @@ def show(
         f"{payment.taxes}, refunded {payment.refunded}"
         + (f"; {payment.intent.error}" if payment.intent.error else ""),
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -153,6 +156,7 @@ def list_payments(
             f"{p.intent.id} {p.intent.reference} {p.status} {p.request.amount} "
             f"{p.request.currency}",
             highlight=False,
+            soft_wrap=True,
         )
 
 
