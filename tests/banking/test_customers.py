@@ -54,9 +54,13 @@ async def test_an_onboarded_customer_is_sealed_verified_and_found_by_each_index(
         {"phone": "+6591234567"},
         {"national_id": "s1234567-d"},
     ):
-        found = await customers.find(clerk, **query)
+        found, _ = await customers.find(clerk, **query)
         assert [v.customer.id for v in found] == [view.customer.id], query
-    assert await customers.find(clerk, email="nobody@example.com") == []
+    assert await customers.find(clerk, email="nobody@example.com") == ([], None)
+    both, _ = await customers.find(clerk, email="ah.kow@example.com", phone="+6500000000")
+    assert both == []
+    listed, _ = await customers.find(clerk)
+    assert [v.customer.id for v in listed] == [view.customer.id]
     # Nothing personal is stored in clear.
     store = await platform.bank_store()
     (record,) = await store.customers([view.customer.id])
@@ -141,7 +145,7 @@ async def test_erasure_shreds_the_person_and_keeps_the_ledger(
     assert (await bank.done(closing.id)).state == "closed"
     erased = await bank.banking.customers.erase(officer, customer, "the customer asked")
     assert (erased.customer.erased, erased.party) == (True, None)
-    assert await bank.banking.customers.find(clerk, email="gone@example.com") == []
+    assert await bank.banking.customers.find(clerk, email="gone@example.com") == ([], None)
     (held,) = await bank.ledger.lookup_accounts([account])
     assert (held.debits_posted, held.credits_posted) == (1_000, 1_000)
 
@@ -162,7 +166,7 @@ async def test_bad_onboarding_names_the_field_and_writes_nothing(
     with pytest.raises(ValidationError) as caught:
         await bank.banking.customers.onboard(clerk, f"bad-{field}", {**PERSON, **change})
     assert field in caught.value.field
-    found = await bank.banking.customers.find(clerk, national_id=PERSON["national_id"])
+    found, _ = await bank.banking.customers.find(clerk, national_id=PERSON["national_id"])
     assert found == []
 
 

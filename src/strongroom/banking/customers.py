@@ -56,8 +56,15 @@ from strongroom.workflows.service import IntentService
 from strongroom.workflows.types import Intent
 
 VERIFY = "banking.customer.verify"
+#: The longest page of customers a listing returns.
+MAX_PAGE = 500
 NS = 10**9
 _NAMESPACE = uuid.UUID("3c6f0d2a-8e4b-4f1e-b7a9-52d0c4e1f6a8")
+
+
+#: What onboarding takes as an email address and a phone number (with at least six digits).
+EMAIL = "^[^@\\s]+@[^@\\s]+$"
+PHONE = "^\\+?(?:[ ().-]*[0-9]){6,20}[ ().-]*$"
 
 
 def customer_id_of(tenant: str, reference: str) -> uuid.UUID:
@@ -97,8 +104,8 @@ class Onboarding(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     national_id_kind: Annotated[str, msgspec.Meta(pattern="^[a-z]{2}\\.[a-z_]{2,20}$")]
     document_number: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     document_expiry: datetime.date
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)] | None = None
-    phone: Annotated[str, msgspec.Meta(min_length=6, max_length=32)] | None = None
+    email: Annotated[str, msgspec.Meta(max_length=320, pattern=EMAIL)] | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=32, pattern=PHONE)] | None = None
     address: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
@@ -354,32 +361,40 @@ class CustomerService:
         email: str | None = None,
         phone: str | None = None,
         national_id: str | None = None,
-    ) -> list[CustomerView]:
-        """The tenant's customers with this email, phone or national id (one of them), through
-        the blind indexes: the values are never stored in clear."""
+        cursor: int | None = None,
+        limit: int = 50,
+    ) -> tuple[list[CustomerView], int | None]:
+        """The tenant's customers with this email, phone and national id (those given), through
+        the blind indexes: the values are never stored in clear. With none given, all of the
+        tenant's customers, newest first, `limit` a page (pass the returned cursor back)."""
         with acting(who, Role.READ):
-            given = [
-                (n, v)
-                for n, v in (("email", email), ("phone", phone), ("national_id", national_id))
-                if v is not None
-            ]
-            if len(given) != 1:
-                raise ValidationError("query", "give exactly one of email, phone, national_id")
-            field, value = given[0]
+            if not 1 <= limit <= MAX_PAGE:
+                raise ValidationError("limit", f"must be 1 to {MAX_PAGE}")
             finders = {
-                "email": self.parties.find_by_email,
-                "phone": self.parties.find_by_phone,
-                "national_id": self.parties.find_by_national_id,
+                "email": (email, self.parties.find_by_email),
+                "phone": (phone, self.parties.find_by_phone),
+                "national_id": (national_id, self.parties.find_by_national_id),
             }
-            found = await finders[field](who.tenant, value)
-            records = await self.store.customers([p.id for p in found])
-            by_id = {p.id: p for p in found}
+            given = [(value, find) for value, find in finders.values() if value is not None]
             now = self.clock.now_ns()
+            if not given:
+                records = await self.store.latest_customers(who.tenant, cursor, limit)
+                views = [await self._view(r) for r in records]
+                more = records[-1].seq if len(records) == limit else None
+                return views, more
+            matching: dict[uuid.UUID, Party] | None = None
+            for value, find in given:
+                found = {p.id: p for p in await find(who.tenant, value)}
+                matching = (
+                    found if matching is None else {i: p for i, p in matching.items() if i in found}
+                )
+            assert matching is not None
+            records = await self.store.customers(list(matching))
             return [
-                CustomerView(standing(r, now), r, by_id[r.id])
-                for r in records
+                CustomerView(standing(r, now), r, matching[r.id])
+                for r in sorted(records, key=lambda r: r.seq, reverse=True)
                 if r.tenant == who.tenant
-            ]
+            ], None
 
     async def set_risk(
         self, who: Principal, customer_id: uuid.UUID, rating: str, reason: str

@@ -30,6 +30,8 @@ class CustomerRecord:
     kyc_findings: tuple[dict[str, Any], ...]
     erased_at: int | None
     version: int
+    #: The store's creation order (0 until stored): the listing's cursor.
+    seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,12 @@ class BankStore(Protocol):
 
     async def customers(self, ids: Sequence[uuid.UUID]) -> list[CustomerRecord]:
         """Those of `ids` that exist, in any tenant (callers check the tenant)."""
+        ...
+
+    async def latest_customers(
+        self, tenant: str, before_seq: int | None, limit: int
+    ) -> list[CustomerRecord]:
+        """The tenant's customers, newest first, created before `before_seq` if given."""
         ...
 
     async def update_customer(self, record: CustomerRecord, events: bytes) -> bool:

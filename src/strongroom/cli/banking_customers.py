@@ -169,12 +169,14 @@ def find(
     tenant: TenantOption = "default",
     db: DbOption = None,
 ) -> None:
-    """Find customers by exactly one of email, phone or national id."""
+    """Find customers by email, phone or national id (every one given must match); with none,
+    the newest 50."""
 
     async def work(customers: CustomerService) -> list[CustomerView]:
-        return await customers.find(
+        found, _ = await customers.find(
             operator(tenant), email=email, phone=phone, national_id=national_id
         )
+        return found
 
     found = _customers(command_settings(db_url=db), work)
     if as_json:

@@ -31,6 +31,7 @@ from strongroom.store.urls import DatabaseURL
 
 def _customer_row(record: CustomerRecord) -> dict[str, Any]:
     row = asdict(record)
+    del row["seq"]
     row["kyc_status"] = record.kyc_status.value
     row["risk_rating"] = record.risk_rating.value
     row["kyc_findings"] = json.dumps(list(record.kyc_findings), sort_keys=True)
@@ -52,6 +53,7 @@ def _customer(r: sa.Row[Any]) -> CustomerRecord:
         kyc_findings=tuple(json.loads(r.kyc_findings)),
         erased_at=r.erased_at,
         version=r.version,
+        seq=r.seq,
     )
 
 
@@ -116,6 +118,16 @@ class SqlBankStore:
             result = await conn.execute(
                 sa.select(banking_customers).where(banking_customers.c.id.in_(list(ids)))
             )
+            return [_customer(r) for r in result]
+
+    async def latest_customers(
+        self, tenant: str, before_seq: int | None, limit: int
+    ) -> list[CustomerRecord]:
+        query = sa.select(banking_customers).where(banking_customers.c.tenant == tenant)
+        if before_seq is not None:
+            query = query.where(banking_customers.c.seq < before_seq)
+        async with self._engine.connect() as conn:
+            result = await conn.execute(query.order_by(banking_customers.c.seq.desc()).limit(limit))
             return [_customer(r) for r in result]
 
     async def update_customer(self, record: CustomerRecord, events: bytes) -> bool:

@@ -166,7 +166,7 @@ async def test_deposits_whole_and_in_parts_and_a_card_hold_captured(
     shown = await client.get(f"/v1/banking/deposits/{made.json()['id']}", headers=writer)
     assert shown.json()["state"] == "settled"
     whole = await client.post(
-        "/v1/banking/deposits/multipart",
+        "/v1/banking/multipart-deposits",
         json={
             "reference": "m-1",
             "account_id": str(a),
@@ -181,7 +181,7 @@ async def test_deposits_whole_and_in_parts_and_a_card_hold_captured(
     await bank.until(whole_id, lambda i: i.state == "collecting")
     for n in range(3):
         part = await client.post(
-            f"/v1/banking/deposits/{whole_id}/parts",
+            f"/v1/banking/multipart-deposits/{whole_id}/parts",
             json={"reference": f"part-{n}", "amount": 100},
             headers=writer,
         )

@@ -13,13 +13,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, Strict
 
 from strongroom.api.http.auth import Caller
-from strongroom.api.http.models import NOT_BLANK, IntentOut
+from strongroom.api.http.models import NOT_BLANK, IntentOut, digits_at_most
 from strongroom.api.http.models import Request as Body
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.banking.accounts import AccountService, AccountView
-from strongroom.banking.customers import CustomerService, CustomerView
+from strongroom.banking.customers import EMAIL, MAX_PAGE, PHONE, CustomerService, CustomerView
 from strongroom.banking.services import BankingServices
+from strongroom.ledger.queries import INT64_MAX
 
 router = APIRouter(tags=["customers"], responses=RESPONSES, route_class=JsonBodyRoute)
 
@@ -56,8 +57,8 @@ class OnboardIn(Body):
     )
     document_number: Annotated[str, Strict(), Field(min_length=1, max_length=64, pattern=NOT_BLANK)]
     document_expiry: datetime.date
-    email: Annotated[str, Strict(), Field(min_length=3, max_length=320)] | None = None
-    phone: Annotated[str, Strict(), Field(min_length=6, max_length=32)] | None = None
+    email: Annotated[str, Strict(), Field(max_length=320, pattern=EMAIL)] | None = None
+    phone: Annotated[str, Strict(), Field(max_length=32, pattern=PHONE)] | None = None
     address: Annotated[str, Strict(), Field(max_length=500)] | None = None
 
 
@@ -119,6 +120,8 @@ class CustomerOut(BaseModel):
 
 class CustomerList(BaseModel):
     items: list[CustomerOut]
+    #: Without a search: pass it back as `cursor` for the next page (null: the last page).
+    next_cursor: str | None = None
 
 
 class RiskIn(Body):
@@ -219,13 +222,27 @@ async def onboard(
 async def find_customers(
     caller: Caller,
     customers: Customers,
-    email: Annotated[str | None, Query(min_length=3, max_length=320)] = None,
-    phone: Annotated[str | None, Query(min_length=6, max_length=32)] = None,
+    email: Annotated[str | None, Query(max_length=320, pattern=EMAIL)] = None,
+    phone: Annotated[str | None, Query(max_length=32, pattern=PHONE)] = None,
     national_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    cursor: Annotated[
+        str | None, Query(pattern=digits_at_most(INT64_MAX), description="next_cursor")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> CustomerList:
-    """By exactly one of email, phone or national id, through their blind indexes."""
-    found = await customers.find(caller, email=email, phone=phone, national_id=national_id)
-    return CustomerList(items=[CustomerOut.of(v) for v in found])
+    """Those with every one of email, phone and national id given, through their blind
+    indexes; with none given, every customer of the tenant, newest first, a page at a time."""
+    found, more = await customers.find(
+        caller,
+        email=email,
+        phone=phone,
+        national_id=national_id,
+        cursor=None if cursor is None else int(cursor),
+        limit=limit,
+    )
+    return CustomerList(
+        items=[CustomerOut.of(v) for v in found], next_cursor=None if more is None else str(more)
+    )
 
 
 @router.get("/v1/banking/customers/{id}", response_model=CustomerOut, summary="Show a customer")

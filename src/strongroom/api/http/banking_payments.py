@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field, Strict
 from strongroom.api.http.auth import Caller
 from strongroom.api.http.models import (
     NOT_BLANK,
-    Amount,
     IntentDetailOut,
     IntentOut,
+    PositiveAmount,
     StepOut,
     TransitionOut,
     digits_at_most,
@@ -60,7 +60,7 @@ class PayIn(Body):
     reference: _Reference = Field(description="Unique per tenant: paying again with it is a retry")
     debit_account_id: uuid.UUID
     credit_account_id: uuid.UUID
-    amount: Amount = Field(description="Minor units of `currency`, more than 0")
+    amount: PositiveAmount = Field(description="Minor units of `currency`, more than 0")
     currency: _Currency
     description: _Description = ""
     channel: _Channel = "api"
@@ -75,7 +75,7 @@ class SenderIn(Body):
 class DepositIn(Body):
     reference: _Reference
     account_id: uuid.UUID
-    amount: Amount = Field(description="Minor units of `currency`, more than 0")
+    amount: PositiveAmount = Field(description="Minor units of `currency`, more than 0")
     currency: _Currency
     sender: SenderIn = Field(default_factory=SenderIn)
     description: _Description = ""
@@ -85,7 +85,7 @@ class DepositIn(Body):
 class MultipartIn(Body):
     reference: _Reference
     account_id: uuid.UUID
-    amount: Amount = Field(description="The whole expected, in minor units of `currency`")
+    amount: PositiveAmount = Field(description="The whole expected, in minor units of `currency`")
     currency: _Currency
     expires_in: Annotated[int, Strict(), Field(ge=1, le=TIMEOUT_MAX)] = Field(
         description="Seconds until the parts that arrived are returned"
@@ -96,7 +96,7 @@ class MultipartIn(Body):
 
 class PartIn(Body):
     reference: _Reference
-    amount: Amount = Field(description="Minor units of the deposit's currency, more than 0")
+    amount: PositiveAmount = Field(description="Minor units of the deposit's currency, more than 0")
 
 
 class MerchantIn(Body):
@@ -108,7 +108,7 @@ class MerchantIn(Body):
 class AuthorisationIn(Body):
     reference: _Reference
     account_id: uuid.UUID
-    amount: Amount = Field(description="Minor units of `currency`, more than 0")
+    amount: PositiveAmount = Field(description="Minor units of `currency`, more than 0")
     currency: _Currency
     merchant: MerchantIn
     hold_seconds: Annotated[int, Strict(), Field(ge=1, le=TIMEOUT_MAX - EXPIRY_GRACE)] = (
@@ -118,7 +118,7 @@ class AuthorisationIn(Body):
 
 class CaptureIn(Body):
     reference: _Reference
-    amount: Amount = Field(description="At most the amount held; the rest is released")
+    amount: PositiveAmount = Field(description="At most the amount held; the rest is released")
 
 
 class ReleaseIn(Body):
@@ -127,7 +127,7 @@ class ReleaseIn(Body):
 
 class RefundIn(Body):
     reference: _Reference
-    amount: Amount = Field(description="Minor units of the payment's currency, more than 0")
+    amount: PositiveAmount = Field(description="Minor units of the payment's currency, more than 0")
     reason: Annotated[str, Strict(), Field(min_length=1, max_length=500, pattern=NOT_BLANK)]
 
 
@@ -295,7 +295,7 @@ async def deposit(
 
 
 @router.post(
-    "/v1/banking/deposits/multipart",
+    "/v1/banking/multipart-deposits",
     response_model=IntentOut,
     status_code=201,
     summary="Expect a deposit that arrives in parts",
@@ -305,14 +305,14 @@ async def expect_parts(
     body: MultipartIn, caller: Caller, payments: Payments, response: Response
 ) -> IntentOut:
     """Write role. A `banking.deposit.multipart` intent: once screened it collects parts
-    (POST .../parts) until they make the whole, which is then credited at once, or until
+    (POST .../{id}/parts) until they make the whole, which is then credited at once, or until
     `expires_in` passes and the parts are returned."""
     request = body.model_dump(exclude={"reference"}, mode="json", exclude_none=True)
     return _answer(await payments.expect_parts(caller, body.reference, request), response)
 
 
 @router.post(
-    "/v1/banking/deposits/{id}/parts",
+    "/v1/banking/multipart-deposits/{id}/parts",
     response_model=IntentOut,
     status_code=201,
     summary="Record a part of a multi-part deposit",

@@ -99,6 +99,8 @@ Amount = Annotated[
         mode="validation",
     ),
 ]
+#: An amount that must move something (a payment's, a refund's, a hold's): a JSON integer.
+PositiveAmount = Annotated[int, Strict(), Field(ge=1, le=AMOUNT_MAX)]
 
 AccountFlagName = Literal[
     "debits_must_not_exceed_credits", "credits_must_not_exceed_debits", "history"

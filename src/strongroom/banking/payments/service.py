@@ -99,6 +99,7 @@ class PaymentService:
         """Submit a part that arrived for a multi-part deposit."""
         await self.show_deposit(who, multipart_id)
         body = {"multipart_id": str(multipart_id), "amount": amount}
+        _decode(self.intents, PART, body)
         submitted = await self.intents.submit(who, PART, reference, body)
         return submitted.intent, submitted.created
 
@@ -128,6 +129,7 @@ class PaymentService:
         """Submit the capture of `amount` of a held authorisation."""
         await self._card(who, authorisation_id)
         body = {"authorisation_id": str(authorisation_id), "amount": amount}
+        _decode(self.intents, CAPTURE, body)
         submitted = await self.intents.submit(who, CAPTURE, reference, body)
         return submitted.intent, submitted.created
 
@@ -183,12 +185,9 @@ class PaymentService:
         """Submit a refund of `amount` of a payment; whether it fits is decided in its turn
         among the payment's refunds (the intent fails with the reason when it does not)."""
         await self.show(who, payment_id)
-        submitted = await self.intents.submit(
-            who,
-            REFUND_TYPE,
-            reference,
-            {"payment_id": str(payment_id), "amount": amount, "reason": reason},
-        )
+        body = {"payment_id": str(payment_id), "amount": amount, "reason": reason}
+        _decode(self.intents, REFUND_TYPE, body)
+        submitted = await self.intents.submit(who, REFUND_TYPE, reference, body)
         return submitted.intent, submitted.created
 
     async def _payment(self, intent: Intent) -> Payment:
