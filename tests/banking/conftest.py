@@ -127,8 +127,9 @@ class Bank:
         return [found[i] for i in ids]
 
 
-@pytest.fixture
-async def bank(platform: Platform) -> Bank:
+async def open_bank(platform: Platform) -> Bank:
+    """The products, the bank's own accounts and the services, on `platform` (its engine not
+    started: the caller starts it, or leaves the intents to workers)."""
     catalog = await platform.products()
     await catalog.publish(load_product(EXAMPLES / "everyday-v1.yaml"), actor="ops")
     ledger = await platform.ledger()
@@ -138,5 +139,11 @@ async def bank(platform: Platform) -> Bank:
         for i in (funding, FEE_INCOME, TAX_PAYABLE)
     ]
     assert set(await ledger.create_accounts(accounts)) == {CreateAccountResult.OK}
-    await (await platform.intent_engine()).start()
     return Bank(platform, await platform.banking(), await platform.intents(), ledger, funding)
+
+
+@pytest.fixture
+async def bank(platform: Platform) -> Bank:
+    opened = await open_bank(platform)
+    await (await platform.intent_engine()).start()
+    return opened
