@@ -19,6 +19,7 @@ from strongroom.api.server import serving
 from strongroom.bench.compliance import ComplianceBenchConfig, run_compliance_bench
 from strongroom.bench.intents import IntentBenchConfig, run_intent_bench
 from strongroom.bench.ledger import BenchConfig, run_bench
+from strongroom.bench.payments import PaymentBenchConfig, run_payment_bench
 from strongroom.bootstrap import Platform
 from strongroom.cli.common import DbOption, command_settings, console, run, run_on_uvloop
 from strongroom.services.access import Role
@@ -308,6 +309,63 @@ def bench_intents(
         table.add_row("invariants", "hold" if result.invariants_ok else "VIOLATED")
         console.print(table)
     if not result.invariants_ok or result.settled != result.workflows:
+        raise typer.Exit(1)
+
+
+@app.command("payments")
+def bench_payments(
+    postgres: PostgresOption = None,
+    payments: Annotated[int, typer.Option(min=1, help="Payments measured.")] = 5_000,
+    in_flight: Annotated[
+        int, typer.Option(min=1, help="Closed loop: callers, each with one payment in flight.")
+    ] = 500,
+    accounts: Annotated[
+        int, typer.Option(min=2, help="Customers (one account each) paying each other.")
+    ] = 200,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            min=1.0,
+            help="Open loop: pay this many times a second on a fixed schedule; latency counts"
+            " from when each payment was due.",
+        ),
+    ] = None,
+    warmup: Annotated[
+        int, typer.Option(min=0, help="Payments made before the measured ones.")
+    ] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Internal payments over HTTP, POST /v1/banking/payments to settled, with screening, fees
+    and limits on: payments/s, latency, CPU per payment; checks the ledger's invariants and that
+    every payment settled."""
+    config = PaymentBenchConfig(
+        postgres=postgres,
+        payments=payments,
+        in_flight=in_flight,
+        accounts=accounts,
+        rate=rate,
+        warmup=warmup,
+    )
+    result = run_on_uvloop(run_payment_bench(config))
+    if as_json:
+        print(result.to_json())
+    else:
+        where = "PostgreSQL" if postgres else "SQLite"
+        table = Table(title=f"strongroom bench payments on {where}")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        table.add_row("payments", f"{result.payments:,} ({result.settled:,} settled)")
+        if result.offered_per_second is not None:
+            table.add_row("offered (open loop)", f"{result.offered_per_second:,.0f} payments/s")
+        else:
+            table.add_row("in flight (closed loop)", f"{in_flight:,}")
+        table.add_row("throughput", f"{result.payments_per_second:,.0f} payments/s")
+        for name, value in result.latency_ms.items():
+            table.add_row(f"latency {name}", f"{value:.1f} ms")
+        table.add_row("CPU per payment", f"{result.cpu_ms_per_payment:.2f} ms")
+        table.add_row("invariants", "hold" if result.invariants_ok else "VIOLATED")
+        console.print(table)
+    if not result.invariants_ok or result.settled != result.payments:
         raise typer.Exit(1)
 
 

@@ -17,10 +17,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from strongroom.api.server import serving
+from strongroom.bench.sample_bank import set_up_products
 from strongroom.bootstrap import Platform
 from strongroom.bootstrap.components import configured_components, start_components
 from strongroom.cli.common import DbOption, command_settings, console, run
-from strongroom.cli.demo_day import Day, bank_day, set_up_products
+from strongroom.cli.demo_day import Day, bank_day
 from strongroom.events.audit import ChainReport, verify_chain
 from strongroom.ids import new_id
 from strongroom.ledger import InvariantReport
