@@ -147,6 +147,7 @@ class BankDirectory:
         self._accounts: Coalescer[uuid.UUID, tuple[AccountRecord, Account] | None] = Coalescer(
             self._fetch_accounts
         )
+        self._round_ups: Coalescer[uuid.UUID, uuid.UUID | None] = Coalescer(self._fetch_round_ups)
 
     async def _fetch_customers(self, ids: Sequence[uuid.UUID]) -> list[CustomerRecord | None]:
         found = {r.id: r for r in await self._store.customers(list(set(ids)))}
@@ -159,6 +160,16 @@ class BankDirectory:
         rows = {r.id: r for r in await self._store.accounts(unique)}
         ledger = {a.id: a for a in await self._ledger.lookup_accounts(list(rows))}
         return [(rows[i], ledger[i]) if i in rows and i in ledger else None for i in ids]
+
+    async def _fetch_round_ups(self, ids: Sequence[uuid.UUID]) -> list[uuid.UUID | None]:
+        found = {
+            p.account_id: p.id for p in await self._store.pots_of(list(set(ids))) if p.round_up
+        }
+        return [found.get(i) for i in ids]
+
+    async def round_up_pot(self, tenant: str, account_id: uuid.UUID) -> uuid.UUID | None:
+        # The pot is the account's, so in the account's tenant: the payment checked that.
+        return await self._round_ups.get(account_id)
 
     async def customer(self, tenant: str, customer_id: uuid.UUID) -> Customer:
         found = await self._customers.get(customer_id)

@@ -22,3 +22,9 @@ CLEARING_ACCOUNT = 910
 #: Account code of a customer's account (a liability of the bank: it may not go below zero
 #: beyond its product's arranged overdraft).
 CUSTOMER_ACCOUNT = 100
+#: Account code of a pot: a customer's savings beside an account, never below zero.
+POT_ACCOUNT = 101
+#: Money moved between a pot and its account.
+POT_MOVE = 1105
+#: A payment's round-up, into the payer account's round-up pot.
+ROUND_UP = 1106

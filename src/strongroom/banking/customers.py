@@ -21,6 +21,7 @@ Onboarding submits the first check; `verify` submits another (re-verification).
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
@@ -42,6 +43,7 @@ from strongroom.services.access import Principal, Role, acting
 from strongroom.services.security import EncryptionService
 from strongroom.workflows.definitions import (
     FAIL,
+    KEY_PATTERN,
     IntentType,
     Step,
     StepContext,
@@ -264,8 +266,10 @@ class CustomerService:
         """Onboard a customer and submit its first KYC check; the same reference again
         returns the customer (False: not created now), with other personal data a Conflict."""
         with acting(who, Role.WRITE):
-            if not reference.strip() or len(reference) > 200:
-                raise ValidationError("reference", "must be 1 to 200 characters, not blank")
+            if not re.fullmatch(KEY_PATTERN, reference):
+                raise ValidationError(
+                    "reference", "must be 1 to 200 characters, none a control character"
+                )
             try:
                 asked = msgspec.convert(request, Onboarding, strict=False)
             except msgspec.ValidationError as error:

@@ -16,6 +16,7 @@ CUSTOMER_ERASED = "banking.customer.erased"
 ACCOUNT_OPENED = "banking.account.opened"
 ACCOUNT_STATUS = "banking.account.status_changed"
 ACCOUNT_REPINNED = "banking.account.repinned"
+POT_CREATED = "banking.pot.created"
 
 
 def event(type: str, tenant: str, actor: str | None, at: int, data: dict[str, Any]) -> bytes:

@@ -49,6 +49,23 @@ class AccountRecord:
     closed_at: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class PotRecord:
+    """A pot: a sub-account of a customer's account (the ledger account of the same id holds
+    its money), with a name, a goal, and whether it collects the account's round-ups."""
+
+    id: uuid.UUID
+    tenant: str
+    reference: str
+    account_id: uuid.UUID
+    currency: str
+    name: str
+    #: Minor units the customer saves towards; 0: none.
+    goal: int
+    round_up: bool
+    created_at: int
+
+
 class BankStore(Protocol):
     async def add_customer(
         self, record: CustomerRecord, events: bytes
@@ -87,4 +104,17 @@ class BankStore(Protocol):
 
     async def update_account(self, record: AccountRecord, at: int, events: bytes) -> None:
         """Write `record` with its outbox row (written at `at`)."""
+        ...
+
+    async def add_pot(self, record: PotRecord, events: bytes) -> PotRecord:
+        """Insert with its outbox row; the stored one when its id is there already. Conflict
+        when the account has a round-up pot already and this one would be another."""
+        ...
+
+    async def pots(self, ids: Sequence[uuid.UUID]) -> list[PotRecord]:
+        """Those of `ids` that exist, in any tenant (callers check the tenant)."""
+        ...
+
+    async def pots_of(self, account_ids: Sequence[uuid.UUID]) -> list[PotRecord]:
+        """The pots of those accounts, oldest first."""
         ...

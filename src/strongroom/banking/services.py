@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from strongroom.banking.accounts import AccountService
 from strongroom.banking.customers import CustomerService
 from strongroom.banking.payments.service import PaymentService
+from strongroom.banking.pots import PotService
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,3 +15,4 @@ class BankingServices:
     payments: PaymentService
     customers: CustomerService
     accounts: AccountService
+    pots: PotService

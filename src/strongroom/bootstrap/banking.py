@@ -18,6 +18,7 @@ from strongroom.banking.payments.multipart import multipart_type, part_type
 from strongroom.banking.payments.refund import refund_type
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.ports import BankStore
+from strongroom.banking.pots import PotService, move_type
 from strongroom.banking.services import BankingServices
 from strongroom.banking.types import Directory
 from strongroom.bootstrap.security import Encryption
@@ -87,12 +88,13 @@ def customer_intent_types(
     settings: Settings,
     clock: Clock,
 ) -> list[IntentType[Any]]:
-    """The intent types of the bank's customers and accounts."""
+    """The intent types of the bank's customers, accounts and pots."""
     validity = settings.kyc_validity_days * 86_400
     return [
         verify_type(bank, parties, kyc, validity),
         open_type(bank, ledger, catalog, clock),
         close_type(bank, ledger),
+        move_type(bank, ledger),
     ]
 
 
@@ -109,4 +111,5 @@ def wire_banking(
         payments=PaymentService(intents, directory, ledger),
         customers=CustomerService(bank, encryption.parties, encryption.service, intents, clock),
         accounts=AccountService(bank, ledger, catalog, intents, clock),
+        pots=PotService(bank, ledger, intents, clock),
     )

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from strongroom.banking.ports import AccountRecord, CustomerRecord
+from strongroom.banking.ports import AccountRecord, CustomerRecord, PotRecord
 from strongroom.banking.types import KycStatus, RiskRating
 from strongroom.errors import Conflict
 from strongroom.store.connections import (
@@ -25,7 +25,7 @@ from strongroom.store.connections import (
     sqlite_write_transactions,
     write_transaction,
 )
-from strongroom.store.tables import banking_accounts, banking_customers, outbox
+from strongroom.store.tables import banking_accounts, banking_customers, banking_pots, outbox
 from strongroom.store.urls import DatabaseURL
 
 
@@ -68,6 +68,20 @@ def _account(r: sa.Row[Any]) -> AccountRecord:
         product_version=r.product_version,
         opened_at=r.opened_at,
         closed_at=r.closed_at,
+    )
+
+
+def _pot(r: sa.Row[Any]) -> PotRecord:
+    return PotRecord(
+        id=r.id,
+        tenant=r.tenant,
+        reference=r.reference,
+        account_id=r.account_id,
+        currency=r.currency,
+        name=r.name,
+        goal=r.goal,
+        round_up=r.round_up,
+        created_at=r.created_at,
     )
 
 
@@ -197,3 +211,38 @@ class SqlBankStore:
                 .values(**values)
             )
             await _outbox(conn, at, events)
+
+    async def add_pot(self, record: PotRecord, events: bytes) -> PotRecord:
+        async with write_transaction(self._engine) as conn:
+            found = await conn.execute(
+                sa.select(banking_pots).where(banking_pots.c.id == record.id)
+            )
+            existing = found.first()
+            if existing is not None:
+                return _pot(existing)
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(sa.insert(banking_pots).values(**asdict(record)))
+            except sa.exc.IntegrityError:
+                raise Conflict(
+                    f"account {record.account_id} already has a pot collecting round-ups, or "
+                    f"reference {record.reference!r} is taken"
+                ) from None
+            await _outbox(conn, record.created_at, events)
+        return record
+
+    async def pots(self, ids: Sequence[uuid.UUID]) -> list[PotRecord]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(banking_pots).where(banking_pots.c.id.in_(list(ids)))
+            )
+            return [_pot(r) for r in result]
+
+    async def pots_of(self, account_ids: Sequence[uuid.UUID]) -> list[PotRecord]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(banking_pots)
+                .where(banking_pots.c.account_id.in_(list(account_ids)))
+                .order_by(banking_pots.c.seq)
+            )
+            return [_pot(r) for r in result]

@@ -164,6 +164,21 @@ banking_customers = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
 )
 
+banking_pots = sa.Table(
+    "banking_pots",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("id", UUIDColumn, nullable=False, unique=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("account_id", UUIDColumn, nullable=False),
+    sa.Column("currency", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("goal", sa.BigInteger, nullable=False),
+    sa.Column("round_up", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
 banking_accounts = sa.Table(
     "banking_accounts",
     metadata,

@@ -89,7 +89,7 @@ async def test_pay_retry_show_and_refund(
         ({"amount": 0}, "amount"),
         ({"amount": "ten"}, "amount"),
         ({"currency": "SG"}, "currency"),
-        ({"reference": " "}, "reference"),
+        ({"reference": "a\x01b"}, "reference"),
         ({"debit_account_id": "x"}, "debit_account_id"),
         ({"extra": True}, "extra"),
     ],

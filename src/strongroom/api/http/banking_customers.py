@@ -1,5 +1,6 @@
-"""/v1/banking/customers and /v1/banking/accounts: onboarding, KYC, risk and erasure of customers,
-and opening, freezing, re-pinning and closing their accounts over HTTP
+"""/v1/banking/customers, /v1/banking/accounts and /v1/banking/pots: onboarding, KYC, risk and
+erasure of customers, opening, freezing, re-pinning and closing their accounts, and their pots,
+over HTTP
 (strongroom.banking.customers.CustomerService, strongroom.banking.accounts.AccountService).
 Personal data comes back decrypted to those allowed to read the customer; never stored in clear."""
 
@@ -13,18 +14,28 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, Strict
 
 from strongroom.api.http.auth import Caller
-from strongroom.api.http.models import NOT_BLANK, IntentOut, digits_at_most
+from strongroom.api.http.models import (
+    NOT_BLANK,
+    DateText,
+    IntentOut,
+    PositiveAmount,
+    digits_at_most,
+)
 from strongroom.api.http.models import Request as Body
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.banking.accounts import AccountService, AccountView
 from strongroom.banking.customers import EMAIL, MAX_PAGE, PHONE, CustomerService, CustomerView
+from strongroom.banking.pots import PotService, PotView
 from strongroom.banking.services import BankingServices
 from strongroom.ledger.queries import INT64_MAX
+from strongroom.money import AMOUNT_MAX
+from strongroom.workflows.definitions import KEY_PATTERN
 
 router = APIRouter(tags=["customers"], responses=RESPONSES, route_class=JsonBodyRoute)
 
-_Reference = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
+#: As every intent reference: 1 to 200 characters, none a control character.
+_Reference = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=KEY_PATTERN)]
 _Reason = Annotated[str, Strict(), Field(min_length=1, max_length=500, pattern=NOT_BLANK)]
 _Text = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
 _CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -42,21 +53,27 @@ async def accounts_of(request: Request) -> AccountService:
     return banking.accounts
 
 
+async def pots_of(request: Request) -> PotService:
+    banking: BankingServices = request.app.state.banking
+    return banking.pots
+
+
 Customers = Annotated[CustomerService, Depends(customers_of)]
+Pots = Annotated[PotService, Depends(pots_of)]
 Accounts = Annotated[AccountService, Depends(accounts_of)]
 
 
 class OnboardIn(Body):
     reference: _Reference = Field(description="Unique per tenant: onboarding again is a retry")
     full_name: _Text
-    date_of_birth: datetime.date
+    date_of_birth: DateText
     nationality: Annotated[str, Strict(), Field(pattern="^[A-Z]{2}$")]
     national_id: Annotated[str, Strict(), Field(min_length=1, max_length=64, pattern=NOT_BLANK)]
     national_id_kind: Annotated[str, Strict(), Field(pattern="^[a-z]{2}\\.[a-z_]{2,20}$")] = Field(
         description='How the id is checked: "sg.nric", or a python-stdnum module ("nl.bsn")'
     )
     document_number: Annotated[str, Strict(), Field(min_length=1, max_length=64, pattern=NOT_BLANK)]
-    document_expiry: datetime.date
+    document_expiry: DateText
     email: Annotated[str, Strict(), Field(max_length=320, pattern=EMAIL)] | None = None
     phone: Annotated[str, Strict(), Field(max_length=32, pattern=PHONE)] | None = None
     address: Annotated[str, Strict(), Field(max_length=500)] | None = None
@@ -362,3 +379,114 @@ async def close(
     if not created:
         response.status_code = 200
     return IntentOut.of(intent)
+
+
+class PotIn(Body):
+    reference: _Reference = Field(description="Unique per tenant: creating again is a retry")
+    name: _Text
+    goal: Annotated[int, Strict(), Field(ge=0, le=AMOUNT_MAX)] = Field(
+        default=0, description="Minor units saved towards; 0: none"
+    )
+    round_up: bool = Field(default=False, description="Collect the account's round-ups")
+
+
+class PotOut(BaseModel):
+    id: uuid.UUID
+    account_id: uuid.UUID
+    currency: str
+    name: str
+    goal: int
+    round_up: bool
+    balance: int
+    #: The sweep's schedule (`every 1d`, `cron ...`) and amount, if the pot has one.
+    sweep: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, v: PotView) -> PotOut:
+        p = v.pot
+        sweep = None
+        if v.sweep is not None:
+            sweep = {
+                "spec": v.sweep.spec,
+                "amount": v.sweep.payload["amount"],
+                "next_at": v.sweep.next_at,
+            }
+        return cls(
+            id=p.id,
+            account_id=p.account_id,
+            currency=p.currency,
+            name=p.name,
+            goal=p.goal,
+            round_up=p.round_up,
+            balance=v.balance,
+            sweep=sweep,
+        )
+
+
+class PotList(BaseModel):
+    items: list[PotOut]
+
+
+class MoveIn(Body):
+    reference: _Reference
+    amount: PositiveAmount
+    direction: Literal["in", "out"] = Field(description="in: account to pot; out: pot to account")
+
+
+class SweepIn(Body):
+    amount: PositiveAmount
+    spec: Annotated[str, Strict(), Field(min_length=1, max_length=200)] = Field(
+        description="When: `every 1d`, `cron 0 9 1 * *`, ... (docs/workflows.md)"
+    )
+
+
+@router.post(
+    "/v1/banking/accounts/{id}/pots",
+    response_model=PotOut,
+    status_code=201,
+    summary="Create a pot of an account",
+    responses=_CONFLICT,
+)
+async def create_pot(id: uuid.UUID, body: PotIn, caller: Caller, pots: Pots) -> PotOut:
+    """Write role. The same reference again returns the pot. An account has at most one pot
+    collecting round-ups (409)."""
+    made = await pots.create(caller, body.reference, id, body.name, body.goal, body.round_up)
+    return PotOut.of(made)
+
+
+@router.get("/v1/banking/accounts/{id}/pots", response_model=PotList, summary="List pots")
+async def list_pots(id: uuid.UUID, caller: Caller, pots: Pots) -> PotList:
+    return PotList(items=[PotOut.of(v) for v in await pots.of_account(caller, id)])
+
+
+@router.get("/v1/banking/pots/{id}", response_model=PotOut, summary="Show a pot")
+async def show_pot(id: uuid.UUID, caller: Caller, pots: Pots) -> PotOut:
+    return PotOut.of(await pots.show(caller, id))
+
+
+@router.post(
+    "/v1/banking/pots/{id}/moves",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Move money into or out of a pot",
+    responses={200: {"model": IntentOut, "description": "Submitted before"}, **_CONFLICT},
+)
+async def move(
+    id: uuid.UUID, body: MoveIn, caller: Caller, pots: Pots, response: Response
+) -> IntentOut:
+    """Write role. A `banking.pot.move` intent; one the paying side cannot fund fails."""
+    intent, created = await pots.move(caller, id, body.reference, body.amount, body.direction)
+    if not created:
+        response.status_code = 200
+    return IntentOut.of(intent)
+
+
+@router.put(
+    "/v1/banking/pots/{id}/sweep",
+    response_model=PotOut,
+    summary="Sweep an amount into a pot on a schedule",
+)
+async def sweep(id: uuid.UUID, body: SweepIn, caller: Caller, pots: Pots) -> PotOut:
+    """Admin role. A durable schedule of the intent engine moves `amount` in at each time."""
+    await pots.sweep(caller, id, body.amount, body.spec)
+    return PotOut.of(await pots.show(caller, id))

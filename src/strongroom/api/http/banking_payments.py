@@ -29,11 +29,13 @@ from strongroom.banking.payments.service import Payment, PaymentDetail, PaymentS
 from strongroom.banking.services import BankingServices
 from strongroom.ledger.queries import INT64_MAX
 from strongroom.ledger.rules import TIMEOUT_MAX
+from strongroom.workflows.definitions import KEY_PATTERN
 from strongroom.workflows.service import MAX_PAGE
 
 router = APIRouter(tags=["payments"], responses=RESPONSES, route_class=JsonBodyRoute)
 
-_Reference = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
+#: As every intent reference: 1 to 200 characters, none a control character.
+_Reference = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=KEY_PATTERN)]
 _Currency = Annotated[str, Strict(), Field(pattern="^[A-Z]{3}$")]
 _Description = Annotated[str, Strict(), Field(max_length=140)]
 _Channel = Annotated[str, Strict(), Field(pattern="^[a-z0-9_.-]{1,32}$")]

@@ -5,16 +5,15 @@ Served when `create_app` is given the service."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from strongroom.api.http.auth import Caller
-from strongroom.api.http.models import NOT_BLANK, Amount, digits_at_most
+from strongroom.api.http.models import NOT_BLANK, Amount, DateText, digits_at_most
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.compliance.backtest import BacktestReport
@@ -42,16 +41,6 @@ _Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 _Nanos = Annotated[int, Strict(), Field(ge=0, le=INT64_MAX, description="ns since the epoch")]
 _Version = Annotated[int, Strict(), Field(ge=1, le=2**31 - 1)]
 _PathVersion = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def _date_text(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise ValueError("a date is text: YYYY-MM-DD")
-    return value
-
-
-#: "YYYY-MM-DD" only (pydantic's lax mode would take a number as a Unix time).
-_Date = Annotated[dt.date, BeforeValidator(_date_text)]
 
 
 class _In(BaseModel):
@@ -146,20 +135,20 @@ class CounterpartyIn(_In):
     name: _Text | None = None
     country: _Country | None = None
     account: _Text | None = None
-    birth_date: _Date | None = None
+    birth_date: DateText | None = None
 
 
 class CustomerIn(_In):
     id: _Text
     risk_rating: _Text | None = None
     kyc_status: _Text | None = None
-    since: _Date | None = None
+    since: DateText | None = None
 
 
 class AccountIn(_In):
     id: _Text
     product: _Text | None = None
-    opened: _Date | None = None
+    opened: DateText | None = None
 
 
 class PaymentIn(_In):
@@ -332,7 +321,7 @@ async def list_decisions(
 
 class ScreenName(_In):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK)]
-    birth_date: _Date | None = None
+    birth_date: DateText | None = None
     country: _Country | None = None
 
 
@@ -349,13 +338,13 @@ class ListOut(BaseModel):
 
 class ApplicantIn(_In):
     full_name: _Text
-    birth_date: _Date
+    birth_date: DateText
     nationality: _Country
     national_id: _Text
     #: "sg.nric", or a python-stdnum module name ("nl.bsn", "my.nric").
     national_id_kind: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}\.[a-z_]{1,20}$")]
     document_number: _Text
-    document_expiry: _Date
+    document_expiry: DateText
     iban: _Text | None = None
 
 

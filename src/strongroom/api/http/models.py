@@ -11,6 +11,7 @@ timestamps (ns) and seq.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -99,6 +100,16 @@ Amount = Annotated[
         mode="validation",
     ),
 ]
+
+
+def _date_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("a date is text: YYYY-MM-DD")
+    return value
+
+
+#: "YYYY-MM-DD" only (pydantic's lax mode would take a number as a Unix time).
+DateText = Annotated[datetime.date, BeforeValidator(_date_text)]
 #: An amount that must move something (a payment's, a refund's, a hold's): a JSON integer.
 PositiveAmount = Annotated[int, Strict(), Field(ge=1, le=AMOUNT_MAX)]
 

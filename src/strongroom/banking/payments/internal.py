@@ -50,8 +50,8 @@ from strongroom.compliance.rules.facts import (
     Counterparty,
     Direction,
 )
-from strongroom.ledger import Ledger, Transfer, TransferFlags
-from strongroom.money import AMOUNT_MAX
+from strongroom.ledger import CreateTransferResult, Ledger, Transfer, TransferFlags
+from strongroom.money import AMOUNT_MAX, exponent
 from strongroom.products.events import Event, EventKind
 from strongroom.products.posting import chain_for
 from strongroom.workflows.definitions import (
@@ -198,6 +198,7 @@ def internal_payment_type(
             linked=True,
         )
         await holds.post(ledger, posts, retryable=True)
+        rounded = await round_up(context)
         p = context.payload
         limits_result = context.results["limits"]
         context.emit(
@@ -212,9 +213,37 @@ def internal_payment_type(
                 "fees": limits_result["fees"],
                 "taxes": limits_result["taxes"],
                 "transfer_id": str(posts[0].id),
+                "round_up": rounded,
             },
         )
-        return {"posted": [str(t.id) for t in posts]}
+        return {"posted": [str(t.id) for t in posts], "round_up": rounded}
+
+    async def round_up(context: StepContext[InternalPayment]) -> int:
+        """The round-up moved into the payer account's round-up pot (0: none): best effort,
+        after the payment settled; one the account cannot fund is skipped."""
+        p = context.payload
+        unit = 10 ** exponent(p.currency)
+        amount = -p.amount % unit
+        if not amount:
+            return 0
+        pot = await directory.round_up_pot(context.intent.tenant, p.debit_account_id)
+        if pot is None:
+            return 0
+        (result,) = await ledger.create_transfers(
+            [
+                Transfer(
+                    id=context.transfer_id("round-up"),
+                    debit_account_id=p.debit_account_id,
+                    credit_account_id=pot,
+                    amount=amount,
+                    ledger=p.currency,
+                    code=codes.ROUND_UP,
+                    metadata={"payment": str(context.intent.id), "description": "round-up"},
+                    tenant=context.intent.tenant,
+                )
+            ]
+        )
+        return amount if result in (CreateTransferResult.OK, CreateTransferResult.EXISTS) else 0
 
     return IntentType(
         TYPE,
