@@ -116,12 +116,18 @@ def test_a_customer_from_onboarding_to_a_refund(db_url: str, tmp_path: Path) -> 
         db_url, "payments", "refund", payment_id, "200", "--reference", "r1", "--reason", "overpaid"
     )
     run_intents(db_url)
+    pot = invoke(
+        db_url, "pots", "create", accounts[0], "Holiday", "--reference", "pot-1", "--goal", "100000"
+    ).split()[0]
+    invoke(db_url, "pots", "move", pot, "300", "in", "--reference", "mv-1")
+    run_intents(db_url)
+    assert "Holiday: 300 of goal 100000 SGD" in invoke(db_url, "pots", "list", accounts[0])
     payment = json.loads(invoke(db_url, "payments", "show", payment_id, "--json"))
     assert (payment["status"], payment["refunded"]) == ("partially_refunded", 200), payment["error"]
     balances = [
         json.loads(invoke(db_url, "accounts", "show", a, "--json"))["balance"] for a in accounts
     ]
-    assert balances == [5000 - 1200 + 200, 1200 - 200]
+    assert balances == [5000 - 1200 + 200 - 300, 1200 - 200]
 
 
 def test_bad_input_is_named(db_url: str) -> None:

@@ -7,11 +7,12 @@ import typer
 from strongroom.cli import banking_customers, banking_payments
 
 app = typer.Typer(
-    help="The bank: customers, accounts, payments, deposits and card holds.",
+    help="The bank: customers, accounts, pots, payments, deposits and card holds.",
     no_args_is_help=True,
 )
 app.add_typer(banking_customers.customers_app, name="customers")
 app.add_typer(banking_customers.accounts_app, name="accounts")
+app.add_typer(banking_customers.pots_app, name="pots")
 app.add_typer(banking_payments.app, name="payments")
 app.add_typer(banking_payments.deposits_app, name="deposits")
 app.add_typer(banking_payments.cards_app, name="cards")

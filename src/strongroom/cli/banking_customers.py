@@ -1,7 +1,8 @@
-"""`strongroom banking customers | accounts ...`: onboarding and KYC of customers and the life of
-their accounts, through the same services as the API, acting as an admin of `--tenant` (see
-`common.operator`). Intents submitted here (a KYC check, an opening, a closing) are run by
-`serve` or `worker intents`. `--json` prints what the HTTP API would answer."""
+"""`strongroom banking customers | accounts | pots ...`: onboarding and KYC of customers, the
+life of their accounts and their pots, through the same services as the API, acting as an admin
+of `--tenant` (see `common.operator`). Intents submitted here (a KYC check, an opening, a
+closing, a move) are run by `serve` or `worker intents`. `--json` prints what the HTTP API would
+answer."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import typer
 
 from strongroom.banking.accounts import AccountService, AccountView
 from strongroom.banking.customers import CustomerService, CustomerView
+from strongroom.banking.pots import PotService, PotView
 from strongroom.bootstrap import Platform
 from strongroom.cli.common import (
     DbOption,
@@ -316,3 +318,96 @@ def repin(
         return await accounts.repin(operator(tenant), parse_uuid(account_id), version, reason)
 
     _print_account(_accounts(command_settings(db_url=db), work), False)
+
+
+pots_app = typer.Typer(help="Pots: create, list, move money, sweep.", no_args_is_help=True)
+
+
+def _pots(settings: Settings, work: Callable[[PotService], Awaitable[T]]) -> T:
+    async def service(platform: Platform) -> PotService:
+        return (await platform.banking()).pots
+
+    return on_platform(settings, service, work)
+
+
+def _print_pot(v: PotView) -> None:
+    p = v.pot
+    sweep = "" if v.sweep is None else f", sweep {v.sweep.payload['amount']} {v.sweep.spec}"
+    console.print(
+        f"{p.id} {p.name}: {v.balance} of goal {p.goal} {p.currency}"
+        f"{', round-ups' if p.round_up else ''}{sweep}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@pots_app.command("create")
+def create_pot(
+    account_id: Annotated[str, typer.Argument(help="The account the pot belongs to.")],
+    name: Annotated[str, typer.Argument(help="What the customer saves for.")],
+    reference: Annotated[str, typer.Option(help="Your reference: the idempotency key.")],
+    goal: Annotated[int, typer.Option(min=0, help="Minor units saved towards.")] = 0,
+    round_up: Annotated[bool, typer.Option(help="Collect the account's round-ups.")] = False,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Create a pot of an account."""
+
+    async def work(pots: PotService) -> PotView:
+        return await pots.create(
+            operator(tenant), reference, parse_uuid(account_id), name, goal, round_up
+        )
+
+    _print_pot(_pots(command_settings(db_url=db), work))
+
+
+@pots_app.command("list")
+def list_pots(
+    account_id: Annotated[str, typer.Argument(help="The account.")],
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """An account's pots with their balances."""
+
+    async def work(pots: PotService) -> list[PotView]:
+        return await pots.of_account(operator(tenant), parse_uuid(account_id))
+
+    for view in _pots(command_settings(db_url=db), work):
+        _print_pot(view)
+
+
+@pots_app.command("move")
+def move(
+    pot_id: Annotated[str, typer.Argument(help="The pot.")],
+    amount: Annotated[int, typer.Argument(min=1, help="Minor units.")],
+    direction: Annotated[str, typer.Argument(help="in (account to pot) or out.")],
+    reference: Annotated[str, typer.Option(help="Your reference: the idempotency key.")],
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Submit a move of money into or out of a pot."""
+
+    async def work(pots: PotService) -> str:
+        intent, _ = await pots.move(
+            operator(tenant), parse_uuid(pot_id), reference, amount, direction
+        )
+        return str(intent.id)
+
+    console.print(f"move: intent {_pots(command_settings(db_url=db), work)}", soft_wrap=True)
+
+
+@pots_app.command("sweep")
+def sweep(
+    pot_id: Annotated[str, typer.Argument(help="The pot.")],
+    amount: Annotated[int, typer.Argument(min=1, help="Minor units moved in each time.")],
+    spec: Annotated[str, typer.Argument(help='When: "every 1d", "cron 0 9 1 * *", ...')],
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Move an amount into a pot on a schedule (replacing the pot's sweep)."""
+
+    async def work(pots: PotService) -> PotView:
+        await pots.sweep(operator(tenant), parse_uuid(pot_id), amount, spec)
+        return await pots.show(operator(tenant), parse_uuid(pot_id))
+
+    _print_pot(_pots(command_settings(db_url=db), work))
