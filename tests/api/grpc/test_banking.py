@@ -135,3 +135,59 @@ async def test_bad_fields_are_invalid_arguments_and_other_tenants_not_found(
             metadata=stranger,
         )
     assert caught.value.code() is grpc.StatusCode.NOT_FOUND
+
+
+async def test_customers_accounts_and_pots(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    stub: banking_pb2_grpc.BankingStub,
+) -> None:
+    writer = await bearer(platform, "write")
+    person = pb.Person(
+        full_name="Alice Tan",
+        date_of_birth="1985-06-15",
+        nationality="SG",
+        national_id="S1234567D",
+        document_number="K1234567",
+        document_expiry="2034-01-01",
+        email="alice@example.sg",
+    )
+    made = await stub.Onboard(
+        pb.OnboardRequest(reference="g-c", person=person, national_id_kind="sg.nric"),
+        metadata=writer,
+    )
+    assert (made.kyc_status, made.person.full_name) == ("pending", "Alice Tan")
+    for _ in range(500):
+        found = await stub.FindCustomers(
+            pb.FindCustomersRequest(email="alice@example.sg"), metadata=writer
+        )
+        if found.items and found.items[0].kyc_status != "pending":
+            break
+    assert [(c.id, c.kyc_status) for c in found.items] == [(made.id, "verified")]
+    opening = await stub.OpenAccount(
+        pb.OpenAccountRequest(
+            customer_id=made.id, reference="g-a", currency="SGD", product="everyday"
+        ),
+        metadata=writer,
+    )
+    await bank.done(uuid.UUID(opening.intent.id))
+    account = await stub.ShowAccount(pb.ShowAccountRequest(id=opening.account_id), metadata=writer)
+    assert (account.status, account.balance, account.product) == ("open", 0, "everyday")
+    pot = await stub.CreatePot(
+        pb.CreatePotRequest(account_id=opening.account_id, reference="g-p", name="Trip"),
+        metadata=writer,
+    )
+    listed = await stub.ListPots(pb.ShowAccountRequest(id=opening.account_id), metadata=writer)
+    assert [p.id for p in listed.items] == [pot.id]
+    frozen = await stub.SetAccountStatus(
+        pb.BankAccountStatusRequest(id=opening.account_id, status="frozen", reason="card lost"),
+        metadata=writer,
+    )
+    assert frozen.status == "frozen"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ShowCustomer(pb.ShowCustomerRequest(id="nope"), metadata=writer)
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    stranger = await bearer(platform, "admin", tenant="other")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ShowCustomer(pb.ShowCustomerRequest(id=made.id), metadata=stranger)
+    assert caught.value.code() is grpc.StatusCode.NOT_FOUND

@@ -1,10 +1,12 @@
 """`BankingServicer`: strongroom.v1.Banking on grpc.aio, over the bank's services
-(strongroom.banking.services.BankingServices): the same operations as /v1/banking over HTTP.
+(strongroom.banking.services.BankingServices): the same operations as /v1/banking over HTTP
+(payments, deposits, card holds, customers, accounts, pots).
 A request's fields become the service's request mapping, so the payload schemas check them and
 name a bad field as over HTTP."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeAlias
 
 import grpc
@@ -12,10 +14,15 @@ import grpc
 from strongroom.api.grpc.calls import Calls
 from strongroom.api.grpc.gen import banking_pb2 as pb
 from strongroom.api.grpc.gen import banking_pb2_grpc
+from strongroom.api.grpc.gen import intents_pb2 as intents_pb
 from strongroom.api.grpc.intents import detail_pb, intent_pb
+from strongroom.banking.accounts import AccountView
+from strongroom.banking.customers import CustomerView
 from strongroom.banking.payments.card import DEFAULT_HOLD
 from strongroom.banking.payments.service import Payment
+from strongroom.banking.pots import PotView
 from strongroom.banking.services import BankingServices
+from strongroom.errors import ValidationError
 from strongroom.ids import parse_id
 from strongroom.services.access import AccessService, Principal
 from strongroom.workflows.types import Intent, IntentDetail
@@ -57,6 +64,7 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
 
     def __init__(self, banking: BankingServices, access: AccessService) -> None:
         super().__init__(access)
+        self._banking = banking
         self._payments = banking.payments
 
     async def Pay(self, request: pb.PayRequest, context: _Context) -> pb.Submitted:
@@ -186,3 +194,226 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
             return _submitted(await self._payments.release(who, held, request.reference))
 
         return await self._call("Release", context, work)
+
+    # -- customers, accounts, pots ------------------------------------------------------------
+
+    async def Onboard(self, request: pb.OnboardRequest, context: _Context) -> pb.Customer:
+        async def work(who: Principal) -> pb.Customer:
+            p = request.person
+            body: dict[str, Any] = {
+                "full_name": p.full_name,
+                "date_of_birth": p.date_of_birth,
+                "nationality": p.nationality,
+                "national_id": p.national_id,
+                "national_id_kind": request.national_id_kind,
+                "document_number": p.document_number,
+                "document_expiry": p.document_expiry,
+                **_texts(email=p.email, phone=p.phone, address=p.address),
+            }
+            view, _ = await self._banking.customers.onboard(who, request.reference, body)
+            return _customer_pb(view)
+
+        return await self._call("Onboard", context, work)
+
+    async def ShowCustomer(self, request: pb.ShowCustomerRequest, context: _Context) -> pb.Customer:
+        async def work(who: Principal) -> pb.Customer:
+            return _customer_pb(await self._banking.customers.show(who, parse_id(request.id, "id")))
+
+        return await self._call("ShowCustomer", context, work)
+
+    async def FindCustomers(
+        self, request: pb.FindCustomersRequest, context: _Context
+    ) -> pb.CustomerPage:
+        async def work(who: Principal) -> pb.CustomerPage:
+            if request.cursor and not request.cursor.isdigit():
+                raise ValidationError("cursor", "not a cursor this listing returned")
+            found, more = await self._banking.customers.find(
+                who,
+                email=request.email if request.HasField("email") else None,
+                phone=request.phone if request.HasField("phone") else None,
+                national_id=request.national_id if request.HasField("national_id") else None,
+                cursor=int(request.cursor) if request.cursor else None,
+                limit=request.limit or _DEFAULT_LIMIT,
+            )
+            return pb.CustomerPage(
+                items=[_customer_pb(v) for v in found],
+                next_cursor="" if more is None else str(more),
+            )
+
+        return await self._call("FindCustomers", context, work)
+
+    async def VerifyCustomer(
+        self, request: pb.ShowCustomerRequest, context: _Context
+    ) -> intents_pb.Intent:
+        async def work(who: Principal) -> intents_pb.Intent:
+            return intent_pb(await self._banking.customers.verify(who, parse_id(request.id, "id")))
+
+        return await self._call("VerifyCustomer", context, work)
+
+    async def SetRisk(self, request: pb.SetRiskRequest, context: _Context) -> pb.Customer:
+        async def work(who: Principal) -> pb.Customer:
+            return _customer_pb(
+                await self._banking.customers.set_risk(
+                    who, parse_id(request.id, "id"), request.risk_rating, request.reason
+                )
+            )
+
+        return await self._call("SetRisk", context, work)
+
+    async def Erase(self, request: pb.EraseRequest, context: _Context) -> pb.Customer:
+        async def work(who: Principal) -> pb.Customer:
+            return _customer_pb(
+                await self._banking.customers.erase(who, parse_id(request.id, "id"), request.reason)
+            )
+
+        return await self._call("Erase", context, work)
+
+    async def OpenAccount(self, request: pb.OpenAccountRequest, context: _Context) -> pb.Opening:
+        async def work(who: Principal) -> pb.Opening:
+            account_id, intent, created = await self._banking.accounts.open(
+                who,
+                request.reference,
+                parse_id(request.customer_id, "customer_id"),
+                request.currency,
+                request.product,
+            )
+            return pb.Opening(account_id=str(account_id), intent=intent_pb(intent), created=created)
+
+        return await self._call("OpenAccount", context, work)
+
+    async def ShowAccount(
+        self, request: pb.ShowAccountRequest, context: _Context
+    ) -> pb.BankAccount:
+        async def work(who: Principal) -> pb.BankAccount:
+            return _account_pb(await self._banking.accounts.show(who, parse_id(request.id, "id")))
+
+        return await self._call("ShowAccount", context, work)
+
+    async def ListAccounts(
+        self, request: pb.ShowCustomerRequest, context: _Context
+    ) -> pb.BankAccountList:
+        async def work(who: Principal) -> pb.BankAccountList:
+            views = await self._banking.accounts.of_customer(who, parse_id(request.id, "id"))
+            return pb.BankAccountList(items=[_account_pb(v) for v in views])
+
+        return await self._call("ListAccounts", context, work)
+
+    async def SetAccountStatus(
+        self, request: pb.BankAccountStatusRequest, context: _Context
+    ) -> pb.BankAccount:
+        async def work(who: Principal) -> pb.BankAccount:
+            return _account_pb(
+                await self._banking.accounts.set_status(
+                    who, parse_id(request.id, "id"), request.status, request.reason
+                )
+            )
+
+        return await self._call("SetAccountStatus", context, work)
+
+    async def CloseAccount(
+        self, request: pb.CloseAccountRequest, context: _Context
+    ) -> pb.Submitted:
+        async def work(who: Principal) -> pb.Submitted:
+            return _submitted(
+                await self._banking.accounts.close(
+                    who, parse_id(request.id, "id"), request.reference
+                )
+            )
+
+        return await self._call("CloseAccount", context, work)
+
+    async def CreatePot(self, request: pb.CreatePotRequest, context: _Context) -> pb.Pot:
+        async def work(who: Principal) -> pb.Pot:
+            return _pot_pb(
+                await self._banking.pots.create(
+                    who,
+                    request.reference,
+                    parse_id(request.account_id, "account_id"),
+                    request.name,
+                    request.goal,
+                    request.round_up,
+                )
+            )
+
+        return await self._call("CreatePot", context, work)
+
+    async def ListPots(self, request: pb.ShowAccountRequest, context: _Context) -> pb.PotList:
+        async def work(who: Principal) -> pb.PotList:
+            views = await self._banking.pots.of_account(who, parse_id(request.id, "id"))
+            return pb.PotList(items=[_pot_pb(v) for v in views])
+
+        return await self._call("ListPots", context, work)
+
+    async def MovePot(self, request: pb.MovePotRequest, context: _Context) -> pb.Submitted:
+        async def work(who: Principal) -> pb.Submitted:
+            return _submitted(
+                await self._banking.pots.move(
+                    who,
+                    parse_id(request.pot_id, "pot_id"),
+                    request.reference,
+                    request.amount,
+                    request.direction,
+                )
+            )
+
+        return await self._call("MovePot", context, work)
+
+
+def _customer_pb(v: CustomerView) -> pb.Customer:
+    c, p = v.customer, v.party
+    person = None
+    if p is not None:
+        person = pb.Person(
+            full_name=p.full_name,
+            date_of_birth="" if p.date_of_birth is None else p.date_of_birth.isoformat(),
+            nationality=p.nationality or "",
+            national_id=p.national_id or "",
+            document_number=p.document_number or "",
+            document_expiry="" if p.document_expiry is None else p.document_expiry.isoformat(),
+            email=p.email or "",
+            phone=p.phone or "",
+            address=p.address or "",
+        )
+    return pb.Customer(
+        id=str(c.id),
+        reference=v.record.reference,
+        kyc_status=c.kyc_status.value,
+        risk_rating=c.risk_rating.value,
+        created_at=c.created_at,
+        verified_at=c.verified_at,
+        kyc_expires_at=c.kyc_expires_at,
+        kyc_findings_json=json.dumps(list(v.record.kyc_findings)),
+        erased=c.erased,
+        person=person,
+    )
+
+
+def _account_pb(v: AccountView) -> pb.BankAccount:
+    a, held = v.account, v.ledger
+    return pb.BankAccount(
+        id=str(a.id),
+        customer_id=str(a.customer_id),
+        currency=a.currency,
+        product=a.product,
+        product_version=a.product_version,
+        status=a.status.value,
+        opened_at=a.opened_at,
+        closed_at=a.closed_at,
+        balance=held.balance,
+        debits_pending=held.debits_pending,
+        credits_pending=held.credits_pending,
+        overdraft_limit=held.overdraft_limit,
+    )
+
+
+def _pot_pb(v: PotView) -> pb.Pot:
+    p = v.pot
+    return pb.Pot(
+        id=str(p.id),
+        account_id=str(p.account_id),
+        currency=p.currency,
+        name=p.name,
+        goal=p.goal,
+        round_up=p.round_up,
+        balance=v.balance,
+    )

@@ -9,6 +9,238 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class Person(_message.Message):
+    __slots__ = ("full_name", "date_of_birth", "nationality", "national_id", "document_number", "document_expiry", "email", "phone", "address")
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    NATIONALITY_FIELD_NUMBER: _ClassVar[int]
+    NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    full_name: str
+    date_of_birth: str
+    nationality: str
+    national_id: str
+    document_number: str
+    document_expiry: str
+    email: str
+    phone: str
+    address: str
+    def __init__(self, full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., nationality: _Optional[str] = ..., national_id: _Optional[str] = ..., document_number: _Optional[str] = ..., document_expiry: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., address: _Optional[str] = ...) -> None: ...
+
+class Customer(_message.Message):
+    __slots__ = ("id", "reference", "kyc_status", "risk_rating", "created_at", "verified_at", "kyc_expires_at", "kyc_findings_json", "erased", "person")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    KYC_STATUS_FIELD_NUMBER: _ClassVar[int]
+    RISK_RATING_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    VERIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    KYC_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    KYC_FINDINGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    ERASED_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    reference: str
+    kyc_status: str
+    risk_rating: str
+    created_at: int
+    verified_at: int
+    kyc_expires_at: int
+    kyc_findings_json: str
+    erased: bool
+    person: Person
+    def __init__(self, id: _Optional[str] = ..., reference: _Optional[str] = ..., kyc_status: _Optional[str] = ..., risk_rating: _Optional[str] = ..., created_at: _Optional[int] = ..., verified_at: _Optional[int] = ..., kyc_expires_at: _Optional[int] = ..., kyc_findings_json: _Optional[str] = ..., erased: _Optional[bool] = ..., person: _Optional[_Union[Person, _Mapping]] = ...) -> None: ...
+
+class OnboardRequest(_message.Message):
+    __slots__ = ("reference", "person", "national_id_kind")
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FIELD_NUMBER: _ClassVar[int]
+    NATIONAL_ID_KIND_FIELD_NUMBER: _ClassVar[int]
+    reference: str
+    person: Person
+    national_id_kind: str
+    def __init__(self, reference: _Optional[str] = ..., person: _Optional[_Union[Person, _Mapping]] = ..., national_id_kind: _Optional[str] = ...) -> None: ...
+
+class ShowCustomerRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class FindCustomersRequest(_message.Message):
+    __slots__ = ("email", "phone", "national_id", "limit", "cursor")
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    phone: str
+    national_id: str
+    limit: int
+    cursor: str
+    def __init__(self, email: _Optional[str] = ..., phone: _Optional[str] = ..., national_id: _Optional[str] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class CustomerPage(_message.Message):
+    __slots__ = ("items", "next_cursor")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Customer]
+    next_cursor: str
+    def __init__(self, items: _Optional[_Iterable[_Union[Customer, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class SetRiskRequest(_message.Message):
+    __slots__ = ("id", "risk_rating", "reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RISK_RATING_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    risk_rating: str
+    reason: str
+    def __init__(self, id: _Optional[str] = ..., risk_rating: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class EraseRequest(_message.Message):
+    __slots__ = ("id", "reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    reason: str
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class OpenAccountRequest(_message.Message):
+    __slots__ = ("customer_id", "reference", "currency", "product")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    reference: str
+    currency: str
+    product: str
+    def __init__(self, customer_id: _Optional[str] = ..., reference: _Optional[str] = ..., currency: _Optional[str] = ..., product: _Optional[str] = ...) -> None: ...
+
+class Opening(_message.Message):
+    __slots__ = ("account_id", "intent", "created")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    INTENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    intent: _intents_pb2.Intent
+    created: bool
+    def __init__(self, account_id: _Optional[str] = ..., intent: _Optional[_Union[_intents_pb2.Intent, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class ShowAccountRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class BankAccount(_message.Message):
+    __slots__ = ("id", "customer_id", "currency", "product", "product_version", "status", "opened_at", "closed_at", "balance", "debits_pending", "credits_pending", "overdraft_limit")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    DEBITS_PENDING_FIELD_NUMBER: _ClassVar[int]
+    CREDITS_PENDING_FIELD_NUMBER: _ClassVar[int]
+    OVERDRAFT_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    currency: str
+    product: str
+    product_version: int
+    status: str
+    opened_at: int
+    closed_at: int
+    balance: int
+    debits_pending: int
+    credits_pending: int
+    overdraft_limit: int
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., product: _Optional[str] = ..., product_version: _Optional[int] = ..., status: _Optional[str] = ..., opened_at: _Optional[int] = ..., closed_at: _Optional[int] = ..., balance: _Optional[int] = ..., debits_pending: _Optional[int] = ..., credits_pending: _Optional[int] = ..., overdraft_limit: _Optional[int] = ...) -> None: ...
+
+class BankAccountList(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[BankAccount]
+    def __init__(self, items: _Optional[_Iterable[_Union[BankAccount, _Mapping]]] = ...) -> None: ...
+
+class BankAccountStatusRequest(_message.Message):
+    __slots__ = ("id", "status", "reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    status: str
+    reason: str
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CloseAccountRequest(_message.Message):
+    __slots__ = ("id", "reference")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    reference: str
+    def __init__(self, id: _Optional[str] = ..., reference: _Optional[str] = ...) -> None: ...
+
+class CreatePotRequest(_message.Message):
+    __slots__ = ("account_id", "reference", "name", "goal", "round_up")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    ROUND_UP_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    reference: str
+    name: str
+    goal: int
+    round_up: bool
+    def __init__(self, account_id: _Optional[str] = ..., reference: _Optional[str] = ..., name: _Optional[str] = ..., goal: _Optional[int] = ..., round_up: _Optional[bool] = ...) -> None: ...
+
+class Pot(_message.Message):
+    __slots__ = ("id", "account_id", "currency", "name", "goal", "round_up", "balance")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    ROUND_UP_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    account_id: str
+    currency: str
+    name: str
+    goal: int
+    round_up: bool
+    balance: int
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., currency: _Optional[str] = ..., name: _Optional[str] = ..., goal: _Optional[int] = ..., round_up: _Optional[bool] = ..., balance: _Optional[int] = ...) -> None: ...
+
+class PotList(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Pot]
+    def __init__(self, items: _Optional[_Iterable[_Union[Pot, _Mapping]]] = ...) -> None: ...
+
+class MovePotRequest(_message.Message):
+    __slots__ = ("pot_id", "reference", "amount", "direction")
+    POT_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    pot_id: str
+    reference: str
+    amount: int
+    direction: str
+    def __init__(self, pot_id: _Optional[str] = ..., reference: _Optional[str] = ..., amount: _Optional[int] = ..., direction: _Optional[str] = ...) -> None: ...
+
 class Submitted(_message.Message):
     __slots__ = ("intent", "created")
     INTENT_FIELD_NUMBER: _ClassVar[int]

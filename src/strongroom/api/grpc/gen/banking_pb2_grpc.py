@@ -6,6 +6,7 @@ import grpc
 import warnings
 
 from strongroom.api.grpc.gen import banking_pb2 as strongroom_dot_v1_dot_banking__pb2
+from strongroom.api.grpc.gen import intents_pb2 as strongroom_dot_v1_dot_intents__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -86,6 +87,76 @@ class BankingStub:
                 request_serializer=strongroom_dot_v1_dot_banking__pb2.ReleaseRequest.SerializeToString,
                 response_deserializer=strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
                 _registered_method=True)
+        self.Onboard = channel.unary_unary(
+                '/strongroom.v1.Banking/Onboard',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.OnboardRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Customer.FromString,
+                _registered_method=True)
+        self.ShowCustomer = channel.unary_unary(
+                '/strongroom.v1.Banking/ShowCustomer',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Customer.FromString,
+                _registered_method=True)
+        self.FindCustomers = channel.unary_unary(
+                '/strongroom.v1.Banking/FindCustomers',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.FindCustomersRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.CustomerPage.FromString,
+                _registered_method=True)
+        self.VerifyCustomer = channel.unary_unary(
+                '/strongroom.v1.Banking/VerifyCustomer',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_intents__pb2.Intent.FromString,
+                _registered_method=True)
+        self.SetRisk = channel.unary_unary(
+                '/strongroom.v1.Banking/SetRisk',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.SetRiskRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Customer.FromString,
+                _registered_method=True)
+        self.Erase = channel.unary_unary(
+                '/strongroom.v1.Banking/Erase',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.EraseRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Customer.FromString,
+                _registered_method=True)
+        self.OpenAccount = channel.unary_unary(
+                '/strongroom.v1.Banking/OpenAccount',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.OpenAccountRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Opening.FromString,
+                _registered_method=True)
+        self.ShowAccount = channel.unary_unary(
+                '/strongroom.v1.Banking/ShowAccount',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowAccountRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.BankAccount.FromString,
+                _registered_method=True)
+        self.ListAccounts = channel.unary_unary(
+                '/strongroom.v1.Banking/ListAccounts',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.BankAccountList.FromString,
+                _registered_method=True)
+        self.SetAccountStatus = channel.unary_unary(
+                '/strongroom.v1.Banking/SetAccountStatus',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.BankAccountStatusRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.BankAccount.FromString,
+                _registered_method=True)
+        self.CloseAccount = channel.unary_unary(
+                '/strongroom.v1.Banking/CloseAccount',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.CloseAccountRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+                _registered_method=True)
+        self.CreatePot = channel.unary_unary(
+                '/strongroom.v1.Banking/CreatePot',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.CreatePotRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Pot.FromString,
+                _registered_method=True)
+        self.ListPots = channel.unary_unary(
+                '/strongroom.v1.Banking/ListPots',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowAccountRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.PotList.FromString,
+                _registered_method=True)
+        self.MovePot = channel.unary_unary(
+                '/strongroom.v1.Banking/MovePot',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.MovePotRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+                _registered_method=True)
 
 
 class BankingServicer:
@@ -156,6 +227,99 @@ class BankingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Onboard(self, request, context):
+        """Write role. Onboard a customer (personal data sealed) and submit the first KYC check.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShowCustomer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FindCustomers(self, request, context):
+        """By every one of email, phone and national id given; with none, the newest page.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyCustomer(self, request, context):
+        """Write role. A KYC check again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRisk(self, request, context):
+        """Admin role.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Erase(self, request, context):
+        """Admin role. Crypto-shred the personal data; refused while an account is not closed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OpenAccount(self, request, context):
+        """Write role. Submit the opening of an account; its id at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShowAccount(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAccounts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetAccountStatus(self, request, context):
+        """Write role. frozen or open.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseAccount(self, request, context):
+        """Write role. Submit the closing of an account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePot(self, request, context):
+        """Write role. A pot of an account, and money moved into or out of it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPots(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MovePot(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BankingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -207,6 +371,76 @@ def add_BankingServicer_to_server(servicer, server):
             'Release': grpc.unary_unary_rpc_method_handler(
                     servicer.Release,
                     request_deserializer=strongroom_dot_v1_dot_banking__pb2.ReleaseRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Submitted.SerializeToString,
+            ),
+            'Onboard': grpc.unary_unary_rpc_method_handler(
+                    servicer.Onboard,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.OnboardRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Customer.SerializeToString,
+            ),
+            'ShowCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShowCustomer,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Customer.SerializeToString,
+            ),
+            'FindCustomers': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindCustomers,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.FindCustomersRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.CustomerPage.SerializeToString,
+            ),
+            'VerifyCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyCustomer,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_intents__pb2.Intent.SerializeToString,
+            ),
+            'SetRisk': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRisk,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.SetRiskRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Customer.SerializeToString,
+            ),
+            'Erase': grpc.unary_unary_rpc_method_handler(
+                    servicer.Erase,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.EraseRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Customer.SerializeToString,
+            ),
+            'OpenAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenAccount,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.OpenAccountRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Opening.SerializeToString,
+            ),
+            'ShowAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShowAccount,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowAccountRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.BankAccount.SerializeToString,
+            ),
+            'ListAccounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccounts,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.BankAccountList.SerializeToString,
+            ),
+            'SetAccountStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetAccountStatus,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.BankAccountStatusRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.BankAccount.SerializeToString,
+            ),
+            'CloseAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseAccount,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.CloseAccountRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Submitted.SerializeToString,
+            ),
+            'CreatePot': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePot,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.CreatePotRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Pot.SerializeToString,
+            ),
+            'ListPots': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPots,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowAccountRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.PotList.SerializeToString,
+            ),
+            'MovePot': grpc.unary_unary_rpc_method_handler(
+                    servicer.MovePot,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.MovePotRequest.FromString,
                     response_serializer=strongroom_dot_v1_dot_banking__pb2.Submitted.SerializeToString,
             ),
     }
@@ -479,6 +713,384 @@ class Banking:
             target,
             '/strongroom.v1.Banking/Release',
             strongroom_dot_v1_dot_banking__pb2.ReleaseRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Onboard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/Onboard',
+            strongroom_dot_v1_dot_banking__pb2.OnboardRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShowCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ShowCustomer',
+            strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindCustomers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/FindCustomers',
+            strongroom_dot_v1_dot_banking__pb2.FindCustomersRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.CustomerPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/VerifyCustomer',
+            strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+            strongroom_dot_v1_dot_intents__pb2.Intent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRisk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/SetRisk',
+            strongroom_dot_v1_dot_banking__pb2.SetRiskRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Erase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/Erase',
+            strongroom_dot_v1_dot_banking__pb2.EraseRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/OpenAccount',
+            strongroom_dot_v1_dot_banking__pb2.OpenAccountRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Opening.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShowAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ShowAccount',
+            strongroom_dot_v1_dot_banking__pb2.ShowAccountRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.BankAccount.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ListAccounts',
+            strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.BankAccountList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetAccountStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/SetAccountStatus',
+            strongroom_dot_v1_dot_banking__pb2.BankAccountStatusRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.BankAccount.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/CloseAccount',
+            strongroom_dot_v1_dot_banking__pb2.CloseAccountRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/CreatePot',
+            strongroom_dot_v1_dot_banking__pb2.CreatePotRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Pot.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ListPots',
+            strongroom_dot_v1_dot_banking__pb2.ShowAccountRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.PotList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MovePot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/MovePot',
+            strongroom_dot_v1_dot_banking__pb2.MovePotRequest.SerializeToString,
             strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
             options,
             channel_credentials,
