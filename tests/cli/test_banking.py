@@ -124,6 +124,36 @@ def test_a_customer_from_onboarding_to_a_refund(db_url: str, tmp_path: Path) -> 
     assert "Holiday: 300 of goal 100000 SGD" in invoke(db_url, "pots", "list", accounts[0])
     payment = json.loads(invoke(db_url, "payments", "show", payment_id, "--json"))
     assert (payment["status"], payment["refunded"]) == ("partially_refunded", 200), payment["error"]
+    statement = json.loads(
+        invoke(
+            db_url,
+            "accounts",
+            "statement",
+            accounts[0],
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+        )
+    )
+    assert statement["closing"] == 5000 - 1200 + 200 - 300
+    assert statement["movements"][0]["description"] == "deposit"
+    pdf = tmp_path / "statement.pdf"
+    invoke(
+        db_url,
+        "accounts",
+        "statement",
+        accounts[0],
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+        "--format",
+        "pdf",
+        "--output",
+        str(pdf),
+    )
+    assert pdf.read_bytes()[:5] == b"%PDF-"
     balances = [
         json.loads(invoke(db_url, "accounts", "show", a, "--json"))["balance"] for a in accounts
     ]

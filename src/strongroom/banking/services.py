@@ -8,6 +8,7 @@ from strongroom.banking.accounts import AccountService
 from strongroom.banking.customers import CustomerService
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.pots import PotService
+from strongroom.banking.statements import StatementService
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +17,4 @@ class BankingServices:
     customers: CustomerService
     accounts: AccountService
     pots: PotService
+    statements: StatementService

@@ -20,6 +20,7 @@ from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.ports import BankStore
 from strongroom.banking.pots import PotService, move_type
 from strongroom.banking.services import BankingServices
+from strongroom.banking.statements import StatementService
 from strongroom.banking.types import Directory
 from strongroom.bootstrap.security import Encryption
 from strongroom.clock import Clock
@@ -112,4 +113,5 @@ def wire_banking(
         customers=CustomerService(bank, encryption.parties, encryption.service, intents, clock),
         accounts=AccountService(bank, ledger, catalog, intents, clock),
         pots=PotService(bank, ledger, intents, clock),
+        statements=StatementService(ledger, directory, clock),
     )

@@ -6,6 +6,7 @@ answer."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ import typer
 from strongroom.banking.accounts import AccountService, AccountView
 from strongroom.banking.customers import CustomerService, CustomerView
 from strongroom.banking.pots import PotService, PotView
+from strongroom.banking.statements import Statement, StatementService, as_csv, as_pdf
 from strongroom.bootstrap import Platform
 from strongroom.cli.common import (
     DbOption,
@@ -411,3 +413,49 @@ def sweep(
         return await pots.show(operator(tenant), parse_uuid(pot_id))
 
     _print_pot(_pots(command_settings(db_url=db), work))
+
+
+@accounts_app.command("statement")
+def statement(
+    account_id: Annotated[str, typer.Argument(help="The account.")],
+    start: Annotated[str, typer.Option("--from", help="First UTC day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="The UTC day after the last, YYYY-MM-DD.")],
+    format: Annotated[str, typer.Option(help="json, csv or pdf.")] = "json",
+    output: Annotated[Path | None, typer.Option(help="Write here (pdf needs it).")] = None,
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """An account's statement for a period: opening, movements, closing, holds."""
+    if format not in ("json", "csv", "pdf"):
+        raise typer.BadParameter("--format must be json, csv or pdf")
+    if format == "pdf" and output is None:
+        raise typer.BadParameter("a PDF goes to a file: give --output")
+
+    def day(text: str, option: str) -> datetime.date:
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            raise typer.BadParameter(f"{option} must be YYYY-MM-DD, not {text!r}") from None
+
+    async def work(statements: StatementService) -> Statement:
+        return await statements.statement(
+            operator(tenant), parse_uuid(account_id), day(start, "--from"), day(end, "--to")
+        )
+
+    async def service(platform: Platform) -> StatementService:
+        return (await platform.banking()).statements
+
+    made = on_platform(command_settings(db_url=db), service, work)
+    rendered: str | bytes
+    if format == "pdf":
+        rendered = as_pdf(made)
+    elif format == "csv":
+        rendered = as_csv(made)
+    else:
+        rendered = json.dumps(msgspec.to_builtins(made), indent=2)
+    if output is None:
+        console.print(rendered, highlight=False, soft_wrap=True, markup=False)
+    elif isinstance(rendered, bytes):
+        output.write_bytes(rendered)
+    else:
+        output.write_text(rendered)

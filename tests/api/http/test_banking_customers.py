@@ -3,6 +3,7 @@ freeze, close; bad bodies as 422 naming the field; another tenant's customer as 
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import AsyncIterator
 
@@ -123,3 +124,28 @@ async def test_other_tenants_and_readers_are_kept_out(
         headers=await auth(platform, Role.WRITE),
     )
     assert r.status_code == 403
+
+
+async def test_a_statement_as_json_csv_and_pdf(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    reader = await auth(platform, Role.READ)
+    a = await bank.customer_account(funded=4_200)
+    today = datetime.datetime.now(datetime.UTC).date()
+    period = f"from={today - datetime.timedelta(days=1)}&to={today + datetime.timedelta(days=2)}"
+    path = f"/v1/banking/accounts/{a}/statement?{period}"
+    shown = (await client.get(path, headers=reader)).json()
+    assert (shown["opening"], shown["closing"], len(shown["movements"])) == (0, 4_200, 1)
+    as_csv = await client.get(path + "&format=csv", headers=reader)
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert "closing balance" in as_csv.text
+    as_pdf = await client.get(path + "&format=pdf", headers=reader)
+    assert (as_pdf.headers["content-type"], as_pdf.content[:5]) == ("application/pdf", b"%PDF-")
+    stranger = await auth(platform, Role.ADMIN, tenant="other")
+    assert (await client.get(path, headers=stranger)).status_code == 404
+    bad = await client.get(
+        f"/v1/banking/accounts/{a}/statement?from=yesterday&to=x", headers=reader
+    )
+    assert bad.status_code == 422

@@ -6,10 +6,12 @@ Personal data comes back decrypted to those allowed to read the customer; never 
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import uuid
 from typing import Annotated, Any, Literal
 
+import msgspec
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, Strict
 
@@ -28,6 +30,7 @@ from strongroom.banking.accounts import AccountService, AccountView
 from strongroom.banking.customers import EMAIL, MAX_PAGE, PHONE, CustomerService, CustomerView
 from strongroom.banking.pots import PotService, PotView
 from strongroom.banking.services import BankingServices
+from strongroom.banking.statements import Statement, StatementService, as_csv, as_pdf
 from strongroom.ledger.queries import INT64_MAX
 from strongroom.money import AMOUNT_MAX
 from strongroom.workflows.definitions import KEY_PATTERN
@@ -60,6 +63,14 @@ async def pots_of(request: Request) -> PotService:
 
 Customers = Annotated[CustomerService, Depends(customers_of)]
 Pots = Annotated[PotService, Depends(pots_of)]
+
+
+async def statements_of(request: Request) -> StatementService:
+    banking: BankingServices = request.app.state.banking
+    return banking.statements
+
+
+Statements = Annotated[StatementService, Depends(statements_of)]
 Accounts = Annotated[AccountService, Depends(accounts_of)]
 
 
@@ -490,3 +501,94 @@ async def sweep(id: uuid.UUID, body: SweepIn, caller: Caller, pots: Pots) -> Pot
     """Admin role. A durable schedule of the intent engine moves `amount` in at each time."""
     await pots.sweep(caller, id, body.amount, body.spec)
     return PotOut.of(await pots.show(caller, id))
+
+
+class MovementOut(BaseModel):
+    transfer_id: uuid.UUID
+    seq: int
+    timestamp: int
+    counterparty: uuid.UUID
+    #: Signed from the account's side: a credit raises the balance.
+    amount: int
+    description: str
+    balance: int
+
+
+class HoldOut(BaseModel):
+    transfer_id: uuid.UUID
+    timestamp: int
+    amount: int
+    description: str
+
+
+class StatementOut(BaseModel):
+    account_id: uuid.UUID
+    currency: str
+    #: The period: UTC days, `to` excluded.
+    start: datetime.date
+    end: datetime.date
+    opening: int
+    closing: int
+    movements: list[MovementOut]
+    #: Holds still open when the statement was made (not movements: nothing posted yet).
+    holds: list[HoldOut]
+    generated_at: int
+
+
+_STATEMENT = msgspec.json.Encoder()
+
+
+def _statement_json(s: Statement) -> bytes:
+    # Built with msgspec rather than the response model: a statement may hold tens of thousands
+    # of movements, and validating each through pydantic would be most of its time.
+    return _STATEMENT.encode(
+        {
+            "account_id": s.account.id,
+            "currency": s.account.currency,
+            "start": s.start,
+            "end": s.end,
+            "opening": s.opening,
+            "closing": s.closing,
+            "movements": s.movements,
+            "holds": s.holds,
+            "generated_at": s.generated_at,
+        }
+    )
+
+
+@router.get(
+    "/v1/banking/accounts/{id}/statement",
+    response_model=StatementOut,
+    summary="An account's statement for a period",
+    responses={
+        200: {
+            "content": {"text/csv": {}, "application/pdf": {}},
+            "description": "JSON, CSV or PDF by `format`",
+        }
+    },
+)
+async def statement(
+    id: uuid.UUID,
+    caller: Caller,
+    statements: Statements,
+    start: Annotated[datetime.date, Query(alias="from", description="First UTC day")],
+    end: Annotated[datetime.date, Query(alias="to", description="The UTC day after the last")],
+    format: Literal["json", "csv", "pdf"] = "json",
+) -> Response:
+    """Read role. The opening balance, every posted movement with its running balance, the
+    closing balance, and the holds still open."""
+    made = await statements.statement(caller, id, start, end)
+    name = f"statement-{id}-{start}-{end}"
+    if format == "csv":
+        return Response(
+            as_csv(made),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "pdf":
+        return Response(
+            await asyncio.to_thread(as_pdf, made),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+        )
+    return Response(_statement_json(made), media_type="application/json")

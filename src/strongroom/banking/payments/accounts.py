@@ -5,8 +5,8 @@ Refusals are `StepFailed`, in words a person reads."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
 
+from strongroom.banking.days import day_of
 from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.types import AccountStatus, BankAccount, Customer, Directory
 from strongroom.compliance.rules.facts import AccountFacts, CustomerFacts
@@ -16,13 +16,6 @@ from strongroom.products.events import Event, Usage
 from strongroom.products.limits import LimitMeasure
 from strongroom.products.quote import Quote, quote
 from strongroom.workflows.definitions import StepFailed
-
-NS = 10**9
-
-
-def day_of(ns: int) -> date:
-    """The UTC date of an instant in nanoseconds since the epoch."""
-    return datetime.fromtimestamp(ns / NS, UTC).date()
 
 
 async def open_account(

@@ -34,9 +34,9 @@ import msgspec
 
 from strongroom.banking import codes
 from strongroom.banking.clearing import ensure_clearing_account
+from strongroom.banking.days import day_of
 from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
-    day_of,
     open_account,
     priced,
 )

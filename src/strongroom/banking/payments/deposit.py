@@ -21,8 +21,8 @@ import msgspec
 
 from strongroom.banking import codes
 from strongroom.banking.clearing import ensure_clearing_account
+from strongroom.banking.days import day_of
 from strongroom.banking.payments.accounts import (
-    day_of,
     open_account,
     priced,
 )

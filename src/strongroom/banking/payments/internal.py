@@ -32,9 +32,9 @@ from typing import Annotated, Any
 import msgspec
 
 from strongroom.banking import codes
+from strongroom.banking.days import day_of
 from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
-    day_of,
     open_account,
     priced,
 )

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from types import MappingProxyType
 
 from strongroom.banking import codes
+from strongroom.banking.days import day_start, month_start
 from strongroom.ledger import Ledger, TransferFlags
 from strongroom.ledger.queries import TransferQuery
 from strongroom.products.events import EventKind, Tally, Usage
 
-NS = 10**9
 #: The ledger codes of a customer's own outgoing movements, and the product event that prices
 #: each: what limits and free allowances count.
 OUTGOING: Mapping[int, EventKind] = MappingProxyType(
@@ -28,16 +28,6 @@ OUTGOING: Mapping[int, EventKind] = MappingProxyType(
 )
 #: Transfers read per query while tallying a month.
 PAGE = 1000
-
-
-def month_start(day: date) -> int:
-    """Nanoseconds since the epoch at 00:00 UTC on the first of `day`'s month."""
-    first = datetime(day.year, day.month, 1, tzinfo=UTC)
-    return int(first.timestamp()) * NS
-
-
-def day_start(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * NS
 
 
 async def outgoing_usage(
