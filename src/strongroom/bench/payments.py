@@ -92,8 +92,9 @@ async def run_payment_bench(config: PaymentBenchConfig) -> PaymentBenchResult:
             return await _run(platform, config)
 
 
-async def _open_accounts(platform: Platform, count: int) -> list[str]:
-    """`count` verified customers with a funded account each, through the bank's services."""
+async def open_accounts(platform: Platform, count: int, *, funded: bool = True) -> list[str]:
+    """`count` verified customers with an account each (funded unless `funded` is False),
+    through the bank's services; compliance rules in force."""
     banking = await platform.banking()
     ledger = await platform.ledger()
     who = (await (await platform.access()).create(TENANT, Role.ADMIN, "bench")).key
@@ -115,12 +116,13 @@ async def _open_accounts(platform: Platform, count: int) -> list[str]:
     for _, intent_id in intents:
         await _until(functools.partial(_opened, store, intent_id))
     ids = [account_id for account_id, _ in intents]
-    await ledger.create_transfers(
-        [
-            Transfer(uuid.uuid4(), funding, account_id, 10**12, CURRENCY, 9, tenant=TENANT)
-            for account_id in ids
-        ]
-    )
+    if funded:
+        await ledger.create_transfers(
+            [
+                Transfer(uuid.uuid4(), funding, account_id, 10**12, CURRENCY, 9, tenant=TENANT)
+                for account_id in ids
+            ]
+        )
     await (await platform.compliance()).publish(who, RULES, RuleSetStatus.ENFORCE)
     return [str(i) for i in ids]
 
@@ -146,7 +148,7 @@ async def _opened(store: IntentStore, intent_id: uuid.UUID) -> bool:
 async def _run(platform: Platform, config: PaymentBenchConfig) -> PaymentBenchResult:
     engine = await platform.intent_engine()
     await engine.start()
-    accounts = await _open_accounts(platform, config.accounts)
+    accounts = await open_accounts(platform, config.accounts)
     services = await platform.services()
     token = (await services.access.create(TENANT, Role.WRITE, "bench-payments")).token
     waiting: dict[str, asyncio.Future[Intent]] = {}

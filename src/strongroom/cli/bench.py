@@ -20,6 +20,7 @@ from strongroom.bench.compliance import ComplianceBenchConfig, run_compliance_be
 from strongroom.bench.intents import IntentBenchConfig, run_intent_bench
 from strongroom.bench.ledger import BenchConfig, run_bench
 from strongroom.bench.payments import PaymentBenchConfig, run_payment_bench
+from strongroom.bench.statements import StatementBenchConfig, run_statement_bench
 from strongroom.bootstrap import Platform
 from strongroom.cli.common import DbOption, command_settings, console, run, run_on_uvloop
 from strongroom.services.access import Role
@@ -367,6 +368,35 @@ def bench_payments(
         console.print(table)
     if not result.invariants_ok or result.settled != result.payments:
         raise typer.Exit(1)
+
+
+@app.command("statements")
+def bench_statements(
+    postgres: PostgresOption = None,
+    movements: Annotated[int, typer.Option(min=1, help="Movements in the statement.")] = 10_000,
+    requests: Annotated[int, typer.Option(min=1, help="Requests timed.")] = 50,
+    format: Annotated[str, typer.Option(help="json or csv.")] = "json",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """GET an account's statement of `movements` movements over HTTP: latency per request."""
+    if format not in ("json", "csv"):
+        raise typer.BadParameter("--format must be json or csv")
+    config = StatementBenchConfig(
+        postgres=postgres, movements=movements, requests=requests, format=format
+    )
+    result = run_on_uvloop(run_statement_bench(config))
+    if as_json:
+        print(result.to_json())
+        return
+    where = "PostgreSQL" if postgres else "SQLite"
+    table = Table(title=f"strongroom bench statements on {where}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("movements", f"{result.movements:,} ({format}, {result.bytes:,} bytes)")
+    table.add_row("requests", f"{result.requests:,}")
+    for name, value in result.latency_ms.items():
+        table.add_row(f"latency {name}", f"{value:.1f} ms")
+    console.print(table)
 
 
 @app.command("compliance")
