@@ -149,8 +149,8 @@ class PotService:
     ) -> PotView:
         """A pot of `account_id` (open, the tenant's); the same reference again returns it."""
         with acting(who, Role.WRITE):
-            if not name.strip() or len(name) > 100:
-                raise ValidationError("name", "must be 1 to 100 characters, not blank")
+            if not name.strip() or len(name) > 200:
+                raise ValidationError("name", "must be 1 to 200 characters, not blank")
             if type(goal) is not int or not 0 <= goal <= AMOUNT_MAX:
                 raise ValidationError("goal", "must be a whole number of minor units, at least 0")
             account = await self._account(who, account_id)
