@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     kyc_minimum_age: int = Field(default=18, ge=0, le=130)
     #: Days a customer's KYC verification holds before the customer must be verified again.
     kyc_validity_days: int = Field(default=365, ge=1, le=3650)
+    #: FX: the spread a quote takes off the rate (basis points), how long a quote holds
+    #: (seconds), and the oldest rate a quote may use (seconds).
+    fx_spread_bps: int = Field(default=50, ge=0, le=5000)
+    fx_quote_ttl: float = Field(default=30.0, gt=0, le=86_400)
+    fx_rate_max_age: float = Field(default=86_400.0, gt=0)
     #: Seconds between deletions of velocity counters older than the longest window a rule set
     #: may declare (a year and a day); 0: never.
     velocity_prune_interval: float = Field(default=3600.0, ge=0)

@@ -22,6 +22,8 @@ def test_demo_runs_a_bank_through_the_http_api(sqlite_url: str) -> None:
         "held for review",
         "payment settled",
         "captured",
+        "converted: 147.95 USD at 0.7398",
+        "alice's statement",
     ):
         assert line in result.output, line
     assert "transfers submitted" in result.output

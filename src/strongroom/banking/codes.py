@@ -28,3 +28,7 @@ POT_ACCOUNT = 101
 POT_MOVE = 1105
 #: A payment's round-up, into the payer account's round-up pot.
 ROUND_UP = 1106
+#: A currency conversion's legs: the customer's accounts to and from the FX position accounts.
+FX = 1107
+#: Account code of an FX position account: what the bank holds of a currency from conversions.
+FX_POSITION_ACCOUNT = 920

@@ -17,6 +17,7 @@ ACCOUNT_OPENED = "banking.account.opened"
 ACCOUNT_STATUS = "banking.account.status_changed"
 ACCOUNT_REPINNED = "banking.account.repinned"
 POT_CREATED = "banking.pot.created"
+FX_RATE_SET = "banking.fx.rate_set"
 
 
 def event(type: str, tenant: str, actor: str | None, at: int, data: dict[str, Any]) -> bytes:

@@ -66,6 +66,34 @@ class PotRecord:
     created_at: int
 
 
+@dataclass(frozen=True, slots=True)
+class FxRate:
+    """Units of `quote` for one unit of `base`, as of an instant, from a source."""
+
+    tenant: str
+    base: str
+    quote: str
+    #: An exact decimal, as text ("1.3542").
+    rate: str
+    as_of: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class FxQuote:
+    id: uuid.UUID
+    tenant: str
+    sell_currency: str
+    buy_currency: str
+    sell_amount: int
+    buy_amount: int
+    #: The rate given, spread included: units of buy for one unit of sell.
+    rate: str
+    spread_bps: int
+    created_at: int
+    expires_at: int
+
+
 class BankStore(Protocol):
     async def add_customer(
         self, record: CustomerRecord, events: bytes
@@ -118,3 +146,15 @@ class BankStore(Protocol):
     async def pots_of(self, account_ids: Sequence[uuid.UUID]) -> list[PotRecord]:
         """The pots of those accounts, oldest first."""
         ...
+
+    async def add_rate(self, rate: FxRate, events: bytes) -> None:
+        """Record a rate (the latest of its pair is the one in force), with its outbox row."""
+        ...
+
+    async def latest_rates(self, tenant: str) -> list[FxRate]:
+        """The tenant's rate in force for each pair it has one for."""
+        ...
+
+    async def add_quote(self, quote: FxQuote) -> None: ...
+
+    async def quote(self, tenant: str, quote_id: uuid.UUID) -> FxQuote | None: ...

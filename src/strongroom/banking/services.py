@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from strongroom.banking.accounts import AccountService
 from strongroom.banking.customers import CustomerService
+from strongroom.banking.fx import FxService
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.pots import PotService
 from strongroom.banking.statements import StatementService
@@ -18,3 +19,4 @@ class BankingServices:
     accounts: AccountService
     pots: PotService
     statements: StatementService
+    fx: FxService

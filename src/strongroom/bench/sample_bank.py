@@ -1,5 +1,6 @@
-"""A small sample bank the demo and the payments benchmark share: two products (with the
-accounts their charges go to) and a few people who pass, or fail, the local KYC check."""
+"""A small sample bank the demo and the payments benchmark share: three products (two in SGD,
+with the accounts their charges go to, and a dollar account without charges) and a few people
+who pass, or fail, the local KYC check."""
 
 from __future__ import annotations
 
@@ -41,6 +42,12 @@ fees:
 taxes:
   - {id: gst, percent: 9}
 overdraft_limit: 500.00
+""",
+    "global": """
+product: global
+version: 1
+currency: USD
+name: Global Dollar Account
 """,
 }
 #: Who comes to the bank: Mallory's national id fails its check letter.

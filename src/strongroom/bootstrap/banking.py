@@ -10,6 +10,7 @@ from typing import Any
 
 from strongroom.banking.accounts import AccountService, close_type, open_type
 from strongroom.banking.customers import CustomerService, verify_type
+from strongroom.banking.fx import FxService, FxSettings, convert_type
 from strongroom.banking.payments.card import authorisation_type, capture_type, release_type
 from strongroom.banking.payments.deposit import deposit_type
 from strongroom.banking.payments.internal import internal_payment_type
@@ -83,19 +84,21 @@ def payment_intent_types(
 def customer_intent_types(
     bank: BankStore,
     ledger: Ledger,
+    directory: Directory,
     catalog: StoredProductCatalog,
     parties: PartyRepository,
     kyc: KycProvider,
     settings: Settings,
     clock: Clock,
 ) -> list[IntentType[Any]]:
-    """The intent types of the bank's customers, accounts and pots."""
+    """The intent types of the bank's customers, accounts, pots and conversions."""
     validity = settings.kyc_validity_days * 86_400
     return [
         verify_type(bank, parties, kyc, validity),
         open_type(bank, ledger, catalog, clock),
         close_type(bank, ledger),
         move_type(bank, ledger),
+        convert_type(bank, ledger, directory),
     ]
 
 
@@ -106,6 +109,7 @@ def wire_banking(
     encryption: Encryption,
     intents: IntentService,
     directory: Directory,
+    settings: Settings,
     clock: Clock,
 ) -> BankingServices:
     return BankingServices(
@@ -114,4 +118,10 @@ def wire_banking(
         accounts=AccountService(bank, ledger, catalog, intents, clock),
         pots=PotService(bank, ledger, intents, clock),
         statements=StatementService(ledger, directory, clock),
+        fx=FxService(
+            bank,
+            intents,
+            clock,
+            FxSettings(settings.fx_spread_bps, settings.fx_quote_ttl, settings.fx_rate_max_age),
+        ),
     )

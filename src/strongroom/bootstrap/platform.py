@@ -214,6 +214,7 @@ class Platform:
                     *customer_intent_types(
                         bank,
                         ledger,
+                        await self.bank_directory(),
                         catalog,
                         (await self.encryption()).parties,
                         (await self.compliance()).kyc,
@@ -319,7 +320,9 @@ class Platform:
         directory = await self.bank_directory()
 
         async def build() -> BankingServices:
-            return wire_banking(bank, ledger, catalog, encryption, intents, directory, self.clock)
+            return wire_banking(
+                bank, ledger, catalog, encryption, intents, directory, self.settings, self.clock
+            )
 
         return await self._once("banking", build)
 

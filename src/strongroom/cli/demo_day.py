@@ -1,14 +1,16 @@
 """A day at a small bank, the first part of `strongroom demo`, through the HTTP API only: the
-sample bank's two products (bench/sample_bank.py), customers onboarded (one fails KYC), accounts
+sample bank's products (bench/sample_bank.py), customers onboarded (one fails KYC), accounts
 opened, salaries deposited, payments with fees, a refund, a payment held for review and released
-by two people (maker-checker), a card hold captured in part; each step's outcome is a line of
-the day's table."""
+by two people (maker-checker), a card hold captured in part, an FX conversion, a statement; each
+step's outcome is a line of the day's table."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -190,9 +192,42 @@ async def bank_day(client: httpx.AsyncClient, maker: str, checker: str) -> Day:
     await teller.intent(captured["id"])
     shown = await teller.intent(made["id"])
     day.note("card hold 80.00, captured 64.50", shown["state"])
+    body = {"reference": f"{run}-acc-alice-usd", "currency": "USD", "product": "global"}
+    opening = await teller.call(
+        "POST", f"/v1/banking/customers/{customers['alice']}/accounts", body
+    )
+    await teller.intent(opening["intent"]["id"])
+    await teller.call(
+        "PUT", "/v1/banking/fx/rates", {"base": "USD", "quote": CURRENCY, "rate": "1.3450"}
+    )
+    quote = await teller.call(
+        "POST",
+        "/v1/banking/fx/quotes",
+        {"sell_currency": CURRENCY, "buy_currency": "USD", "sell_amount": 200_00},
+    )
+    conversion = {
+        "quote_id": quote["id"],
+        "debit_account_id": a,
+        "credit_account_id": opening["account_id"],
+    }
+    converting = await teller.call("POST", "/v1/banking/fx/conversions", conversion)
+    converted = await teller.intent(converting["id"])
+    day.note(
+        "alice converts 200.00 SGD",
+        f"{converted['state']}: {format_amount(quote['buy_amount'], 'USD')} at "
+        f"{Decimal(quote['rate']):.4f}",
+    )
     for name in ("alice", "bob", "carol"):
         account = await teller.call("GET", f"/v1/banking/accounts/{day.accounts[name]}")
         day.note(f"{name}'s balance", _money(account["balance"]))
+    today = datetime.datetime.now(datetime.UTC).date()
+    period = f"from={today - datetime.timedelta(days=1)}&to={today + datetime.timedelta(days=1)}"
+    statement = await teller.call("GET", f"/v1/banking/accounts/{a}/statement?{period}")
+    day.note(
+        "alice's statement",
+        f"{len(statement['movements'])} movements, opening {_money(statement['opening'])}, "
+        f"closing {_money(statement['closing'])}",
+    )
     return day
 
 

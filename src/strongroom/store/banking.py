@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from strongroom.banking.ports import AccountRecord, CustomerRecord, PotRecord
+from strongroom.banking.ports import AccountRecord, CustomerRecord, FxQuote, FxRate, PotRecord
 from strongroom.banking.types import KycStatus, RiskRating
 from strongroom.errors import Conflict
 from strongroom.store.connections import (
@@ -25,7 +25,14 @@ from strongroom.store.connections import (
     sqlite_write_transactions,
     write_transaction,
 )
-from strongroom.store.tables import banking_accounts, banking_customers, banking_pots, outbox
+from strongroom.store.tables import (
+    banking_accounts,
+    banking_customers,
+    banking_pots,
+    fx_quotes,
+    fx_rates,
+    outbox,
+)
 from strongroom.store.urls import DatabaseURL
 
 
@@ -246,3 +253,46 @@ class SqlBankStore:
                 .order_by(banking_pots.c.seq)
             )
             return [_pot(r) for r in result]
+
+    async def add_rate(self, rate: FxRate, events: bytes) -> None:
+        async with write_transaction(self._engine) as conn:
+            await conn.execute(sa.insert(fx_rates).values(**asdict(rate)))
+            await _outbox(conn, rate.as_of, events)
+
+    async def latest_rates(self, tenant: str) -> list[FxRate]:
+        latest = (
+            sa.select(sa.func.max(fx_rates.c.seq))
+            .where(fx_rates.c.tenant == tenant)
+            .group_by(fx_rates.c.base, fx_rates.c.quote)
+        )
+        query = (
+            sa.select(fx_rates)
+            .where(fx_rates.c.seq.in_(latest))
+            .order_by(fx_rates.c.base, fx_rates.c.quote)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [FxRate(r.tenant, r.base, r.quote, r.rate, r.as_of, r.source) for r in rows]
+
+    async def add_quote(self, quote: FxQuote) -> None:
+        async with write_transaction(self._engine) as conn:
+            await conn.execute(sa.insert(fx_quotes).values(**asdict(quote)))
+
+    async def quote(self, tenant: str, quote_id: uuid.UUID) -> FxQuote | None:
+        query = sa.select(fx_quotes).where(fx_quotes.c.id == quote_id, fx_quotes.c.tenant == tenant)
+        async with self._engine.connect() as conn:
+            r = (await conn.execute(query)).first()
+        if r is None:
+            return None
+        return FxQuote(
+            r.id,
+            r.tenant,
+            r.sell_currency,
+            r.buy_currency,
+            r.sell_amount,
+            r.buy_amount,
+            r.rate,
+            r.spread_bps,
+            r.created_at,
+            r.expires_at,
+        )

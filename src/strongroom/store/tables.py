@@ -179,6 +179,33 @@ banking_pots = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
 )
 
+fx_rates = sa.Table(
+    "fx_rates",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("base", sa.Text, nullable=False),
+    sa.Column("quote", sa.Text, nullable=False),
+    sa.Column("rate", sa.Text, nullable=False),
+    sa.Column("as_of", sa.BigInteger, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+)
+
+fx_quotes = sa.Table(
+    "fx_quotes",
+    metadata,
+    sa.Column("id", UUIDColumn, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("sell_currency", sa.Text, nullable=False),
+    sa.Column("buy_currency", sa.Text, nullable=False),
+    sa.Column("sell_amount", sa.BigInteger, nullable=False),
+    sa.Column("buy_amount", sa.BigInteger, nullable=False),
+    sa.Column("rate", sa.Text, nullable=False),
+    sa.Column("spread_bps", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", sa.BigInteger, nullable=False),
+)
+
 banking_accounts = sa.Table(
     "banking_accounts",
     metadata,

@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from strongroom.api.http import create_app
+from strongroom.bench.sample_bank import PRODUCTS
 from strongroom.bootstrap.platform import Platform
+from strongroom.products import parse_product
 from strongroom.services.access import Role
 from tests.banking.conftest import Bank, bank  # noqa: F401 (the fixture)
 
@@ -224,3 +226,42 @@ async def test_deposits_whole_and_in_parts_and_a_card_hold_captured(
     )
     assert bad.status_code == 422
     assert "category" in bad.text
+
+
+async def test_fx_rates_quotes_and_a_conversion(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    admin = await auth(platform, Role.ADMIN, "dealer")
+    writer = await auth(platform, Role.WRITE, "wes")
+    await (await platform.products()).publish(parse_product(PRODUCTS["global"]), actor="ops")
+    customer = await bank.customer()
+    sgd = await bank.customer_account(funded=20_000, customer=customer)
+    opened = await bank.banking.accounts.open(
+        (await (await platform.access()).create("acme", Role.ADMIN, "o")).key,
+        "usd",
+        customer,
+        "USD",
+        "global",
+    )
+    usd, intent, _ = opened
+    await bank.done(intent.id)
+    rate = {"base": "USD", "quote": "SGD", "rate": "1.35"}
+    assert (await client.put("/v1/banking/fx/rates", json=rate, headers=writer)).status_code == 403
+    assert (await client.put("/v1/banking/fx/rates", json=rate, headers=admin)).status_code == 200
+    listed = (await client.get("/v1/banking/fx/rates", headers=writer)).json()
+    assert [(r["base"], r["quote"], r["rate"]) for r in listed] == [("USD", "SGD", "1.35")]
+    body = {"sell_currency": "SGD", "buy_currency": "USD", "sell_amount": 13_500}
+    quote = (await client.post("/v1/banking/fx/quotes", json=body, headers=writer)).json()
+    assert quote["buy_amount"] == 9_950
+    convert = {"quote_id": quote["id"], "debit_account_id": str(sgd), "credit_account_id": str(usd)}
+    made = await client.post("/v1/banking/fx/conversions", json=convert, headers=writer)
+    assert made.status_code == 201, made.text
+    await bank.done(uuid.UUID(made.json()["id"]))
+    again = await client.post("/v1/banking/fx/conversions", json=convert, headers=writer)
+    assert (again.status_code, again.json()["id"]) == (200, made.json()["id"])
+    assert await bank.balances(sgd, usd) == [6_500, 9_950]
+    stale = {"sell_currency": "SGD", "buy_currency": "EUR", "sell_amount": 100}
+    refused = await client.post("/v1/banking/fx/quotes", json=stale, headers=writer)
+    assert (refused.status_code, refused.json()["type"]) == (409, PROBLEM + "stale_rate")

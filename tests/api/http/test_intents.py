@@ -30,6 +30,7 @@ ALL_TYPES = [
     "banking.customer.verify",
     "banking.deposit.multipart",
     "banking.deposit.part",
+    "banking.fx.convert",
     "banking.payment.deposit",
     "banking.payment.internal",
     "banking.payment.refund",

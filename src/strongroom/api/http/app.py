@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 from strongroom.api.http import (
     accounts,
     banking_customers,
+    banking_fx,
     banking_payments,
     health,
     openapi,
@@ -93,6 +94,7 @@ def create_app(
     if banking is not None:
         routers.insert(-1, banking_customers.router)
         routers.insert(-1, banking_payments.router)
+        routers.insert(-1, banking_fx.router)
     for router in routers:
         app.include_router(router)
     # Included without a prefix of their own, routes keep the paths their routers gave them.

@@ -24,7 +24,11 @@ from strongroom.products.events import EventKind, Tally, Usage
 #: The ledger codes of a customer's own outgoing movements, and the product event that prices
 #: each: what limits and free allowances count.
 OUTGOING: Mapping[int, EventKind] = MappingProxyType(
-    {codes.PAYMENT: EventKind.TRANSFER_OUT, codes.CARD: EventKind.CARD_WITHDRAWAL}
+    {
+        codes.PAYMENT: EventKind.TRANSFER_OUT,
+        codes.CARD: EventKind.CARD_WITHDRAWAL,
+        codes.FX: EventKind.FX_CONVERSION,
+    }
 )
 #: Transfers read per query while tallying a month.
 PAGE = 1000
