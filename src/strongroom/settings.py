@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     kyc_minimum_age: int = Field(default=18, ge=0, le=130)
     #: Days a customer's KYC verification holds before the customer must be verified again.
     kyc_validity_days: int = Field(default=365, ge=1, le=3650)
+    #: Beneficiaries: seconds a new one is cooling off, and the most one payment to it may be
+    #: meanwhile (minor units of the payment's currency).
+    beneficiary_cooling_off: float = Field(default=86_400.0, ge=0)
+    beneficiary_new_limit: int = Field(default=100_000, ge=0)
     #: FX: the spread a quote takes off the rate (basis points), how long a quote holds
     #: (seconds), and the oldest rate a quote may use (seconds).
     fx_spread_bps: int = Field(default=50, ge=0, le=5000)

@@ -18,6 +18,8 @@ ACCOUNT_STATUS = "banking.account.status_changed"
 ACCOUNT_REPINNED = "banking.account.repinned"
 POT_CREATED = "banking.pot.created"
 FX_RATE_SET = "banking.fx.rate_set"
+BENEFICIARY_ADDED = "banking.beneficiary.added"
+BENEFICIARY_REMOVED = "banking.beneficiary.removed"
 
 
 def event(type: str, tenant: str, actor: str | None, at: int, data: dict[str, Any]) -> bytes:

@@ -94,6 +94,28 @@ class FxQuote:
     expires_at: int
 
 
+@dataclass(frozen=True, slots=True)
+class BeneficiaryRecord:
+    """A customer's payee at another bank."""
+
+    id: uuid.UUID
+    tenant: str
+    reference: str
+    customer_id: uuid.UUID
+    #: The account holder's name, as the other bank knows them.
+    name: str
+    #: The IBAN (compact), or the country, bank code and account number joined by "/".
+    account: str
+    bic: str | None
+    #: ISO 3166-1 alpha-2 of the other bank.
+    country: str
+    currency: str
+    created_at: int
+    #: Until then, payments to it are limited to the new-beneficiary limit.
+    cooling_off_until: int
+    removed_at: int | None
+
+
 class BankStore(Protocol):
     async def add_customer(
         self, record: CustomerRecord, events: bytes
@@ -158,3 +180,20 @@ class BankStore(Protocol):
     async def add_quote(self, quote: FxQuote) -> None: ...
 
     async def quote(self, tenant: str, quote_id: uuid.UUID) -> FxQuote | None: ...
+
+    async def add_beneficiary(self, record: BeneficiaryRecord, events: bytes) -> BeneficiaryRecord:
+        """Insert with its outbox row; the tenant's one of the same reference when there is one.
+        Conflict when the customer has an active beneficiary with that account."""
+        ...
+
+    async def beneficiaries(self, ids: Sequence[uuid.UUID]) -> list[BeneficiaryRecord]: ...
+
+    async def beneficiaries_of(
+        self, tenant: str, customer_id: uuid.UUID
+    ) -> list[BeneficiaryRecord]:
+        """The customer's beneficiaries, removed ones included, oldest first."""
+        ...
+
+    async def remove_beneficiary(self, record: BeneficiaryRecord, events: bytes) -> None:
+        """Mark it removed (`record.removed_at`), with its outbox row."""
+        ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from strongroom.banking.accounts import AccountService
+from strongroom.banking.beneficiaries import BeneficiaryService
 from strongroom.banking.customers import CustomerService
 from strongroom.banking.fx import FxService
 from strongroom.banking.payments.service import PaymentService
@@ -20,3 +21,4 @@ class BankingServices:
     pots: PotService
     statements: StatementService
     fx: FxService
+    beneficiaries: BeneficiaryService

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from strongroom.banking.accounts import AccountService, close_type, open_type
+from strongroom.banking.beneficiaries import BeneficiaryPolicy, BeneficiaryService
 from strongroom.banking.customers import CustomerService, verify_type
 from strongroom.banking.fx import FxService, FxSettings, convert_type
 from strongroom.banking.payments.card import authorisation_type, capture_type, release_type
@@ -27,6 +28,7 @@ from strongroom.bootstrap.security import Encryption
 from strongroom.clock import Clock
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.kyc.provider import KycProvider
+from strongroom.compliance.screening.types import Screener
 from strongroom.ledger import Ledger
 from strongroom.parties import PartyRepository
 from strongroom.products.stored import StoredProductCatalog
@@ -58,6 +60,10 @@ def bank_fire(fire: FireAs) -> Callable[[Intent, uuid.UUID, str, str], Awaitable
     return fire_for
 
 
+def beneficiary_policy(settings: Settings) -> BeneficiaryPolicy:
+    return BeneficiaryPolicy(settings.beneficiary_cooling_off, settings.beneficiary_new_limit)
+
+
 def payment_intent_types(
     ledger: Ledger,
     directory: Directory,
@@ -65,12 +71,15 @@ def payment_intent_types(
     catalog: StoredProductCatalog,
     store: IntentStore,
     fire: FireAs,
+    bank: BankStore,
+    settings: Settings,
 ) -> list[IntentType[Any]]:
     """Every intent type of the bank's payments."""
     fire_for = bank_fire(fire)
     lookups = Lookups(ledger, catalog)
+    policy = beneficiary_policy(settings)
     return [
-        internal_payment_type(ledger, directory, decider, lookups),
+        internal_payment_type(ledger, directory, decider, lookups, bank, policy),
         refund_type(ledger, store),
         deposit_type(ledger, directory, decider, lookups),
         multipart_type(directory, decider),
@@ -109,6 +118,7 @@ def wire_banking(
     encryption: Encryption,
     intents: IntentService,
     directory: Directory,
+    screener: Screener,
     settings: Settings,
     clock: Clock,
 ) -> BankingServices:
@@ -124,4 +134,5 @@ def wire_banking(
             clock,
             FxSettings(settings.fx_spread_bps, settings.fx_quote_ttl, settings.fx_rate_max_age),
         ),
+        beneficiaries=BeneficiaryService(bank, screener, clock, beneficiary_policy(settings)),
     )

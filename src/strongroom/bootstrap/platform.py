@@ -210,6 +210,8 @@ class Platform:
                         catalog,
                         store,
                         fire,
+                        bank,
+                        self.settings,
                     ),
                     *customer_intent_types(
                         bank,
@@ -318,10 +320,19 @@ class Platform:
         encryption = await self.encryption()
         intents = await self.intents()
         directory = await self.bank_directory()
+        compliance = await self.compliance()
 
         async def build() -> BankingServices:
             return wire_banking(
-                bank, ledger, catalog, encryption, intents, directory, self.settings, self.clock
+                bank,
+                ledger,
+                catalog,
+                encryption,
+                intents,
+                directory,
+                compliance.lists,
+                self.settings,
+                self.clock,
             )
 
         return await self._once("banking", build)

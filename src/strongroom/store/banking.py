@@ -17,7 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from strongroom.banking.ports import AccountRecord, CustomerRecord, FxQuote, FxRate, PotRecord
+from strongroom.banking.ports import (
+    AccountRecord,
+    BeneficiaryRecord,
+    CustomerRecord,
+    FxQuote,
+    FxRate,
+    PotRecord,
+)
 from strongroom.banking.types import KycStatus, RiskRating
 from strongroom.errors import Conflict
 from strongroom.store.connections import (
@@ -27,6 +34,7 @@ from strongroom.store.connections import (
 )
 from strongroom.store.tables import (
     banking_accounts,
+    banking_beneficiaries,
     banking_customers,
     banking_pots,
     fx_quotes,
@@ -89,6 +97,23 @@ def _pot(r: sa.Row[Any]) -> PotRecord:
         goal=r.goal,
         round_up=r.round_up,
         created_at=r.created_at,
+    )
+
+
+def _beneficiary(r: sa.Row[Any]) -> BeneficiaryRecord:
+    return BeneficiaryRecord(
+        id=r.id,
+        tenant=r.tenant,
+        reference=r.reference,
+        customer_id=r.customer_id,
+        name=r.name,
+        account=r.account,
+        bic=r.bic,
+        country=r.country,
+        currency=r.currency,
+        created_at=r.created_at,
+        cooling_off_until=r.cooling_off_until,
+        removed_at=r.removed_at,
     )
 
 
@@ -296,3 +321,53 @@ class SqlBankStore:
             r.created_at,
             r.expires_at,
         )
+
+    async def add_beneficiary(self, record: BeneficiaryRecord, events: bytes) -> BeneficiaryRecord:
+        async with write_transaction(self._engine) as conn:
+            found = await conn.execute(
+                sa.select(banking_beneficiaries).where(
+                    banking_beneficiaries.c.tenant == record.tenant,
+                    banking_beneficiaries.c.reference == record.reference,
+                )
+            )
+            existing = found.first()
+            if existing is not None:
+                return _beneficiary(existing)
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(sa.insert(banking_beneficiaries).values(**asdict(record)))
+            except sa.exc.IntegrityError:
+                raise Conflict(
+                    f"customer {record.customer_id} already has a beneficiary with account "
+                    f"{record.account}"
+                ) from None
+            await _outbox(conn, record.created_at, events)
+        return record
+
+    async def beneficiaries(self, ids: Sequence[uuid.UUID]) -> list[BeneficiaryRecord]:
+        query = sa.select(banking_beneficiaries).where(banking_beneficiaries.c.id.in_(list(ids)))
+        async with self._engine.connect() as conn:
+            return [_beneficiary(r) for r in await conn.execute(query)]
+
+    async def beneficiaries_of(
+        self, tenant: str, customer_id: uuid.UUID
+    ) -> list[BeneficiaryRecord]:
+        query = (
+            sa.select(banking_beneficiaries)
+            .where(
+                banking_beneficiaries.c.tenant == tenant,
+                banking_beneficiaries.c.customer_id == customer_id,
+            )
+            .order_by(banking_beneficiaries.c.seq)
+        )
+        async with self._engine.connect() as conn:
+            return [_beneficiary(r) for r in await conn.execute(query)]
+
+    async def remove_beneficiary(self, record: BeneficiaryRecord, events: bytes) -> None:
+        async with write_transaction(self._engine) as conn:
+            await conn.execute(
+                sa.update(banking_beneficiaries)
+                .where(banking_beneficiaries.c.id == record.id)
+                .values(removed_at=record.removed_at)
+            )
+            await _outbox(conn, record.removed_at or record.created_at, events)

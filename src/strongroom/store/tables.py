@@ -206,6 +206,24 @@ fx_quotes = sa.Table(
     sa.Column("expires_at", sa.BigInteger, nullable=False),
 )
 
+banking_beneficiaries = sa.Table(
+    "banking_beneficiaries",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("id", UUIDColumn, nullable=False, unique=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("customer_id", UUIDColumn, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("account", sa.Text, nullable=False),
+    sa.Column("bic", sa.Text),
+    sa.Column("country", sa.Text, nullable=False),
+    sa.Column("currency", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("cooling_off_until", sa.BigInteger, nullable=False),
+    sa.Column("removed_at", sa.BigInteger),
+)
+
 banking_accounts = sa.Table(
     "banking_accounts",
     metadata,

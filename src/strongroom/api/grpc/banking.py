@@ -71,10 +71,14 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
         async def work(who: Principal) -> pb.Submitted:
             body = {
                 "debit_account_id": request.debit_account_id,
-                "credit_account_id": request.credit_account_id,
                 "amount": request.amount,
                 "currency": request.currency,
-                **_texts(description=request.description, channel=request.channel),
+                **_texts(
+                    credit_account_id=request.credit_account_id,
+                    beneficiary_id=request.beneficiary_id,
+                    description=request.description,
+                    channel=request.channel,
+                ),
             }
             payment, created = await self._payments.pay(who, request.reference, body)
             return pb.Submitted(intent=intent_pb(payment.intent), created=created)

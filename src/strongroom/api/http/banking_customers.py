@@ -27,7 +27,9 @@ from strongroom.api.http.models import Request as Body
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.banking.accounts import AccountService, AccountView
+from strongroom.banking.beneficiaries import BeneficiaryService
 from strongroom.banking.customers import EMAIL, MAX_PAGE, PHONE, CustomerService, CustomerView
+from strongroom.banking.ports import BeneficiaryRecord
 from strongroom.banking.pots import PotService, PotView
 from strongroom.banking.services import BankingServices
 from strongroom.banking.statements import Statement, StatementService, as_csv, as_pdf
@@ -592,3 +594,116 @@ async def statement(
             headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
         )
     return Response(_statement_json(made), media_type="application/json")
+
+
+class _Beneficiary(Body):
+    reference: _Reference = Field(description="Unique per tenant: adding again is a retry")
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=140, pattern=NOT_BLANK)] = Field(
+        description="The account holder's name; screened against the sanctions lists"
+    )
+    currency: Annotated[str, Strict(), Field(pattern="^[A-Z]{3}$")]
+
+
+class BeneficiaryByIban(_Beneficiary):
+    iban: Annotated[str, Strict(), Field(min_length=5, max_length=42)]
+    bic: Annotated[str, Strict(), Field(min_length=8, max_length=11)] | None = None
+
+
+class BeneficiaryLocal(_Beneficiary):
+    country: Annotated[str, Strict(), Field(pattern="^[A-Z]{2}$")]
+    bank_code: Annotated[str, Strict(), Field(pattern="^[0-9A-Z]{1,12}$")]
+    account_number: Annotated[str, Strict(), Field(pattern="^[0-9]{4,34}$")]
+
+
+class BeneficiaryOut(BaseModel):
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    name: str
+    #: The IBAN (compact), or country/bank code/account number.
+    account: str
+    bic: str | None
+    country: str
+    currency: str
+    created_at: int
+    cooling_off_until: int
+    removed_at: int | None
+
+    @classmethod
+    def of(cls, b: BeneficiaryRecord) -> BeneficiaryOut:
+        return cls(
+            id=b.id,
+            customer_id=b.customer_id,
+            name=b.name,
+            account=b.account,
+            bic=b.bic,
+            country=b.country,
+            currency=b.currency,
+            created_at=b.created_at,
+            cooling_off_until=b.cooling_off_until,
+            removed_at=b.removed_at,
+        )
+
+
+class BeneficiaryList(BaseModel):
+    items: list[BeneficiaryOut]
+
+
+async def beneficiaries_of(request: Request) -> BeneficiaryService:
+    banking: BankingServices = request.app.state.banking
+    return banking.beneficiaries
+
+
+Beneficiaries = Annotated[BeneficiaryService, Depends(beneficiaries_of)]
+
+
+@router.post(
+    "/v1/banking/customers/{id}/beneficiaries",
+    response_model=BeneficiaryOut,
+    status_code=201,
+    summary="Add a beneficiary",
+    responses={
+        409: documented("The customer has it already, or the name matches a sanctions list")
+    },
+)
+async def add_beneficiary(
+    id: uuid.UUID,
+    body: BeneficiaryByIban | BeneficiaryLocal,
+    caller: Caller,
+    beneficiaries: Beneficiaries,
+) -> BeneficiaryOut:
+    """Admin role (a new payee is where account-takeover fraud pays out). By IBAN (and BIC, of
+    the IBAN's country), or local details. An invalid IBAN is a 422 on `iban` saying why (check
+    digits, length, country)."""
+    request = body.model_dump(exclude={"reference"}, exclude_none=True)
+    return BeneficiaryOut.of(await beneficiaries.add(caller, id, body.reference, request))
+
+
+@router.get(
+    "/v1/banking/customers/{id}/beneficiaries",
+    response_model=BeneficiaryList,
+    summary="List a customer's beneficiaries",
+)
+async def list_beneficiaries(
+    id: uuid.UUID, caller: Caller, beneficiaries: Beneficiaries
+) -> BeneficiaryList:
+    found = await beneficiaries.of_customer(caller, id)
+    return BeneficiaryList(items=[BeneficiaryOut.of(b) for b in found])
+
+
+@router.get(
+    "/v1/banking/beneficiaries/{id}", response_model=BeneficiaryOut, summary="Show a beneficiary"
+)
+async def show_beneficiary(
+    id: uuid.UUID, caller: Caller, beneficiaries: Beneficiaries
+) -> BeneficiaryOut:
+    return BeneficiaryOut.of(await beneficiaries.show(caller, id))
+
+
+@router.delete(
+    "/v1/banking/beneficiaries/{id}", response_model=BeneficiaryOut, summary="Remove a beneficiary"
+)
+async def remove_beneficiary(
+    id: uuid.UUID, caller: Caller, beneficiaries: Beneficiaries
+) -> BeneficiaryOut:
+    """Write role. Kept for history; it can no longer be paid."""
+    return BeneficiaryOut.of(await beneficiaries.remove(caller, id))

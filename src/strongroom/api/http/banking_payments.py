@@ -58,14 +58,28 @@ async def payments_of(request: Request) -> PaymentService:
 Payments = Annotated[PaymentService, Depends(payments_of)]
 
 
-class PayIn(Body):
+class _Pay(Body):
     reference: _Reference = Field(description="Unique per tenant: paying again with it is a retry")
     debit_account_id: uuid.UUID
-    credit_account_id: uuid.UUID
     amount: PositiveAmount = Field(description="Minor units of `currency`, more than 0")
     currency: _Currency
     description: _Description = ""
     channel: _Channel = "api"
+
+
+class PayAccount(_Pay):
+    """To another account of the bank."""
+
+    credit_account_id: uuid.UUID
+
+
+class PayBeneficiary(_Pay):
+    """To one of the payer's beneficiaries at another bank (through the clearing account)."""
+
+    beneficiary_id: uuid.UUID
+
+
+PayIn = PayAccount | PayBeneficiary
 
 
 class SenderIn(Body):
@@ -147,7 +161,9 @@ class PaymentOut(BaseModel):
     #: `state`, or refunded / partially_refunded for a settled payment with refunds.
     status: str
     debit_account_id: uuid.UUID
-    credit_account_id: uuid.UUID
+    #: The payee: an account of the bank, or a beneficiary (paid through the clearing account).
+    credit_account_id: uuid.UUID | None
+    beneficiary_id: uuid.UUID | None
     amount: int
     currency: str
     description: str
@@ -172,6 +188,7 @@ class PaymentOut(BaseModel):
             status=p.status,
             debit_account_id=r.debit_account_id,
             credit_account_id=r.credit_account_id,
+            beneficiary_id=r.beneficiary_id,
             amount=r.amount,
             currency=r.currency,
             description=r.description,

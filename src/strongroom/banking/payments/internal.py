@@ -32,6 +32,8 @@ from typing import Annotated, Any
 import msgspec
 
 from strongroom.banking import codes
+from strongroom.banking.beneficiaries import BeneficiaryPolicy, check_payment
+from strongroom.banking.clearing import ensure_clearing_account
 from strongroom.banking.days import day_of
 from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
@@ -41,10 +43,9 @@ from strongroom.banking.payments.accounts import (
 from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.screening import REVIEW, cleared, decide, verified
 from strongroom.banking.payments.usage import OUTGOING, outgoing_usage
+from strongroom.banking.ports import BankStore
 from strongroom.banking.retry import RETRY
-from strongroom.banking.types import (
-    Directory,
-)
+from strongroom.banking.types import BankAccount, Directory
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.rules.facts import (
     Counterparty,
@@ -71,12 +72,14 @@ TYPE = "banking.payment.internal"
 SETTLED = "banking.payment.settled"
 
 
-class InternalPayment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class InternalPayment(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """What a payer asks; the schema refuses malformed requests, `screen` what it cannot see
     (the accounts, their currency and standing)."""
 
     debit_account_id: uuid.UUID
-    credit_account_id: uuid.UUID
+    #: The payee: an account of the bank, or a beneficiary at another bank (one of the two).
+    credit_account_id: uuid.UUID | None = None
+    beneficiary_id: uuid.UUID | None = None
     #: Minor units of `currency`.
     amount: Annotated[int, msgspec.Meta(gt=0, le=AMOUNT_MAX)]
     #: ISO 4217 code: both accounts' currency.
@@ -108,20 +111,50 @@ def internal_payment_type(
     directory: Directory,
     decider: Decider,
     lookups: Lookups,
+    beneficiaries: BankStore,
+    policy: BeneficiaryPolicy,
 ) -> IntentType[InternalPayment]:
     """The `banking.payment.internal` type over these parts."""
+
+    async def payee(
+        context: StepContext[InternalPayment], payer: BankAccount
+    ) -> tuple[uuid.UUID, Counterparty]:
+        """The account the money goes to, and the counterparty compliance sees."""
+        p = context.payload
+        tenant = context.intent.tenant
+        if (p.credit_account_id is None) == (p.beneficiary_id is None):
+            raise StepFailed("a payment goes to an account of the bank or to a beneficiary")
+        if p.credit_account_id is not None:
+            if p.debit_account_id == p.credit_account_id:
+                raise StepFailed("the payer's and the payee's accounts must differ")
+            account = await open_account(
+                directory, tenant, p.credit_account_id, "credit", p.currency
+            )
+            return account.id, Counterparty(account=str(account.id))
+        assert p.beneficiary_id is not None
+        found = await beneficiaries.beneficiaries([p.beneficiary_id])
+        if not found or found[0].tenant != tenant or found[0].customer_id != payer.customer_id:
+            raise StepFailed(f"beneficiary {p.beneficiary_id} of the payer not found")
+        beneficiary = found[0]
+        if beneficiary.currency != p.currency:
+            raise StepFailed(f"beneficiary {beneficiary.id} is paid in {beneficiary.currency}")
+        refusal = check_payment(beneficiary, p.amount, context.intent.created_at, policy)
+        if refusal is not None:
+            raise StepFailed(refusal)
+        clearing = await ensure_clearing_account(ledger, tenant, p.currency)
+        return clearing, Counterparty(
+            name=beneficiary.name, country=beneficiary.country, account=beneficiary.account
+        )
 
     async def screen(context: StepContext[InternalPayment]) -> Any:
         p = context.payload
         tenant = context.intent.tenant
-        if p.debit_account_id == p.credit_account_id:
-            raise StepFailed("the payer's and the payee's accounts must differ")
         payer = await open_account(directory, tenant, p.debit_account_id, "debit", p.currency)
-        payee = await open_account(directory, tenant, p.credit_account_id, "credit", p.currency)
         if p.customer is not None and p.customer != str(payer.customer_id):
             raise StepFailed(f"debit account {payer.id} is not customer {p.customer}'s")
+        credit, counterparty = await payee(context, payer)
         customer = verified(await directory.customer(tenant, payer.customer_id))
-        return await decide(
+        screened = await decide(
             decider,
             context,
             payer,
@@ -129,8 +162,9 @@ def internal_payment_type(
             amount=p.amount,
             direction=Direction.OUT,
             channel=p.channel,
-            counterparty=Counterparty(account=str(payee.id)),
+            counterparty=counterparty,
         )
+        return {**screened, "credit_account_id": str(credit)}
 
     def principal(context: StepContext[InternalPayment], flags: TransferFlags) -> Transfer:
         p = context.payload
@@ -140,7 +174,7 @@ def internal_payment_type(
         return Transfer(
             id=context.transfer_id("principal"),
             debit_account_id=p.debit_account_id,
-            credit_account_id=p.credit_account_id,
+            credit_account_id=uuid.UUID(context.results["screen"]["credit_account_id"]),
             amount=p.amount,
             ledger=p.currency,
             code=codes.PAYMENT,
@@ -207,7 +241,8 @@ def internal_payment_type(
                 "id": str(context.intent.id),
                 "reference": context.intent.reference,
                 "debit_account_id": str(p.debit_account_id),
-                "credit_account_id": str(p.credit_account_id),
+                "credit_account_id": context.results["screen"]["credit_account_id"],
+                "beneficiary_id": None if p.beneficiary_id is None else str(p.beneficiary_id),
                 "amount": p.amount,
                 "currency": p.currency,
                 "fees": limits_result["fees"],

@@ -250,7 +250,7 @@ class Submitted(_message.Message):
     def __init__(self, intent: _Optional[_Union[_intents_pb2.Intent, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class PayRequest(_message.Message):
-    __slots__ = ("reference", "debit_account_id", "credit_account_id", "amount", "currency", "description", "channel")
+    __slots__ = ("reference", "debit_account_id", "credit_account_id", "amount", "currency", "description", "channel", "beneficiary_id")
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     DEBIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     CREDIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -258,6 +258,7 @@ class PayRequest(_message.Message):
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    BENEFICIARY_ID_FIELD_NUMBER: _ClassVar[int]
     reference: str
     debit_account_id: str
     credit_account_id: str
@@ -265,7 +266,8 @@ class PayRequest(_message.Message):
     currency: str
     description: str
     channel: str
-    def __init__(self, reference: _Optional[str] = ..., debit_account_id: _Optional[str] = ..., credit_account_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., description: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
+    beneficiary_id: str
+    def __init__(self, reference: _Optional[str] = ..., debit_account_id: _Optional[str] = ..., credit_account_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., description: _Optional[str] = ..., channel: _Optional[str] = ..., beneficiary_id: _Optional[str] = ...) -> None: ...
 
 class ShowPaymentRequest(_message.Message):
     __slots__ = ("id",)
