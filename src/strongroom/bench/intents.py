@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from strongroom.bench.ledger import percentile
+from strongroom.bench.loops import closed_loop, open_loop
 from strongroom.bench.scratch import throwaway_database
 from strongroom.bootstrap import Platform
 from strongroom.ledger import Account, AccountFlags, Transfer
@@ -137,39 +138,16 @@ async def _run(platform: Platform, config: IntentBenchConfig) -> IntentBenchResu
         outcomes.append(finished.state)
         return time.perf_counter()
 
-    async def closed(prefix: str, count: int) -> list[float]:
-        latencies: list[float] = []
-        numbers = iter(range(count))
-
-        async def caller() -> None:
-            for n in numbers:
-                started = time.perf_counter()
-                latencies.append(await one(f"{prefix}-{n}") - started)
-
-        await asyncio.gather(*(caller() for _ in range(min(config.in_flight, count))))
-        return latencies
-
-    async def opened(count: int, rate: float) -> list[float]:
-        start = time.perf_counter()
-
-        async def due(n: int) -> float:
-            # Counted from when it was due, so that a late send counts against the engine.
-            at = start + n / rate
-            await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            return await one(f"run-{n}") - at
-
-        return list(await asyncio.gather(*(due(n) for n in range(count))))
-
     if config.warmup:
-        await closed("warmup", config.warmup)
+        await closed_loop(one, "warmup", config.warmup, config.in_flight)
     outcomes.clear()
     batches_before, checkpoints_before = engine.checkpoint_figures()
     steps_before, retries_before = engine.stats.steps, engine.stats.retries
     began, cpu = time.perf_counter(), time.process_time()
     if config.rate is None:
-        latencies = await closed("run", config.workflows)
+        latencies = await closed_loop(one, "run", config.workflows, config.in_flight)
     else:
-        latencies = await opened(config.workflows, config.rate)
+        latencies = await open_loop(one, config.workflows, config.rate)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     batches_after, checkpoints_after = engine.checkpoint_figures()
     await engine.stop()

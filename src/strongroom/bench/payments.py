@@ -26,6 +26,7 @@ import aiohttp
 from strongroom.api.server import serving
 from strongroom.banking.services import BankingServices
 from strongroom.bench.ledger import percentile
+from strongroom.bench.loops import closed_loop, open_loop
 from strongroom.bench.sample_bank import CURRENCY, IDENTITY, PEOPLE, set_up_products
 from strongroom.bench.scratch import throwaway_database
 from strongroom.bootstrap import Platform
@@ -200,36 +201,14 @@ async def _run(platform: Platform, config: PaymentBenchConfig) -> PaymentBenchRe
             outcomes.append(finished.state)
             return time.perf_counter()
 
-        async def closed(prefix: str, count: int) -> list[float]:
-            latencies: list[float] = []
-            numbers = iter(range(count))
-
-            async def caller() -> None:
-                for n in numbers:
-                    started = time.perf_counter()
-                    latencies.append(await one(f"{prefix}-{n}") - started)
-
-            await asyncio.gather(*(caller() for _ in range(min(config.in_flight, count))))
-            return latencies
-
-        async def opened(count: int, rate: float) -> list[float]:
-            start = time.perf_counter()
-
-            async def due(n: int) -> float:
-                at = start + n / rate
-                await asyncio.sleep(max(0.0, at - time.perf_counter()))
-                return await one(f"run-{n}") - at
-
-            return list(await asyncio.gather(*(due(n) for n in range(count))))
-
         if config.warmup:
-            await closed("warmup", config.warmup)
+            await closed_loop(one, "warmup", config.warmup, config.in_flight)
         outcomes.clear()
         began, cpu = time.perf_counter(), time.process_time()
         if config.rate is None:
-            latencies = await closed("run", config.payments)
+            latencies = await closed_loop(one, "run", config.payments, config.in_flight)
         else:
-            latencies = await opened(config.payments, config.rate)
+            latencies = await open_loop(one, config.payments, config.rate)
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     await engine.stop()
     report = await (await platform.ledger()).check_invariants()
