@@ -32,3 +32,7 @@ ROUND_UP = 1106
 FX = 1107
 #: Account code of an FX position account: what the bank holds of a currency from conversions.
 FX_POSITION_ACCOUNT = 920
+#: End-of-day settlement: a clearing account emptied into the settlement account.
+SETTLEMENT = 1108
+#: Account code of a settlement (nostro) account: the bank's money with the outside world.
+SETTLEMENT_ACCOUNT = 930

@@ -10,6 +10,7 @@ from strongroom.banking.customers import CustomerService
 from strongroom.banking.fx import FxService
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.pots import PotService
+from strongroom.banking.settlement import SettlementService
 from strongroom.banking.statements import StatementService
 
 
@@ -22,3 +23,4 @@ class BankingServices:
     statements: StatementService
     fx: FxService
     beneficiaries: BeneficiaryService
+    settlement: SettlementService

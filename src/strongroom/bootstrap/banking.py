@@ -22,6 +22,7 @@ from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.ports import BankStore
 from strongroom.banking.pots import PotService, move_type
 from strongroom.banking.services import BankingServices
+from strongroom.banking.settlement import SettlementService, eod_type
 from strongroom.banking.statements import StatementService
 from strongroom.banking.types import Directory
 from strongroom.bootstrap.security import Encryption
@@ -108,6 +109,7 @@ def customer_intent_types(
         close_type(bank, ledger),
         move_type(bank, ledger),
         convert_type(bank, ledger, directory),
+        eod_type(ledger),
     ]
 
 
@@ -135,4 +137,5 @@ def wire_banking(
             FxSettings(settings.fx_spread_bps, settings.fx_quote_ttl, settings.fx_rate_max_age),
         ),
         beneficiaries=BeneficiaryService(bank, screener, clock, beneficiary_policy(settings)),
+        settlement=SettlementService(intents),
     )

@@ -35,6 +35,7 @@ ALL_TYPES = [
     "banking.payment.internal",
     "banking.payment.refund",
     "banking.pot.move",
+    "banking.settlement.eod",
     "compliance.case",
     "compliance.dispute",
     "ledger.transfer",

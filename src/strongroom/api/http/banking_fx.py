@@ -1,5 +1,6 @@
 """/v1/banking/fx: exchange rates, quotes and conversions between a customer's accounts
-(strongroom.banking.fx.FxService)."""
+(strongroom.banking.fx.FxService); /v1/banking/settlements: the end of day of a currency's
+clearing account (strongroom.banking.settlement)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, Strict
 
 from strongroom.api.http.auth import Caller
-from strongroom.api.http.models import NOT_BLANK, IntentOut, PositiveAmount
+from strongroom.api.http.models import NOT_BLANK, DateText, IntentOut, PositiveAmount
 from strongroom.api.http.models import Request as Body
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.banking.fx import FxService
 from strongroom.banking.ports import FxQuote, FxRate
 from strongroom.banking.services import BankingServices
+from strongroom.banking.settlement import SettlementService
 
 router = APIRouter(tags=["fx"], responses=RESPONSES, route_class=JsonBodyRoute)
 
@@ -140,3 +142,30 @@ async def convert(body: ConvertIn, caller: Caller, fx: Fx, response: Response) -
     if not created:
         response.status_code = 200
     return IntentOut.of(intent)
+
+
+class EndOfDayIn(Body):
+    currency: _Currency
+    date: DateText = Field(description="The business day settled (once per currency and day)")
+
+
+async def settlement_of(request: Request) -> SettlementService:
+    banking: BankingServices = request.app.state.banking
+    return banking.settlement
+
+
+@router.post(
+    "/v1/banking/settlements",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Settle a currency's clearing account for a day",
+)
+async def end_of_day(
+    body: EndOfDayIn,
+    caller: Caller,
+    settlement: Annotated[SettlementService, Depends(settlement_of)],
+) -> IntentOut:
+    """Admin role. A `banking.settlement.eod` intent: the clearing account's balance into the
+    settlement account, by one transfer per currency and day (asking again settles nothing
+    more)."""
+    return IntentOut.of(await settlement.end_of_day(caller, body.currency, body.date))
