@@ -258,10 +258,9 @@ class FxService:
     async def quote(self, who: Principal, sell: str, buy: str, sell_amount: int) -> FxQuote:
         """Write role: a quote for selling `sell_amount` minor units of `sell` for `buy`."""
         with acting(who, Role.WRITE):
-            _currency("sell_currency", sell)
-            _currency("buy_currency", buy)
+            # A currency without a rate (an unknown code among them) has no quote: StaleRate.
             if sell == buy:
-                raise ValidationError("buy_currency", "must differ from sell_currency")
+                raise StaleRate(f"no rate converts {sell} into itself")
             if type(sell_amount) is not int or not 0 < sell_amount <= AMOUNT_MAX:
                 raise ValidationError(
                     "sell_amount", "must be a positive whole number of minor units"

@@ -9,7 +9,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from strongroom.api.http.auth import Caller
 from strongroom.api.http.models import (
@@ -58,28 +58,32 @@ async def payments_of(request: Request) -> PaymentService:
 Payments = Annotated[PaymentService, Depends(payments_of)]
 
 
-class _Pay(Body):
+class PayIn(Body):
+    """To another account of the bank (`credit_account_id`) or to one of the payer's
+    beneficiaries at another bank (`beneficiary_id`, paid through the clearing account): exactly
+    one of the two."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [{"required": ["credit_account_id"]}, {"required": ["beneficiary_id"]}]
+        },
+    )
+
     reference: _Reference = Field(description="Unique per tenant: paying again with it is a retry")
     debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID | None = None
+    beneficiary_id: uuid.UUID | None = None
     amount: PositiveAmount = Field(description="Minor units of `currency`, more than 0")
     currency: _Currency
     description: _Description = ""
     channel: _Channel = "api"
 
-
-class PayAccount(_Pay):
-    """To another account of the bank."""
-
-    credit_account_id: uuid.UUID
-
-
-class PayBeneficiary(_Pay):
-    """To one of the payer's beneficiaries at another bank (through the clearing account)."""
-
-    beneficiary_id: uuid.UUID
-
-
-PayIn = PayAccount | PayBeneficiary
+    @model_validator(mode="after")
+    def _one_payee(self) -> PayIn:
+        if (self.credit_account_id is None) == (self.beneficiary_id is None):
+            raise ValueError("give exactly one of credit_account_id and beneficiary_id")
+        return self
 
 
 class SenderIn(Body):
@@ -241,7 +245,7 @@ async def pay(body: PayIn, caller: Caller, payments: Payments, response: Respons
     priced and checked against the payer's product limits, reserved with its charges, settled.
     An unknown payer account (or another tenant's) is a 404; a refusal later on (funds, limits,
     compliance) leaves the payment `failed` with the reason in `error`."""
-    request = body.model_dump(exclude={"reference"}, mode="json")
+    request = body.model_dump(exclude={"reference"}, mode="json", exclude_none=True)
     payment, created = await payments.pay(caller, body.reference, request)
     if not created:
         response.status_code = 200
