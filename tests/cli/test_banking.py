@@ -167,3 +167,47 @@ def test_bad_input_is_named(db_url: str) -> None:
     assert "customer_id" in refused or "id" in refused
     refused = invoke(db_url, "customers", "show", str(uuid.uuid4()), ok=False)
     assert "not found" in refused
+
+
+def test_beneficiaries_fx_and_the_end_of_day(db_url: str, tmp_path: Path) -> None:
+    bank(db_url)
+    person = tmp_path / "person.json"
+    person.write_text(json.dumps(PERSON))
+    customer = json.loads(
+        invoke(db_url, "customers", "onboard", "c", "--person", f"@{person}", "--json")
+    )["id"]
+    added = json.loads(
+        invoke(
+            db_url,
+            "beneficiaries",
+            "add",
+            customer,
+            "Landlord",
+            "SGD",
+            "--reference",
+            "b",
+            "--iban",
+            "DE89370400440532013000",
+        )
+    )
+    assert added["account"] == "DE89370400440532013000"
+    listed = json.loads(invoke(db_url, "beneficiaries", "list", customer))
+    assert [b["id"] for b in listed] == [added["id"]]
+    refused = invoke(
+        db_url,
+        "beneficiaries",
+        "add",
+        customer,
+        "X",
+        "SGD",
+        "--reference",
+        "b2",
+        "--iban",
+        "DE89370400440532013001",
+        ok=False,
+    )
+    assert "iban" in refused
+    invoke(db_url, "fx", "rate", "USD", "SGD", "1.35")
+    quoted = json.loads(invoke(db_url, "fx", "quote", "SGD", "USD", "13500"))
+    assert quoted["buy_amount"] == 9_950
+    assert "settling: intent" in invoke(db_url, "settle", "SGD", "--date", "2026-12-04")

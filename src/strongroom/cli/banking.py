@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import banking_customers, banking_payments
+from strongroom.cli import banking_customers, banking_money, banking_payments
 
 app = typer.Typer(
-    help="The bank: customers, accounts, pots, payments, deposits and card holds.",
+    help="The bank: customers, accounts, pots, beneficiaries, payments, deposits, cards, FX.",
     no_args_is_help=True,
 )
 app.add_typer(banking_customers.customers_app, name="customers")
@@ -16,3 +16,6 @@ app.add_typer(banking_customers.pots_app, name="pots")
 app.add_typer(banking_payments.app, name="payments")
 app.add_typer(banking_payments.deposits_app, name="deposits")
 app.add_typer(banking_payments.cards_app, name="cards")
+app.add_typer(banking_money.beneficiaries_app, name="beneficiaries")
+app.add_typer(banking_money.fx_app, name="fx")
+app.command("settle")(banking_money.settle)
