@@ -271,6 +271,8 @@ class FxService:
             buy_amount = converted(sell_amount, sell, buy, given)
             if buy_amount <= 0:
                 raise Conflict(f"selling {sell_amount} minor units of {sell} buys no {buy}")
+            if buy_amount > AMOUNT_MAX:
+                raise Conflict(f"selling {sell_amount} minor units of {sell} buys too much {buy}")
             made = FxQuote(
                 id=new_id(),
                 tenant=who.tenant,
