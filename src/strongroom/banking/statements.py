@@ -28,7 +28,7 @@ from strongroom.banking.days import day_of, day_start
 from strongroom.banking.types import BankAccount, Directory
 from strongroom.clock import Clock
 from strongroom.errors import NotFound
-from strongroom.ledger import Ledger, Transfer, TransferFlags
+from strongroom.ledger import Ledger, PendingState, Transfer, TransferFlags
 from strongroom.ledger.queries import PAGE_MAX, TransferQuery
 from strongroom.money import format_amount, to_decimal
 from strongroom.services.access import Principal, Role, acting
@@ -159,7 +159,7 @@ class StatementService:
 
     async def _still_held(self, ids: Sequence[uuid.UUID], tenant: str) -> set[uuid.UUID]:
         pending = await self.ledger.lookup_pending_transfers(ids, tenant=tenant)
-        return {p.id for p in pending if p.state.value == "pending"}
+        return {p.id for p in pending if p.state is PendingState.PENDING}
 
 
 def as_csv(statement: Statement) -> str:
