@@ -31,6 +31,7 @@ import msgspec
 
 from strongroom.banking import codes, events
 from strongroom.banking.customers import standing
+from strongroom.banking.fields import as_sent
 from strongroom.banking.ports import AccountRecord, BankStore, CustomerRecord
 from strongroom.banking.retry import RETRY
 from strongroom.banking.types import (
@@ -421,10 +422,8 @@ class AccountService:
                 "currency": currency,
                 "product": product,
             }
-            try:
+            with as_sent():
                 submitted = await self.intents.submit(who, OPEN, reference, body)
-            except ValidationError as error:
-                raise ValidationError(error.field.removeprefix("payload."), error.reason) from None
             return account_id, submitted.intent, submitted.created
 
     async def show(self, who: Principal, account_id: uuid.UUID) -> AccountView:

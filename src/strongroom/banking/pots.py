@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from strongroom.banking import codes, events
+from strongroom.banking.fields import as_sent
 from strongroom.banking.ports import BankStore, PotRecord
 from strongroom.banking.retry import RETRY
 from strongroom.clock import Clock
@@ -210,10 +211,8 @@ class PotService:
                 "amount": amount,
                 "direction": direction,
             }
-            try:
+            with as_sent():
                 submitted = await self.intents.submit(who, MOVE, reference, body)
-            except ValidationError as error:
-                raise ValidationError(error.field.removeprefix("payload."), error.reason) from None
             return submitted.intent, submitted.created
 
     async def sweep(self, who: Principal, pot_id: uuid.UUID, amount: int, spec: str) -> Schedule:
@@ -227,10 +226,8 @@ class PotService:
                 "amount": amount,
                 "direction": "in",
             }
-            try:
+            with as_sent():
                 return await self.intents.put_schedule(who, sweep_name(pot_id), MOVE, spec, body)
-            except ValidationError as error:
-                raise ValidationError(error.field.removeprefix("payload."), error.reason) from None
 
     async def _account(self, who: Principal, account_id: uuid.UUID) -> Account:
         rows = await self.store.accounts([account_id])

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from strongroom.banking.fields import as_sent
 from strongroom.banking.payments.card import AUTHORISATION, CAPTURE, RELEASE, Authorisation
 from strongroom.banking.payments.deposit import TYPE as DEPOSIT_TYPE
 from strongroom.banking.payments.deposit import Deposit
@@ -214,7 +215,5 @@ class PaymentService:
 def _decode(intents: IntentService, type: str, request: dict[str, Any]) -> Any:
     """`request` checked by the payload schema of `type`, so that a malformed one is refused
     before any lookup; its fields named as the caller sent them (the request is the payload)."""
-    try:
+    with as_sent():
         return intents.registry.get(type).decode(request)
-    except ValidationError as error:
-        raise ValidationError(error.field.removeprefix("payload."), error.reason) from None
