@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from strongroom.bootstrap import Encryption, open_access, open_encryption, open_ledger
 from strongroom.bootstrap.platform import Platform
+from strongroom.clock import Clock, SystemClock
 from strongroom.ledger import Ledger
 from strongroom.security.keyfile import LocalKeyFile
 from strongroom.services.access import AccessService
@@ -141,13 +142,19 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 @pytest.fixture
-async def platform(db_url: str, tmp_path: Path) -> AsyncIterator[Platform]:
+def clock() -> Clock:
+    """The platform's clock: the system's, unless a test module travels in time."""
+    return SystemClock()
+
+
+@pytest.fixture
+async def platform(db_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator[Platform]:
     """A Platform on `db_url` with short intent leases (a killed worker is taken over within
     2 s); the ledger's invariants are checked when the test ends."""
     settings = Settings(
         db_url=db_url, key_file=tmp_path / "keys", intent_lease=2.0, intent_poll_interval=0.02
     )
-    async with Platform(settings) as platform:
+    async with Platform(settings, clock=clock) as platform:
         yield platform
         ledger = await platform.ledger()
         report = await ledger.check_invariants()

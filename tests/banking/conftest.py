@@ -7,6 +7,8 @@ platform's intent engine runs everything submitted."""
 from __future__ import annotations
 
 import asyncio
+import datetime
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from strongroom.banking import events
+from strongroom.banking.days import NS, day_start
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.services import BankingServices
 from strongroom.bootstrap.platform import Platform
@@ -45,6 +48,21 @@ PERSON: dict[str, Any] = {
     "document_number": "E1234567",
     "document_expiry": "2035-01-01",
 }
+
+
+class Travel:
+    """The system clock moved on by as much as a test says: months pass for the bank's periodic
+    runs while its engine keeps real time in between. Move it only while nothing runs."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+
+    def now_ns(self) -> int:
+        return time.time_ns() + self.offset
+
+    def to(self, day: datetime.date) -> None:
+        """A second into `day` (UTC)."""
+        self.offset = day_start(day) + NS - time.time_ns()
 
 
 async def key(platform: Platform, role: Role, owner: str, tenant: str = TENANT) -> Principal:
@@ -121,6 +139,14 @@ class Bank:
         assert await store.update_customer(
             lapsed, events.event(events.CUSTOMER_KYC, TENANT, "test", now, data)
         )
+
+    async def travel(self, day: datetime.date) -> None:
+        """The platform's Travel clock to `day`, once the engine's heartbeat took the new time
+        in: until then its own leases look lapsed, and it would take over its own intents."""
+        clock = self.platform.clock
+        assert isinstance(clock, Travel)
+        clock.to(day)
+        await asyncio.sleep(self.platform.settings.intent_lease / 2)
 
     async def balances(self, *ids: uuid.UUID) -> list[int]:
         found = {a.id: a.balance for a in await self.ledger.lookup_accounts(list(ids))}

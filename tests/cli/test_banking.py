@@ -6,6 +6,7 @@ the commands submit are run between commands by an engine of the test's own (as 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import uuid
 from pathlib import Path
@@ -211,3 +212,16 @@ def test_beneficiaries_fx_and_the_end_of_day(db_url: str, tmp_path: Path) -> Non
     quoted = json.loads(invoke(db_url, "fx", "quote", "SGD", "USD", "13500"))
     assert quoted["buy_amount"] == 9_950
     assert "settling: intent" in invoke(db_url, "settle", "SGD", "--date", "2026-12-04")
+
+
+def test_periodic_runs_and_their_schedules(db_url: str) -> None:
+    bank(db_url)
+    today = datetime.datetime.now(datetime.UTC).date()
+    assert "accruing: intent" in invoke(db_url, "accrue", "--date", today.isoformat())
+    assert "charging: intent" in invoke(db_url, "charge", "--month", f"{today:%Y-%m}")
+    run_intents(db_url)
+    scheduled = invoke(db_url, "schedule", "charges", "cron 10 0 1 * *")
+    assert "banking:charges: banking.charges.monthly cron 10 0 1 * *" in scheduled
+    assert "--date" in invoke(db_url, "accrue", "--date", "2026-02-30", ok=False)
+    assert "month" in invoke(db_url, "charge", "--month", "2026-13", ok=False)
+    assert "interest" in invoke(db_url, "schedule", "fees", "every 1d", ok=False)

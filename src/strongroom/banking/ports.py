@@ -152,6 +152,12 @@ class BankStore(Protocol):
         """The customer's accounts, oldest first."""
         ...
 
+    async def open_accounts(
+        self, tenant: str, after: uuid.UUID | None, limit: int
+    ) -> list[AccountRecord]:
+        """Up to `limit` of the tenant's accounts not closed, in id order, after `after`."""
+        ...
+
     async def update_account(self, record: AccountRecord, at: int, events: bytes) -> None:
         """Write `record` with its outbox row (written at `at`)."""
         ...

@@ -9,6 +9,7 @@ from strongroom.banking.beneficiaries import BeneficiaryService
 from strongroom.banking.customers import CustomerService
 from strongroom.banking.fx import FxService
 from strongroom.banking.payments.service import PaymentService
+from strongroom.banking.periodic import PeriodicService
 from strongroom.banking.pots import PotService
 from strongroom.banking.settlement import SettlementService
 from strongroom.banking.statements import StatementService
@@ -24,3 +25,4 @@ class BankingServices:
     fx: FxService
     beneficiaries: BeneficiaryService
     settlement: SettlementService
+    periodic: PeriodicService

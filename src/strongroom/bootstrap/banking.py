@@ -10,8 +10,10 @@ from typing import Any
 
 from strongroom.banking.accounts import AccountService, close_type, open_type
 from strongroom.banking.beneficiaries import BeneficiaryPolicy, BeneficiaryService
+from strongroom.banking.charges import monthly_type
 from strongroom.banking.customers import CustomerService, verify_type
 from strongroom.banking.fx import FxService, FxSettings, convert_type
+from strongroom.banking.interest import accrue_type
 from strongroom.banking.payments.card import authorisation_type, capture_type, release_type
 from strongroom.banking.payments.deposit import deposit_type
 from strongroom.banking.payments.internal import internal_payment_type
@@ -19,6 +21,7 @@ from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.multipart import multipart_type, part_type
 from strongroom.banking.payments.refund import refund_type
 from strongroom.banking.payments.service import PaymentService
+from strongroom.banking.periodic import PeriodicService
 from strongroom.banking.ports import BankStore
 from strongroom.banking.pots import PotService, move_type
 from strongroom.banking.services import BankingServices
@@ -32,7 +35,7 @@ from strongroom.compliance.kyc.provider import KycProvider
 from strongroom.compliance.screening.types import Screener
 from strongroom.ledger import Ledger
 from strongroom.parties import PartyRepository
-from strongroom.products.stored import StoredProductCatalog
+from strongroom.products.stored import StoredAccrualStore, StoredProductCatalog
 from strongroom.services.access import ApiKey, Principal, Role
 from strongroom.settings import Settings
 from strongroom.workflows.definitions import IntentType
@@ -101,7 +104,8 @@ def customer_intent_types(
     settings: Settings,
     clock: Clock,
 ) -> list[IntentType[Any]]:
-    """The intent types of the bank's customers, accounts, pots and conversions."""
+    """The intent types of the bank's customers, accounts, pots, conversions and periodic
+    runs."""
     validity = settings.kyc_validity_days * 86_400
     return [
         verify_type(bank, parties, kyc, validity),
@@ -110,6 +114,8 @@ def customer_intent_types(
         move_type(bank, ledger),
         convert_type(bank, ledger, directory),
         eod_type(ledger),
+        accrue_type(bank, ledger, catalog, StoredAccrualStore(catalog.store, clock)),
+        monthly_type(bank, ledger, catalog),
     ]
 
 
@@ -138,4 +144,5 @@ def wire_banking(
         ),
         beneficiaries=BeneficiaryService(bank, screener, clock, beneficiary_policy(settings)),
         settlement=SettlementService(intents),
+        periodic=PeriodicService(intents, clock),
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import banking_customers, banking_money, banking_payments
+from strongroom.cli import banking_customers, banking_money, banking_payments, banking_periodic
 
 app = typer.Typer(
-    help="The bank: customers, accounts, pots, beneficiaries, payments, deposits, cards, FX.",
+    help="The bank: customers, accounts, pots, beneficiaries, payments, deposits, cards, FX, "
+    "periodic runs.",
     no_args_is_help=True,
 )
 app.add_typer(banking_customers.customers_app, name="customers")
@@ -19,3 +20,6 @@ app.add_typer(banking_payments.cards_app, name="cards")
 app.add_typer(banking_money.beneficiaries_app, name="beneficiaries")
 app.add_typer(banking_money.fx_app, name="fx")
 app.command("settle")(banking_money.settle)
+app.command("accrue")(banking_periodic.accrue)
+app.command("charge")(banking_periodic.charge)
+app.command("schedule")(banking_periodic.schedule)

@@ -232,6 +232,18 @@ class SqlBankStore:
             )
             return [_account(r) for r in result]
 
+    async def open_accounts(
+        self, tenant: str, after: uuid.UUID | None, limit: int
+    ) -> list[AccountRecord]:
+        query = sa.select(banking_accounts).where(
+            banking_accounts.c.tenant == tenant, banking_accounts.c.closed_at.is_(None)
+        )
+        if after is not None:
+            query = query.where(banking_accounts.c.id > after)
+        async with self._engine.connect() as conn:
+            result = await conn.execute(query.order_by(banking_accounts.c.id).limit(limit))
+            return [_account(r) for r in result]
+
     async def update_account(self, record: AccountRecord, at: int, events: bytes) -> None:
         values = asdict(record)
         for fixed in ("id", "tenant", "reference", "customer_id", "currency", "opened_at"):

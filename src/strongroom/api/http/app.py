@@ -18,6 +18,7 @@ from strongroom.api.http import (
     banking_customers,
     banking_fx,
     banking_payments,
+    banking_periodic,
     health,
     openapi,
     problems,
@@ -95,6 +96,7 @@ def create_app(
         routers.insert(-1, banking_customers.router)
         routers.insert(-1, banking_payments.router)
         routers.insert(-1, banking_fx.router)
+        routers.insert(-1, banking_periodic.router)
     for router in routers:
         app.include_router(router)
     # Included without a prefix of their own, routes keep the paths their routers gave them.

@@ -1,0 +1,142 @@
+"""Interest on the bank's accounts: `banking.interest.accrue` runs the product factory's accrual
+job (strongroom.products.accrual) over every account of the tenant not closed, each priced by the
+product version it is pinned to.
+
+The business date is the payload's `date`, or the UTC day the intent was created: a durable
+schedule (`every 1d from ...T00:05:00Z`) submits one just after each day's close, and every day
+before the business date that an account has not accrued yet is accrued, month ends
+capitalised. The job is idempotent per account and day (its transfer ids derive from both, its
+carried state is saved after the ledger took the day), so a replayed step, a day asked twice or a
+run resumed after a crash posts each day once. An account whose day the ledger refuses (a frozen
+account at a month end, an interest account missing) is reported with the reason and tried
+again by the next run; the others go on.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import msgspec
+
+from strongroom.banking.book import book
+from strongroom.banking.days import day_of
+from strongroom.banking.ports import BankStore
+from strongroom.banking.retry import RETRY
+from strongroom.ledger import Ledger
+from strongroom.products.accrual import AccrualJob, AccrualReport, AccrualStore, AccrualTarget
+from strongroom.products.businessdate import ManualBusinessDate
+from strongroom.products.stored import StoredProductCatalog
+from strongroom.workflows.definitions import (
+    FAIL,
+    IntentType,
+    Step,
+    StepContext,
+    StepFailed,
+    Workflow,
+    group,
+)
+from strongroom.workflows.machine import Machine, edge
+
+ACCRUE = "banking.interest.accrue"
+ACCRUED = "banking.interest.accrued"
+#: The accounts whose failures a run's result lists (the count covers them all).
+LISTED_FAILURES = 100
+#: One run walks every account of a tenant: far longer than a payment's step may take.
+RUN_TIMEOUT = 3600.0
+
+
+class Accrual(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    #: Every day before it is accrued; absent: the UTC day the intent was created.
+    date: datetime.date | None = None
+
+
+MACHINE = Machine(
+    ACCRUE,
+    initial="initiated",
+    edges=[edge("initiated", "accrued", "accrued"), edge("initiated", FAIL, "failed")],
+    terminal=("accrued", "failed"),
+)
+
+
+def business_day(intent_date: datetime.date | None, created_at: int) -> datetime.date:
+    """A periodic run's day: the one asked for, else the UTC day its intent was created."""
+    return intent_date if intent_date is not None else day_of(created_at)
+
+
+def latest_day(now: int) -> datetime.date:
+    """The latest business date a run may be asked for at `now`: tomorrow (today accrued at its
+    close). A day not over has no closing balance to earn interest on."""
+    return day_of(now) + datetime.timedelta(days=1)
+
+
+def too_late(day: datetime.date, now: int) -> str | None:
+    """Why `day` cannot be accrued up to yet, if it cannot."""
+    latest = latest_day(now)
+    if day > latest:
+        return f"{day.isoformat()} is after {latest.isoformat()}: days not over earn nothing yet"
+    return None
+
+
+def _tally(totals: dict[str, Any], report: AccrualReport) -> None:
+    for done in report.accounts:
+        totals["accounts"] += 1
+        totals["days"] += done.days
+        totals["transfers"] += done.transfers_ok
+        totals["credit_accrued"] += done.credit_accrued
+        totals["overdraft_accrued"] += done.overdraft_accrued
+        totals["capitalised_credit"] += done.capitalised_credit
+        totals["capitalised_overdraft"] += done.capitalised_overdraft
+        if done.failure is not None:
+            totals["failed"] += 1
+            if len(totals["failures"]) < LISTED_FAILURES:
+                totals["failures"].append(
+                    {
+                        "account_id": str(done.account_id),
+                        "date": None if done.failed_day is None else done.failed_day.isoformat(),
+                        "reason": done.failure.value,
+                    }
+                )
+
+
+def accrue_type(
+    bank: BankStore, ledger: Ledger, catalog: StoredProductCatalog, accruals: AccrualStore
+) -> IntentType[Accrual]:
+    async def accrue(context: StepContext[Accrual]) -> Any:
+        tenant = context.intent.tenant
+        day = business_day(context.payload.date, context.intent.created_at)
+        refusal = too_late(day, context.now)
+        if refusal is not None:
+            raise StepFailed(refusal)
+        job = AccrualJob(ledger, accruals, ManualBusinessDate(day))
+        totals: dict[str, Any] = {
+            "date": day.isoformat(),
+            "accounts": 0,
+            "days": 0,
+            "transfers": 0,
+            "credit_accrued": 0,
+            "overdraft_accrued": 0,
+            "capitalised_credit": 0,
+            "capitalised_overdraft": 0,
+            "failed": 0,
+            "failures": [],
+        }
+        async for page in book(bank, catalog, tenant):
+            targets = [
+                AccrualTarget(b.account.id, b.product, day_of(b.account.opened_at), tenant)
+                for b in page
+            ]
+            _tally(totals, await job.run(targets))
+        context.emit(ACCRUED, {k: v for k, v in totals.items() if k != "failures"})
+        return totals
+
+    return IntentType(
+        ACCRUE,
+        Accrual,
+        MACHINE,
+        Workflow(
+            (group(Step("accrue", accrue, retry=RETRY, timeout=RUN_TIMEOUT), event="accrued"),)
+        ),
+        mutex_key=lambda p: "banking:interest",
+        description="Accrue interest on every account up to a day; capitalise month ends.",
+    )
