@@ -106,3 +106,49 @@ async def test_another_tenants_pot_and_account_are_not_found(
         await bank.banking.pots.show(stranger, pot.id)
     with pytest.raises(NotFound):
         await bank.banking.pots.move(stranger, pot.id, "m", 1, "in")
+
+
+async def test_closing_a_pot_returns_its_money_and_ends_its_sweep_and_round_ups(
+    platform: Platform, bank: Bank, clerk: Principal
+) -> None:
+    a = await bank.customer_account(funded=10_000)
+    pot = (await bank.banking.pots.create(clerk, "close-me", a, "Old", round_up=True)).pot
+    assert await moved(bank, clerk, pot.id, 3_000, "in") == "moved"
+    ops = await key(platform, Role.ADMIN, "ops")
+    await bank.banking.pots.sweep(ops, pot.id, 100, "every 1d")
+    closing, created = await bank.banking.pots.close(clerk, pot.id, "close-old")
+    assert created
+    done = await bank.done(closing.id)
+    assert done.state == "closed", done.error
+    assert done.results["empty"]["amount"] == 3_000
+    assert await bank.balances(a, pot.id) == [10_000, 0]
+    shown = await bank.banking.pots.show(clerk, pot.id)
+    assert (shown.status.value, shown.sweep, shown.pot.round_up) == ("closed", None, False)
+    again, created = await bank.banking.pots.close(clerk, pot.id, "close-old")
+    assert (again.id, created) == (closing.id, False)
+    assert (await moved(bank, clerk, pot.id, 100, "in")).startswith("failed: ")
+    fresh = await bank.banking.pots.create(clerk, "new", a, "New", round_up=True)
+    assert fresh.pot.round_up
+
+
+async def test_an_account_with_a_pot_not_closed_cannot_be_closed(
+    bank: Bank, clerk: Principal
+) -> None:
+    a = await bank.customer_account()
+    pot = (await bank.banking.pots.create(clerk, "empty", a, "Empty")).pot
+    refused, _ = await bank.banking.accounts.close(clerk, a, "close-1")
+    failed = await bank.done(refused.id)
+    assert failed.state == "failed"
+    assert str(pot.id) in (failed.error or "")
+    closing, _ = await bank.banking.pots.close(clerk, pot.id, "pot-gone")
+    assert (await bank.done(closing.id)).state == "closed"
+    closed, _ = await bank.banking.accounts.close(clerk, a, "close-2")
+    assert (await bank.done(closed.id)).state == "closed"
+
+
+async def test_another_tenant_s_pot_cannot_be_closed(bank: Bank, clerk: Principal) -> None:
+    a = await bank.customer_account()
+    pot = (await bank.banking.pots.create(clerk, "mine", a, "Mine")).pot
+    stranger = await key(bank.platform, Role.WRITE, "stranger", tenant="other")
+    with pytest.raises(NotFound):
+        await bank.banking.pots.close(stranger, pot.id, "theirs")

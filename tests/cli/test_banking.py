@@ -159,6 +159,11 @@ def test_a_customer_from_onboarding_to_a_refund(db_url: str, tmp_path: Path) -> 
         json.loads(invoke(db_url, "accounts", "show", a, "--json"))["balance"] for a in accounts
     ]
     assert balances == [5000 - 1200 + 200 - 300, 1200 - 200]
+    assert "closing: intent" in invoke(db_url, "pots", "close", pot, "--reference", "pc-1")
+    run_intents(db_url)
+    assert "Holiday: 0 of goal 100000 SGD, closed" in invoke(db_url, "pots", "list", accounts[0])
+    shown = json.loads(invoke(db_url, "accounts", "show", accounts[0], "--json"))
+    assert shown["balance"] == 5000 - 1200 + 200
 
 
 def test_bad_input_is_named(db_url: str) -> None:

@@ -345,6 +345,11 @@ def close_type(store: BankStore, ledger: Ledger) -> IntentType[ClosePayload]:
         tenant = context.intent.tenant
         (held,) = await ledger.lookup_accounts([p.account_id])
         if held.status is not LedgerStatus.CLOSED:
+            pots = await store.pots_of([p.account_id])
+            standing = await ledger.lookup_accounts([pot.id for pot in pots]) if pots else []
+            kept = sorted(str(a.id) for a in standing if a.status is not LedgerStatus.CLOSED)
+            if kept:
+                raise StepFailed(f"account {p.account_id} has pots not closed: {', '.join(kept)}")
             if held.balance or held.debits_pending or held.credits_pending:
                 raise StepFailed(
                     f"account {p.account_id} holds {held.balance}: move it out before closing"

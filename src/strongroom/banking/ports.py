@@ -167,6 +167,11 @@ class BankStore(Protocol):
         when the account has a round-up pot already and this one would be another."""
         ...
 
+    async def close_pot(self, pot_id: uuid.UUID, at: int, events: bytes) -> None:
+        """Record a pot closed (its ledger account holds that it is): it collects no more
+        round-ups, and its event is written to the outbox at `at`."""
+        ...
+
     async def pots(self, ids: Sequence[uuid.UUID]) -> list[PotRecord]:
         """Those of `ids` that exist, in any tenant (callers check the tenant)."""
         ...

@@ -10,6 +10,11 @@ account, the difference up to the next whole unit of the currency (a payment of 
 never makes a payment fail). A
 **sweep** is a durable schedule of the intent engine that moves a fixed amount in at each of its
 times (`every 1d`, `cron 0 9 1 * *`, ...).
+
+A pot is **closed** by the `banking.pot.close` intent (same mutex): whatever it holds moves back
+to its account, then its ledger account is closed for good (the ledger's status is the pot's),
+its sweep is deleted and it collects no more round-ups. An account with a pot not closed cannot
+be closed (banking.accounts), so no money is left behind in a pot.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from strongroom.banking.fields import as_sent
 from strongroom.banking.ports import BankStore, PotRecord
 from strongroom.banking.retry import RETRY
 from strongroom.clock import Clock
-from strongroom.errors import NotFound, ValidationError
+from strongroom.errors import Conflict, NotFound, ValidationError
 from strongroom.ledger import (
     Account,
     AccountFlags,
@@ -47,11 +52,12 @@ from strongroom.workflows.definitions import (
     group,
 )
 from strongroom.workflows.machine import Machine, edge
-from strongroom.workflows.ports import Schedule
+from strongroom.workflows.ports import IntentStore, Schedule
 from strongroom.workflows.service import IntentService
 from strongroom.workflows.types import Intent
 
 MOVE = "banking.pot.move"
+CLOSE = "banking.pot.close"
 _NAMESPACE = uuid.UUID("c41f0b7e-2a5d-4e88-9f3c-6d1a8b2e4f70")
 _MADE = {CreateAccountResult.OK, CreateAccountResult.EXISTS}
 _DONE = {CreateTransferResult.OK, CreateTransferResult.EXISTS}
@@ -85,14 +91,21 @@ MACHINE = Machine(
 )
 
 
+async def pot_of(
+    store: BankStore, tenant: str, pot_id: uuid.UUID, account_id: uuid.UUID
+) -> PotRecord:
+    """The pot a step names, which must be the tenant's and the account's."""
+    found = await store.pots([pot_id])
+    if not found or found[0].tenant != tenant or found[0].account_id != account_id:
+        raise StepFailed(f"pot {pot_id} of account {account_id} not found")
+    return found[0]
+
+
 def move_type(store: BankStore, ledger: Ledger) -> IntentType[MovePayload]:
     async def move(context: StepContext[MovePayload]) -> Any:
         p = context.payload
         tenant = context.intent.tenant
-        found = await store.pots([p.pot_id])
-        if not found or found[0].tenant != tenant or found[0].account_id != p.account_id:
-            raise StepFailed(f"pot {p.pot_id} of account {p.account_id} not found")
-        pot = found[0]
+        pot = await pot_of(store, tenant, p.pot_id, p.account_id)
         into = p.direction == "in"
         transfer = Transfer(
             id=context.transfer_id(),
@@ -123,11 +136,93 @@ def move_type(store: BankStore, ledger: Ledger) -> IntentType[MovePayload]:
     )
 
 
+class ClosePotPayload(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    pot_id: uuid.UUID
+    #: The main account (for its mutex key): checked against the pot's.
+    account_id: uuid.UUID
+
+
+CLOSE_MACHINE = Machine(
+    CLOSE,
+    initial="initiated",
+    edges=[
+        edge("initiated", "emptied", "emptied"),
+        edge("emptied", "closed", "closed"),
+        edge("initiated", FAIL, "failed"),
+        edge("emptied", FAIL, "failed"),
+    ],
+    terminal=("closed", "failed"),
+)
+
+
+def close_pot_type(
+    store: BankStore, ledger: Ledger, schedules: IntentStore
+) -> IntentType[ClosePotPayload]:
+    async def held(context: StepContext[ClosePotPayload]) -> tuple[PotRecord, Account]:
+        p = context.payload
+        pot = await pot_of(store, context.intent.tenant, p.pot_id, p.account_id)
+        (account,) = await ledger.lookup_accounts([p.pot_id])
+        return pot, account
+
+    async def empty(context: StepContext[ClosePotPayload]) -> Any:
+        pot, account = await held(context)
+        if account.status is LedgerStatus.CLOSED or account.balance == 0:
+            return {"transfer_id": None, "amount": 0}
+        transfer = Transfer(
+            id=context.transfer_id(),
+            debit_account_id=pot.id,
+            credit_account_id=pot.account_id,
+            amount=account.balance,
+            ledger=pot.currency,
+            code=codes.POT_MOVE,
+            metadata={"description": f"pot {pot.name} closed"},
+            tenant=pot.tenant,
+        )
+        (result,) = await ledger.create_transfers([transfer])
+        if result not in _DONE:
+            raise StepFailed(f"moving the pot's {account.balance} to its account: {result.value}")
+        return {"transfer_id": str(transfer.id), "amount": account.balance}
+
+    async def close(context: StepContext[ClosePotPayload]) -> Any:
+        pot, account = await held(context)
+        if account.status is not LedgerStatus.CLOSED:
+            try:
+                await ledger.set_account_status(pot.id, LedgerStatus.CLOSED, tenant=pot.tenant)
+            except Conflict as conflict:
+                raise StepFailed(str(conflict)) from None
+            now = context.now
+            data = {"pot_id": str(pot.id), "account_id": str(pot.account_id)}
+            await store.close_pot(
+                pot.id,
+                now,
+                events.event(events.POT_CLOSED, pot.tenant, context.intent.actor, now, data),
+            )
+        await schedules.delete_schedule(pot.tenant, sweep_name(pot.id))
+        return {"closed": str(pot.id)}
+
+    return IntentType(
+        CLOSE,
+        ClosePotPayload,
+        CLOSE_MACHINE,
+        Workflow(
+            (
+                group(Step("empty", empty, retry=RETRY), event="emptied"),
+                group(Step("close", close, retry=RETRY), event="closed"),
+            )
+        ),
+        mutex_key=lambda p: f"account:{p.account_id}",
+        account=lambda p: str(p.account_id),
+        description="Move a pot's money back to its account and close the pot.",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PotView:
     pot: PotRecord
     balance: int
     sweep: Schedule | None
+    #: The pot's ledger account's: open or closed.
+    status: LedgerStatus
 
 
 class PotService:
@@ -215,6 +310,15 @@ class PotService:
                 submitted = await self.intents.submit(who, MOVE, reference, body)
             return submitted.intent, submitted.created
 
+    async def close(self, who: Principal, pot_id: uuid.UUID, reference: str) -> tuple[Intent, bool]:
+        """Submit the pot's closing: its money back to its account, then the pot closed."""
+        with acting(who, Role.WRITE):
+            pot = await self._pot(who, pot_id)
+            body = {"pot_id": str(pot_id), "account_id": str(pot.account_id)}
+            with as_sent():
+                submitted = await self.intents.submit(who, CLOSE, reference, body)
+            return submitted.intent, submitted.created
+
     async def sweep(self, who: Principal, pot_id: uuid.UUID, amount: int, spec: str) -> Schedule:
         """Admin role: move `amount` into the pot at each time of `spec` (a schedule of the
         intent engine, replaced if the pot had one)."""
@@ -249,4 +353,4 @@ class PotService:
             for s in await self.intents.store.schedules(pot.tenant)
             if s.name == sweep_name(pot.id)
         }
-        return PotView(pot, held.balance, sweeps.get(sweep_name(pot.id)))
+        return PotView(pot, held.balance, sweeps.get(sweep_name(pot.id)), held.status)

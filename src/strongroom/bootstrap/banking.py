@@ -23,7 +23,7 @@ from strongroom.banking.payments.refund import refund_type
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.periodic import PeriodicService
 from strongroom.banking.ports import BankStore
-from strongroom.banking.pots import PotService, move_type
+from strongroom.banking.pots import PotService, close_pot_type, move_type
 from strongroom.banking.services import BankingServices
 from strongroom.banking.settlement import SettlementService, eod_type
 from strongroom.banking.statements import StatementService
@@ -101,6 +101,7 @@ def customer_intent_types(
     catalog: StoredProductCatalog,
     parties: PartyRepository,
     kyc: KycProvider,
+    store: IntentStore,
     settings: Settings,
     clock: Clock,
 ) -> list[IntentType[Any]]:
@@ -112,6 +113,7 @@ def customer_intent_types(
         open_type(bank, ledger, catalog, clock),
         close_type(bank, ledger),
         move_type(bank, ledger),
+        close_pot_type(bank, ledger, store),
         convert_type(bank, ledger, directory),
         eod_type(ledger),
         accrue_type(bank, ledger, catalog, StoredAccrualStore(catalog.store, clock)),

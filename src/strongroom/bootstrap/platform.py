@@ -220,6 +220,7 @@ class Platform:
                         catalog,
                         (await self.encryption()).parties,
                         (await self.compliance()).kyc,
+                        store,
                         self.settings,
                         self.clock,
                     ),

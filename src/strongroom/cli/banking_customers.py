@@ -30,6 +30,7 @@ from strongroom.cli.common import (
     parse_uuid,
 )
 from strongroom.cli.intents import intent_json
+from strongroom.ledger import AccountStatus as LedgerStatus
 from strongroom.settings import Settings
 
 T = TypeVar("T")
@@ -322,7 +323,7 @@ def repin(
     _print_account(_accounts(command_settings(db_url=db), work), False)
 
 
-pots_app = typer.Typer(help="Pots: create, list, move money, sweep.", no_args_is_help=True)
+pots_app = typer.Typer(help="Pots: create, list, move money, sweep, close.", no_args_is_help=True)
 
 
 def _pots(settings: Settings, work: Callable[[PotService], Awaitable[T]]) -> T:
@@ -337,7 +338,8 @@ def _print_pot(v: PotView) -> None:
     sweep = "" if v.sweep is None else f", sweep {v.sweep.payload['amount']} {v.sweep.spec}"
     console.print(
         f"{p.id} {p.name}: {v.balance} of goal {p.goal} {p.currency}"
-        f"{', round-ups' if p.round_up else ''}{sweep}",
+        f"{', round-ups' if p.round_up else ''}{sweep}"
+        f"{', closed' if v.status is LedgerStatus.CLOSED else ''}",
         highlight=False,
         soft_wrap=True,
     )
@@ -396,6 +398,22 @@ def move(
         return str(intent.id)
 
     console.print(f"move: intent {_pots(command_settings(db_url=db), work)}", soft_wrap=True)
+
+
+@pots_app.command("close")
+def close_pot(
+    pot_id: Annotated[str, typer.Argument(help="The pot.")],
+    reference: Annotated[str, typer.Option(help="Your reference: the idempotency key.")],
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Submit a pot's closing: its money back to its account, then the pot closed."""
+
+    async def work(pots: PotService) -> str:
+        intent, _ = await pots.close(operator(tenant), parse_uuid(pot_id), reference)
+        return str(intent.id)
+
+    console.print(f"closing: intent {_pots(command_settings(db_url=db), work)}", soft_wrap=True)
 
 
 @pots_app.command("sweep")

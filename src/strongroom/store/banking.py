@@ -275,6 +275,13 @@ class SqlBankStore:
             await _outbox(conn, record.created_at, events)
         return record
 
+    async def close_pot(self, pot_id: uuid.UUID, at: int, events: bytes) -> None:
+        async with write_transaction(self._engine) as conn:
+            await conn.execute(
+                sa.update(banking_pots).where(banking_pots.c.id == pot_id).values(round_up=False)
+            )
+            await _outbox(conn, at, events)
+
     async def pots(self, ids: Sequence[uuid.UUID]) -> list[PotRecord]:
         async with self._engine.connect() as conn:
             result = await conn.execute(

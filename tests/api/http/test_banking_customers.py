@@ -149,3 +149,42 @@ async def test_a_statement_as_json_csv_and_pdf(
         f"/v1/banking/accounts/{a}/statement?from=yesterday&to=x", headers=reader
     )
     assert bad.status_code == 422
+
+
+async def test_a_pot_is_filled_closed_and_hidden_from_another_tenant(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    writer = await auth(platform, Role.WRITE)
+    account = await bank.customer_account(funded=5_000)
+    made = await client.post(
+        f"/v1/banking/accounts/{account}/pots",
+        json={"reference": "p1", "name": "Rainy day", "goal": 10_000},
+        headers=writer,
+    )
+    assert made.status_code == 201, made.text
+    pot = made.json()["id"]
+    moving = await client.post(
+        f"/v1/banking/pots/{pot}/moves",
+        json={"reference": "m1", "amount": 1_200, "direction": "in"},
+        headers=writer,
+    )
+    await bank.done(uuid.UUID(moving.json()["id"]))
+    other = await auth(platform, Role.WRITE, tenant="other")
+    hidden = await client.post(
+        f"/v1/banking/pots/{pot}/closure", json={"reference": "c"}, headers=other
+    )
+    assert hidden.status_code == 404
+    closing = await client.post(
+        f"/v1/banking/pots/{pot}/closure", json={"reference": "c"}, headers=writer
+    )
+    assert closing.status_code == 201, closing.text
+    assert (await bank.done(uuid.UUID(closing.json()["id"]))).state == "closed"
+    shown = (await client.get(f"/v1/banking/pots/{pot}", headers=writer)).json()
+    assert (shown["status"], shown["balance"]) == ("closed", 0)
+    assert (await bank.balances(account))[0] == 5_000
+    blank = await client.post(
+        f"/v1/banking/pots/{pot}/closure", json={"reference": ""}, headers=writer
+    )
+    assert blank.status_code == 422

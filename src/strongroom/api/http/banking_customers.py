@@ -33,6 +33,7 @@ from strongroom.banking.ports import BeneficiaryRecord
 from strongroom.banking.pots import PotService, PotView
 from strongroom.banking.services import BankingServices
 from strongroom.banking.statements import Statement, StatementService, as_csv, as_pdf
+from strongroom.ledger import AccountStatus as LedgerStatus
 from strongroom.ledger.queries import INT64_MAX
 from strongroom.money import AMOUNT_MAX
 from strongroom.workflows.definitions import KEY_PATTERN
@@ -387,7 +388,7 @@ async def close(
     id: uuid.UUID, body: CloseIn, caller: Caller, accounts: Accounts, response: Response
 ) -> IntentOut:
     """Write role. A `banking.account.close` intent: its holds are released, then it is closed
-    for good, or refused (`failed`) while it holds money."""
+    for good, or refused (`failed`) while it holds money or has a pot not closed."""
     intent, created = await accounts.close(caller, id, body.reference)
     if not created:
         response.status_code = 200
@@ -413,6 +414,8 @@ class PotOut(BaseModel):
     balance: int
     #: The sweep's schedule (`every 1d`, `cron ...`) and amount, if the pot has one.
     sweep: dict[str, Any] | None
+    #: open, or closed (by a closure: its money back in the account).
+    status: Literal["open", "closed"]
 
     @classmethod
     def of(cls, v: PotView) -> PotOut:
@@ -433,6 +436,7 @@ class PotOut(BaseModel):
             round_up=p.round_up,
             balance=v.balance,
             sweep=sweep,
+            status="closed" if v.status is LedgerStatus.CLOSED else "open",
         )
 
 
@@ -489,6 +493,24 @@ async def move(
 ) -> IntentOut:
     """Write role. A `banking.pot.move` intent; one the paying side cannot fund fails."""
     intent, created = await pots.move(caller, id, body.reference, body.amount, body.direction)
+    if not created:
+        response.status_code = 200
+    return IntentOut.of(intent)
+
+
+@router.post(
+    "/v1/banking/pots/{id}/closure",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Close a pot",
+    responses={200: {"model": IntentOut, "description": "Submitted before"}, **_CONFLICT},
+)
+async def close_pot(
+    id: uuid.UUID, body: CloseIn, caller: Caller, pots: Pots, response: Response
+) -> IntentOut:
+    """Write role. A `banking.pot.close` intent: the pot's money back to its account, then the
+    pot closed for good (its sweep deleted, no more round-ups)."""
+    intent, created = await pots.close(caller, id, body.reference)
     if not created:
         response.status_code = 200
     return IntentOut.of(intent)
