@@ -51,6 +51,7 @@ from strongroom.settings import Settings
 from strongroom.store.api_keys import SqlApiKeyStore
 from strongroom.store.audit_log import SqlAuditLog
 from strongroom.store.banking import SqlBankStore
+from strongroom.store.billing import SqlBillingStore
 from strongroom.store.compliance import SqlComplianceStore
 from strongroom.store.compliance_cases import SqlCaseStore
 from strongroom.store.connections import sqlalchemy_engine
@@ -302,6 +303,16 @@ class Platform:
             return store
 
         return await self._once("bank_store", build)
+
+    async def billing_store(self) -> SqlBillingStore:
+        """Billing's usage, definitions and invoices (strongroom.billing)."""
+
+        async def build() -> SqlBillingStore:
+            store = SqlBillingStore.open(self._url)
+            self._stack.push_async_callback(store.close)
+            return store
+
+        return await self._once("billing_store", build)
 
     async def bank_directory(self) -> BankDirectory:
         """How payments read customers and accounts: the bank's rows and the ledger's status."""

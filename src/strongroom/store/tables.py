@@ -481,3 +481,61 @@ compliance_case_events = sa.Table(
     sa.Column("to_state", sa.Text, nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
 )
+
+# -- billing (0024_billing) -----------------------------------------------------------------
+
+billing_usage = sa.Table(
+    "billing_usage",
+    metadata,
+    sa.Column("id", UUIDColumn, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("metric", sa.Text, nullable=False),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("properties", sa.Text, nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.Column("ingested_at", sa.BigInteger, nullable=False),
+    sa.Column("billed_in", UUIDColumn, nullable=True),
+)
+
+billing_definitions = sa.Table(
+    "billing_definitions",
+    metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=True),
+    sa.Column("archived_at", sa.BigInteger, nullable=True),
+)
+
+billing_invoices = sa.Table(
+    "billing_invoices",
+    metadata,
+    sa.Column("id", UUIDColumn, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("period_start", sa.Text, nullable=False),
+    sa.Column("period_end", sa.Text, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("posted_at", sa.BigInteger, nullable=True),
+)
+
+billing_credit_notes = sa.Table(
+    "billing_credit_notes",
+    metadata,
+    sa.Column("id", UUIDColumn, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("invoice_id", UUIDColumn, nullable=False, unique=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=True),
+)
