@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from strongroom.banking import events
-from strongroom.banking.days import NS, day_start
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.services import BankingServices
 from strongroom.bootstrap.platform import Platform
+from strongroom.days import NS, day_start
 from strongroom.ledger import (
     Account,
     CreateAccountResult,

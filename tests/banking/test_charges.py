@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from strongroom.banking.charges import CHARGE
-from strongroom.banking.days import day_of
 from strongroom.bootstrap.platform import Platform
+from strongroom.days import day_of
 from strongroom.errors import PermissionDenied, ValidationError
 from strongroom.ledger import CreateTransferResult, Transfer
 from strongroom.products import load_product

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from strongroom.banking.days import day_of
 from strongroom.banking.interest import ACCRUE
 from strongroom.bootstrap.platform import Platform
+from strongroom.days import day_of
 from strongroom.errors import PermissionDenied, ValidationError
 from strongroom.ledger import Account, CreateAccountResult
 from strongroom.products import load_product

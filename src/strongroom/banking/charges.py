@@ -25,9 +25,9 @@ import msgspec
 
 from strongroom.banking import codes
 from strongroom.banking.book import Booked, book
-from strongroom.banking.days import NS, day_of, day_start
 from strongroom.banking.ports import BankStore
 from strongroom.banking.retry import RETRY
+from strongroom.days import NS, day_of, day_start
 from strongroom.ledger import Ledger
 from strongroom.ledger.queries import PAGE_MAX, TransferQuery
 from strongroom.products.definitions import ProductDefinition

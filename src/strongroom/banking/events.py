@@ -3,11 +3,7 @@ caused it (the store puts it in the outbox in the same transaction)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from strongroom.events.schemas import Envelope, encode_batch
-from strongroom.ids import new_id
-from strongroom.tracing import current_trace_id
+from strongroom.events.schemas import encode_event
 
 CUSTOMER_ONBOARDED = "banking.customer.onboarded"
 CUSTOMER_KYC = "banking.customer.kyc_decided"
@@ -23,19 +19,5 @@ BENEFICIARY_ADDED = "banking.beneficiary.added"
 BENEFICIARY_REMOVED = "banking.beneficiary.removed"
 
 
-def event(type: str, tenant: str, actor: str | None, at: int, data: dict[str, Any]) -> bytes:
-    """One event, as the outbox's `events` column holds it."""
-    return encode_batch(
-        [
-            Envelope(
-                id=new_id(),
-                type=type,
-                version=1,
-                occurred_at=at,
-                tenant=tenant,
-                trace_id=current_trace_id(),
-                actor=actor,
-                data=data,
-            )
-        ]
-    )
+#: One event, as the outbox's `events` column holds it.
+event = encode_event

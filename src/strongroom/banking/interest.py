@@ -20,9 +20,9 @@ from typing import Any
 import msgspec
 
 from strongroom.banking.book import book
-from strongroom.banking.days import day_of
 from strongroom.banking.ports import BankStore
 from strongroom.banking.retry import RETRY
+from strongroom.days import day_of
 from strongroom.ledger import Ledger
 from strongroom.products.accrual import AccrualJob, AccrualReport, AccrualStore, AccrualTarget
 from strongroom.products.businessdate import ManualBusinessDate

@@ -24,9 +24,9 @@ from typing import Any
 import jinja2
 
 from strongroom.banking import codes
-from strongroom.banking.days import day_of, day_start
 from strongroom.banking.types import BankAccount, Directory
 from strongroom.clock import Clock
+from strongroom.days import day_of, day_start
 from strongroom.errors import NotFound
 from strongroom.ledger import Ledger, PendingState, Transfer, TransferFlags
 from strongroom.ledger.queries import PAGE_MAX, TransferQuery

@@ -15,6 +15,8 @@ from typing import Any
 import msgspec
 
 from strongroom.errors import ValidationError
+from strongroom.ids import new_id
+from strongroom.tracing import current_trace_id
 
 
 class Envelope(msgspec.Struct, frozen=True, kw_only=True):
@@ -203,6 +205,21 @@ def decode_envelope(raw: bytes) -> Envelope:
 def encode_batch(envelopes: list[Envelope]) -> bytes:
     """The outbox `events` column: a JSON array of the envelopes one transaction wrote."""
     return _encoder.encode(envelopes)
+
+
+def encode_event(type: str, tenant: str, actor: str | None, at: int, data: dict[str, Any]) -> bytes:
+    """One event of the current trace, as an outbox row's `events` column holds it."""
+    envelope = Envelope(
+        id=new_id(),
+        type=type,
+        version=1,
+        occurred_at=at,
+        tenant=tenant,
+        trace_id=current_trace_id(),
+        actor=actor,
+        data=data,
+    )
+    return encode_batch([envelope])
 
 
 def decode_batch(raw: bytes) -> list[Envelope]:

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from strongroom.api.http import create_app
-from strongroom.banking.days import day_of
 from strongroom.bootstrap.platform import Platform
+from strongroom.days import day_of
 from strongroom.services.access import Role
 from tests.api.http.test_banking_customers import auth
 from tests.banking.conftest import Bank, bank  # noqa: F401 (the fixture)

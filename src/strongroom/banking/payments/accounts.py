@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from strongroom.banking.days import day_of
 from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.types import AccountStatus, BankAccount, Customer, Directory
 from strongroom.compliance.rules.facts import AccountFacts, CustomerFacts
+from strongroom.days import day_of
 from strongroom.errors import NotFound
 from strongroom.money import format_amount
 from strongroom.products.events import Event, Usage

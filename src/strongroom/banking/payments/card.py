@@ -34,7 +34,6 @@ import msgspec
 
 from strongroom.banking import codes
 from strongroom.banking.clearing import ensure_clearing_account
-from strongroom.banking.days import day_of
 from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
     open_account,
@@ -47,6 +46,7 @@ from strongroom.banking.retry import RETRY
 from strongroom.banking.types import Directory
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.rules.facts import Counterparty, Direction
+from strongroom.days import day_of
 from strongroom.ledger import Ledger, Transfer, TransferFlags
 from strongroom.ledger.rules import TIMEOUT_MAX
 from strongroom.money import AMOUNT_MAX

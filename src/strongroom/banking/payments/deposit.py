@@ -21,7 +21,6 @@ import msgspec
 
 from strongroom.banking import codes
 from strongroom.banking.clearing import ensure_clearing_account
-from strongroom.banking.days import day_of
 from strongroom.banking.payments.accounts import (
     open_account,
     priced,
@@ -32,6 +31,7 @@ from strongroom.banking.retry import RETRY
 from strongroom.banking.types import Directory
 from strongroom.compliance.decide import Decider
 from strongroom.compliance.rules.facts import Counterparty, Direction
+from strongroom.days import day_of
 from strongroom.ledger import CreateTransferResult, Ledger, Transfer
 from strongroom.money import AMOUNT_MAX
 from strongroom.products.events import Event, EventKind

@@ -34,7 +34,6 @@ import msgspec
 from strongroom.banking import codes
 from strongroom.banking.beneficiaries import BeneficiaryPolicy, check_payment
 from strongroom.banking.clearing import ensure_clearing_account
-from strongroom.banking.days import day_of
 from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
     open_account,
@@ -51,6 +50,7 @@ from strongroom.compliance.rules.facts import (
     Counterparty,
     Direction,
 )
+from strongroom.days import day_of
 from strongroom.ledger import CreateTransferResult, Ledger, Transfer, TransferFlags
 from strongroom.money import AMOUNT_MAX, exponent
 from strongroom.products.events import Event, EventKind

@@ -16,7 +16,7 @@ from datetime import date
 from types import MappingProxyType
 
 from strongroom.banking import codes
-from strongroom.banking.days import day_start, month_start
+from strongroom.days import day_start, month_start
 from strongroom.ledger import Ledger, TransferFlags
 from strongroom.ledger.queries import TransferQuery
 from strongroom.products.events import EventKind, Tally, Usage

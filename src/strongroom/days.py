@@ -1,5 +1,6 @@
-"""UTC days and instants: the bank's periods (limits per day and month, statements) are UTC
-days; instants are nanoseconds since the epoch, as everywhere in Strongroom."""
+"""UTC days and instants: the periods of the bank and of billing (limits per day and month,
+statements, interest, billing cycles) are UTC days; instants are nanoseconds since the epoch, as
+everywhere in Strongroom."""
 
 from __future__ import annotations
 
