@@ -112,6 +112,10 @@ class BillingStore(Protocol):
         """Every version of a definition, oldest first."""
         ...
 
+    async def all_versions(self, tenant: str, kind: Kind) -> list[Definition]:
+        """Every version of every definition of `kind`, by id then version."""
+        ...
+
     async def archive(self, tenant: str, kind: Kind, id: str, at: int, events: bytes) -> bool:
         """Archive every version of a definition; False when there is none."""
         ...
@@ -127,6 +131,10 @@ class BillingStore(Protocol):
         ...
 
     async def invoice(self, tenant: str, invoice_id: uuid.UUID) -> InvoiceRecord | None: ...
+
+    async def invoiced(self, tenant: str) -> set[tuple[str, str]]:
+        """The (subject, period start) of every invoice of the tenant."""
+        ...
 
     async def invoices(
         self, tenant: str, subject: str | None, status: InvoiceStatus | None

@@ -20,6 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.banking.accounts import BankDirectory
 from strongroom.banking.services import BankingServices
+from strongroom.billing.catalog import CatalogService
+from strongroom.billing.cycles import cycle_type
+from strongroom.billing.service import BillingService
+from strongroom.billing.services import BillingServices
+from strongroom.billing.usage import UsageService
 from strongroom.bootstrap.banking import customer_intent_types, payment_intent_types, wire_banking
 from strongroom.bootstrap.compliance import case_policy, open_screening, wire_compliance
 from strongroom.bootstrap.events import open_outbox
@@ -225,6 +230,7 @@ class Platform:
                         self.settings,
                         self.clock,
                     ),
+                    cycle_type(await self.billing_store(), ledger),
                 ]
             )
         found: Registry = self._opened["intent_registry"]
@@ -348,6 +354,21 @@ class Platform:
             )
 
         return await self._once("banking", build)
+
+    async def billing(self) -> BillingServices:
+        """Billing's services: usage, definitions, cycles and invoices."""
+        store = await self.billing_store()
+        ledger = await self.ledger()
+        intents = await self.intents()
+
+        async def build() -> BillingServices:
+            return BillingServices(
+                usage=UsageService(store, self.clock),
+                catalog=CatalogService(store, self.clock),
+                billing=BillingService(store, ledger, intents, self.clock),
+            )
+
+        return await self._once("billing", build)
 
     async def products(self) -> StoredProductCatalog:
         """The product catalogue. On its own pool: on SQLite its writes take the write lock at

@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol
 
-from strongroom.products.fees import Charge
 from strongroom.products.rounding import round_minor
 
 
@@ -37,7 +37,17 @@ class TaxCharge:
     code: int
 
 
-def taxes_on(charges: Sequence[Charge], rules: Sequence[TaxRule]) -> tuple[TaxCharge, ...]:
+class Taxable(Protocol):
+    """What a tax is computed on: a fee (a Charge), or a line of a billing invoice."""
+
+    @property
+    def rule_id(self) -> str: ...
+
+    @property
+    def amount(self) -> int: ...
+
+
+def taxes_on(charges: Sequence[Taxable], rules: Sequence[TaxRule]) -> tuple[TaxCharge, ...]:
     """Every tax owed on `charges`; waived (zero) fees and zero taxes produce nothing."""
     out: list[TaxCharge] = []
     for charge in charges:

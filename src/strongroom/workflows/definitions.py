@@ -251,7 +251,7 @@ def field_error(error: msgspec.ValidationError, prefix: str = "") -> ValidationE
     """msgspec's refusal as a ValidationError naming the field it is about (under `prefix`)."""
     message = str(error)
     where = re.search(r"at `\$\.?([^`]*)`", message)
-    unknown = re.search(r"unknown field `([^`]*)`", message)
+    unknown = re.search(r"(?:unknown|missing required) field `([^`]*)`", message)
     names = [prefix] if prefix else []
     if where and where.group(1):
         names.append(where.group(1))
