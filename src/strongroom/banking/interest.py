@@ -22,7 +22,7 @@ import msgspec
 from strongroom.banking.book import book
 from strongroom.banking.ports import BankStore
 from strongroom.banking.retry import RETRY
-from strongroom.days import day_of
+from strongroom.days import business_day, day_of, not_over
 from strongroom.ledger import Ledger
 from strongroom.products.accrual import AccrualJob, AccrualReport, AccrualStore, AccrualTarget
 from strongroom.products.businessdate import ManualBusinessDate
@@ -59,25 +59,6 @@ MACHINE = Machine(
 )
 
 
-def business_day(intent_date: datetime.date | None, created_at: int) -> datetime.date:
-    """A periodic run's day: the one asked for, else the UTC day its intent was created."""
-    return intent_date if intent_date is not None else day_of(created_at)
-
-
-def latest_day(now: int) -> datetime.date:
-    """The latest business date a run may be asked for at `now`: tomorrow (today accrued at its
-    close). A day not over has no closing balance to earn interest on."""
-    return day_of(now) + datetime.timedelta(days=1)
-
-
-def too_late(day: datetime.date, now: int) -> str | None:
-    """Why `day` cannot be accrued up to yet, if it cannot."""
-    latest = latest_day(now)
-    if day > latest:
-        return f"{day.isoformat()} is after {latest.isoformat()}: days not over earn nothing yet"
-    return None
-
-
 def _tally(totals: dict[str, Any], report: AccrualReport) -> None:
     for done in report.accounts:
         totals["accounts"] += 1
@@ -105,7 +86,7 @@ def accrue_type(
     async def accrue(context: StepContext[Accrual]) -> Any:
         tenant = context.intent.tenant
         day = business_day(context.payload.date, context.intent.created_at)
-        refusal = too_late(day, context.now)
+        refusal = not_over(day, context.now)
         if refusal is not None:
             raise StepFailed(refusal)
         job = AccrualJob(ledger, accruals, ManualBusinessDate(day))

@@ -9,8 +9,9 @@ import enum
 
 from strongroom.banking.charges import CHARGE, first_of, not_begun
 from strongroom.banking.fields import as_sent
-from strongroom.banking.interest import ACCRUE, too_late
+from strongroom.banking.interest import ACCRUE
 from strongroom.clock import Clock
+from strongroom.days import not_over
 from strongroom.errors import ValidationError
 from strongroom.services.access import Principal, Role, acting
 from strongroom.workflows.ports import Schedule
@@ -38,7 +39,7 @@ class PeriodicService:
     async def accrue(self, who: Principal, day: datetime.date) -> Submitted:
         """Accrue every account's interest for each day before `day` not accrued yet."""
         with acting(who, Role.ADMIN):
-            refusal = too_late(day, self.clock.now_ns())
+            refusal = not_over(day, self.clock.now_ns())
             if refusal is not None:
                 raise ValidationError("date", refusal)
             body = {"date": day.isoformat()}

@@ -207,9 +207,9 @@ def encode_batch(envelopes: list[Envelope]) -> bytes:
     return _encoder.encode(envelopes)
 
 
-def encode_event(type: str, tenant: str, actor: str | None, at: int, data: dict[str, Any]) -> bytes:
-    """One event of the current trace, as an outbox row's `events` column holds it."""
-    envelope = Envelope(
+def new_event(type: str, tenant: str, actor: str | None, at: int, data: dict[str, Any]) -> Envelope:
+    """A new event of the current trace."""
+    return Envelope(
         id=new_id(),
         type=type,
         version=1,
@@ -219,7 +219,11 @@ def encode_event(type: str, tenant: str, actor: str | None, at: int, data: dict[
         actor=actor,
         data=data,
     )
-    return encode_batch([envelope])
+
+
+def encode_event(type: str, tenant: str, actor: str | None, at: int, data: dict[str, Any]) -> bytes:
+    """One new event, as an outbox row's `events` column holds it."""
+    return encode_batch([new_event(type, tenant, actor, at, data)])
 
 
 def decode_batch(raw: bytes) -> list[Envelope]:

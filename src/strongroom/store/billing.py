@@ -269,6 +269,13 @@ class SqlBillingStore:
         async with self._engine.connect() as conn:
             return [_definition(r) for r in await conn.execute(query)]
 
+    async def all_versions(self, tenant: str, kind: Kind) -> list[Definition]:
+        query = self._definitions(tenant, kind).order_by(
+            billing_definitions.c.id, billing_definitions.c.version
+        )
+        async with self._engine.connect() as conn:
+            return [_definition(r) for r in await conn.execute(query)]
+
     async def archive(self, tenant: str, kind: Kind, id: str, at: int, events: bytes) -> bool:
         async with write_transaction(self._engine) as conn:
             result = await conn.execute(
@@ -349,6 +356,15 @@ class SqlBillingStore:
                 )
             ).first()
         return None if row is None else _invoice(row)
+
+    async def invoiced(self, tenant: str) -> set[tuple[str, str]]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(billing_invoices.c.subject, billing_invoices.c.period_start).where(
+                    billing_invoices.c.tenant == tenant
+                )
+            )
+            return {(r.subject, r.period_start) for r in result}
 
     async def invoices(
         self, tenant: str, subject: str | None, status: InvoiceStatus | None
