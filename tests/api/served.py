@@ -46,6 +46,7 @@ class ServedApi:
                 compliance=services.compliance,
                 cases=services.cases,
                 banking=services.banking,
+                billing=services.billing,
                 port=0,
                 grpc_port=None,
             ) as servers:

@@ -24,6 +24,7 @@ from strongroom.api.http import MAX_BODY_BYTES, create_app
 from strongroom.api.http.app import create_operations_app
 from strongroom.api.http.health import ComponentsView, Probe
 from strongroom.banking.services import BankingServices
+from strongroom.billing.services import BillingServices
 from strongroom.compliance.cases import CaseService
 from strongroom.compliance.service import ComplianceService
 from strongroom.services.access import AccessService
@@ -109,6 +110,7 @@ async def serving(
     compliance: ComplianceService | None = None,
     cases: CaseService | None = None,
     banking: BankingServices | None = None,
+    billing: BillingServices | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     grpc_port: int | None = 50051,
@@ -120,7 +122,7 @@ async def serving(
     """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC).
 
     `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
-    processes by default). `intents`, `compliance`, `cases`, `banking`, `components` and
+    processes by default). `intents`, `compliance`, `cases`, `banking`, `billing`, `components` and
     `collectors`: as `create_app` takes them (their routes are served when they are given, and
     so are the intent engine's, compliance's and the bank's gRPC services)."""
     app = create_app(
@@ -130,6 +132,7 @@ async def serving(
         compliance=compliance,
         cases=cases,
         banking=banking,
+        billing=billing,
         max_body_bytes=max_body_bytes,
         components=components,
         collectors=collectors,

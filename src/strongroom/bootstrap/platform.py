@@ -162,8 +162,8 @@ class Platform:
         return await self._once("access", build)
 
     async def services(self) -> Services:
-        """What the API and the CLI call: the ledger's service, API keys, intents, cases and the
-        bank."""
+        """What the API and the CLI call: the ledger's service, API keys, intents, cases, the
+        bank and billing."""
 
         async def build() -> Services:
             ledger = await self.ledger()
@@ -175,6 +175,7 @@ class Platform:
                 await self.compliance(),
                 await self.cases(),
                 await self.banking(),
+                await self.billing(),
             )
 
         # The ledger and access take the lock themselves: build outside it.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from strongroom.banking.services import BankingServices
+from strongroom.billing.services import BillingServices
 from strongroom.clock import Clock, SystemClock
 from strongroom.compliance.cases import CaseService
 from strongroom.compliance.service import ComplianceService
@@ -82,3 +83,4 @@ class Services:
     compliance: ComplianceService
     cases: CaseService
     banking: BankingServices
+    billing: BillingServices

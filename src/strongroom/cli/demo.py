@@ -65,6 +65,7 @@ async def _demo(settings: Settings, customers: int, payments: int, seed: int, cl
                 compliance=services.compliance,
                 cases=services.cases,
                 banking=services.banking,
+                billing=services.billing,
                 port=0,
                 grpc_port=None,
                 components=components.health,

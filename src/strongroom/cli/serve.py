@@ -187,6 +187,7 @@ async def _serve(
                 compliance=services.compliance,
                 cases=services.cases,
                 banking=services.banking,
+                billing=services.billing,
                 host=settings.http_host,
                 port=settings.http_port,
                 grpc_port=grpc_port,

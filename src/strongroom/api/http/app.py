@@ -24,6 +24,7 @@ from strongroom.api.http import (
     problems,
     transfers,
 )
+from strongroom.api.http import billing as billing_routes
 from strongroom.api.http import cases as case_routes
 from strongroom.api.http import compliance as compliance_routes
 from strongroom.api.http import intents as intents_routes
@@ -33,6 +34,7 @@ from strongroom.api.http.metrics import ApiMetrics
 from strongroom.api.http.middleware import RequestMiddleware
 from strongroom.api.http.routing import DirectRoute
 from strongroom.banking.services import BankingServices
+from strongroom.billing.services import BillingServices
 from strongroom.compliance.cases import CaseService
 from strongroom.compliance.service import ComplianceService
 from strongroom.health import ComponentHealth
@@ -59,6 +61,7 @@ def create_app(
     compliance: ComplianceService | None = None,
     cases: CaseService | None = None,
     banking: BankingServices | None = None,
+    billing: BillingServices | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     components: ComponentsView | None = None,
     collectors: Sequence[Collector] = (),
@@ -81,6 +84,7 @@ def create_app(
     app.state.compliance = compliance
     app.state.cases = cases
     app.state.banking = banking
+    app.state.billing = billing
     app.state.metrics = ApiMetrics(service.ledger)
     # The APIs serve while a background component fails: readiness reports it, not judges it.
     registry = app.state.metrics.registry
@@ -97,6 +101,8 @@ def create_app(
         routers.insert(-1, banking_payments.router)
         routers.insert(-1, banking_fx.router)
         routers.insert(-1, banking_periodic.router)
+    if billing is not None:
+        routers.insert(-1, billing_routes.router)
     for router in routers:
         app.include_router(router)
     # Included without a prefix of their own, routes keep the paths their routers gave them.
