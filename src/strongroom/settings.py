@@ -56,9 +56,10 @@ class Settings(BaseSettings):
     #: Seconds between the balance snapshots `serve` (or `worker snapshots`) takes; 0: none.
     snapshot_interval: float = Field(default=300.0, ge=0)
     #: The components `strongroom serve` runs beside the APIs; switch one off to run it as its
-    #: own process (`strongroom worker relay|audit|snapshots|sweeper|intents`).
+    #: own process (`strongroom worker relay|audit|metering|snapshots|sweeper|intents`).
     run_relay: bool = True
     run_audit: bool = True
+    run_metering: bool = True
     run_snapshots: bool = True
     run_sweeper: bool = True
     run_intents: bool = True

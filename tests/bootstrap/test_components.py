@@ -110,6 +110,8 @@ def test_unknown_components_and_a_split_in_process_bus_are_refused() -> None:
         check_components(["relay", "bogus"], in_process_bus=False)
     with pytest.raises(ConfigurationError, match="in-process bus"):
         check_components(["relay"], in_process_bus=True)
+    with pytest.raises(ConfigurationError, match="metering consumer runs with the relay"):
+        check_components(["metering"], in_process_bus=True)
     assert check_components(["sweeper", "audit"], in_process_bus=False) == ["audit", "sweeper"]
 
 
@@ -118,6 +120,7 @@ async def test_the_settings_choose_what_serve_runs(sqlite_url: str, tmp_path: Pa
     async with Platform(every) as platform:
         assert configured_components(platform) == [
             "audit",
+            "metering",
             "relay",
             "snapshots",
             "sweeper",
@@ -129,6 +132,7 @@ async def test_the_settings_choose_what_serve_runs(sqlite_url: str, tmp_path: Pa
         tmp_path,
         run_relay=False,
         run_audit=False,
+        run_metering=False,
         sweep_interval=0,
         run_intents=False,
         velocity_prune_interval=0,

@@ -29,7 +29,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from strongroom.banking import codes, events
+from strongroom.banking import codes, events, metering
 from strongroom.banking.customers import standing
 from strongroom.banking.fields import as_sent
 from strongroom.banking.ports import AccountRecord, BankStore, CustomerRecord
@@ -274,6 +274,7 @@ def open_type(
             )
         except Conflict as conflict:
             raise StepFailed(str(conflict)) from None
+        metering.bill(context, metering.ACCOUNTS_OPENED, currency=p.currency, product=p.product)
         return {"account_id": str(p.account_id)}
 
     return IntentType(

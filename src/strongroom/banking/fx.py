@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 
-from strongroom.banking import codes, events
+from strongroom.banking import codes, events, metering
 from strongroom.banking.payments.accounts import open_account
 from strongroom.banking.payments.screening import verified
 from strongroom.banking.ports import BankStore, FxQuote, FxRate
@@ -193,6 +193,9 @@ def convert_type(
             if CreateTransferResult.EXCEEDS_CREDITS in results:
                 raise StepFailed("insufficient funds on the account sold from")
             raise StepFailed(", ".join(sorted({r.value for r in results if r not in _DONE})))
+        sell, buy = quote.sell_currency, quote.buy_currency
+        metering.bill(context, metering.FX_CONVERSIONS, sell=sell, buy=buy)
+        metering.bill(context, metering.FX_VOLUME, quote.sell_amount, sell=sell, buy=buy)
         return {"sold": quote.sell_amount, "bought": quote.buy_amount}
 
     return IntentType(

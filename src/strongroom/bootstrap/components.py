@@ -1,10 +1,10 @@
 """The background components a server or worker process runs, and what they report.
 
 `start_components(platform, names)` starts the named components of a Platform (`COMPONENTS`:
-the outbox relay, the audit consumer, the snapshot task, the pending-transfer sweeper, the
-intent engine) plus a monitor that measures, every `MONITOR_INTERVAL` seconds, what a scrape
-cannot ask the database or the bus itself: the rows waiting in the outbox, the audit consumer's
-lag and the intent queue. It returns a
+the outbox relay, the audit consumer, the metering consumer (billing.metering), the snapshot
+task, the pending-transfer sweeper, the intent engine) plus a monitor that measures, every
+`MONITOR_INTERVAL` seconds, what a scrape cannot ask the database or the bus itself: the rows
+waiting in the outbox, the audit consumer's lag and the intent queue. It returns a
 `Components`, whose `health()` the health endpoints report and whose `collector()` adds their
 figures to `/metrics`; `stop()` stops them in reverse order of start, each finishing its work in
 progress (the relay publishes what is waiting before it stops).
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from strongroom.billing.metering import subscribe_usage
 from strongroom.bootstrap.platform import Platform
 from strongroom.errors import ConfigurationError
 from strongroom.events.audit import AUDIT_CONSUMER, subscribe_audit
@@ -41,6 +42,29 @@ _log = get_logger(__name__)
 MONITOR_INTERVAL = 5.0
 #: Seconds a stopping relay spends publishing what is still waiting.
 FINAL_DRAIN_SECONDS = 10.0
+
+
+class MeteringComponent:
+    """The metering consumer: the platform's own `billing.usage` events, once, into billing."""
+
+    name = "metering"
+
+    def __init__(self, platform: Platform, bus: Bus) -> None:
+        self._platform = platform
+        self._bus = bus
+        self._subscription: Subscription | None = None
+
+    async def start(self) -> None:
+        billing = await self._platform.billing()
+        self._subscription = await subscribe_usage(self._bus, billing.usage)
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            await self._subscription.stop()
+            self._subscription = None
+
+    def health(self) -> ComponentHealth:
+        return ComponentHealth(self.name, "stopped" if self._subscription is None else "ok")
 
 
 class RelayComponent:
@@ -253,6 +277,11 @@ def check_components(names: Sequence[str], *, in_process_bus: bool) -> list[str]
             "with the in-process bus (no nats_url) the relay and the audit consumer run in one "
             "process: run both, or set STRONGROOM_NATS_URL"
         )
+    if in_process_bus and "metering" in chosen and "relay" not in chosen:
+        raise ConfigurationError(
+            "with the in-process bus (no nats_url) the metering consumer runs with the relay: "
+            "run both, or set STRONGROOM_NATS_URL"
+        )
     return chosen
 
 
@@ -262,6 +291,7 @@ def configured_components(platform: Platform) -> list[str]:
     settings = platform.settings
     wanted = {
         "audit": settings.run_audit,
+        "metering": settings.run_metering,
         "relay": settings.run_relay,
         "snapshots": settings.run_snapshots and settings.snapshot_interval > 0,
         "sweeper": settings.run_sweeper and settings.sweep_interval > 0,
@@ -277,7 +307,7 @@ async def start_components(platform: Platform, names: Sequence[str]) -> Componen
     settings = platform.settings
     chosen = check_components(names, in_process_bus=settings.nats_url is None)
     outbox = await platform.outbox()
-    bus = await platform.bus() if {"audit", "relay"} & set(chosen) else None
+    bus = await platform.bus() if {"audit", "metering", "relay"} & set(chosen) else None
     components = Components(outbox, bus)
     try:
         for name in chosen:
@@ -294,6 +324,11 @@ async def start_components(platform: Platform, names: Sequence[str]) -> Componen
 async def _audit(platform: Platform, bus: Bus | None) -> Component:
     assert bus is not None, "start_components opens the bus for the audit consumer"
     return AuditComponent(platform, bus)
+
+
+async def _metering(platform: Platform, bus: Bus | None) -> Component:
+    assert bus is not None, "start_components opens the bus for the metering consumer"
+    return MeteringComponent(platform, bus)
 
 
 async def _relay(platform: Platform, bus: Bus | None) -> Component:
@@ -330,6 +365,7 @@ async def _velocity(platform: Platform, bus: Bus | None) -> Component:
 #: they start. A service that brings a background task of its own adds its builder here.
 _BUILDERS: dict[str, Callable[[Platform, Bus | None], Awaitable[Component]]] = {
     "audit": _audit,
+    "metering": _metering,
     "relay": _relay,
     "snapshots": _snapshots,
     "sweeper": _sweeper,

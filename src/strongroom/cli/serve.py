@@ -79,6 +79,14 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    metering: Annotated[
+        bool | None,
+        typer.Option(
+            "--metering/--no-metering",
+            help="Run the metering consumer " + configured("run_metering"),
+            show_default=False,
+        ),
+    ] = None,
     snapshots: Annotated[
         bool | None,
         typer.Option(
@@ -113,6 +121,7 @@ def serve(
         grpc_port=grpc_port,
         run_relay=relay,
         run_audit=audit,
+        run_metering=metering,
         run_snapshots=snapshots,
         run_sweeper=sweeper,
         run_intents=intents,

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from strongroom.banking import codes
+from strongroom.banking import codes, metering
 from strongroom.banking.clearing import ensure_clearing_account
 from strongroom.banking.payments.accounts import (
     open_account,
@@ -149,6 +149,7 @@ def deposit_type(
                 "transfer_id": str(movement.id),
             },
         )
+        metering.bill(context, metering.DEPOSITS, currency=d.currency)
         return {
             "transfer_id": str(movement.id),
             "fees": found.total_fees,

@@ -31,7 +31,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from strongroom.banking import codes
+from strongroom.banking import codes, metering
 from strongroom.banking.beneficiaries import BeneficiaryPolicy, check_payment
 from strongroom.banking.clearing import ensure_clearing_account
 from strongroom.banking.payments import holds
@@ -251,6 +251,9 @@ def internal_payment_type(
                 "round_up": rounded,
             },
         )
+        payee = "account" if p.beneficiary_id is None else "beneficiary"
+        metering.bill(context, metering.PAYMENTS, currency=p.currency, payee=payee)
+        metering.bill(context, metering.PAYMENT_VOLUME, p.amount, currency=p.currency)
         return {"posted": [str(t.id) for t in posts], "round_up": rounded}
 
     async def round_up(context: StepContext[InternalPayment]) -> int:
