@@ -11,6 +11,7 @@ from strongroom.cli import (
     audit,
     banking,
     bench,
+    billing,
     cases,
     compliance,
     demo,
@@ -46,6 +47,7 @@ app.add_typer(intents.app, name="intents")
 app.add_typer(compliance.app, name="compliance")
 app.add_typer(cases.app, name="cases")
 app.add_typer(banking.app, name="banking")
+app.add_typer(billing.app, name="billing")
 app.add_typer(products.app, name="products")
 app.add_typer(admin.app, name="admin")
 app.add_typer(stats.app, name="ledger")

@@ -28,6 +28,7 @@ from strongroom.cli.common import (
     on_platform,
     operator,
     parse_uuid,
+    read_json,
 )
 from strongroom.cli.intents import intent_json
 from strongroom.ledger import AccountStatus as LedgerStatus
@@ -131,15 +132,7 @@ def onboard(
     db: DbOption = None,
 ) -> None:
     """Onboard a customer (personal data sealed) and submit the first KYC check."""
-    if person.startswith("@"):
-        try:
-            person = Path(person[1:]).read_text()
-        except OSError as error:
-            raise typer.BadParameter(f"cannot read {person[1:]}: {error.strerror}") from None
-    try:
-        details = json.loads(person)
-    except ValueError:
-        raise typer.BadParameter("--person is not valid JSON") from None
+    details = read_json(person, "--person")
     if not isinstance(details, dict):
         raise typer.BadParameter("--person must be a JSON object")
 

@@ -15,6 +15,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -138,6 +139,21 @@ def parse_metadata(text: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise ValidationError("metadata", "must be a JSON object")
     return value
+
+
+def read_json(text: str, option: str) -> Any:
+    """An option's JSON, given inline or as @FILE; a bad one ends the command naming it."""
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text()
+        except OSError as error:
+            raise typer.BadParameter(
+                f"{option}: cannot read {text[1:]}: {error.strerror}"
+            ) from None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise typer.BadParameter(f"{option} is not valid JSON") from None
 
 
 def parse_uuid(text: str) -> uuid.UUID:
