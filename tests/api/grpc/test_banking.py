@@ -1,10 +1,13 @@
 """strongroom.v1.Banking through a real gRPC client over loopback, on both backends: a payment
-paid, retried, shown and refunded; a deposit and a card hold captured; bad fields named."""
+paid, retried, shown and refunded; a deposit and a card hold captured; customers, accounts and
+pots; statements, re-pinning and sweeps. Roles refused, bad fields named, another tenant's
+objects not found."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import grpc
 import pytest
@@ -13,7 +16,10 @@ from strongroom.api.grpc import start_grpc_server
 from strongroom.api.grpc.gen import banking_pb2 as pb
 from strongroom.api.grpc.gen import banking_pb2_grpc
 from strongroom.bootstrap.platform import Platform
-from tests.banking.conftest import Bank, bank  # noqa: F401 (the fixture)
+from strongroom.products import parse_product
+from tests.banking.conftest import EXAMPLES, Bank, bank  # noqa: F401 (the fixture)
+
+ONE_DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
@@ -191,3 +197,95 @@ async def test_customers_accounts_and_pots(
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.ShowCustomer(pb.ShowCustomerRequest(id=made.id), metadata=stranger)
     assert caught.value.code() is grpc.StatusCode.NOT_FOUND
+
+
+async def refused(call: Awaitable[object], code: grpc.StatusCode, field: str = "") -> None:
+    """`call` answers `code`, its message naming `field`."""
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    assert caught.value.code() is code, caught.value.details()
+    assert field in (caught.value.details() or "")
+
+
+async def test_statement_repin_and_sweep(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    stub: banking_pb2_grpc.BankingStub,
+) -> None:
+    reader, writer, admin = [await bearer(platform, r) for r in ("read", "write", "admin")]
+    stranger = await bearer(platform, "admin", tenant="other")
+    a = await bank.customer_account(funded=4_200)
+    today = datetime.datetime.now(datetime.UTC).date()
+    period = {"start": str(today - datetime.timedelta(days=1)), "end": str(today + ONE_DAY)}
+    ask = pb.StatementRequest(account_id=str(a), **period)
+    shown = await stub.ShowStatement(ask, metadata=reader)
+    assert (shown.opening, shown.closing, shown.format, shown.document) == (0, 4_200, "json", b"")
+    assert [(m.amount, m.balance, m.counterparty) for m in shown.movements] == [
+        (4_200, 4_200, str(bank.funding))
+    ]
+    as_csv = await stub.ShowStatement(
+        pb.StatementRequest(account_id=str(a), format="csv", **period), metadata=reader
+    )
+    assert (as_csv.closing, len(as_csv.movements)) == (4_200, 0)
+    assert b"closing balance" in as_csv.document
+    as_pdf = await stub.ShowStatement(
+        pb.StatementRequest(account_id=str(a), format="pdf", **period), metadata=reader
+    )
+    assert as_pdf.document[:5] == b"%PDF-"
+    await refused(
+        stub.ShowStatement(
+            pb.StatementRequest(account_id=str(a), start="yesterday", end=period["end"]),
+            metadata=reader,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "start",
+    )
+    await refused(
+        stub.ShowStatement(
+            pb.StatementRequest(account_id=str(a), format="xml", **period), metadata=reader
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "format",
+    )
+    await refused(stub.ShowStatement(ask, metadata=stranger), grpc.StatusCode.NOT_FOUND)
+
+    text = (EXAMPLES / "everyday-v1.yaml").read_text().replace("version: 1", "version: 2")
+    await (await platform.products()).publish(parse_product(text), actor="ops")
+    repin = pb.RepinAccountRequest(id=str(a), version=2, reason="better terms")
+    await refused(stub.RepinAccount(repin, metadata=writer), grpc.StatusCode.PERMISSION_DENIED)
+    await refused(stub.RepinAccount(repin, metadata=stranger), grpc.StatusCode.NOT_FOUND)
+    await refused(
+        stub.RepinAccount(
+            pb.RepinAccountRequest(id=str(a), version=2**31, reason=" "), metadata=admin
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "version: must be a version, 1 to 2147483647; reason",
+    )
+    moved = await stub.RepinAccount(repin, metadata=admin)
+    assert (moved.id, moved.product_version) == (str(a), 2)
+
+    pot = await stub.CreatePot(
+        pb.CreatePotRequest(account_id=str(a), reference="g-sweep", name="Rainy day"),
+        metadata=writer,
+    )
+    assert not pot.HasField("sweep")
+    sweep = pb.SweepPotRequest(pot_id=pot.id, amount=1_000, spec="every 1d")
+    await refused(stub.SweepPot(sweep, metadata=writer), grpc.StatusCode.PERMISSION_DENIED)
+    await refused(stub.SweepPot(sweep, metadata=stranger), grpc.StatusCode.NOT_FOUND)
+    await refused(
+        stub.SweepPot(pb.SweepPotRequest(pot_id=pot.id, amount=0, spec="every 1d"), metadata=admin),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "amount",
+    )
+    await refused(
+        stub.SweepPot(
+            pb.SweepPotRequest(pot_id=pot.id, amount=1, spec="now and then"), metadata=admin
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "spec",
+    )
+    swept = await stub.SweepPot(sweep, metadata=admin)
+    assert (swept.id, swept.sweep.spec, swept.sweep.amount) == (pot.id, "every 1d", 1_000)
+    assert swept.sweep.HasField("next_at")
+    listed = await stub.ListPots(pb.ShowAccountRequest(id=str(a)), metadata=reader)
+    assert [p.sweep.amount for p in listed.items] == [1_000]

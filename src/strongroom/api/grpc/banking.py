@@ -1,17 +1,20 @@
 """`BankingServicer`: strongroom.v1.Banking on grpc.aio, over the bank's services
 (strongroom.banking.services.BankingServices): the same operations as /v1/banking over HTTP
-(payments, deposits, card holds, customers, accounts, pots).
+(payments, deposits, card holds, customers, accounts, pots, statements).
 A request's fields become the service's request mapping, so the payload schemas check them and
-name a bad field as over HTTP."""
+name a bad field as over HTTP; the bounds the HTTP models put on fields a service does not
+check itself (a statement's dates, a reason's length) are checked here with `Fields`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, TypeAlias
 
 import grpc
 
 from strongroom.api.grpc.calls import Calls
+from strongroom.api.grpc.fields import Fields
 from strongroom.api.grpc.gen import banking_pb2 as pb
 from strongroom.api.grpc.gen import banking_pb2_grpc
 from strongroom.api.grpc.gen import intents_pb2 as intents_pb
@@ -22,6 +25,7 @@ from strongroom.banking.payments.card import DEFAULT_HOLD
 from strongroom.banking.payments.service import Payment
 from strongroom.banking.pots import PotView
 from strongroom.banking.services import BankingServices
+from strongroom.banking.statements import Statement, as_csv, as_pdf
 from strongroom.errors import ValidationError
 from strongroom.ids import parse_id
 from strongroom.services.access import AccessService, Principal
@@ -29,6 +33,9 @@ from strongroom.workflows.types import Intent, IntentDetail
 
 _DEFAULT_LIMIT = 50
 _Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+# The bounds of the HTTP models (strongroom.api.http.banking_customers).
+_REASON_MAX = 500
+_FORMATS = ("json", "csv", "pdf")
 
 
 def _submitted(submitted: tuple[Intent, bool]) -> pb.Submitted:
@@ -362,6 +369,49 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
 
         return await self._call("MovePot", context, work)
 
+    async def SweepPot(self, request: pb.SweepPotRequest, context: _Context) -> pb.Pot:
+        async def work(who: Principal) -> pb.Pot:
+            pot_id = parse_id(request.pot_id, "pot_id")
+            fields = Fields()
+            amount = fields.amount(request.amount, "amount")
+            spec = fields.text(request.spec, "spec")
+            fields.done()
+            await self._banking.pots.sweep(who, pot_id, amount, spec)
+            return _pot_pb(await self._banking.pots.show(who, pot_id))
+
+        return await self._call("SweepPot", context, work)
+
+    async def RepinAccount(
+        self, request: pb.RepinAccountRequest, context: _Context
+    ) -> pb.BankAccount:
+        async def work(who: Principal) -> pb.BankAccount:
+            account_id = parse_id(request.id, "id")
+            fields = Fields()
+            version = fields.version(request.version, "version")
+            reason = fields.not_blank(request.reason, _REASON_MAX, "reason")
+            fields.done()
+            return _account_pb(await self._banking.accounts.repin(who, account_id, version, reason))
+
+        return await self._call("RepinAccount", context, work)
+
+    async def ShowStatement(self, request: pb.StatementRequest, context: _Context) -> pb.Statement:
+        async def work(who: Principal) -> pb.Statement:
+            account_id = parse_id(request.account_id, "account_id")
+            fields = Fields()
+            start = fields.date(request.start, "start")
+            end = fields.date(request.end, "end")
+            form = request.format or "json"
+            if form not in _FORMATS:
+                fields.refuse("format", "must be json, csv or pdf")
+            fields.done()
+            # Both set once done() passed: a refused date raised.
+            assert start is not None
+            assert end is not None
+            made = await self._banking.statements.statement(who, account_id, start, end)
+            return await _statement_pb(made, form)
+
+        return await self._call("ShowStatement", context, work)
+
 
 def _customer_pb(v: CustomerView) -> pb.Customer:
     c, p = v.customer, v.party
@@ -412,6 +462,11 @@ def _account_pb(v: AccountView) -> pb.BankAccount:
 
 def _pot_pb(v: PotView) -> pb.Pot:
     p = v.pot
+    sweep = None
+    if v.sweep is not None:
+        amount = v.sweep.payload["amount"]
+        assert isinstance(amount, int)
+        sweep = pb.PotSweep(spec=v.sweep.spec, amount=amount, next_at=v.sweep.next_at)
     return pb.Pot(
         id=str(p.id),
         account_id=str(p.account_id),
@@ -420,4 +475,47 @@ def _pot_pb(v: PotView) -> pb.Pot:
         goal=p.goal,
         round_up=p.round_up,
         balance=v.balance,
+        sweep=sweep,
     )
+
+
+async def _statement_pb(s: Statement, form: str) -> pb.Statement:
+    """The statement's figures, with its movements and holds (json) or its rendering (csv,
+    pdf): one copy of the movements per message, whatever the format."""
+    shown = pb.Statement(
+        account_id=str(s.account.id),
+        currency=s.account.currency,
+        start=s.start.isoformat(),
+        end=s.end.isoformat(),
+        opening=s.opening,
+        closing=s.closing,
+        generated_at=s.generated_at,
+        format=form,
+    )
+    if form == "csv":
+        shown.document = as_csv(s).encode()
+    elif form == "pdf":
+        shown.document = await asyncio.to_thread(as_pdf, s)
+    else:
+        shown.movements.extend(
+            pb.Movement(
+                transfer_id=str(m.transfer_id),
+                seq=m.seq,
+                timestamp=m.timestamp,
+                counterparty=str(m.counterparty),
+                amount=m.amount,
+                description=m.description,
+                balance=m.balance,
+            )
+            for m in s.movements
+        )
+        shown.holds.extend(
+            pb.StatementHold(
+                transfer_id=str(h.transfer_id),
+                timestamp=h.timestamp,
+                amount=h.amount,
+                description=h.description,
+            )
+            for h in s.holds
+        )
+    return shown

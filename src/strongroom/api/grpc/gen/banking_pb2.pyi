@@ -206,7 +206,7 @@ class CreatePotRequest(_message.Message):
     def __init__(self, account_id: _Optional[str] = ..., reference: _Optional[str] = ..., name: _Optional[str] = ..., goal: _Optional[int] = ..., round_up: _Optional[bool] = ...) -> None: ...
 
 class Pot(_message.Message):
-    __slots__ = ("id", "account_id", "currency", "name", "goal", "round_up", "balance")
+    __slots__ = ("id", "account_id", "currency", "name", "goal", "round_up", "balance", "sweep")
     ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +214,7 @@ class Pot(_message.Message):
     GOAL_FIELD_NUMBER: _ClassVar[int]
     ROUND_UP_FIELD_NUMBER: _ClassVar[int]
     BALANCE_FIELD_NUMBER: _ClassVar[int]
+    SWEEP_FIELD_NUMBER: _ClassVar[int]
     id: str
     account_id: str
     currency: str
@@ -221,7 +222,18 @@ class Pot(_message.Message):
     goal: int
     round_up: bool
     balance: int
-    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., currency: _Optional[str] = ..., name: _Optional[str] = ..., goal: _Optional[int] = ..., round_up: _Optional[bool] = ..., balance: _Optional[int] = ...) -> None: ...
+    sweep: PotSweep
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., currency: _Optional[str] = ..., name: _Optional[str] = ..., goal: _Optional[int] = ..., round_up: _Optional[bool] = ..., balance: _Optional[int] = ..., sweep: _Optional[_Union[PotSweep, _Mapping]] = ...) -> None: ...
+
+class PotSweep(_message.Message):
+    __slots__ = ("spec", "amount", "next_at")
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_AT_FIELD_NUMBER: _ClassVar[int]
+    spec: str
+    amount: int
+    next_at: int
+    def __init__(self, spec: _Optional[str] = ..., amount: _Optional[int] = ..., next_at: _Optional[int] = ...) -> None: ...
 
 class PotList(_message.Message):
     __slots__ = ("items",)
@@ -434,3 +446,91 @@ class ReleaseRequest(_message.Message):
     authorisation_id: str
     reference: str
     def __init__(self, authorisation_id: _Optional[str] = ..., reference: _Optional[str] = ...) -> None: ...
+
+class SweepPotRequest(_message.Message):
+    __slots__ = ("pot_id", "amount", "spec")
+    POT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    pot_id: str
+    amount: int
+    spec: str
+    def __init__(self, pot_id: _Optional[str] = ..., amount: _Optional[int] = ..., spec: _Optional[str] = ...) -> None: ...
+
+class RepinAccountRequest(_message.Message):
+    __slots__ = ("id", "version", "reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    version: int
+    reason: str
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class StatementRequest(_message.Message):
+    __slots__ = ("account_id", "start", "end", "format")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    start: str
+    end: str
+    format: str
+    def __init__(self, account_id: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., format: _Optional[str] = ...) -> None: ...
+
+class Movement(_message.Message):
+    __slots__ = ("transfer_id", "seq", "timestamp", "counterparty", "amount", "description", "balance")
+    TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    COUNTERPARTY_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    transfer_id: str
+    seq: int
+    timestamp: int
+    counterparty: str
+    amount: int
+    description: str
+    balance: int
+    def __init__(self, transfer_id: _Optional[str] = ..., seq: _Optional[int] = ..., timestamp: _Optional[int] = ..., counterparty: _Optional[str] = ..., amount: _Optional[int] = ..., description: _Optional[str] = ..., balance: _Optional[int] = ...) -> None: ...
+
+class StatementHold(_message.Message):
+    __slots__ = ("transfer_id", "timestamp", "amount", "description")
+    TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    transfer_id: str
+    timestamp: int
+    amount: int
+    description: str
+    def __init__(self, transfer_id: _Optional[str] = ..., timestamp: _Optional[int] = ..., amount: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
+
+class Statement(_message.Message):
+    __slots__ = ("account_id", "currency", "start", "end", "opening", "closing", "movements", "holds", "generated_at", "format", "document")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    OPENING_FIELD_NUMBER: _ClassVar[int]
+    CLOSING_FIELD_NUMBER: _ClassVar[int]
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    currency: str
+    start: str
+    end: str
+    opening: int
+    closing: int
+    movements: _containers.RepeatedCompositeFieldContainer[Movement]
+    holds: _containers.RepeatedCompositeFieldContainer[StatementHold]
+    generated_at: int
+    format: str
+    document: bytes
+    def __init__(self, account_id: _Optional[str] = ..., currency: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., opening: _Optional[int] = ..., closing: _Optional[int] = ..., movements: _Optional[_Iterable[_Union[Movement, _Mapping]]] = ..., holds: _Optional[_Iterable[_Union[StatementHold, _Mapping]]] = ..., generated_at: _Optional[int] = ..., format: _Optional[str] = ..., document: _Optional[bytes] = ...) -> None: ...

@@ -157,6 +157,21 @@ class BankingStub:
                 request_serializer=strongroom_dot_v1_dot_banking__pb2.MovePotRequest.SerializeToString,
                 response_deserializer=strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
                 _registered_method=True)
+        self.SweepPot = channel.unary_unary(
+                '/strongroom.v1.Banking/SweepPot',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.SweepPotRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Pot.FromString,
+                _registered_method=True)
+        self.RepinAccount = channel.unary_unary(
+                '/strongroom.v1.Banking/RepinAccount',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.RepinAccountRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.BankAccount.FromString,
+                _registered_method=True)
+        self.ShowStatement = channel.unary_unary(
+                '/strongroom.v1.Banking/ShowStatement',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.StatementRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Statement.FromString,
+                _registered_method=True)
 
 
 class BankingServicer:
@@ -320,6 +335,28 @@ class BankingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SweepPot(self, request, context):
+        """Admin role. Move `amount` into a pot at each time of `spec` (a durable schedule of the
+        intent engine, replacing the pot's); answers the pot with its sweep.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RepinAccount(self, request, context):
+        """Admin role. Move an account to another version of its product (audited).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShowStatement(self, request, context):
+        """Read role. An account's statement for a period of UTC days, structured or rendered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BankingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -442,6 +479,21 @@ def add_BankingServicer_to_server(servicer, server):
                     servicer.MovePot,
                     request_deserializer=strongroom_dot_v1_dot_banking__pb2.MovePotRequest.FromString,
                     response_serializer=strongroom_dot_v1_dot_banking__pb2.Submitted.SerializeToString,
+            ),
+            'SweepPot': grpc.unary_unary_rpc_method_handler(
+                    servicer.SweepPot,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.SweepPotRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Pot.SerializeToString,
+            ),
+            'RepinAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.RepinAccount,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.RepinAccountRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.BankAccount.SerializeToString,
+            ),
+            'ShowStatement': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShowStatement,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.StatementRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Statement.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1092,6 +1144,87 @@ class Banking:
             '/strongroom.v1.Banking/MovePot',
             strongroom_dot_v1_dot_banking__pb2.MovePotRequest.SerializeToString,
             strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SweepPot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/SweepPot',
+            strongroom_dot_v1_dot_banking__pb2.SweepPotRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Pot.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RepinAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/RepinAccount',
+            strongroom_dot_v1_dot_banking__pb2.RepinAccountRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.BankAccount.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShowStatement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ShowStatement',
+            strongroom_dot_v1_dot_banking__pb2.StatementRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Statement.FromString,
             options,
             channel_credentials,
             insecure,
