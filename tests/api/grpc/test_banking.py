@@ -1,7 +1,7 @@
 """strongroom.v1.Banking through a real gRPC client over loopback, on both backends: a payment
 paid, retried, shown and refunded; a deposit and a card hold captured; customers, accounts and
-pots; statements, re-pinning and sweeps. Roles refused, bad fields named, another tenant's
-objects not found."""
+pots; statements, re-pinning and sweeps; beneficiaries. Roles refused, bad fields named,
+another tenant's objects not found."""
 
 from __future__ import annotations
 
@@ -289,3 +289,88 @@ async def test_statement_repin_and_sweep(
     assert swept.sweep.HasField("next_at")
     listed = await stub.ListPots(pb.ShowAccountRequest(id=str(a)), metadata=reader)
     assert [p.sweep.amount for p in listed.items] == [1_000]
+
+
+async def test_beneficiaries(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    stub: banking_pb2_grpc.BankingStub,
+) -> None:
+    reader, writer, admin = [await bearer(platform, r) for r in ("read", "write", "admin")]
+    stranger = await bearer(platform, "admin", tenant="other")
+    customer = str(await bank.customer())
+    by_iban = pb.AddBeneficiaryRequest(
+        customer_id=customer,
+        reference="g-b",
+        name="Landlord",
+        currency="SGD",
+        iban="DE89 3704 0044 0532 0130 00",
+    )
+    await refused(stub.AddBeneficiary(by_iban, metadata=writer), grpc.StatusCode.PERMISSION_DENIED)
+    await refused(stub.AddBeneficiary(by_iban, metadata=stranger), grpc.StatusCode.NOT_FOUND)
+    added = await stub.AddBeneficiary(by_iban, metadata=admin)
+    assert (added.customer_id, added.account, added.country, added.bic) == (
+        customer,
+        "DE89370400440532013000",
+        "DE",
+        "",
+    )
+    assert added.cooling_off_until > added.created_at
+    assert not added.HasField("removed_at")
+    again = await stub.AddBeneficiary(by_iban, metadata=admin)
+    assert again.id == added.id
+    local = await stub.AddBeneficiary(
+        pb.AddBeneficiaryRequest(
+            customer_id=customer,
+            reference="g-l",
+            name="Grocer",
+            currency="SGD",
+            country="SG",
+            bank_code="7171",
+            account_number="0123456789",
+        ),
+        metadata=admin,
+    )
+    assert local.account == "SG/7171/0123456789"
+    bad = {"customer_id": customer, "reference": "g-x", "currency": "SGD"}
+    for request, field in [
+        (pb.AddBeneficiaryRequest(name="X", iban="DE00370400440532013000", **bad), "iban"),
+        (pb.AddBeneficiaryRequest(name=" ", iban="DE89370400440532013000", **bad), "name"),
+        (
+            pb.AddBeneficiaryRequest(name="X", iban="DE89370400440532013000", country="SG", **bad),
+            "country",
+        ),
+        (pb.AddBeneficiaryRequest(name="X", bic="DEUTDEFF", **bad), "bic"),
+    ]:
+        await refused(
+            stub.AddBeneficiary(request, metadata=admin), grpc.StatusCode.INVALID_ARGUMENT, field
+        )
+
+    listed = await stub.ListBeneficiaries(pb.ShowCustomerRequest(id=customer), metadata=reader)
+    assert sorted(b.id for b in listed.items) == sorted([added.id, local.id])
+    # As over HTTP: another tenant's customer lists nothing.
+    theirs = await stub.ListBeneficiaries(pb.ShowCustomerRequest(id=customer), metadata=stranger)
+    assert list(theirs.items) == []
+    await refused(
+        stub.ListBeneficiaries(pb.ShowCustomerRequest(id="nope"), metadata=reader),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "id",
+    )
+    one = pb.ShowBeneficiaryRequest(id=added.id)
+    assert (await stub.ShowBeneficiary(one, metadata=reader)).name == "Landlord"
+    await refused(stub.ShowBeneficiary(one, metadata=stranger), grpc.StatusCode.NOT_FOUND)
+    await refused(
+        stub.ShowBeneficiary(pb.ShowBeneficiaryRequest(id="nope"), metadata=reader),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "id",
+    )
+    await refused(stub.RemoveBeneficiary(one, metadata=reader), grpc.StatusCode.PERMISSION_DENIED)
+    await refused(stub.RemoveBeneficiary(one, metadata=stranger), grpc.StatusCode.NOT_FOUND)
+    await refused(
+        stub.RemoveBeneficiary(pb.ShowBeneficiaryRequest(id=""), metadata=writer),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "id",
+    )
+    removed = await stub.RemoveBeneficiary(one, metadata=writer)
+    assert removed.HasField("removed_at")
+    assert (await stub.ShowBeneficiary(one, metadata=reader)).removed_at == removed.removed_at

@@ -1,14 +1,15 @@
 """`BankingServicer`: strongroom.v1.Banking on grpc.aio, over the bank's services
 (strongroom.banking.services.BankingServices): the same operations as /v1/banking over HTTP
-(payments, deposits, card holds, customers, accounts, pots, statements).
+(payments, deposits, card holds, customers, accounts, pots, statements, beneficiaries).
 A request's fields become the service's request mapping, so the payload schemas check them and
 name a bad field as over HTTP; the bounds the HTTP models put on fields a service does not
-check itself (a statement's dates, a reason's length) are checked here with `Fields`."""
+check itself (a currency's form, a reason's length) are checked here with `Fields`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any, TypeAlias
 
 import grpc
@@ -23,6 +24,7 @@ from strongroom.banking.accounts import AccountView
 from strongroom.banking.customers import CustomerView
 from strongroom.banking.payments.card import DEFAULT_HOLD
 from strongroom.banking.payments.service import Payment
+from strongroom.banking.ports import BeneficiaryRecord
 from strongroom.banking.pots import PotView
 from strongroom.banking.services import BankingServices
 from strongroom.banking.statements import Statement, as_csv, as_pdf
@@ -34,7 +36,10 @@ from strongroom.workflows.types import Intent, IntentDetail
 _DEFAULT_LIMIT = 50
 _Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 # The bounds of the HTTP models (strongroom.api.http.banking_customers).
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_CURRENCY_REASON = "must be 3 upper-case letters (ISO 4217)"
 _REASON_MAX = 500
+_NAME_MAX = 140
 _FORMATS = ("json", "csv", "pdf")
 
 
@@ -412,6 +417,66 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
 
         return await self._call("ShowStatement", context, work)
 
+    # -- beneficiaries ------------------------------------------------------------------------
+
+    async def AddBeneficiary(
+        self, request: pb.AddBeneficiaryRequest, context: _Context
+    ) -> pb.Beneficiary:
+        async def work(who: Principal) -> pb.Beneficiary:
+            customer_id = parse_id(request.customer_id, "customer_id")
+            fields = Fields()
+            fields.not_blank(request.name, _NAME_MAX, "name")
+            fields.matching(request.currency, _CURRENCY, "currency", _CURRENCY_REASON)
+            local = _texts(
+                country=request.country,
+                bank_code=request.bank_code,
+                account_number=request.account_number,
+            )
+            # As over HTTP, where a body is either by IBAN or local details, never both.
+            if request.iban:
+                for name in local:
+                    fields.refuse(name, "an IBAN or local details, not both")
+            elif request.bic:
+                fields.refuse("bic", "only with an IBAN")
+            fields.done()
+            body = {
+                "name": request.name,
+                "currency": request.currency,
+                **_texts(iban=request.iban, bic=request.bic),
+                **local,
+            }
+            added = await self._banking.beneficiaries.add(who, customer_id, request.reference, body)
+            return _beneficiary_pb(added)
+
+        return await self._call("AddBeneficiary", context, work)
+
+    async def ListBeneficiaries(
+        self, request: pb.ShowCustomerRequest, context: _Context
+    ) -> pb.BeneficiaryList:
+        async def work(who: Principal) -> pb.BeneficiaryList:
+            found = await self._banking.beneficiaries.of_customer(who, parse_id(request.id, "id"))
+            return pb.BeneficiaryList(items=[_beneficiary_pb(b) for b in found])
+
+        return await self._call("ListBeneficiaries", context, work)
+
+    async def ShowBeneficiary(
+        self, request: pb.ShowBeneficiaryRequest, context: _Context
+    ) -> pb.Beneficiary:
+        async def work(who: Principal) -> pb.Beneficiary:
+            shown = await self._banking.beneficiaries.show(who, parse_id(request.id, "id"))
+            return _beneficiary_pb(shown)
+
+        return await self._call("ShowBeneficiary", context, work)
+
+    async def RemoveBeneficiary(
+        self, request: pb.ShowBeneficiaryRequest, context: _Context
+    ) -> pb.Beneficiary:
+        async def work(who: Principal) -> pb.Beneficiary:
+            removed = await self._banking.beneficiaries.remove(who, parse_id(request.id, "id"))
+            return _beneficiary_pb(removed)
+
+        return await self._call("RemoveBeneficiary", context, work)
+
 
 def _customer_pb(v: CustomerView) -> pb.Customer:
     c, p = v.customer, v.party
@@ -519,3 +584,18 @@ async def _statement_pb(s: Statement, form: str) -> pb.Statement:
             for h in s.holds
         )
     return shown
+
+
+def _beneficiary_pb(b: BeneficiaryRecord) -> pb.Beneficiary:
+    return pb.Beneficiary(
+        id=str(b.id),
+        customer_id=str(b.customer_id),
+        name=b.name,
+        account=b.account,
+        bic=b.bic or "",
+        country=b.country,
+        currency=b.currency,
+        created_at=b.created_at,
+        cooling_off_until=b.cooling_off_until,
+        removed_at=b.removed_at,
+    )

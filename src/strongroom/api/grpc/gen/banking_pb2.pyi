@@ -534,3 +534,61 @@ class Statement(_message.Message):
     format: str
     document: bytes
     def __init__(self, account_id: _Optional[str] = ..., currency: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., opening: _Optional[int] = ..., closing: _Optional[int] = ..., movements: _Optional[_Iterable[_Union[Movement, _Mapping]]] = ..., holds: _Optional[_Iterable[_Union[StatementHold, _Mapping]]] = ..., generated_at: _Optional[int] = ..., format: _Optional[str] = ..., document: _Optional[bytes] = ...) -> None: ...
+
+class AddBeneficiaryRequest(_message.Message):
+    __slots__ = ("customer_id", "reference", "name", "currency", "iban", "bic", "country", "bank_code", "account_number")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    IBAN_FIELD_NUMBER: _ClassVar[int]
+    BIC_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    BANK_CODE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    reference: str
+    name: str
+    currency: str
+    iban: str
+    bic: str
+    country: str
+    bank_code: str
+    account_number: str
+    def __init__(self, customer_id: _Optional[str] = ..., reference: _Optional[str] = ..., name: _Optional[str] = ..., currency: _Optional[str] = ..., iban: _Optional[str] = ..., bic: _Optional[str] = ..., country: _Optional[str] = ..., bank_code: _Optional[str] = ..., account_number: _Optional[str] = ...) -> None: ...
+
+class ShowBeneficiaryRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class Beneficiary(_message.Message):
+    __slots__ = ("id", "customer_id", "name", "account", "bic", "country", "currency", "created_at", "cooling_off_until", "removed_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    BIC_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    COOLING_OFF_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    name: str
+    account: str
+    bic: str
+    country: str
+    currency: str
+    created_at: int
+    cooling_off_until: int
+    removed_at: int
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., account: _Optional[str] = ..., bic: _Optional[str] = ..., country: _Optional[str] = ..., currency: _Optional[str] = ..., created_at: _Optional[int] = ..., cooling_off_until: _Optional[int] = ..., removed_at: _Optional[int] = ...) -> None: ...
+
+class BeneficiaryList(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Beneficiary]
+    def __init__(self, items: _Optional[_Iterable[_Union[Beneficiary, _Mapping]]] = ...) -> None: ...

@@ -172,6 +172,26 @@ class BankingStub:
                 request_serializer=strongroom_dot_v1_dot_banking__pb2.StatementRequest.SerializeToString,
                 response_deserializer=strongroom_dot_v1_dot_banking__pb2.Statement.FromString,
                 _registered_method=True)
+        self.AddBeneficiary = channel.unary_unary(
+                '/strongroom.v1.Banking/AddBeneficiary',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.AddBeneficiaryRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+                _registered_method=True)
+        self.ListBeneficiaries = channel.unary_unary(
+                '/strongroom.v1.Banking/ListBeneficiaries',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.BeneficiaryList.FromString,
+                _registered_method=True)
+        self.ShowBeneficiary = channel.unary_unary(
+                '/strongroom.v1.Banking/ShowBeneficiary',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+                _registered_method=True)
+        self.RemoveBeneficiary = channel.unary_unary(
+                '/strongroom.v1.Banking/RemoveBeneficiary',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+                _registered_method=True)
 
 
 class BankingServicer:
@@ -357,6 +377,34 @@ class BankingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddBeneficiary(self, request, context):
+        """Admin role (a new payee is where account-takeover fraud pays out). A beneficiary of a
+        customer, by IBAN or local details; the same reference again returns it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBeneficiaries(self, request, context):
+        """A customer's beneficiaries, removed ones included.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShowBeneficiary(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveBeneficiary(self, request, context):
+        """Write role. Kept for history; it can no longer be paid.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BankingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -494,6 +542,26 @@ def add_BankingServicer_to_server(servicer, server):
                     servicer.ShowStatement,
                     request_deserializer=strongroom_dot_v1_dot_banking__pb2.StatementRequest.FromString,
                     response_serializer=strongroom_dot_v1_dot_banking__pb2.Statement.SerializeToString,
+            ),
+            'AddBeneficiary': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddBeneficiary,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.AddBeneficiaryRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.SerializeToString,
+            ),
+            'ListBeneficiaries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBeneficiaries,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.BeneficiaryList.SerializeToString,
+            ),
+            'ShowBeneficiary': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShowBeneficiary,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.SerializeToString,
+            ),
+            'RemoveBeneficiary': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveBeneficiary,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1225,6 +1293,114 @@ class Banking:
             '/strongroom.v1.Banking/ShowStatement',
             strongroom_dot_v1_dot_banking__pb2.StatementRequest.SerializeToString,
             strongroom_dot_v1_dot_banking__pb2.Statement.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddBeneficiary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/AddBeneficiary',
+            strongroom_dot_v1_dot_banking__pb2.AddBeneficiaryRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBeneficiaries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ListBeneficiaries',
+            strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.BeneficiaryList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShowBeneficiary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ShowBeneficiary',
+            strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveBeneficiary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/RemoveBeneficiary',
+            strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
             options,
             channel_credentials,
             insecure,
