@@ -1,7 +1,7 @@
 """strongroom.v1.Banking through a real gRPC client over loopback, on both backends: a payment
 paid, retried, shown and refunded; a deposit and a card hold captured; customers, accounts and
-pots; statements, re-pinning and sweeps; beneficiaries. Roles refused, bad fields named,
-another tenant's objects not found."""
+pots; statements, re-pinning and sweeps; beneficiaries; FX rates, quotes and a conversion; the
+end of day. Roles refused, bad fields named, another tenant's objects not found."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from strongroom.api.grpc import start_grpc_server
 from strongroom.api.grpc.gen import banking_pb2 as pb
 from strongroom.api.grpc.gen import banking_pb2_grpc
+from strongroom.bench.sample_bank import PRODUCTS
 from strongroom.bootstrap.platform import Platform
 from strongroom.products import parse_product
 from tests.banking.conftest import EXAMPLES, Bank, bank  # noqa: F401 (the fixture)
@@ -374,3 +375,116 @@ async def test_beneficiaries(
     removed = await stub.RemoveBeneficiary(one, metadata=writer)
     assert removed.HasField("removed_at")
     assert (await stub.ShowBeneficiary(one, metadata=reader)).removed_at == removed.removed_at
+
+
+async def test_fx_rates_quotes_and_a_conversion(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    stub: banking_pb2_grpc.BankingStub,
+) -> None:
+    reader, writer, admin = [await bearer(platform, r) for r in ("read", "write", "admin")]
+    stranger = await bearer(platform, "admin", tenant="other")
+    await (await platform.products()).publish(parse_product(PRODUCTS["global"]), actor="ops")
+    customer = await bank.customer()
+    sgd = await bank.customer_account(funded=20_000, customer=customer)
+    usd, opening, _ = await bank.banking.accounts.open(
+        (await (await platform.access()).create("acme", "admin", "o")).key,
+        "g-usd",
+        customer,
+        "USD",
+        "global",
+    )
+    await bank.done(opening.id)
+
+    rate = pb.SetFxRateRequest(base="USD", quote="SGD", rate="1.35")
+    await refused(stub.SetFxRate(rate, metadata=writer), grpc.StatusCode.PERMISSION_DENIED)
+    for request, field in [
+        (pb.SetFxRateRequest(base="USD", quote="SGD", rate="1e3"), "rate"),
+        (pb.SetFxRateRequest(base="usd", quote="SGD", rate="1.35"), "base"),
+        (pb.SetFxRateRequest(base="USD", quote="SGD", rate="0"), "rate"),
+        (pb.SetFxRateRequest(base="USD", quote="SGD", rate="1.35", source="a\x00"), "source"),
+    ]:
+        await refused(
+            stub.SetFxRate(request, metadata=admin), grpc.StatusCode.INVALID_ARGUMENT, field
+        )
+    set_ = await stub.SetFxRate(rate, metadata=admin)
+    assert (set_.base, set_.quote, set_.rate, set_.source) == ("USD", "SGD", "1.35", "manual")
+    listed = await stub.ListFxRates(pb.ListFxRatesRequest(), metadata=reader)
+    assert [(r.base, r.quote, r.rate, r.as_of) for r in listed.items] == [
+        ("USD", "SGD", "1.35", set_.as_of)
+    ]
+    # Rates are the tenant's: another has none, so no quote either.
+    assert list((await stub.ListFxRates(pb.ListFxRatesRequest(), metadata=stranger)).items) == []
+
+    ask = pb.QuoteFxRequest(sell_currency="SGD", buy_currency="USD", sell_amount=13_500)
+    await refused(stub.QuoteFx(ask, metadata=reader), grpc.StatusCode.PERMISSION_DENIED)
+    await refused(stub.QuoteFx(ask, metadata=stranger), grpc.StatusCode.FAILED_PRECONDITION)
+    await refused(
+        stub.QuoteFx(
+            pb.QuoteFxRequest(sell_currency="sgd", buy_currency="USD", sell_amount=0),
+            metadata=writer,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "sell_currency: must be 3 upper-case letters (ISO 4217); sell_amount",
+    )
+    quote = await stub.QuoteFx(ask, metadata=writer)
+    assert (quote.sell_amount, quote.buy_amount, quote.spread_bps) == (13_500, 9_950, 50)
+    assert quote.expires_at > quote.created_at
+
+    convert = pb.ConvertFxRequest(
+        quote_id=quote.id, debit_account_id=str(sgd), credit_account_id=str(usd)
+    )
+    await refused(stub.ConvertFx(convert, metadata=reader), grpc.StatusCode.PERMISSION_DENIED)
+    await refused(stub.ConvertFx(convert, metadata=stranger), grpc.StatusCode.NOT_FOUND)
+    await refused(
+        stub.ConvertFx(
+            pb.ConvertFxRequest(
+                quote_id="x", debit_account_id=str(sgd), credit_account_id=str(usd)
+            ),
+            metadata=writer,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "quote_id",
+    )
+    made = await stub.ConvertFx(convert, metadata=writer)
+    assert (made.created, made.intent.type) == (True, "banking.fx.convert")
+    assert (await bank.done(uuid.UUID(made.intent.id))).state == "converted"
+    again = await stub.ConvertFx(convert, metadata=writer)
+    assert (again.created, again.intent.id) == (False, made.intent.id)
+    assert await bank.balances(sgd, usd) == [6_500, 9_950]
+
+
+async def test_end_of_day(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    stub: banking_pb2_grpc.BankingStub,
+) -> None:
+    writer, admin = [await bearer(platform, r) for r in ("write", "admin")]
+    stranger = await bearer(platform, "admin", tenant="other")
+    a = await bank.customer_account()
+    deposited = await stub.Deposit(
+        pb.DepositRequest(reference="g-in", account_id=str(a), amount=1_200, currency="SGD"),
+        metadata=writer,
+    )
+    assert (await bank.done(uuid.UUID(deposited.intent.id))).state == "settled"
+    day = pb.EndOfDayRequest(currency="SGD", date="2026-12-04")
+    await refused(stub.EndOfDay(day, metadata=writer), grpc.StatusCode.PERMISSION_DENIED)
+    await refused(
+        stub.EndOfDay(pb.EndOfDayRequest(currency="sgd", date="2026-13-01"), metadata=admin),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "currency: must be 3 upper-case letters (ISO 4217); date",
+    )
+    await refused(
+        stub.EndOfDay(pb.EndOfDayRequest(currency="XYZ", date="2026-12-04"), metadata=admin),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "currency",
+    )
+    settled = await stub.EndOfDay(day, metadata=admin)
+    assert (settled.type, settled.reference) == ("banking.settlement.eod", "eod:SGD:2026-12-04")
+    done = await bank.done(uuid.UUID(settled.id))
+    assert done.results["settle"]["amount"] == -1_200
+    assert (await stub.EndOfDay(day, metadata=admin)).id == settled.id
+    # Another tenant's day is its own: its clearing account, nothing of this one's.
+    theirs = await stub.EndOfDay(day, metadata=stranger)
+    assert theirs.id != settled.id
+    assert (await bank.done(uuid.UUID(theirs.id))).results["settle"]["amount"] == 0

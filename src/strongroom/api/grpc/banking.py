@@ -1,9 +1,10 @@
 """`BankingServicer`: strongroom.v1.Banking on grpc.aio, over the bank's services
 (strongroom.banking.services.BankingServices): the same operations as /v1/banking over HTTP
-(payments, deposits, card holds, customers, accounts, pots, statements, beneficiaries).
+(payments, deposits, card holds, customers, accounts, pots, statements, beneficiaries, FX, end
+of day).
 A request's fields become the service's request mapping, so the payload schemas check them and
 name a bad field as over HTTP; the bounds the HTTP models put on fields a service does not
-check itself (a currency's form, a reason's length) are checked here with `Fields`."""
+check itself (a currency's form, a rate's, a reason's length) are checked here with `Fields`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from strongroom.banking.accounts import AccountView
 from strongroom.banking.customers import CustomerView
 from strongroom.banking.payments.card import DEFAULT_HOLD
 from strongroom.banking.payments.service import Payment
-from strongroom.banking.ports import BeneficiaryRecord
+from strongroom.banking.ports import BeneficiaryRecord, FxQuote, FxRate
 from strongroom.banking.pots import PotView
 from strongroom.banking.services import BankingServices
 from strongroom.banking.statements import Statement, as_csv, as_pdf
@@ -35,10 +36,12 @@ from strongroom.workflows.types import Intent, IntentDetail
 
 _DEFAULT_LIMIT = 50
 _Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
-# The bounds of the HTTP models (strongroom.api.http.banking_customers).
+# The bounds of the HTTP models (strongroom.api.http.banking_customers, banking_fx).
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _CURRENCY_REASON = "must be 3 upper-case letters (ISO 4217)"
+_RATE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
 _REASON_MAX = 500
+_SOURCE_MAX = 100
 _NAME_MAX = 140
 _FORMATS = ("json", "csv", "pdf")
 
@@ -477,6 +480,69 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
 
         return await self._call("RemoveBeneficiary", context, work)
 
+    # -- FX and the end of day ----------------------------------------------------------------
+
+    async def SetFxRate(self, request: pb.SetFxRateRequest, context: _Context) -> pb.FxRate:
+        async def work(who: Principal) -> pb.FxRate:
+            fields = Fields()
+            base = fields.matching(request.base, _CURRENCY, "base", _CURRENCY_REASON)
+            quote = fields.matching(request.quote, _CURRENCY, "quote", _CURRENCY_REASON)
+            rate = fields.matching(
+                request.rate,
+                _RATE,
+                "rate",
+                "must be an exact decimal: 1 to 12 digits, then optionally a point and 1 to 12",
+            )
+            source = request.source or "manual"
+            fields.not_blank(source, _SOURCE_MAX, "source")
+            fields.done()
+            return _rate_pb(await self._banking.fx.set_rate(who, base, quote, rate, source))
+
+        return await self._call("SetFxRate", context, work)
+
+    async def ListFxRates(self, request: pb.ListFxRatesRequest, context: _Context) -> pb.FxRateList:
+        async def work(who: Principal) -> pb.FxRateList:
+            return pb.FxRateList(items=[_rate_pb(r) for r in await self._banking.fx.rates(who)])
+
+        return await self._call("ListFxRates", context, work)
+
+    async def QuoteFx(self, request: pb.QuoteFxRequest, context: _Context) -> pb.FxQuote:
+        async def work(who: Principal) -> pb.FxQuote:
+            fields = Fields()
+            sell = fields.matching(
+                request.sell_currency, _CURRENCY, "sell_currency", _CURRENCY_REASON
+            )
+            buy = fields.matching(request.buy_currency, _CURRENCY, "buy_currency", _CURRENCY_REASON)
+            amount = fields.amount(request.sell_amount, "sell_amount")
+            fields.done()
+            return _quote_pb(await self._banking.fx.quote(who, sell, buy, amount))
+
+        return await self._call("QuoteFx", context, work)
+
+    async def ConvertFx(self, request: pb.ConvertFxRequest, context: _Context) -> pb.Submitted:
+        async def work(who: Principal) -> pb.Submitted:
+            return _submitted(
+                await self._banking.fx.convert(
+                    who,
+                    parse_id(request.quote_id, "quote_id"),
+                    parse_id(request.debit_account_id, "debit_account_id"),
+                    parse_id(request.credit_account_id, "credit_account_id"),
+                )
+            )
+
+        return await self._call("ConvertFx", context, work)
+
+    async def EndOfDay(self, request: pb.EndOfDayRequest, context: _Context) -> intents_pb.Intent:
+        async def work(who: Principal) -> intents_pb.Intent:
+            fields = Fields()
+            currency = fields.matching(request.currency, _CURRENCY, "currency", _CURRENCY_REASON)
+            day = fields.date(request.date, "date")
+            fields.done()
+            assert day is not None
+            return intent_pb(await self._banking.settlement.end_of_day(who, currency, day))
+
+        return await self._call("EndOfDay", context, work)
+
 
 def _customer_pb(v: CustomerView) -> pb.Customer:
     c, p = v.customer, v.party
@@ -598,4 +664,22 @@ def _beneficiary_pb(b: BeneficiaryRecord) -> pb.Beneficiary:
         created_at=b.created_at,
         cooling_off_until=b.cooling_off_until,
         removed_at=b.removed_at,
+    )
+
+
+def _rate_pb(r: FxRate) -> pb.FxRate:
+    return pb.FxRate(base=r.base, quote=r.quote, rate=r.rate, as_of=r.as_of, source=r.source)
+
+
+def _quote_pb(q: FxQuote) -> pb.FxQuote:
+    return pb.FxQuote(
+        id=str(q.id),
+        sell_currency=q.sell_currency,
+        buy_currency=q.buy_currency,
+        sell_amount=q.sell_amount,
+        buy_amount=q.buy_amount,
+        rate=q.rate,
+        spread_bps=q.spread_bps,
+        created_at=q.created_at,
+        expires_at=q.expires_at,
     )

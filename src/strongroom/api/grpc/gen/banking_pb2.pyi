@@ -592,3 +592,89 @@ class BeneficiaryList(_message.Message):
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Beneficiary]
     def __init__(self, items: _Optional[_Iterable[_Union[Beneficiary, _Mapping]]] = ...) -> None: ...
+
+class SetFxRateRequest(_message.Message):
+    __slots__ = ("base", "quote", "rate", "source")
+    BASE_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    base: str
+    quote: str
+    rate: str
+    source: str
+    def __init__(self, base: _Optional[str] = ..., quote: _Optional[str] = ..., rate: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class FxRate(_message.Message):
+    __slots__ = ("base", "quote", "rate", "as_of", "source")
+    BASE_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    base: str
+    quote: str
+    rate: str
+    as_of: int
+    source: str
+    def __init__(self, base: _Optional[str] = ..., quote: _Optional[str] = ..., rate: _Optional[str] = ..., as_of: _Optional[int] = ..., source: _Optional[str] = ...) -> None: ...
+
+class ListFxRatesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class FxRateList(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[FxRate]
+    def __init__(self, items: _Optional[_Iterable[_Union[FxRate, _Mapping]]] = ...) -> None: ...
+
+class QuoteFxRequest(_message.Message):
+    __slots__ = ("sell_currency", "buy_currency", "sell_amount")
+    SELL_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    BUY_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    SELL_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    sell_currency: str
+    buy_currency: str
+    sell_amount: int
+    def __init__(self, sell_currency: _Optional[str] = ..., buy_currency: _Optional[str] = ..., sell_amount: _Optional[int] = ...) -> None: ...
+
+class FxQuote(_message.Message):
+    __slots__ = ("id", "sell_currency", "buy_currency", "sell_amount", "buy_amount", "rate", "spread_bps", "created_at", "expires_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SELL_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    BUY_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    SELL_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    BUY_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    SPREAD_BPS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    sell_currency: str
+    buy_currency: str
+    sell_amount: int
+    buy_amount: int
+    rate: str
+    spread_bps: int
+    created_at: int
+    expires_at: int
+    def __init__(self, id: _Optional[str] = ..., sell_currency: _Optional[str] = ..., buy_currency: _Optional[str] = ..., sell_amount: _Optional[int] = ..., buy_amount: _Optional[int] = ..., rate: _Optional[str] = ..., spread_bps: _Optional[int] = ..., created_at: _Optional[int] = ..., expires_at: _Optional[int] = ...) -> None: ...
+
+class ConvertFxRequest(_message.Message):
+    __slots__ = ("quote_id", "debit_account_id", "credit_account_id")
+    QUOTE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEBIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    quote_id: str
+    debit_account_id: str
+    credit_account_id: str
+    def __init__(self, quote_id: _Optional[str] = ..., debit_account_id: _Optional[str] = ..., credit_account_id: _Optional[str] = ...) -> None: ...
+
+class EndOfDayRequest(_message.Message):
+    __slots__ = ("currency", "date")
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    currency: str
+    date: str
+    def __init__(self, currency: _Optional[str] = ..., date: _Optional[str] = ...) -> None: ...

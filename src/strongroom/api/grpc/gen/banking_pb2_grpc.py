@@ -192,6 +192,31 @@ class BankingStub:
                 request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
                 response_deserializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
                 _registered_method=True)
+        self.SetFxRate = channel.unary_unary(
+                '/strongroom.v1.Banking/SetFxRate',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.SetFxRateRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.FxRate.FromString,
+                _registered_method=True)
+        self.ListFxRates = channel.unary_unary(
+                '/strongroom.v1.Banking/ListFxRates',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ListFxRatesRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.FxRateList.FromString,
+                _registered_method=True)
+        self.QuoteFx = channel.unary_unary(
+                '/strongroom.v1.Banking/QuoteFx',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.QuoteFxRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.FxQuote.FromString,
+                _registered_method=True)
+        self.ConvertFx = channel.unary_unary(
+                '/strongroom.v1.Banking/ConvertFx',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ConvertFxRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+                _registered_method=True)
+        self.EndOfDay = channel.unary_unary(
+                '/strongroom.v1.Banking/EndOfDay',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.EndOfDayRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_intents__pb2.Intent.FromString,
+                _registered_method=True)
 
 
 class BankingServicer:
@@ -405,6 +430,43 @@ class BankingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetFxRate(self, request, context):
+        """Admin role. A pair's rate from now on (the latest is in force).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFxRates(self, request, context):
+        """The rates in force.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QuoteFx(self, request, context):
+        """Write role. The rate less the spread, rounded down; valid for fx_quote_ttl seconds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConvertFx(self, request, context):
+        """Write role. Convert at a quote (banking.fx.convert); a quote is used once: converting at it
+        again answers its conversion (created=false).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndOfDay(self, request, context):
+        """Admin role. Settle a currency's clearing account into its settlement account for a day
+        (banking.settlement.eod, once per currency and day: asking again answers the same intent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BankingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -562,6 +624,31 @@ def add_BankingServicer_to_server(servicer, server):
                     servicer.RemoveBeneficiary,
                     request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.FromString,
                     response_serializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.SerializeToString,
+            ),
+            'SetFxRate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFxRate,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.SetFxRateRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.FxRate.SerializeToString,
+            ),
+            'ListFxRates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFxRates,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ListFxRatesRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.FxRateList.SerializeToString,
+            ),
+            'QuoteFx': grpc.unary_unary_rpc_method_handler(
+                    servicer.QuoteFx,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.QuoteFxRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.FxQuote.SerializeToString,
+            ),
+            'ConvertFx': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConvertFx,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ConvertFxRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Submitted.SerializeToString,
+            ),
+            'EndOfDay': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndOfDay,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.EndOfDayRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_intents__pb2.Intent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1401,6 +1488,141 @@ class Banking:
             '/strongroom.v1.Banking/RemoveBeneficiary',
             strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
             strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFxRate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/SetFxRate',
+            strongroom_dot_v1_dot_banking__pb2.SetFxRateRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.FxRate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFxRates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ListFxRates',
+            strongroom_dot_v1_dot_banking__pb2.ListFxRatesRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.FxRateList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QuoteFx(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/QuoteFx',
+            strongroom_dot_v1_dot_banking__pb2.QuoteFxRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.FxQuote.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConvertFx(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ConvertFx',
+            strongroom_dot_v1_dot_banking__pb2.ConvertFxRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndOfDay(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/EndOfDay',
+            strongroom_dot_v1_dot_banking__pb2.EndOfDayRequest.SerializeToString,
+            strongroom_dot_v1_dot_intents__pb2.Intent.FromString,
             options,
             channel_credentials,
             insecure,
