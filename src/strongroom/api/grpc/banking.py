@@ -1,17 +1,22 @@
 """`BankingServicer`: strongroom.v1.Banking on grpc.aio, over the bank's services
 (strongroom.banking.services.BankingServices): the same operations as /v1/banking over HTTP
-(payments, deposits, card holds, customers, accounts, pots).
+(payments, deposits, card holds, customers, accounts, pots, statements, beneficiaries, FX, end
+of day).
 A request's fields become the service's request mapping, so the payload schemas check them and
-name a bad field as over HTTP."""
+name a bad field as over HTTP; the bounds the HTTP models put on fields a service does not
+check itself (a currency's form, a rate's, a reason's length) are checked here with `Fields`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from typing import Any, TypeAlias
 
 import grpc
 
 from strongroom.api.grpc.calls import Calls
+from strongroom.api.grpc.fields import Fields
 from strongroom.api.grpc.gen import banking_pb2 as pb
 from strongroom.api.grpc.gen import banking_pb2_grpc
 from strongroom.api.grpc.gen import intents_pb2 as intents_pb
@@ -20,8 +25,10 @@ from strongroom.banking.accounts import AccountView
 from strongroom.banking.customers import CustomerView
 from strongroom.banking.payments.card import DEFAULT_HOLD
 from strongroom.banking.payments.service import Payment
+from strongroom.banking.ports import BeneficiaryRecord, FxQuote, FxRate
 from strongroom.banking.pots import PotView
 from strongroom.banking.services import BankingServices
+from strongroom.banking.statements import Statement, as_csv, as_pdf
 from strongroom.errors import ValidationError
 from strongroom.ids import parse_id
 from strongroom.services.access import AccessService, Principal
@@ -29,6 +36,14 @@ from strongroom.workflows.types import Intent, IntentDetail
 
 _DEFAULT_LIMIT = 50
 _Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+# The bounds of the HTTP models (strongroom.api.http.banking_customers, banking_fx).
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_CURRENCY_REASON = "must be 3 upper-case letters (ISO 4217)"
+_RATE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
+_REASON_MAX = 500
+_SOURCE_MAX = 100
+_NAME_MAX = 140
+_FORMATS = ("json", "csv", "pdf")
 
 
 def _submitted(submitted: tuple[Intent, bool]) -> pb.Submitted:
@@ -362,6 +377,172 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
 
         return await self._call("MovePot", context, work)
 
+    async def SweepPot(self, request: pb.SweepPotRequest, context: _Context) -> pb.Pot:
+        async def work(who: Principal) -> pb.Pot:
+            pot_id = parse_id(request.pot_id, "pot_id")
+            fields = Fields()
+            amount = fields.amount(request.amount, "amount")
+            spec = fields.text(request.spec, "spec")
+            fields.done()
+            await self._banking.pots.sweep(who, pot_id, amount, spec)
+            return _pot_pb(await self._banking.pots.show(who, pot_id))
+
+        return await self._call("SweepPot", context, work)
+
+    async def RepinAccount(
+        self, request: pb.RepinAccountRequest, context: _Context
+    ) -> pb.BankAccount:
+        async def work(who: Principal) -> pb.BankAccount:
+            account_id = parse_id(request.id, "id")
+            fields = Fields()
+            version = fields.version(request.version, "version")
+            reason = fields.not_blank(request.reason, _REASON_MAX, "reason")
+            fields.done()
+            return _account_pb(await self._banking.accounts.repin(who, account_id, version, reason))
+
+        return await self._call("RepinAccount", context, work)
+
+    async def ShowStatement(self, request: pb.StatementRequest, context: _Context) -> pb.Statement:
+        async def work(who: Principal) -> pb.Statement:
+            account_id = parse_id(request.account_id, "account_id")
+            fields = Fields()
+            start = fields.date(request.start, "start")
+            end = fields.date(request.end, "end")
+            form = request.format or "json"
+            if form not in _FORMATS:
+                fields.refuse("format", "must be json, csv or pdf")
+            fields.done()
+            # Both set once done() passed: a refused date raised.
+            assert start is not None
+            assert end is not None
+            made = await self._banking.statements.statement(who, account_id, start, end)
+            return await _statement_pb(made, form)
+
+        return await self._call("ShowStatement", context, work)
+
+    # -- beneficiaries ------------------------------------------------------------------------
+
+    async def AddBeneficiary(
+        self, request: pb.AddBeneficiaryRequest, context: _Context
+    ) -> pb.Beneficiary:
+        async def work(who: Principal) -> pb.Beneficiary:
+            customer_id = parse_id(request.customer_id, "customer_id")
+            fields = Fields()
+            fields.not_blank(request.name, _NAME_MAX, "name")
+            fields.matching(request.currency, _CURRENCY, "currency", _CURRENCY_REASON)
+            local = _texts(
+                country=request.country,
+                bank_code=request.bank_code,
+                account_number=request.account_number,
+            )
+            # As over HTTP, where a body is either by IBAN or local details, never both.
+            if request.iban:
+                for name in local:
+                    fields.refuse(name, "an IBAN or local details, not both")
+            elif request.bic:
+                fields.refuse("bic", "only with an IBAN")
+            fields.done()
+            body = {
+                "name": request.name,
+                "currency": request.currency,
+                **_texts(iban=request.iban, bic=request.bic),
+                **local,
+            }
+            added = await self._banking.beneficiaries.add(who, customer_id, request.reference, body)
+            return _beneficiary_pb(added)
+
+        return await self._call("AddBeneficiary", context, work)
+
+    async def ListBeneficiaries(
+        self, request: pb.ShowCustomerRequest, context: _Context
+    ) -> pb.BeneficiaryList:
+        async def work(who: Principal) -> pb.BeneficiaryList:
+            found = await self._banking.beneficiaries.of_customer(who, parse_id(request.id, "id"))
+            return pb.BeneficiaryList(items=[_beneficiary_pb(b) for b in found])
+
+        return await self._call("ListBeneficiaries", context, work)
+
+    async def ShowBeneficiary(
+        self, request: pb.ShowBeneficiaryRequest, context: _Context
+    ) -> pb.Beneficiary:
+        async def work(who: Principal) -> pb.Beneficiary:
+            shown = await self._banking.beneficiaries.show(who, parse_id(request.id, "id"))
+            return _beneficiary_pb(shown)
+
+        return await self._call("ShowBeneficiary", context, work)
+
+    async def RemoveBeneficiary(
+        self, request: pb.ShowBeneficiaryRequest, context: _Context
+    ) -> pb.Beneficiary:
+        async def work(who: Principal) -> pb.Beneficiary:
+            removed = await self._banking.beneficiaries.remove(who, parse_id(request.id, "id"))
+            return _beneficiary_pb(removed)
+
+        return await self._call("RemoveBeneficiary", context, work)
+
+    # -- FX and the end of day ----------------------------------------------------------------
+
+    async def SetFxRate(self, request: pb.SetFxRateRequest, context: _Context) -> pb.FxRate:
+        async def work(who: Principal) -> pb.FxRate:
+            fields = Fields()
+            base = fields.matching(request.base, _CURRENCY, "base", _CURRENCY_REASON)
+            quote = fields.matching(request.quote, _CURRENCY, "quote", _CURRENCY_REASON)
+            rate = fields.matching(
+                request.rate,
+                _RATE,
+                "rate",
+                "must be an exact decimal: 1 to 12 digits, then optionally a point and 1 to 12",
+            )
+            source = request.source or "manual"
+            fields.not_blank(source, _SOURCE_MAX, "source")
+            fields.done()
+            return _rate_pb(await self._banking.fx.set_rate(who, base, quote, rate, source))
+
+        return await self._call("SetFxRate", context, work)
+
+    async def ListFxRates(self, request: pb.ListFxRatesRequest, context: _Context) -> pb.FxRateList:
+        async def work(who: Principal) -> pb.FxRateList:
+            return pb.FxRateList(items=[_rate_pb(r) for r in await self._banking.fx.rates(who)])
+
+        return await self._call("ListFxRates", context, work)
+
+    async def QuoteFx(self, request: pb.QuoteFxRequest, context: _Context) -> pb.FxQuote:
+        async def work(who: Principal) -> pb.FxQuote:
+            fields = Fields()
+            sell = fields.matching(
+                request.sell_currency, _CURRENCY, "sell_currency", _CURRENCY_REASON
+            )
+            buy = fields.matching(request.buy_currency, _CURRENCY, "buy_currency", _CURRENCY_REASON)
+            amount = fields.amount(request.sell_amount, "sell_amount")
+            fields.done()
+            return _quote_pb(await self._banking.fx.quote(who, sell, buy, amount))
+
+        return await self._call("QuoteFx", context, work)
+
+    async def ConvertFx(self, request: pb.ConvertFxRequest, context: _Context) -> pb.Submitted:
+        async def work(who: Principal) -> pb.Submitted:
+            return _submitted(
+                await self._banking.fx.convert(
+                    who,
+                    parse_id(request.quote_id, "quote_id"),
+                    parse_id(request.debit_account_id, "debit_account_id"),
+                    parse_id(request.credit_account_id, "credit_account_id"),
+                )
+            )
+
+        return await self._call("ConvertFx", context, work)
+
+    async def EndOfDay(self, request: pb.EndOfDayRequest, context: _Context) -> intents_pb.Intent:
+        async def work(who: Principal) -> intents_pb.Intent:
+            fields = Fields()
+            currency = fields.matching(request.currency, _CURRENCY, "currency", _CURRENCY_REASON)
+            day = fields.date(request.date, "date")
+            fields.done()
+            assert day is not None
+            return intent_pb(await self._banking.settlement.end_of_day(who, currency, day))
+
+        return await self._call("EndOfDay", context, work)
+
 
 def _customer_pb(v: CustomerView) -> pb.Customer:
     c, p = v.customer, v.party
@@ -412,6 +593,11 @@ def _account_pb(v: AccountView) -> pb.BankAccount:
 
 def _pot_pb(v: PotView) -> pb.Pot:
     p = v.pot
+    sweep = None
+    if v.sweep is not None:
+        amount = v.sweep.payload["amount"]
+        assert isinstance(amount, int)
+        sweep = pb.PotSweep(spec=v.sweep.spec, amount=amount, next_at=v.sweep.next_at)
     return pb.Pot(
         id=str(p.id),
         account_id=str(p.account_id),
@@ -420,4 +606,80 @@ def _pot_pb(v: PotView) -> pb.Pot:
         goal=p.goal,
         round_up=p.round_up,
         balance=v.balance,
+        sweep=sweep,
+    )
+
+
+async def _statement_pb(s: Statement, form: str) -> pb.Statement:
+    """The statement's figures, with its movements and holds (json) or its rendering (csv,
+    pdf): one copy of the movements per message, whatever the format."""
+    shown = pb.Statement(
+        account_id=str(s.account.id),
+        currency=s.account.currency,
+        start=s.start.isoformat(),
+        end=s.end.isoformat(),
+        opening=s.opening,
+        closing=s.closing,
+        generated_at=s.generated_at,
+        format=form,
+    )
+    if form == "csv":
+        shown.document = as_csv(s).encode()
+    elif form == "pdf":
+        shown.document = await asyncio.to_thread(as_pdf, s)
+    else:
+        shown.movements.extend(
+            pb.Movement(
+                transfer_id=str(m.transfer_id),
+                seq=m.seq,
+                timestamp=m.timestamp,
+                counterparty=str(m.counterparty),
+                amount=m.amount,
+                description=m.description,
+                balance=m.balance,
+            )
+            for m in s.movements
+        )
+        shown.holds.extend(
+            pb.StatementHold(
+                transfer_id=str(h.transfer_id),
+                timestamp=h.timestamp,
+                amount=h.amount,
+                description=h.description,
+            )
+            for h in s.holds
+        )
+    return shown
+
+
+def _beneficiary_pb(b: BeneficiaryRecord) -> pb.Beneficiary:
+    return pb.Beneficiary(
+        id=str(b.id),
+        customer_id=str(b.customer_id),
+        name=b.name,
+        account=b.account,
+        bic=b.bic or "",
+        country=b.country,
+        currency=b.currency,
+        created_at=b.created_at,
+        cooling_off_until=b.cooling_off_until,
+        removed_at=b.removed_at,
+    )
+
+
+def _rate_pb(r: FxRate) -> pb.FxRate:
+    return pb.FxRate(base=r.base, quote=r.quote, rate=r.rate, as_of=r.as_of, source=r.source)
+
+
+def _quote_pb(q: FxQuote) -> pb.FxQuote:
+    return pb.FxQuote(
+        id=str(q.id),
+        sell_currency=q.sell_currency,
+        buy_currency=q.buy_currency,
+        sell_amount=q.sell_amount,
+        buy_amount=q.buy_amount,
+        rate=q.rate,
+        spread_bps=q.spread_bps,
+        created_at=q.created_at,
+        expires_at=q.expires_at,
     )

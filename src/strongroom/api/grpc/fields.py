@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from strongroom.errors import ValidationError
+from strongroom.money import AMOUNT_MAX
 
 #: As over HTTP (strongroom.api.http.compliance): a version is a signed 32-bit integer there.
 VERSION_MAX = 2**31 - 1
@@ -58,11 +59,14 @@ class Fields:
             self.refuse(field, reason)
         return value
 
-    def optional_date(self, message: Any, name: str, field: str) -> dt.date | None:
-        """The `optional string` field `name` of `message` as a YYYY-MM-DD date, or None."""
-        if not message.HasField(name):
-            return None
-        value: str = getattr(message, name)
+    def not_blank(self, value: str, maximum: int, field: str) -> str:
+        """1 to `maximum` characters, not all blank, no NUL: as the HTTP models' NOT_BLANK."""
+        if not 1 <= len(value) <= maximum or not value.strip() or "\x00" in value:
+            self.refuse(field, f"must be 1 to {maximum} characters, not blank, without NUL")
+        return value
+
+    def date(self, value: str, field: str) -> dt.date | None:
+        """`value` as a YYYY-MM-DD date (None when refused)."""
         if _DATE.fullmatch(value):
             try:
                 return dt.date.fromisoformat(value)
@@ -70,6 +74,18 @@ class Fields:
                 pass
         self.refuse(field, f"must be a date as YYYY-MM-DD, not {value!r}")
         return None
+
+    def optional_date(self, message: Any, name: str, field: str) -> dt.date | None:
+        """The `optional string` field `name` of `message` as a YYYY-MM-DD date, or None."""
+        if not message.HasField(name):
+            return None
+        return self.date(getattr(message, name), field)
+
+    def amount(self, value: int, field: str) -> int:
+        """An amount that moves something: 1 to AMOUNT_MAX minor units."""
+        if not 1 <= value <= AMOUNT_MAX:
+            self.refuse(field, f"must be 1 to {AMOUNT_MAX} minor units")
+        return value
 
     def at_most(self, value: int, maximum: int, field: str) -> int:
         if value > maximum:

@@ -206,7 +206,7 @@ class CreatePotRequest(_message.Message):
     def __init__(self, account_id: _Optional[str] = ..., reference: _Optional[str] = ..., name: _Optional[str] = ..., goal: _Optional[int] = ..., round_up: _Optional[bool] = ...) -> None: ...
 
 class Pot(_message.Message):
-    __slots__ = ("id", "account_id", "currency", "name", "goal", "round_up", "balance")
+    __slots__ = ("id", "account_id", "currency", "name", "goal", "round_up", "balance", "sweep")
     ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +214,7 @@ class Pot(_message.Message):
     GOAL_FIELD_NUMBER: _ClassVar[int]
     ROUND_UP_FIELD_NUMBER: _ClassVar[int]
     BALANCE_FIELD_NUMBER: _ClassVar[int]
+    SWEEP_FIELD_NUMBER: _ClassVar[int]
     id: str
     account_id: str
     currency: str
@@ -221,7 +222,18 @@ class Pot(_message.Message):
     goal: int
     round_up: bool
     balance: int
-    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., currency: _Optional[str] = ..., name: _Optional[str] = ..., goal: _Optional[int] = ..., round_up: _Optional[bool] = ..., balance: _Optional[int] = ...) -> None: ...
+    sweep: PotSweep
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., currency: _Optional[str] = ..., name: _Optional[str] = ..., goal: _Optional[int] = ..., round_up: _Optional[bool] = ..., balance: _Optional[int] = ..., sweep: _Optional[_Union[PotSweep, _Mapping]] = ...) -> None: ...
+
+class PotSweep(_message.Message):
+    __slots__ = ("spec", "amount", "next_at")
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_AT_FIELD_NUMBER: _ClassVar[int]
+    spec: str
+    amount: int
+    next_at: int
+    def __init__(self, spec: _Optional[str] = ..., amount: _Optional[int] = ..., next_at: _Optional[int] = ...) -> None: ...
 
 class PotList(_message.Message):
     __slots__ = ("items",)
@@ -434,3 +446,235 @@ class ReleaseRequest(_message.Message):
     authorisation_id: str
     reference: str
     def __init__(self, authorisation_id: _Optional[str] = ..., reference: _Optional[str] = ...) -> None: ...
+
+class SweepPotRequest(_message.Message):
+    __slots__ = ("pot_id", "amount", "spec")
+    POT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    pot_id: str
+    amount: int
+    spec: str
+    def __init__(self, pot_id: _Optional[str] = ..., amount: _Optional[int] = ..., spec: _Optional[str] = ...) -> None: ...
+
+class RepinAccountRequest(_message.Message):
+    __slots__ = ("id", "version", "reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    version: int
+    reason: str
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class StatementRequest(_message.Message):
+    __slots__ = ("account_id", "start", "end", "format")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    start: str
+    end: str
+    format: str
+    def __init__(self, account_id: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., format: _Optional[str] = ...) -> None: ...
+
+class Movement(_message.Message):
+    __slots__ = ("transfer_id", "seq", "timestamp", "counterparty", "amount", "description", "balance")
+    TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    COUNTERPARTY_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    transfer_id: str
+    seq: int
+    timestamp: int
+    counterparty: str
+    amount: int
+    description: str
+    balance: int
+    def __init__(self, transfer_id: _Optional[str] = ..., seq: _Optional[int] = ..., timestamp: _Optional[int] = ..., counterparty: _Optional[str] = ..., amount: _Optional[int] = ..., description: _Optional[str] = ..., balance: _Optional[int] = ...) -> None: ...
+
+class StatementHold(_message.Message):
+    __slots__ = ("transfer_id", "timestamp", "amount", "description")
+    TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    transfer_id: str
+    timestamp: int
+    amount: int
+    description: str
+    def __init__(self, transfer_id: _Optional[str] = ..., timestamp: _Optional[int] = ..., amount: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
+
+class Statement(_message.Message):
+    __slots__ = ("account_id", "currency", "start", "end", "opening", "closing", "movements", "holds", "generated_at", "format", "document")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    OPENING_FIELD_NUMBER: _ClassVar[int]
+    CLOSING_FIELD_NUMBER: _ClassVar[int]
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    currency: str
+    start: str
+    end: str
+    opening: int
+    closing: int
+    movements: _containers.RepeatedCompositeFieldContainer[Movement]
+    holds: _containers.RepeatedCompositeFieldContainer[StatementHold]
+    generated_at: int
+    format: str
+    document: bytes
+    def __init__(self, account_id: _Optional[str] = ..., currency: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., opening: _Optional[int] = ..., closing: _Optional[int] = ..., movements: _Optional[_Iterable[_Union[Movement, _Mapping]]] = ..., holds: _Optional[_Iterable[_Union[StatementHold, _Mapping]]] = ..., generated_at: _Optional[int] = ..., format: _Optional[str] = ..., document: _Optional[bytes] = ...) -> None: ...
+
+class AddBeneficiaryRequest(_message.Message):
+    __slots__ = ("customer_id", "reference", "name", "currency", "iban", "bic", "country", "bank_code", "account_number")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    IBAN_FIELD_NUMBER: _ClassVar[int]
+    BIC_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    BANK_CODE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    reference: str
+    name: str
+    currency: str
+    iban: str
+    bic: str
+    country: str
+    bank_code: str
+    account_number: str
+    def __init__(self, customer_id: _Optional[str] = ..., reference: _Optional[str] = ..., name: _Optional[str] = ..., currency: _Optional[str] = ..., iban: _Optional[str] = ..., bic: _Optional[str] = ..., country: _Optional[str] = ..., bank_code: _Optional[str] = ..., account_number: _Optional[str] = ...) -> None: ...
+
+class ShowBeneficiaryRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class Beneficiary(_message.Message):
+    __slots__ = ("id", "customer_id", "name", "account", "bic", "country", "currency", "created_at", "cooling_off_until", "removed_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    BIC_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    COOLING_OFF_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    name: str
+    account: str
+    bic: str
+    country: str
+    currency: str
+    created_at: int
+    cooling_off_until: int
+    removed_at: int
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., account: _Optional[str] = ..., bic: _Optional[str] = ..., country: _Optional[str] = ..., currency: _Optional[str] = ..., created_at: _Optional[int] = ..., cooling_off_until: _Optional[int] = ..., removed_at: _Optional[int] = ...) -> None: ...
+
+class BeneficiaryList(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Beneficiary]
+    def __init__(self, items: _Optional[_Iterable[_Union[Beneficiary, _Mapping]]] = ...) -> None: ...
+
+class SetFxRateRequest(_message.Message):
+    __slots__ = ("base", "quote", "rate", "source")
+    BASE_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    base: str
+    quote: str
+    rate: str
+    source: str
+    def __init__(self, base: _Optional[str] = ..., quote: _Optional[str] = ..., rate: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class FxRate(_message.Message):
+    __slots__ = ("base", "quote", "rate", "as_of", "source")
+    BASE_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    base: str
+    quote: str
+    rate: str
+    as_of: int
+    source: str
+    def __init__(self, base: _Optional[str] = ..., quote: _Optional[str] = ..., rate: _Optional[str] = ..., as_of: _Optional[int] = ..., source: _Optional[str] = ...) -> None: ...
+
+class ListFxRatesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class FxRateList(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[FxRate]
+    def __init__(self, items: _Optional[_Iterable[_Union[FxRate, _Mapping]]] = ...) -> None: ...
+
+class QuoteFxRequest(_message.Message):
+    __slots__ = ("sell_currency", "buy_currency", "sell_amount")
+    SELL_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    BUY_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    SELL_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    sell_currency: str
+    buy_currency: str
+    sell_amount: int
+    def __init__(self, sell_currency: _Optional[str] = ..., buy_currency: _Optional[str] = ..., sell_amount: _Optional[int] = ...) -> None: ...
+
+class FxQuote(_message.Message):
+    __slots__ = ("id", "sell_currency", "buy_currency", "sell_amount", "buy_amount", "rate", "spread_bps", "created_at", "expires_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SELL_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    BUY_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    SELL_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    BUY_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    SPREAD_BPS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    sell_currency: str
+    buy_currency: str
+    sell_amount: int
+    buy_amount: int
+    rate: str
+    spread_bps: int
+    created_at: int
+    expires_at: int
+    def __init__(self, id: _Optional[str] = ..., sell_currency: _Optional[str] = ..., buy_currency: _Optional[str] = ..., sell_amount: _Optional[int] = ..., buy_amount: _Optional[int] = ..., rate: _Optional[str] = ..., spread_bps: _Optional[int] = ..., created_at: _Optional[int] = ..., expires_at: _Optional[int] = ...) -> None: ...
+
+class ConvertFxRequest(_message.Message):
+    __slots__ = ("quote_id", "debit_account_id", "credit_account_id")
+    QUOTE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEBIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    quote_id: str
+    debit_account_id: str
+    credit_account_id: str
+    def __init__(self, quote_id: _Optional[str] = ..., debit_account_id: _Optional[str] = ..., credit_account_id: _Optional[str] = ...) -> None: ...
+
+class EndOfDayRequest(_message.Message):
+    __slots__ = ("currency", "date")
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    currency: str
+    date: str
+    def __init__(self, currency: _Optional[str] = ..., date: _Optional[str] = ...) -> None: ...

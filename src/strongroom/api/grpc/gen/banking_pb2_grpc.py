@@ -157,6 +157,66 @@ class BankingStub:
                 request_serializer=strongroom_dot_v1_dot_banking__pb2.MovePotRequest.SerializeToString,
                 response_deserializer=strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
                 _registered_method=True)
+        self.SweepPot = channel.unary_unary(
+                '/strongroom.v1.Banking/SweepPot',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.SweepPotRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Pot.FromString,
+                _registered_method=True)
+        self.RepinAccount = channel.unary_unary(
+                '/strongroom.v1.Banking/RepinAccount',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.RepinAccountRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.BankAccount.FromString,
+                _registered_method=True)
+        self.ShowStatement = channel.unary_unary(
+                '/strongroom.v1.Banking/ShowStatement',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.StatementRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Statement.FromString,
+                _registered_method=True)
+        self.AddBeneficiary = channel.unary_unary(
+                '/strongroom.v1.Banking/AddBeneficiary',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.AddBeneficiaryRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+                _registered_method=True)
+        self.ListBeneficiaries = channel.unary_unary(
+                '/strongroom.v1.Banking/ListBeneficiaries',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.BeneficiaryList.FromString,
+                _registered_method=True)
+        self.ShowBeneficiary = channel.unary_unary(
+                '/strongroom.v1.Banking/ShowBeneficiary',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+                _registered_method=True)
+        self.RemoveBeneficiary = channel.unary_unary(
+                '/strongroom.v1.Banking/RemoveBeneficiary',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+                _registered_method=True)
+        self.SetFxRate = channel.unary_unary(
+                '/strongroom.v1.Banking/SetFxRate',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.SetFxRateRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.FxRate.FromString,
+                _registered_method=True)
+        self.ListFxRates = channel.unary_unary(
+                '/strongroom.v1.Banking/ListFxRates',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ListFxRatesRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.FxRateList.FromString,
+                _registered_method=True)
+        self.QuoteFx = channel.unary_unary(
+                '/strongroom.v1.Banking/QuoteFx',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.QuoteFxRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.FxQuote.FromString,
+                _registered_method=True)
+        self.ConvertFx = channel.unary_unary(
+                '/strongroom.v1.Banking/ConvertFx',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.ConvertFxRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+                _registered_method=True)
+        self.EndOfDay = channel.unary_unary(
+                '/strongroom.v1.Banking/EndOfDay',
+                request_serializer=strongroom_dot_v1_dot_banking__pb2.EndOfDayRequest.SerializeToString,
+                response_deserializer=strongroom_dot_v1_dot_intents__pb2.Intent.FromString,
+                _registered_method=True)
 
 
 class BankingServicer:
@@ -320,6 +380,93 @@ class BankingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SweepPot(self, request, context):
+        """Admin role. Move `amount` into a pot at each time of `spec` (a durable schedule of the
+        intent engine, replacing the pot's); answers the pot with its sweep.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RepinAccount(self, request, context):
+        """Admin role. Move an account to another version of its product (audited).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShowStatement(self, request, context):
+        """Read role. An account's statement for a period of UTC days, structured or rendered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddBeneficiary(self, request, context):
+        """Admin role (a new payee is where account-takeover fraud pays out). A beneficiary of a
+        customer, by IBAN or local details; the same reference again returns it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBeneficiaries(self, request, context):
+        """A customer's beneficiaries, removed ones included.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShowBeneficiary(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveBeneficiary(self, request, context):
+        """Write role. Kept for history; it can no longer be paid.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetFxRate(self, request, context):
+        """Admin role. A pair's rate from now on (the latest is in force).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFxRates(self, request, context):
+        """The rates in force.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QuoteFx(self, request, context):
+        """Write role. The rate less the spread, rounded down; valid for fx_quote_ttl seconds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConvertFx(self, request, context):
+        """Write role. Convert at a quote (banking.fx.convert); a quote is used once: converting at it
+        again answers its conversion (created=false).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndOfDay(self, request, context):
+        """Admin role. Settle a currency's clearing account into its settlement account for a day
+        (banking.settlement.eod, once per currency and day: asking again answers the same intent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BankingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -442,6 +589,66 @@ def add_BankingServicer_to_server(servicer, server):
                     servicer.MovePot,
                     request_deserializer=strongroom_dot_v1_dot_banking__pb2.MovePotRequest.FromString,
                     response_serializer=strongroom_dot_v1_dot_banking__pb2.Submitted.SerializeToString,
+            ),
+            'SweepPot': grpc.unary_unary_rpc_method_handler(
+                    servicer.SweepPot,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.SweepPotRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Pot.SerializeToString,
+            ),
+            'RepinAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.RepinAccount,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.RepinAccountRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.BankAccount.SerializeToString,
+            ),
+            'ShowStatement': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShowStatement,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.StatementRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Statement.SerializeToString,
+            ),
+            'AddBeneficiary': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddBeneficiary,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.AddBeneficiaryRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.SerializeToString,
+            ),
+            'ListBeneficiaries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBeneficiaries,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.BeneficiaryList.SerializeToString,
+            ),
+            'ShowBeneficiary': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShowBeneficiary,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.SerializeToString,
+            ),
+            'RemoveBeneficiary': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveBeneficiary,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Beneficiary.SerializeToString,
+            ),
+            'SetFxRate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFxRate,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.SetFxRateRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.FxRate.SerializeToString,
+            ),
+            'ListFxRates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFxRates,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ListFxRatesRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.FxRateList.SerializeToString,
+            ),
+            'QuoteFx': grpc.unary_unary_rpc_method_handler(
+                    servicer.QuoteFx,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.QuoteFxRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.FxQuote.SerializeToString,
+            ),
+            'ConvertFx': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConvertFx,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.ConvertFxRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_banking__pb2.Submitted.SerializeToString,
+            ),
+            'EndOfDay': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndOfDay,
+                    request_deserializer=strongroom_dot_v1_dot_banking__pb2.EndOfDayRequest.FromString,
+                    response_serializer=strongroom_dot_v1_dot_intents__pb2.Intent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1092,6 +1299,330 @@ class Banking:
             '/strongroom.v1.Banking/MovePot',
             strongroom_dot_v1_dot_banking__pb2.MovePotRequest.SerializeToString,
             strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SweepPot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/SweepPot',
+            strongroom_dot_v1_dot_banking__pb2.SweepPotRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Pot.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RepinAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/RepinAccount',
+            strongroom_dot_v1_dot_banking__pb2.RepinAccountRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.BankAccount.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShowStatement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ShowStatement',
+            strongroom_dot_v1_dot_banking__pb2.StatementRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Statement.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddBeneficiary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/AddBeneficiary',
+            strongroom_dot_v1_dot_banking__pb2.AddBeneficiaryRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBeneficiaries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ListBeneficiaries',
+            strongroom_dot_v1_dot_banking__pb2.ShowCustomerRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.BeneficiaryList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShowBeneficiary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ShowBeneficiary',
+            strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveBeneficiary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/RemoveBeneficiary',
+            strongroom_dot_v1_dot_banking__pb2.ShowBeneficiaryRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Beneficiary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFxRate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/SetFxRate',
+            strongroom_dot_v1_dot_banking__pb2.SetFxRateRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.FxRate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFxRates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ListFxRates',
+            strongroom_dot_v1_dot_banking__pb2.ListFxRatesRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.FxRateList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QuoteFx(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/QuoteFx',
+            strongroom_dot_v1_dot_banking__pb2.QuoteFxRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.FxQuote.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConvertFx(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/ConvertFx',
+            strongroom_dot_v1_dot_banking__pb2.ConvertFxRequest.SerializeToString,
+            strongroom_dot_v1_dot_banking__pb2.Submitted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndOfDay(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/strongroom.v1.Banking/EndOfDay',
+            strongroom_dot_v1_dot_banking__pb2.EndOfDayRequest.SerializeToString,
+            strongroom_dot_v1_dot_intents__pb2.Intent.FromString,
             options,
             channel_credentials,
             insecure,
