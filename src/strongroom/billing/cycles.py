@@ -55,6 +55,8 @@ from strongroom.workflows.machine import Machine, edge
 RUN = "billing.cycle.run"
 #: Subjects invoiced per transaction.
 PAGE = 500
+#: Invoices posted per ledger batch (a few transfers each, under the ledger's batch maximum).
+POST_PAGE = 100
 #: The invoices whose posting failed a run's result lists (the count covers them all).
 LISTED_FAILURES = 100
 RUN_TIMEOUT = 3600.0
@@ -217,21 +219,39 @@ def cycle_type(store: BillingStore, ledger: Ledger) -> IntentType[CycleRun]:
     async def post(context: StepContext[CycleRun]) -> Any:
         tenant = context.intent.tenant
         posted, failures = 0, list[dict[str, str]]()
-        for record in await store.invoices(tenant, None, InvoiceStatus.ISSUED):
-            legs = [msgspec.convert(p, Posting, strict=False) for p in record.body["postings"]]
-            chain = transfers(record.id, tenant, record.currency, legs, reverse=False)
-            results = await ledger.create_transfers(chain) if chain else []
-            failed = [r for r in results if not r.succeeded]
-            if failed:
-                if len(failures) < LISTED_FAILURES:
-                    first = next((r for r in failed if r.value != "linked_event_failed"), failed[0])
-                    failures.append({"invoice_id": str(record.id), "reason": first.value})
-                continue
-            envelope = _envelope(events.POSTED, record, context)
-            await store.set_invoice_status(
-                record.id, InvoiceStatus.POSTED, context.now, encode_batch([envelope])
-            )
-            posted += 1
+        issued = await store.invoices(tenant, None, InvoiceStatus.ISSUED)
+        for start in range(0, len(issued), POST_PAGE):
+            # The chains of many invoices go to the ledger in one batch, each all or nothing.
+            chains = [
+                transfers(
+                    record.id,
+                    tenant,
+                    record.currency,
+                    [msgspec.convert(p, Posting, strict=False) for p in record.body["postings"]],
+                    reverse=False,
+                )
+                for record in issued[start : start + POST_PAGE]
+            ]
+            flat = [t for chain in chains for t in chain]
+            results = await ledger.create_transfers(flat) if flat else []
+            done, envelopes = [], []
+            for record, chain in zip(issued[start : start + POST_PAGE], chains, strict=True):
+                mine, results = results[: len(chain)], results[len(chain) :]
+                failed = [r for r in mine if not r.succeeded]
+                if failed:
+                    if len(failures) < LISTED_FAILURES:
+                        first = next(
+                            (r for r in failed if r.value != "linked_event_failed"), failed[0]
+                        )
+                        failures.append({"invoice_id": str(record.id), "reason": first.value})
+                    continue
+                done.append(record.id)
+                envelopes.append(_envelope(events.POSTED, record, context))
+            if done:
+                await store.set_invoices_status(
+                    done, InvoiceStatus.POSTED, context.now, encode_batch(envelopes)
+                )
+            posted += len(done)
         return {"posted": posted, "failed": len(failures), "failures": failures}
 
     return IntentType(

@@ -142,9 +142,11 @@ class BillingStore(Protocol):
         """The tenant's invoices (of one subject, in one status), oldest period first."""
         ...
 
-    async def set_invoice_status(
-        self, invoice_id: uuid.UUID, status: InvoiceStatus, at: int, events: bytes
-    ) -> None: ...
+    async def set_invoices_status(
+        self, invoice_ids: Sequence[uuid.UUID], status: InvoiceStatus, at: int, events: bytes
+    ) -> None:
+        """Set the invoices' status (and, for posted, when), with the outbox row."""
+        ...
 
     async def add_credit_note(self, note: CreditNoteRecord, events: bytes) -> CreditNoteRecord:
         """Insert it (the stored one when its invoice has one already) and mark the invoice

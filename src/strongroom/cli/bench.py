@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from strongroom.api.server import serving
+from strongroom.bench.billing import BillingBenchConfig, run_billing_bench
 from strongroom.bench.compliance import ComplianceBenchConfig, run_compliance_bench
 from strongroom.bench.intents import IntentBenchConfig, run_intent_bench
 from strongroom.bench.ledger import BenchConfig, run_bench
@@ -397,6 +398,39 @@ def bench_statements(
     for name, value in result.latency_ms.items():
         table.add_row(f"latency {name}", f"{value:.1f} ms")
     console.print(table)
+
+
+@app.command("billing")
+def bench_billing(
+    postgres: PostgresOption = None,
+    events: Annotated[int, typer.Option(min=1, help="Usage events ingested.")] = 1_000_000,
+    subjects: Annotated[int, typer.Option(min=1, help="Subjects invoiced.")] = 10_000,
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Events per batch.")] = 10_000,
+    in_flight: Annotated[int, typer.Option(min=1, help="Batches ingested at once.")] = 4,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Usage ingestion (events/s), then a billing cycle invoicing every subject over those
+    events and posting the invoices (seconds, submission to done)."""
+    config = BillingBenchConfig(
+        postgres=postgres, events=events, subjects=subjects, batch=batch, in_flight=in_flight
+    )
+    result = run_on_uvloop(run_billing_bench(config))
+    if as_json:
+        print(result.to_json())
+    else:
+        where = "PostgreSQL" if postgres else "SQLite"
+        table = Table(title=f"strongroom bench billing on {where}")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        table.add_row("events ingested", f"{result.events:,} in {result.ingest_seconds:.1f} s")
+        table.add_row("ingestion", f"{result.events_per_second:,.0f} events/s")
+        table.add_row("subjects", f"{result.subjects:,}")
+        table.add_row("invoice run", f"{result.invoice_run_seconds:.1f} s")
+        table.add_row("invoices issued / posted", f"{result.invoices:,} / {result.posted:,}")
+        table.add_row("invariants", "hold" if result.invariants_ok else "VIOLATED")
+        console.print(table)
+    if not result.invariants_ok or result.posted != result.subjects:
+        raise typer.Exit(1)
 
 
 @app.command("compliance")
