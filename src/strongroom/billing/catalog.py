@@ -30,7 +30,7 @@ from strongroom.billing.plans import (
 )
 from strongroom.billing.ports import BillingStore, Definition, Kind
 from strongroom.billing.pricing import tier_from_dict, tier_to_dict
-from strongroom.billing.types import TENANT_SUBJECT, Name
+from strongroom.billing.types import check_subject
 from strongroom.clock import Clock
 from strongroom.errors import Conflict, NotFound, ValidationError
 from strongroom.money import is_currency
@@ -96,7 +96,9 @@ class CatalogService:
         self, who: Principal, kind: str, id: str, version: int | None = None
     ) -> Definition:
         with acting(who, Role.READ):
-            return await self._get(who.tenant, kind_of(kind), id, version)
+            known = kind_of(kind)
+            check_id(known, id)
+            return await self._get(who.tenant, known, id, version)
 
     async def definitions(self, who: Principal, kind: str) -> list[Definition]:
         """The latest version of each definition of `kind`, archived ones included."""
@@ -105,7 +107,9 @@ class CatalogService:
 
     async def versions(self, who: Principal, kind: str, id: str) -> list[Definition]:
         with acting(who, Role.READ):
-            found = await self.store.versions(who.tenant, kind_of(kind), id)
+            known = kind_of(kind)
+            check_id(known, id)
+            found = await self.store.versions(who.tenant, known, id)
             if not found:
                 raise NotFound(f"{kind} {id!r} not found")
             return found
@@ -114,6 +118,7 @@ class CatalogService:
         """Admin role: retire every version of the definition."""
         with acting(who, Role.ADMIN):
             known = kind_of(kind)
+            check_id(known, id)
             now = self.clock.now_ns()
             data = {"kind": known.value, "id": id}
             written = events.event(events.ARCHIVED, who.tenant, who.id, now, data)
@@ -191,14 +196,8 @@ def _object(body: Any) -> dict[str, Any]:
 def check_id(kind: Kind, id: object) -> None:
     """A definition's id; a billing configuration's is the subject it bills."""
     if kind is Kind.CONFIG:
-        try:
-            msgspec.convert(id, Name, strict=True)
-        except msgspec.ValidationError:
-            raise ValidationError(
-                "id", f"{id!r} is not a subject (a customer id, or {TENANT_SUBJECT!r})"
-            ) from None
-        return
-    if not isinstance(id, str) or not DEFINITION_ID.match(id):
+        check_subject(id, "id")
+    elif not isinstance(id, str) or not DEFINITION_ID.match(id):
         raise ValidationError(
             "id", "must be lower case letters, digits, '.', '_' or '-' (at most 100)"
         )

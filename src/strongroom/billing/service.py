@@ -23,7 +23,8 @@ from strongroom.billing.ports import (
     Kind,
 )
 from strongroom.billing.posting import Posting, transfers
-from strongroom.billing.resolve import Resolver
+from strongroom.billing.resolve import Resolver, Subscription
+from strongroom.billing.types import check_subject
 from strongroom.clock import Clock
 from strongroom.days import day_of, not_over
 from strongroom.errors import Conflict, NotFound, ValidationError
@@ -81,6 +82,8 @@ class BillingService:
         self, who: Principal, subject: str | None = None, status: str | None = None
     ) -> list[InvoiceRecord]:
         with acting(who, Role.READ):
+            if subject is not None:
+                check_subject(subject)
             try:
                 wanted = None if status is None else InvoiceStatus(status)
             except ValueError:
@@ -167,7 +170,8 @@ class BillingService:
                 await prepaid(self.ledger, subscription.credit_account),
             )
 
-    async def _subscription(self, tenant: str, subject: str) -> tuple[Invoicer, Any]:
+    async def _subscription(self, tenant: str, subject: str) -> tuple[Invoicer, Subscription]:
+        check_subject(subject)
         versions = subscriptions(await self.store.versions(tenant, Kind.CONFIG, subject))
         if subject not in versions:
             raise NotFound(f"no billing configuration for {subject!r}")

@@ -7,8 +7,12 @@ from typing import Annotated
 
 import msgspec
 
+from strongroom.errors import ValidationError
+
 #: A metric's or a subject's name: what a rule group selects on and an invoice is addressed to.
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\s].*$")]
+Name = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\s\x00][^\x00\r\n]*$")
+]
 #: What a usage event's properties may hold: what rule groups filter and aggregate on.
 PropertyValue = str | int | bool
 #: The subject billed for a tenant's own use of the platform (rather than one of its customers).
@@ -16,6 +20,14 @@ TENANT_SUBJECT = "tenant"
 #: The most usage events one call ingests.
 MAX_BATCH = 10_000
 QUANTITY_MAX = 2**62
+
+
+def check_subject(subject: object, field: str = "subject") -> str:
+    """A subject as a caller names one (a path, a query); ValidationError when it cannot be."""
+    try:
+        return msgspec.convert(subject, Name, strict=True)
+    except msgspec.ValidationError:
+        raise ValidationError(field, "must be 1 to 200 characters, no control characters") from None
 
 
 class UsageEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -26,7 +38,7 @@ class UsageEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     subject: Name
     metric: Name
     quantity: Annotated[int, msgspec.Meta(ge=0, le=QUANTITY_MAX)]
-    at: Annotated[int, msgspec.Meta(ge=0)]
+    at: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
     properties: dict[Annotated[str, msgspec.Meta(min_length=1, max_length=100)], PropertyValue] = (
         msgspec.field(default_factory=dict)
     )

@@ -22,6 +22,7 @@ from tests.billing.test_cycles import Books, travel
 
 D = datetime.date
 FLAT = {"currency": "SGD", "kind": "flat", "unit_price": "1"}
+EVENT = {"id": str(uuid.uuid4()), "subject": "c", "metric": "m", "quantity": 1, "at": 0}
 
 
 @pytest.fixture
@@ -135,6 +136,11 @@ async def test_bad_bodies_name_the_field(platform: Platform, client: httpx.Async
         ("put", "/v1/billing/rule-groups/r", {"metric": "m", "aggregation": "avg"}, "aggregation"),
         ("put", "/v1/billing/costs/c", {"currency": "SGD"}, "revenue_account"),
         ("post", "/v1/billing/usage", {"events": [{"id": "x"}]}, "events[0].id"),
+        ("post", "/v1/billing/usage", {"events": [{**EVENT, "at": 2**63}]}, "events[0].at"),
+        ("post", "/v1/billing/usage", {"events": [{**EVENT, "subject": "a\x00b"}]}, "subject"),
+        ("get", "/v1/billing/configs/a%00b", None, "id"),
+        ("get", "/v1/billing/subjects/a%00b/balance", None, "subject"),
+        ("get", "/v1/billing/invoices?subject=a%00b", None, "subject"),
         ("post", "/v1/billing/cycles", {"date": "2026-02-30"}, "date"),
         ("post", "/v1/billing/cycles", {"date": "2099-01-01"}, "date"),
     ]
