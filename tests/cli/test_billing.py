@@ -115,7 +115,7 @@ def test_define_meter_run_show_and_credit(db_url: str, tmp_path: Path) -> None:
 
 def test_bad_input_is_named(db_url: str) -> None:
     assert "kind" in invoke(db_url, "put", "plan", "x", "--body", "{}", ok=False)
-    assert "--body" in invoke(db_url, "put", "tier", "x", "--body", "{nope", ok=False)
+    assert "body" in invoke(db_url, "put", "tier", "x", "--body", "{nope", ok=False)
     assert "unit_price" in invoke(
         db_url, "put", "tier", "x", "--body", '{"currency": "SGD", "kind": "flat"}', ok=False
     )

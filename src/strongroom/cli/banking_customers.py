@@ -132,11 +132,9 @@ def onboard(
     db: DbOption = None,
 ) -> None:
     """Onboard a customer (personal data sealed) and submit the first KYC check."""
-    details = read_json(person, "--person")
-    if not isinstance(details, dict):
-        raise typer.BadParameter("--person must be a JSON object")
 
     async def work(customers: CustomerService) -> CustomerView:
+        details = read_json(person, "person")
         view, _ = await customers.onboard(operator(tenant), reference, details)
         return view
 

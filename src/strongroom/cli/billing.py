@@ -66,10 +66,9 @@ def put(
     db: DbOption = None,
 ) -> None:
     """Put the next version of a definition (the same content again changes nothing)."""
-    content = read_json(body, "--body")
 
     async def work(billing: BillingServices) -> tuple[Definition, bool]:
-        return await billing.catalog.put(operator(tenant), kind, id, content)
+        return await billing.catalog.put(operator(tenant), kind, id, read_json(body, "body"))
 
     made, created = _billing(db, work)
     console.print(
@@ -129,10 +128,9 @@ def usage(
     db: DbOption = None,
 ) -> None:
     """Ingest usage events (each id once)."""
-    raw = read_json(events, "--events")
 
     async def work(billing: BillingServices) -> tuple[int, int]:
-        done = await billing.usage.ingest(operator(tenant), raw)
+        done = await billing.usage.ingest(operator(tenant), read_json(events, "events"))
         return done.stored, done.duplicates
 
     stored, duplicates = _billing(db, work)

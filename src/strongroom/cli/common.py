@@ -141,19 +141,17 @@ def parse_metadata(text: str | None) -> dict[str, Any] | None:
     return value
 
 
-def read_json(text: str, option: str) -> Any:
-    """An option's JSON, given inline or as @FILE; a bad one ends the command naming it."""
+def read_json(text: str, field: str) -> Any:
+    """JSON given inline or as @FILE; ValidationError naming `field` otherwise."""
     if text.startswith("@"):
         try:
             text = Path(text[1:]).read_text()
         except OSError as error:
-            raise typer.BadParameter(
-                f"{option}: cannot read {text[1:]}: {error.strerror}"
-            ) from None
+            raise ValidationError(field, f"cannot read {text[1:]}: {error.strerror}") from None
     try:
         return json.loads(text)
     except ValueError:
-        raise typer.BadParameter(f"{option} is not valid JSON") from None
+        raise ValidationError(field, "not valid JSON") from None
 
 
 def parse_uuid(text: str) -> uuid.UUID:

@@ -27,8 +27,8 @@ from strongroom.cli.common import (
     fail,
     on_platform,
     operator,
+    read_json,
 )
-from strongroom.cli.intents import parse_payload
 from strongroom.compliance.decisions import Decision
 from strongroom.compliance.kyc.provider import Applicant, KycResult
 from strongroom.compliance.ports import RuleSetStatus, StoredRuleSet
@@ -231,7 +231,7 @@ def decide(
 ) -> None:
     """Decide on a payment as the payment path would (one decision per subject)."""
     try:
-        facts = msgspec.convert(parse_payload(payment), Payment, strict=False)
+        facts = msgspec.convert(read_json(payment, "payment"), Payment, strict=False)
     except msgspec.ValidationError as error:
         fail(ValidationError("payment", str(error)))
     found = _act(command_settings(db_url=db), lambda c: c.screen(operator(tenant), facts))
@@ -350,7 +350,7 @@ def kyc(
 
     async def work(c: ComplianceService) -> KycResult:
         try:
-            facts = msgspec.convert(parse_payload(applicant), Applicant, strict=False)
+            facts = msgspec.convert(read_json(applicant, "applicant"), Applicant, strict=False)
         except msgspec.ValidationError as error:
             raise ValidationError("applicant", str(error)) from None
         return await c.verify_applicant(operator(tenant), facts)

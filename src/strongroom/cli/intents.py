@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -26,8 +25,8 @@ from strongroom.cli.common import (
     on_platform,
     operator,
     parse_uuid,
+    read_json,
 )
-from strongroom.errors import ValidationError
 from strongroom.services.access import Principal
 from strongroom.settings import Settings
 from strongroom.workflows.ports import Schedule
@@ -48,19 +47,6 @@ PayloadOption = Annotated[
 
 def _act(settings: Settings, work: Callable[[IntentService], Awaitable[T]]) -> T:
     return on_platform(settings, Platform.intents, work)
-
-
-def parse_payload(text: str) -> object:
-    """A JSON payload given inline or as @FILE; ValidationError on `payload` otherwise."""
-    if text.startswith("@"):
-        try:
-            text = Path(text[1:]).read_text()
-        except OSError as error:
-            raise ValidationError("payload", f"cannot read {text[1:]}: {error.strerror}") from None
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise ValidationError("payload", "not valid JSON") from None
 
 
 def intent_json(i: Intent) -> dict[str, Any]:
@@ -139,7 +125,9 @@ def submit(
     settings = command_settings(db_url=db)
 
     async def work(service: IntentService) -> tuple[Intent, bool]:
-        submitted = await service.submit(operator(tenant), type, reference, parse_payload(payload))
+        submitted = await service.submit(
+            operator(tenant), type, reference, read_json(payload, "payload")
+        )
         return submitted.intent, submitted.created
 
     intent, created = _act(settings, work)
@@ -386,7 +374,7 @@ def put_schedule(
 
     async def work(service: IntentService) -> Schedule:
         return await service.put_schedule(
-            operator(tenant), name, type, spec, parse_payload(payload)
+            operator(tenant), name, type, spec, read_json(payload, "payload")
         )
 
     schedule = _act(settings, work)
