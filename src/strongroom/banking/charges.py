@@ -26,7 +26,7 @@ import msgspec
 from strongroom.banking import codes
 from strongroom.banking.book import Booked, book
 from strongroom.banking.ports import BankStore
-from strongroom.banking.retry import RETRY
+from strongroom.banking.runs import failed, run_type, summary
 from strongroom.days import NS, day_of, day_start
 from strongroom.ledger import Ledger
 from strongroom.ledger.queries import PAGE_MAX, TransferQuery
@@ -36,21 +36,13 @@ from strongroom.products.posting import PostingResult, charge_transfers, link, p
 from strongroom.products.quote import quote
 from strongroom.products.stored import StoredProductCatalog
 from strongroom.workflows.definitions import (
-    FAIL,
     IntentType,
-    Step,
     StepContext,
     StepFailed,
-    Workflow,
-    group,
 )
-from strongroom.workflows.machine import Machine, edge
 
 CHARGE = "banking.charges.monthly"
 CHARGED = "banking.charges.charged"
-#: The accounts whose failures a run's result lists (the count covers them all).
-LISTED_FAILURES = 100
-RUN_TIMEOUT = 3600.0
 #: The movements of a customer's own that keep an account from being dormant.
 ACTIVITY = frozenset(
     {
@@ -70,14 +62,6 @@ KINDS = (EventKind.MONTHLY_MAINTENANCE, EventKind.DORMANCY)
 class MonthlyCharges(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     #: The month charged; absent: the UTC month the intent was created in.
     month: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
-
-
-MACHINE = Machine(
-    CHARGE,
-    initial="initiated",
-    edges=[edge("initiated", "charged", "charged"), edge("initiated", FAIL, "failed")],
-    terminal=("charged", "failed"),
-)
 
 
 def first_of(month: str | None, created_at: int) -> datetime.date:
@@ -182,25 +166,16 @@ def monthly_type(
                         totals["taxes"] += q.total_taxes
                         balance -= q.total_charged
                         continue
-                    totals["failed"] += 1
-                    if len(totals["failures"]) < LISTED_FAILURES:
-                        totals["failures"].append(
-                            {
-                                "account_id": str(account_id),
-                                "kind": str(kind),
-                                "reason": posted.failure.value,
-                            }
-                        )
-        context.emit(CHARGED, {k: v for k, v in totals.items() if k != "failures"})
+                    failure = {"account_id": str(account_id), "kind": str(kind)}
+                    failed(totals, {**failure, "reason": posted.failure.value})
+        context.emit(CHARGED, summary(totals))
         return totals
 
-    return IntentType(
+    return run_type(
         CHARGE,
         MonthlyCharges,
-        MACHINE,
-        Workflow(
-            (group(Step("charge", charge, retry=RETRY, timeout=RUN_TIMEOUT), event="charged"),)
-        ),
-        mutex_key=lambda p: "banking:monthly-charges",
-        description="Charge every account its product's monthly and dormancy fees, once a month.",
+        ("charge", charge),
+        "charged",
+        "banking:monthly-charges",
+        "Charge every account its product's monthly and dormancy fees, once a month.",
     )

@@ -21,42 +21,25 @@ import msgspec
 
 from strongroom.banking.book import book
 from strongroom.banking.ports import BankStore
-from strongroom.banking.retry import RETRY
+from strongroom.banking.runs import failed, run_type, summary
 from strongroom.days import business_day, day_of, not_over
 from strongroom.ledger import Ledger
 from strongroom.products.accrual import AccrualJob, AccrualReport, AccrualStore, AccrualTarget
 from strongroom.products.businessdate import ManualBusinessDate
 from strongroom.products.stored import StoredProductCatalog
 from strongroom.workflows.definitions import (
-    FAIL,
     IntentType,
-    Step,
     StepContext,
     StepFailed,
-    Workflow,
-    group,
 )
-from strongroom.workflows.machine import Machine, edge
 
 ACCRUE = "banking.interest.accrue"
 ACCRUED = "banking.interest.accrued"
-#: The accounts whose failures a run's result lists (the count covers them all).
-LISTED_FAILURES = 100
-#: One run walks every account of a tenant: far longer than a payment's step may take.
-RUN_TIMEOUT = 3600.0
 
 
 class Accrual(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     #: Every day before it is accrued; absent: the UTC day the intent was created.
     date: datetime.date | None = None
-
-
-MACHINE = Machine(
-    ACCRUE,
-    initial="initiated",
-    edges=[edge("initiated", "accrued", "accrued"), edge("initiated", FAIL, "failed")],
-    terminal=("accrued", "failed"),
-)
 
 
 def _tally(totals: dict[str, Any], report: AccrualReport) -> None:
@@ -69,15 +52,11 @@ def _tally(totals: dict[str, Any], report: AccrualReport) -> None:
         totals["capitalised_credit"] += done.capitalised_credit
         totals["capitalised_overdraft"] += done.capitalised_overdraft
         if done.failure is not None:
-            totals["failed"] += 1
-            if len(totals["failures"]) < LISTED_FAILURES:
-                totals["failures"].append(
-                    {
-                        "account_id": str(done.account_id),
-                        "date": None if done.failed_day is None else done.failed_day.isoformat(),
-                        "reason": done.failure.value,
-                    }
-                )
+            day = None if done.failed_day is None else done.failed_day.isoformat()
+            failed(
+                totals,
+                {"account_id": str(done.account_id), "date": day, "reason": done.failure.value},
+            )
 
 
 def accrue_type(
@@ -108,16 +87,14 @@ def accrue_type(
                 for b in page
             ]
             _tally(totals, await job.run(targets))
-        context.emit(ACCRUED, {k: v for k, v in totals.items() if k != "failures"})
+        context.emit(ACCRUED, summary(totals))
         return totals
 
-    return IntentType(
+    return run_type(
         ACCRUE,
         Accrual,
-        MACHINE,
-        Workflow(
-            (group(Step("accrue", accrue, retry=RETRY, timeout=RUN_TIMEOUT), event="accrued"),)
-        ),
-        mutex_key=lambda p: "banking:interest",
-        description="Accrue interest on every account up to a day; capitalise month ends.",
+        ("accrue", accrue),
+        "accrued",
+        "banking:interest",
+        "Accrue interest on every account up to a day; capitalise month ends.",
     )

@@ -44,29 +44,6 @@ MONITOR_INTERVAL = 5.0
 FINAL_DRAIN_SECONDS = 10.0
 
 
-class MeteringComponent:
-    """The metering consumer: the platform's own `billing.usage` events, once, into billing."""
-
-    name = "metering"
-
-    def __init__(self, platform: Platform, bus: Bus) -> None:
-        self._platform = platform
-        self._bus = bus
-        self._subscription: Subscription | None = None
-
-    async def start(self) -> None:
-        billing = await self._platform.billing()
-        self._subscription = await subscribe_usage(self._bus, billing.usage)
-
-    async def stop(self) -> None:
-        if self._subscription is not None:
-            await self._subscription.stop()
-            self._subscription = None
-
-    def health(self) -> ComponentHealth:
-        return ComponentHealth(self.name, "stopped" if self._subscription is None else "ok")
-
-
 class RelayComponent:
     """The outbox relay: one process holds the outbox, the others stand by."""
 
@@ -102,19 +79,17 @@ class RelayComponent:
         return ComponentHealth(self.name, "standby", "another process holds the outbox")
 
 
-class AuditComponent:
-    """The audit consumer: every event on the bus, once, into the hash-chained audit log."""
+class ConsumerComponent:
+    """A consumer on the bus (the audit log's, billing's metering): subscribed when it starts,
+    its subscription stopped when it stops."""
 
-    name = "audit"
-
-    def __init__(self, platform: Platform, bus: Bus) -> None:
-        self._platform = platform
-        self._bus = bus
+    def __init__(self, name: str, subscribe: Callable[[], Awaitable[Subscription]]) -> None:
+        self.name = name
+        self._subscribe = subscribe
         self._subscription: Subscription | None = None
 
     async def start(self) -> None:
-        log = await self._platform.audit_log()
-        self._subscription = await subscribe_audit(self._bus, log, clock=self._platform.clock)
+        self._subscription = await self._subscribe()
 
     async def stop(self) -> None:
         if self._subscription is not None:
@@ -323,12 +298,20 @@ async def start_components(platform: Platform, names: Sequence[str]) -> Componen
 
 async def _audit(platform: Platform, bus: Bus | None) -> Component:
     assert bus is not None, "start_components opens the bus for the audit consumer"
-    return AuditComponent(platform, bus)
+
+    async def subscribe() -> Subscription:
+        return await subscribe_audit(bus, await platform.audit_log(), clock=platform.clock)
+
+    return ConsumerComponent("audit", subscribe)
 
 
 async def _metering(platform: Platform, bus: Bus | None) -> Component:
     assert bus is not None, "start_components opens the bus for the metering consumer"
-    return MeteringComponent(platform, bus)
+
+    async def subscribe() -> Subscription:
+        return await subscribe_usage(bus, (await platform.billing()).usage)
+
+    return ConsumerComponent("metering", subscribe)
 
 
 async def _relay(platform: Platform, bus: Bus | None) -> Component:

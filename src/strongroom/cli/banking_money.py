@@ -5,7 +5,6 @@ intents`."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -22,6 +21,7 @@ from strongroom.cli.common import (
     console,
     on_platform,
     operator,
+    parse_day,
     parse_uuid,
 )
 from strongroom.settings import Settings
@@ -172,10 +172,7 @@ def settle(
     db: DbOption = None,
 ) -> None:
     """Settle a currency's clearing account for a day (once per day)."""
-    try:
-        day = datetime.date.fromisoformat(date)
-    except ValueError:
-        raise typer.BadParameter(f"--date must be YYYY-MM-DD, not {date!r}") from None
+    day = parse_day(date)
 
     async def work(bank: BankingServices) -> str:
         intent = await bank.settlement.end_of_day(operator(tenant), currency, day)

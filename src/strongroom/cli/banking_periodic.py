@@ -4,7 +4,6 @@ the schedules that run them, through the same service as the API, acting as an a
 
 from __future__ import annotations
 
-import datetime
 from typing import Annotated
 
 import typer
@@ -19,6 +18,7 @@ from strongroom.cli.common import (
     console,
     on_platform,
     operator,
+    parse_day,
 )
 
 
@@ -28,10 +28,7 @@ def accrue(
     db: DbOption = None,
 ) -> None:
     """Accrue interest on every account (month ends capitalised), once per account and day."""
-    try:
-        day = datetime.date.fromisoformat(date)
-    except ValueError:
-        raise typer.BadParameter(f"--date must be YYYY-MM-DD, not {date!r}") from None
+    day = parse_day(date)
 
     async def work(bank: BankingServices) -> str:
         return str((await bank.periodic.accrue(operator(tenant), day)).intent.id)

@@ -4,7 +4,6 @@ run is an intent: `serve` or `worker intents` carries it out."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,6 +22,7 @@ from strongroom.cli.common import (
     console,
     on_platform,
     operator,
+    parse_day,
     parse_uuid,
     read_json,
 )
@@ -144,10 +144,7 @@ def run(
     db: DbOption = None,
 ) -> None:
     """Submit a billing cycle run (invoices, then postings)."""
-    try:
-        day = datetime.date.fromisoformat(date)
-    except ValueError:
-        raise typer.BadParameter(f"--date must be YYYY-MM-DD, not {date!r}") from None
+    day = parse_day(date)
 
     async def work(billing: BillingServices) -> str:
         return str((await billing.billing.run(operator(tenant), day)).intent.id)

@@ -11,6 +11,7 @@ and strongroom.toml (docs/configuration.md). Commands get their components from 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -152,6 +153,14 @@ def read_json(text: str, field: str) -> Any:
         return json.loads(text)
     except ValueError:
         raise ValidationError(field, "not valid JSON") from None
+
+
+def parse_day(text: str, option: str = "--date") -> datetime.date:
+    """A YYYY-MM-DD option; a bad one ends the command naming the option."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{option} must be YYYY-MM-DD, not {text!r}") from None
 
 
 def parse_uuid(text: str) -> uuid.UUID:
