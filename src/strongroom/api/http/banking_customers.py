@@ -12,10 +12,11 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field, Strict
 
 from strongroom.api.http.auth import Caller
+from strongroom.api.http.bank import bank_service
 from strongroom.api.http.models import (
     NOT_BLANK,
     DateText,
@@ -31,7 +32,6 @@ from strongroom.banking.beneficiaries import BeneficiaryService
 from strongroom.banking.customers import EMAIL, MAX_PAGE, PHONE, CustomerService, CustomerView
 from strongroom.banking.ports import BeneficiaryRecord
 from strongroom.banking.pots import PotService, PotView
-from strongroom.banking.services import BankingServices
 from strongroom.banking.statements import Statement, StatementService, as_csv, as_pdf
 from strongroom.ledger import AccountStatus as LedgerStatus
 from strongroom.ledger.queries import INT64_MAX
@@ -49,32 +49,12 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def customers_of(request: Request) -> CustomerService:
-    banking: BankingServices = request.app.state.banking
-    return banking.customers
+Customers = Annotated[CustomerService, Depends(bank_service(lambda b: b.customers))]
+Pots = Annotated[PotService, Depends(bank_service(lambda b: b.pots))]
 
 
-async def accounts_of(request: Request) -> AccountService:
-    banking: BankingServices = request.app.state.banking
-    return banking.accounts
-
-
-async def pots_of(request: Request) -> PotService:
-    banking: BankingServices = request.app.state.banking
-    return banking.pots
-
-
-Customers = Annotated[CustomerService, Depends(customers_of)]
-Pots = Annotated[PotService, Depends(pots_of)]
-
-
-async def statements_of(request: Request) -> StatementService:
-    banking: BankingServices = request.app.state.banking
-    return banking.statements
-
-
-Statements = Annotated[StatementService, Depends(statements_of)]
-Accounts = Annotated[AccountService, Depends(accounts_of)]
+Statements = Annotated[StatementService, Depends(bank_service(lambda b: b.statements))]
+Accounts = Annotated[AccountService, Depends(bank_service(lambda b: b.accounts))]
 
 
 class OnboardIn(Body):
@@ -670,12 +650,7 @@ class BeneficiaryList(BaseModel):
     items: list[BeneficiaryOut]
 
 
-async def beneficiaries_of(request: Request) -> BeneficiaryService:
-    banking: BankingServices = request.app.state.banking
-    return banking.beneficiaries
-
-
-Beneficiaries = Annotated[BeneficiaryService, Depends(beneficiaries_of)]
+Beneficiaries = Annotated[BeneficiaryService, Depends(bank_service(lambda b: b.beneficiaries))]
 
 
 @router.post(

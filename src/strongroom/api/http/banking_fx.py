@@ -7,17 +7,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field, Strict
 
 from strongroom.api.http.auth import Caller
+from strongroom.api.http.bank import bank_service
 from strongroom.api.http.models import NOT_BLANK, DateText, IntentOut, PositiveAmount
 from strongroom.api.http.models import Request as Body
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.banking.fx import FxService
 from strongroom.banking.ports import FxQuote, FxRate
-from strongroom.banking.services import BankingServices
 from strongroom.banking.settlement import SettlementService
 
 router = APIRouter(tags=["fx"], responses=RESPONSES, route_class=JsonBodyRoute)
@@ -31,12 +31,7 @@ _STALE: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def fx_of(request: Request) -> FxService:
-    banking: BankingServices = request.app.state.banking
-    return banking.fx
-
-
-Fx = Annotated[FxService, Depends(fx_of)]
+Fx = Annotated[FxService, Depends(bank_service(lambda b: b.fx))]
 
 
 class RateIn(Body):
@@ -149,11 +144,6 @@ class EndOfDayIn(Body):
     date: DateText = Field(description="The business day settled (once per currency and day)")
 
 
-async def settlement_of(request: Request) -> SettlementService:
-    banking: BankingServices = request.app.state.banking
-    return banking.settlement
-
-
 @router.post(
     "/v1/banking/settlements",
     response_model=IntentOut,
@@ -163,7 +153,7 @@ async def settlement_of(request: Request) -> SettlementService:
 async def end_of_day(
     body: EndOfDayIn,
     caller: Caller,
-    settlement: Annotated[SettlementService, Depends(settlement_of)],
+    settlement: Annotated[SettlementService, Depends(bank_service(lambda b: b.settlement))],
 ) -> IntentOut:
     """Admin role. A `banking.settlement.eod` intent: the clearing account's balance into the
     settlement account, by one transfer per currency and day (asking again settles nothing

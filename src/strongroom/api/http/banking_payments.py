@@ -8,11 +8,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from strongroom.api.http.auth import Caller
+from strongroom.api.http.bank import bank_service
 from strongroom.api.http.models import (
     NOT_BLANK,
     IntentDetailOut,
@@ -27,7 +28,6 @@ from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.banking.payments.card import DEFAULT_HOLD, EXPIRY_GRACE
 from strongroom.banking.payments.service import Payment, PaymentDetail, PaymentService
-from strongroom.banking.services import BankingServices
 from strongroom.ledger.queries import INT64_MAX
 from strongroom.ledger.rules import TIMEOUT_MAX
 from strongroom.workflows.definitions import KEY_PATTERN
@@ -51,12 +51,7 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def payments_of(request: Request) -> PaymentService:
-    banking: BankingServices = request.app.state.banking
-    return banking.payments
-
-
-Payments = Annotated[PaymentService, Depends(payments_of)]
+Payments = Annotated[PaymentService, Depends(bank_service(lambda b: b.payments))]
 
 
 def _absent(schema: dict[str, Any]) -> None:

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import Field, Strict
 
 from strongroom.api.http.auth import Caller
+from strongroom.api.http.bank import bank_service
 from strongroom.api.http.models import DateText, IntentOut, ScheduleOut
 from strongroom.api.http.models import Request as Body
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.banking.periodic import Job, PeriodicService
-from strongroom.banking.services import BankingServices
 
 router = APIRouter(tags=["periodic"], responses=RESPONSES, route_class=JsonBodyRoute)
 
@@ -24,12 +24,7 @@ _SUBMITTED: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def periodic_of(request: Request) -> PeriodicService:
-    banking: BankingServices = request.app.state.banking
-    return banking.periodic
-
-
-Periodic = Annotated[PeriodicService, Depends(periodic_of)]
+Periodic = Annotated[PeriodicService, Depends(bank_service(lambda b: b.periodic))]
 
 
 class AccrualIn(Body):
