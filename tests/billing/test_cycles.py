@@ -212,6 +212,26 @@ async def test_late_usage_is_adjusted_on_the_next_invoice(platform: Platform, bo
     assert (january.body["tax"], january.body["total"]) == (279 + 4, 3_140 + 283)
 
 
+async def test_a_correction_of_invoiced_usage_is_credited_on_the_next_invoice(
+    platform: Platform, books: Books
+) -> None:
+    await books.calls(350, D(2026, 12, 10))
+    await travel(platform, D(2027, 1, 1))
+    await books.run(D(2027, 1, 1))
+    paid_before = (await books.balances())[0]
+    await books.calls(-50, D(2026, 12, 10))
+    await travel(platform, D(2027, 2, 1))
+
+    await books.run(D(2027, 2, 1))
+
+    january = (await books.billing.billing.invoices(books.ops, "c-1"))[-1]
+    (adjustment,) = [line for line in january.body["lines"] if line["kind"] == "adjustment"]
+    assert (adjustment["period"], adjustment["amount"]) == ("2026-12-01", -50)
+    # GST on 3,100 is 279, on -50 it is -4 (-4.5 rounded half to even).
+    assert (january.body["tax"], january.body["total"]) == (275, 3_050 + 275)
+    assert (await books.balances())[0] == paid_before - 3_325
+
+
 async def test_a_credit_note_reverses_a_posted_invoice_once(
     platform: Platform, books: Books
 ) -> None:

@@ -154,7 +154,9 @@ def bill(
             for event in inside:
                 aggregator.add(event)
             tier = charge.tier if stretch.share == 1 else share_of(charge.tier, stretch.share)
-            priced = price(tier, aggregator.value)
+            # Corrections can take a sum below zero: no usage is billed as none.
+            quantity = max(aggregator.value, 0)
+            priced = price(tier, quantity)
             lines.append(
                 _line(
                     period,
@@ -163,7 +165,7 @@ def bill(
                     charge.id,
                     charge.description,
                     priced.amount,
-                    aggregator.value,
+                    quantity,
                     [msgspec.to_builtins(b) for b in priced.breakdown],
                 )
             )

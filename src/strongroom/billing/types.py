@@ -37,7 +37,8 @@ class UsageEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: uuid.UUID
     subject: Name
     metric: Name
-    quantity: Annotated[int, msgspec.Meta(ge=0, le=QUANTITY_MAX)]
+    #: Negative: a correction of earlier usage (of a sum, max or latest).
+    quantity: Annotated[int, msgspec.Meta(ge=-QUANTITY_MAX, le=QUANTITY_MAX)]
     at: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
     properties: dict[Annotated[str, msgspec.Meta(min_length=1, max_length=100)], PropertyValue] = (
         msgspec.field(default_factory=dict)
