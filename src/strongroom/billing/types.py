@@ -10,9 +10,8 @@ import msgspec
 from strongroom.errors import ValidationError
 
 #: A metric's or a subject's name: what a rule group selects on and an invoice is addressed to.
-Name = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\s\x00][^\x00\r\n]*$")
-]
+NAME_PATTERN = r"^[^\s\x00][^\x00\r\n]*$"
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NAME_PATTERN)]
 #: What a usage event's properties may hold: what rule groups filter and aggregate on.
 PropertyValue = str | int | bool
 #: The subject billed for a tenant's own use of the platform (rather than one of its customers).

@@ -8,18 +8,20 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field, Strict
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field, Strict, StrictBool, StrictInt, StrictStr
 
 from strongroom.api.http.auth import Caller
 from strongroom.api.http.models import DateText, IntentOut, JsonObject
 from strongroom.api.http.models import Request as Body
 from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
+from strongroom.billing.plans import DEFINITION_ID
 from strongroom.billing.ports import CreditNoteRecord, Definition, InvoiceRecord, Kind
 from strongroom.billing.service import Balance, Preview
 from strongroom.billing.services import BillingServices
-from strongroom.billing.types import MAX_BATCH
+from strongroom.billing.types import MAX_BATCH, NAME_PATTERN, QUANTITY_MAX
+from strongroom.ledger.queries import INT64_MAX
 
 router = APIRouter(tags=["billing"], responses=RESPONSES, route_class=JsonBodyRoute)
 
@@ -30,13 +32,26 @@ async def billing_of(request: Request) -> BillingServices:
 
 
 Billing = Annotated[BillingServices, Depends(billing_of)]
-_Subject = Annotated[str, Field(min_length=1, max_length=200)]
+_Subject = Annotated[str, Field(min_length=1, max_length=200, pattern=NAME_PATTERN)]
+_Property = Annotated[str, Strict(), Field(min_length=1, max_length=100)]
+
+
+class UsageEventIn(Body):
+    id: uuid.UUID = Field(description="The idempotency key: an id stored already is ignored")
+    subject: Annotated[_Subject, Strict()] = Field(description="Who is billed")
+    metric: Annotated[_Subject, Strict()]
+    quantity: Annotated[int, Strict(), Field(ge=-QUANTITY_MAX, le=QUANTITY_MAX)] = Field(
+        description="Negative: a correction"
+    )
+    at: Annotated[int, Strict(), Field(ge=0, le=INT64_MAX)] = Field(
+        description="When the use happened, ns since the epoch"
+    )
+    properties: dict[_Property, StrictStr | StrictInt | StrictBool] = Field(default_factory=dict)
 
 
 class UsageIn(Body):
-    events: list[JsonObject] = Field(
-        description=f"Usage events (id, subject, metric, quantity, at, properties); at most "
-        f"{MAX_BATCH}. An id already stored is ignored."
+    events: list[UsageEventIn] = Field(
+        min_length=1, max_length=MAX_BATCH, description=f"Usage events; at most {MAX_BATCH}"
     )
 
 
@@ -50,7 +65,7 @@ class UsageOut(BaseModel):
 async def ingest(body: UsageIn, caller: Caller, billing: Billing) -> UsageOut:
     """Write role. The batch is checked whole (a bad event is a 422 naming it, and nothing is
     stored); events whose id is stored already are counted as duplicates."""
-    done = await billing.usage.ingest(caller, body.events)
+    done = await billing.usage.ingest(caller, [e.model_dump(mode="json") for e in body.events])
     return UsageOut(received=done.received, stored=done.stored, duplicates=done.duplicates)
 
 
@@ -83,7 +98,14 @@ class DefinitionList(BaseModel):
 
 
 def _definition_routes(kind: Kind, path: str, noun: str) -> None:
-    """The five operations on one kind of definition."""
+    """The five operations on one kind of definition (a billing configuration's id is the
+    subject it bills)."""
+    # A default, not an annotation: annotations are text here, resolved at module level.
+    named = (
+        Path(min_length=1, max_length=200, pattern=NAME_PATTERN)
+        if kind is Kind.CONFIG
+        else Path(min_length=1, max_length=100, pattern=DEFINITION_ID.pattern)
+    )
 
     @router.put(
         f"/v1/billing/{path}/{{id}}",
@@ -94,7 +116,7 @@ def _definition_routes(kind: Kind, path: str, noun: str) -> None:
         operation_id=f"put_{kind.value}",
     )
     async def put(
-        id: _Subject, body: JsonObject, caller: Caller, billing: Billing, response: Response
+        body: JsonObject, caller: Caller, billing: Billing, response: Response, id: str = named
     ) -> DefinitionOut:
         made, created = await billing.catalog.put(caller, kind.value, id, body)
         if not created:
@@ -108,9 +130,9 @@ def _definition_routes(kind: Kind, path: str, noun: str) -> None:
         operation_id=f"show_{kind.value}",
     )
     async def show(
-        id: _Subject,
         caller: Caller,
         billing: Billing,
+        id: str = named,
         version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     ) -> DefinitionOut:
         return DefinitionOut.of(await billing.catalog.show(caller, kind.value, id, version))
@@ -121,7 +143,7 @@ def _definition_routes(kind: Kind, path: str, noun: str) -> None:
         summary=f"Every version of a {noun}",
         operation_id=f"versions_{kind.value}",
     )
-    async def versions(id: _Subject, caller: Caller, billing: Billing) -> DefinitionList:
+    async def versions(caller: Caller, billing: Billing, id: str = named) -> DefinitionList:
         found = await billing.catalog.versions(caller, kind.value, id)
         return DefinitionList(items=[DefinitionOut.of(d) for d in found])
 
@@ -141,7 +163,7 @@ def _definition_routes(kind: Kind, path: str, noun: str) -> None:
         summary=f"Archive a {noun}",
         operation_id=f"archive_{kind.value}",
     )
-    async def archive(id: _Subject, caller: Caller, billing: Billing) -> DefinitionOut:
+    async def archive(caller: Caller, billing: Billing, id: str = named) -> DefinitionOut:
         return DefinitionOut.of(await billing.catalog.archive(caller, kind.value, id))
 
 
