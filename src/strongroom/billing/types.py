@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 
 from strongroom.errors import ValidationError
+from strongroom.money import AMOUNT_MAX
 
 #: A metric's or a subject's name: what a rule group selects on and an invoice is addressed to.
 NAME_PATTERN = r"^[^\s\x00][^\x00\r\n]*$"
@@ -18,7 +19,8 @@ PropertyValue = str | int | bool
 TENANT_SUBJECT = "tenant"
 #: The most usage events one call ingests.
 MAX_BATCH = 10_000
-QUANTITY_MAX = 2**62
+#: A usage event's quantity fits a BIGINT, either way (an amount metered is one).
+QUANTITY_MAX = AMOUNT_MAX
 
 
 def check_subject(subject: object, field: str = "subject") -> str:
@@ -38,7 +40,7 @@ class UsageEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     metric: Name
     #: Negative: a correction of earlier usage (of a sum, max or latest).
     quantity: Annotated[int, msgspec.Meta(ge=-QUANTITY_MAX, le=QUANTITY_MAX)]
-    at: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+    at: Annotated[int, msgspec.Meta(ge=0, le=AMOUNT_MAX)]
     properties: dict[Annotated[str, msgspec.Meta(min_length=1, max_length=100)], PropertyValue] = (
         msgspec.field(default_factory=dict)
     )

@@ -119,6 +119,10 @@ async def books_done(platform: Platform, intent_id: uuid.UUID) -> None:
 
 
 async def test_bad_bodies_name_the_field(platform: Platform, client: httpx.AsyncClient) -> None:
+    document = await client.get("/openapi.json")
+    assert document.status_code == 200, document.text
+    usage = document.json()["components"]["schemas"]["UsageEventIn"]["properties"]["quantity"]
+    assert (usage["minimum"], usage["maximum"]) == (-(2**63 - 1), 2**63 - 1)
     admin = await auth(platform, Role.ADMIN)
     cases = [
         (

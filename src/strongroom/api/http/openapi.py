@@ -24,7 +24,7 @@ from strongroom.ledger.queries import INT64_MAX
 from strongroom.money import AMOUNT_MAX
 
 #: The bounds above 2**53 the API's schemas state, by the double FastAPI's model makes of them.
-LARGE_BOUNDS = {float(bound): bound for bound in (AMOUNT_MAX, INT64_MAX)}
+LARGE_BOUNDS = {float(bound): bound for bound in (AMOUNT_MAX, INT64_MAX, -AMOUNT_MAX)}
 
 _BOUND_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 _EXACT_DOUBLES = 2**53
