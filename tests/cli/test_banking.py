@@ -217,6 +217,11 @@ def test_beneficiaries_fx_and_the_end_of_day(db_url: str, tmp_path: Path) -> Non
     quoted = json.loads(invoke(db_url, "fx", "quote", "SGD", "USD", "13500"))
     assert quoted["buy_amount"] == 9_950
     assert "settling: intent" in invoke(db_url, "settle", "SGD", "--date", "2026-12-04")
+    file = tmp_path / "settlement.csv"
+    file.write_text("reference,amount,currency,value_date\nwire,1.00,SGD,2026-12-04\n")
+    assert "reconciling: intent" in invoke(db_url, "reconcile", str(file))
+    file.write_text("reference,amount,currency,value_date\nwire,1.001,SGD,2026-12-04\n")
+    assert "line 2: amount" in invoke(db_url, "reconcile", str(file), ok=False)
 
 
 def test_periodic_runs_and_their_schedules(db_url: str) -> None:

@@ -11,6 +11,7 @@ from strongroom.banking.fx import FxService
 from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.periodic import PeriodicService
 from strongroom.banking.pots import PotService
+from strongroom.banking.reconciliation import ReconciliationService
 from strongroom.banking.settlement import SettlementService
 from strongroom.banking.statements import StatementService
 
@@ -26,3 +27,4 @@ class BankingServices:
     beneficiaries: BeneficiaryService
     settlement: SettlementService
     periodic: PeriodicService
+    reconciliation: ReconciliationService

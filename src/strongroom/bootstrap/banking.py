@@ -24,6 +24,7 @@ from strongroom.banking.payments.service import PaymentService
 from strongroom.banking.periodic import PeriodicService
 from strongroom.banking.ports import BankStore
 from strongroom.banking.pots import PotService, close_pot_type, move_type
+from strongroom.banking.reconciliation import ReconciliationService
 from strongroom.banking.services import BankingServices
 from strongroom.banking.settlement import SettlementService, eod_type
 from strongroom.banking.statements import StatementService
@@ -147,4 +148,5 @@ def wire_banking(
         beneficiaries=BeneficiaryService(bank, screener, clock, beneficiary_policy(settings)),
         settlement=SettlementService(intents),
         periodic=PeriodicService(intents, clock),
+        reconciliation=ReconciliationService(intents),
     )

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.banking.accounts import BankDirectory
+from strongroom.banking.reconciliation import reconcile_type
 from strongroom.banking.services import BankingServices
 from strongroom.billing.catalog import CatalogService
 from strongroom.billing.cycles import cycle_type
@@ -231,6 +232,7 @@ class Platform:
                         self.settings,
                         self.clock,
                     ),
+                    reconcile_type(store, await self.cases()),
                     cycle_type(await self.billing_store(), ledger),
                 ]
             )

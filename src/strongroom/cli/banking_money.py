@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -179,3 +180,21 @@ def settle(
         return str(intent.id)
 
     console.print(f"settling: intent {_bank(command_settings(db_url=db), work)}", soft_wrap=True)
+
+
+def reconcile(
+    file: Annotated[Path, typer.Argument(help="The settlement file (CSV, see docs/banking.md).")],
+    tenant: TenantOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Reconcile a settlement file against the bank's payments (the same file again: the same
+    run); `strongroom intents show ID` shows the report once it ran."""
+    try:
+        text = file.read_text()
+    except OSError as error:
+        raise typer.BadParameter(f"cannot read {file}: {error.strerror}") from None
+
+    async def work(bank: BankingServices) -> str:
+        return str((await bank.reconciliation.run(operator(tenant), text)).intent.id)
+
+    console.print(f"reconciling: intent {_bank(command_settings(db_url=db), work)}", soft_wrap=True)

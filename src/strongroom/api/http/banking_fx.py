@@ -1,6 +1,7 @@
 """/v1/banking/fx: exchange rates, quotes and conversions between a customer's accounts
 (strongroom.banking.fx.FxService); /v1/banking/settlements: the end of day of a currency's
-clearing account (strongroom.banking.settlement)."""
+clearing account (strongroom.banking.settlement); /v1/banking/reconciliations: a settlement
+file against the bank's payments (strongroom.banking.reconciliation)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.banking.fx import FxService
 from strongroom.banking.ports import FxQuote, FxRate
+from strongroom.banking.reconciliation import ReconciliationService
 from strongroom.banking.settlement import SettlementService
 
 router = APIRouter(tags=["fx"], responses=RESPONSES, route_class=JsonBodyRoute)
@@ -159,3 +161,42 @@ async def end_of_day(
     settlement account, by one transfer per currency and day (asking again settles nothing
     more)."""
     return IntentOut.of(await settlement.end_of_day(caller, body.currency, body.date))
+
+
+class ReconcileIn(Body):
+    file: Annotated[str, Strict(), Field(min_length=1, max_length=2_000_000)] = Field(
+        description="The settlement file: CSV with the header reference,amount,currency,"
+        "value_date (docs/banking.md)"
+    )
+
+
+Reconciliation = Annotated[ReconciliationService, Depends(bank_service(lambda b: b.reconciliation))]
+
+
+@router.post(
+    "/v1/banking/reconciliations",
+    response_model=IntentOut,
+    status_code=201,
+    summary="Reconcile a settlement file against the bank's payments",
+    responses={200: {"model": IntentOut, "description": "The same file again: the same run"}},
+)
+async def reconcile(
+    body: ReconcileIn, caller: Caller, reconciliation: Reconciliation, response: Response
+) -> IntentOut:
+    """Admin role. A `banking.reconciliation.run` intent: its `match` result is the report
+    (matched, breaks, unmatched on either side); each break and unmatched item opens a case."""
+    submitted = await reconciliation.run(caller, body.file)
+    if not submitted.created:
+        response.status_code = 200
+    return IntentOut.of(submitted.intent)
+
+
+@router.get(
+    "/v1/banking/reconciliations/{id}",
+    response_model=IntentOut,
+    summary="A reconciliation run and its report",
+)
+async def reconciliation_run(
+    id: uuid.UUID, caller: Caller, reconciliation: Reconciliation
+) -> IntentOut:
+    return IntentOut.of(await reconciliation.show(caller, id))
