@@ -11,7 +11,9 @@ from strongroom.errors import ValidationError
 from strongroom.money import AMOUNT_MAX
 
 #: A metric's or a subject's name: what a rule group selects on and an invoice is addressed to.
-NAME_PATTERN = r"^[^\s\x00][^\x00\r\n]*$"
+#: No control character (C0, DEL), nor a space first: written as ranges, which every regex engine
+#: on the way (pydantic's, msgspec's, the OpenAPI document's readers) reads alike, as `\s` is not.
+NAME_PATTERN = r"^[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NAME_PATTERN)]
 #: What a usage event's properties may hold: what rule groups filter and aggregate on.
 PropertyValue = str | int | bool
