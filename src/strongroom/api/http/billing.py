@@ -235,7 +235,9 @@ class InvoiceList(BaseModel):
 async def invoices(
     caller: Caller,
     billing: Billing,
-    subject: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    subject: Annotated[
+        str | None, Query(min_length=1, max_length=200, pattern=NAME_PATTERN)
+    ] = None,
     status: Literal["issued", "posted", "credited"] | None = None,
 ) -> InvoiceList:
     found = await billing.billing.invoices(caller, subject, status)
