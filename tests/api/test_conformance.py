@@ -70,8 +70,16 @@ async def test_schemathesis_finds_nothing(sqlite_url: str, pg_url: str, tmp_path
     folders = {name: tmp_path / name for name in urls}
     for folder in folders.values():
         folder.mkdir()
-    runs = await asyncio.gather(*(_run(urls[name], PHASES[name], folders[name]) for name in urls))
-    for name, (report, operations, invariants_ok) in zip(urls, runs, strict=True):
+    # Both runs end before either is judged: a failed one must not leave the other running.
+    runs = await asyncio.gather(
+        *(_run(urls[name], PHASES[name], folders[name]) for name in urls), return_exceptions=True
+    )
+    for run in runs:
+        if isinstance(run, BaseException):
+            raise run
+    for name, run in zip(urls, runs, strict=True):
+        assert not isinstance(run, BaseException)
+        report, operations, invariants_ok = run
         assert report["operations"]["tested"] == operations == report["operations"]["total"]
         wanted = dict.fromkeys(PHASES[name].split(","), "success")
         statuses = {phase: s["status"] for phase, s in report["phases"].items() if phase in wanted}
