@@ -38,6 +38,7 @@ ALL_TYPES = [
     "banking.payment.refund",
     "banking.pot.close",
     "banking.pot.move",
+    "banking.reconciliation.run",
     "banking.settlement.eod",
     "billing.cycle.run",
     "compliance.case",
