@@ -151,6 +151,7 @@ async def serving(
                     intents=intents,
                     compliance=compliance,
                     banking=banking,
+                    billing=billing,
                 )
                 grpc_target = f"{host}:{grpc_bound}"
             yield Serving(url, grpc_target, http, task, grpc_server)

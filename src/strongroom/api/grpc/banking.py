@@ -46,7 +46,7 @@ _NAME_MAX = 140
 _FORMATS = ("json", "csv", "pdf")
 
 
-def _submitted(submitted: tuple[Intent, bool]) -> pb.Submitted:
+def submitted_pb(submitted: tuple[Intent, bool]) -> pb.Submitted:
     intent, created = submitted
     return pb.Submitted(intent=intent_pb(intent), created=created)
 
@@ -133,7 +133,7 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
 
     async def Refund(self, request: pb.RefundRequest, context: _Context) -> pb.Submitted:
         async def work(who: Principal) -> pb.Submitted:
-            return _submitted(
+            return submitted_pb(
                 await self._payments.refund(
                     who,
                     parse_id(request.payment_id, "payment_id"),
@@ -154,7 +154,7 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
                 "sender": _sender(request.sender),
                 **_texts(description=request.description, channel=request.channel),
             }
-            return _submitted(await self._payments.deposit(who, request.reference, body))
+            return submitted_pb(await self._payments.deposit(who, request.reference, body))
 
         return await self._call("Deposit", context, work)
 
@@ -168,14 +168,14 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
                 "sender": _sender(request.sender),
                 **_texts(description=request.description),
             }
-            return _submitted(await self._payments.expect_parts(who, request.reference, body))
+            return submitted_pb(await self._payments.expect_parts(who, request.reference, body))
 
         return await self._call("ExpectParts", context, work)
 
     async def AddPart(self, request: pb.AddPartRequest, context: _Context) -> pb.Submitted:
         async def work(who: Principal) -> pb.Submitted:
             whole = parse_id(request.multipart_id, "multipart_id")
-            return _submitted(
+            return submitted_pb(
                 await self._payments.add_part(who, whole, request.reference, request.amount)
             )
 
@@ -194,14 +194,14 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
                 },
                 "hold_seconds": request.hold_seconds or DEFAULT_HOLD,
             }
-            return _submitted(await self._payments.authorise(who, request.reference, body))
+            return submitted_pb(await self._payments.authorise(who, request.reference, body))
 
         return await self._call("Authorise", context, work)
 
     async def Capture(self, request: pb.CaptureRequest, context: _Context) -> pb.Submitted:
         async def work(who: Principal) -> pb.Submitted:
             held = parse_id(request.authorisation_id, "authorisation_id")
-            return _submitted(
+            return submitted_pb(
                 await self._payments.capture(who, held, request.reference, request.amount)
             )
 
@@ -210,7 +210,7 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
     async def Release(self, request: pb.ReleaseRequest, context: _Context) -> pb.Submitted:
         async def work(who: Principal) -> pb.Submitted:
             held = parse_id(request.authorisation_id, "authorisation_id")
-            return _submitted(await self._payments.release(who, held, request.reference))
+            return submitted_pb(await self._payments.release(who, held, request.reference))
 
         return await self._call("Release", context, work)
 
@@ -333,7 +333,7 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
         self, request: pb.CloseAccountRequest, context: _Context
     ) -> pb.Submitted:
         async def work(who: Principal) -> pb.Submitted:
-            return _submitted(
+            return submitted_pb(
                 await self._banking.accounts.close(
                     who, parse_id(request.id, "id"), request.reference
                 )
@@ -365,7 +365,7 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
 
     async def MovePot(self, request: pb.MovePotRequest, context: _Context) -> pb.Submitted:
         async def work(who: Principal) -> pb.Submitted:
-            return _submitted(
+            return submitted_pb(
                 await self._banking.pots.move(
                     who,
                     parse_id(request.pot_id, "pot_id"),
@@ -521,7 +521,7 @@ class BankingServicer(Calls, banking_pb2_grpc.BankingServicer):
 
     async def ConvertFx(self, request: pb.ConvertFxRequest, context: _Context) -> pb.Submitted:
         async def work(who: Principal) -> pb.Submitted:
-            return _submitted(
+            return submitted_pb(
                 await self._banking.fx.convert(
                     who,
                     parse_id(request.quote_id, "quote_id"),

@@ -22,6 +22,7 @@ PROTOS = (
     PACKAGE / "intents.proto",
     PACKAGE / "compliance.proto",
     PACKAGE / "banking.proto",
+    PACKAGE / "billing.proto",
 )
 HEADER = "# mypy: ignore-errors\n# Generated from proto/{proto}; do not edit.\n"
 

@@ -13,10 +13,12 @@ from typing import Any
 import grpc
 
 from strongroom.api.grpc.banking import BankingServicer
+from strongroom.api.grpc.billing import BillingServicer
 from strongroom.api.grpc.calls import Calls
 from strongroom.api.grpc.compliance import ComplianceServicer
 from strongroom.api.grpc.gen import (
     banking_pb2_grpc,
+    billing_pb2_grpc,
     compliance_pb2_grpc,
     intents_pb2_grpc,
     ledger_pb2_grpc,
@@ -24,6 +26,7 @@ from strongroom.api.grpc.gen import (
 from strongroom.api.grpc.gen import ledger_pb2 as pb
 from strongroom.api.grpc.intents import IntentsServicer
 from strongroom.banking.services import BankingServices
+from strongroom.billing.services import BillingServices
 from strongroom.compliance.service import ComplianceService
 from strongroom.errors import ValidationError
 from strongroom.ids import NIL, parse_id
@@ -298,10 +301,12 @@ async def start_grpc_server(
     intents: IntentService | None = None,
     compliance: ComplianceService | None = None,
     banking: BankingServices | None = None,
+    billing: BillingServices | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Start serving on host:port (0: a free port); returns the server and the bound port.
     strongroom.v1.Intents is served when `intents` is given, strongroom.v1.Compliance when
-    `compliance` is, strongroom.v1.Banking when `banking` is."""
+    `compliance` is, strongroom.v1.Banking when `banking` is, strongroom.v1.Billing when
+    `billing` is."""
     options = [
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -321,6 +326,10 @@ async def start_grpc_server(
     if banking is not None:
         banking_pb2_grpc.add_BankingServicer_to_server(  # type: ignore[no-untyped-call]
             BankingServicer(banking, access), server
+        )
+    if billing is not None:
+        billing_pb2_grpc.add_BillingServicer_to_server(  # type: ignore[no-untyped-call]
+            BillingServicer(billing, access), server
         )
     bound_port = server.add_insecure_port(f"{host}:{port}")
     await server.start()
