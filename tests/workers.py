@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import signal
 import sys
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -72,6 +73,40 @@ class Worker:
             await self.kill()
         if self._reader is not None:
             await self._reader
+
+
+async def kill_while_working(
+    workers: list[Worker],
+    rng: random.Random,
+    progress: Callable[[], Awaitable[float]],
+    *,
+    seconds: float,
+    at_least: int,
+    stop_at: float = 0.9,
+) -> int:
+    """SIGKILL one of the running `workers` every 200-500 ms (restarting it) for at most
+    `seconds`, until `progress()` (the fraction of the work done) reaches `stop_at` and `at_least`
+    kills have happened, or the work is all done; the number of kills.
+
+    Until `at_least` kills, any running worker may be the victim, even the last one: the work
+    finishing before the kills land would make the test prove nothing. After that one worker is
+    kept alive between kills, as a process takes seconds to start and the queue would not move
+    with every one of them starting."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds
+    kills = 0
+    while loop.time() < until:
+        done = await progress()
+        if done >= 1 or (done >= stop_at and kills >= at_least):
+            break
+        await asyncio.sleep(rng.uniform(0.2, 0.5))
+        ready = [w for w in workers if w.ready.is_set()]
+        if len(ready) >= 2 or (ready and kills < at_least):
+            victim = rng.choice(ready)
+            await victim.kill()
+            kills += 1
+            await victim.start()
+    return kills
 
 
 @contextlib.asynccontextmanager

@@ -20,10 +20,10 @@ from strongroom.days import day_start
 from strongroom.ledger import Account, AccountFlags, Transfer
 from strongroom.services.access import Role
 from strongroom.settings import Settings
-from strongroom.workflows.types import IntentStatus
+from strongroom.workflows.types import Intent, IntentStatus
 from tests.banking.conftest import key
 from tests.conftest import fresh_pg_schema
-from tests.workers import SOURCE, Worker
+from tests.workers import SOURCE, Worker, kill_while_working
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -108,26 +108,26 @@ async def test_a_cycle_killed_mid_run_invoices_each_period_once(tmp_path: Path) 
                 "STRONGROOM_INTENT_POLL_INTERVAL": "0.02",
             }
             store = await platform.intent_store()
-            rng = random.Random(7)
             workers = [Worker(env, tmp_path) for _ in range(3)]
             loop = asyncio.get_running_loop()
-            kills = 0
+
+            async def the_runs() -> list[Intent | None]:
+                return [await store.get(i) for i in runs]
+
+            async def progress() -> float:
+                found = await the_runs()
+                return sum(i is not None and i.status is IntentStatus.DONE for i in found) / 2
+
             try:
                 await asyncio.gather(*(w.start() for w in workers))
-                until = loop.time() + KILL_FOR
+                kills = await kill_while_working(
+                    workers, random.Random(7), progress, seconds=KILL_FOR, at_least=1, stop_at=1
+                )
                 deadline = loop.time() + DONE_WITHIN
-                while True:
-                    found = [await store.get(i) for i in runs]
-                    if all(i is not None and i.status is IntentStatus.DONE for i in found):
-                        break
-                    assert loop.time() < deadline, found
-                    await asyncio.sleep(rng.uniform(0.2, 0.6))
-                    ready = [w for w in workers if w.ready.is_set()]
-                    if loop.time() < until and len(ready) >= 2:
-                        victim = rng.choice(ready)
-                        await victim.kill()
-                        kills += 1
-                        await victim.start()
+                while await progress() < 1:
+                    assert loop.time() < deadline, await the_runs()
+                    await asyncio.sleep(0.3)
+                found = await the_runs()
             finally:
                 await asyncio.gather(*(w.stop() for w in workers))
             assert kills >= 1

@@ -23,7 +23,7 @@ from strongroom.services.access import Role
 from strongroom.settings import Settings
 from strongroom.workflows.definitions import derived_id
 from tests.conftest import fresh_pg_schema
-from tests.workers import SOURCE, Worker, database
+from tests.workers import SOURCE, Worker, database, kill_while_working
 from tests.workflows.conftest import open_accounts, principal
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -114,25 +114,24 @@ async def _done(connection: asyncpg.Connection) -> int:
 async def _run_workers_killing_them(
     env: dict[str, str], cwd: Path, connection: asyncpg.Connection, total: int
 ) -> int:
-    """Run the workers until every intent is done, SIGKILLing one every 200-500 ms until most
-    are; the number of kills."""
-    rng = random.Random(7)
+    """Run the workers until every intent is done, SIGKILLing them until most are; the number
+    of kills."""
     workers = [Worker(env, cwd) for _ in range(WORKERS)]
-    kills = 0
     loop = asyncio.get_running_loop()
+
+    async def progress() -> float:
+        return await _done(connection) / total
+
     try:
         await asyncio.gather(*(w.start() for w in workers))
-        killing_until = loop.time() + KILL_FOR
-        while loop.time() < killing_until and await _done(connection) < KILL_UNTIL_DONE * total:
-            await asyncio.sleep(rng.uniform(0.2, 0.5))
-            ready = [w for w in workers if w.ready.is_set()]
-            # Keep one worker alive between kills: a process takes ~2 s to start, and with every
-            # one of them starting the queue would not move at all.
-            if len(ready) >= 2:
-                victim = rng.choice(ready)
-                await victim.kill()
-                kills += 1
-                await victim.start()
+        kills = await kill_while_working(
+            workers,
+            random.Random(7),
+            progress,
+            seconds=KILL_FOR,
+            at_least=5,
+            stop_at=KILL_UNTIL_DONE,
+        )
         deadline = loop.time() + SETTLE_WITHIN
         while (done := await _done(connection)) < total:
             assert loop.time() < deadline, f"{total - done} intents not done"

@@ -22,7 +22,7 @@ from strongroom.settings import Settings
 from strongroom.workflows.types import IntentStatus
 from tests.banking.conftest import FEE_INCOME, TAX_PAYABLE, Bank, key, open_bank
 from tests.conftest import fresh_pg_schema
-from tests.workers import SOURCE, Worker, database
+from tests.workers import SOURCE, Worker, database, kill_while_working
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -39,24 +39,22 @@ async def _done(bank: Bank, ids: list[uuid.UUID]) -> int:
     return sum(1 for i in found if i is not None and i.status is IntentStatus.DONE)
 
 
-async def _storm(env: dict[str, str], cwd: Path, bank: Bank, ids: list[uuid.UUID]) -> int:
-    """Run workers until every intent of `ids` is done, killing one every 200-500 ms for a
-    while; the number of kills."""
-    rng = random.Random(11)
+async def _storm(
+    env: dict[str, str], cwd: Path, bank: Bank, ids: list[uuid.UUID], at_least: int
+) -> int:
+    """Run workers until every intent of `ids` is done, killing them while most are not; the
+    number of kills."""
     workers = [Worker(env, cwd) for _ in range(3)]
-    kills = 0
     loop = asyncio.get_running_loop()
+
+    async def progress() -> float:
+        return await _done(bank, ids) / len(ids)
+
     try:
         await asyncio.gather(*(w.start() for w in workers))
-        until = loop.time() + KILL_FOR
-        while loop.time() < until and await _done(bank, ids) < 0.9 * len(ids):
-            await asyncio.sleep(rng.uniform(0.2, 0.5))
-            ready = [w for w in workers if w.ready.is_set()]
-            if len(ready) >= 2:
-                victim = rng.choice(ready)
-                await victim.kill()
-                kills += 1
-                await victim.start()
+        kills = await kill_while_working(
+            workers, random.Random(11), progress, seconds=KILL_FOR, at_least=at_least
+        )
         deadline = loop.time() + SETTLE_WITHIN
         while (done := await _done(bank, ids)) < len(ids):
             assert loop.time() < deadline, f"{len(ids) - done} intents not done"
@@ -97,7 +95,7 @@ async def test_a_payment_storm_survives_workers_killed_mid_step(tmp_path: Path) 
                 }
                 payment, _ = await bank.payments.pay(payer, f"storm-{n}", body)
                 asked[payment.intent.id] = (debit, credit, amount)
-            kills = await _storm(env, tmp_path, bank, list(asked))
+            kills = await _storm(env, tmp_path, bank, list(asked), at_least=5)
             settled = {}
             for payment_id, (debit, credit, amount) in asked.items():
                 intent = await bank.intents.store.get(payment_id)
@@ -114,7 +112,7 @@ async def test_a_payment_storm_survives_workers_killed_mid_step(tmp_path: Path) 
                 amount = rng.randint(1, settled[payment_id][2])
                 refund, _ = await bank.payments.refund(payer, payment_id, f"r-{n}", amount, "x")
                 refunds[refund.id] = (payment_id, amount)
-            kills += await _storm(env, tmp_path, bank, list(refunds))
+            kills += await _storm(env, tmp_path, bank, list(refunds), at_least=1)
             expected = dict.fromkeys(accounts, FUNDS)
             charges = 0
             for debit, credit, amount, charged in settled.values():
@@ -139,4 +137,4 @@ async def test_a_payment_storm_survives_workers_killed_mid_step(tmp_path: Path) 
             report = await bank.ledger.check_invariants()
             assert report.ok, report.violations
             assert len(settled) > PAYMENTS // 2
-            assert kills >= 5
+            assert kills >= 6
