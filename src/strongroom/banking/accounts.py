@@ -292,6 +292,7 @@ def open_type(
         customer=lambda p: str(p.customer_id),
         account=lambda p: str(p.account_id),
         description="Open a verified customer's account on a product.",
+        through="POST /v1/banking/customers/{id}/accounts",
     )
 
 
@@ -383,6 +384,7 @@ def close_type(store: BankStore, ledger: Ledger) -> IntentType[ClosePayload]:
         mutex_key=lambda p: f"account:{p.account_id}",
         account=lambda p: str(p.account_id),
         description="Close an account: release its holds; refused unless its balance is zero.",
+        through="POST /v1/banking/accounts/{id}/closure",
     )
 
 
@@ -429,7 +431,7 @@ class AccountService:
                 "product": product,
             }
             with as_sent():
-                submitted = await self.intents.submit(who, OPEN, reference, body)
+                submitted = await self.intents.submit_checked(who, OPEN, reference, body)
             return account_id, submitted.intent, submitted.created
 
     async def show(self, who: Principal, account_id: uuid.UUID) -> AccountView:
@@ -470,7 +472,7 @@ class AccountService:
         with acting(who, Role.WRITE):
             await self._record(who, account_id)
             body = {"account_id": str(account_id)}
-            submitted = await self.intents.submit(who, CLOSE, reference, body)
+            submitted = await self.intents.submit_checked(who, CLOSE, reference, body)
             return submitted.intent, submitted.created
 
     async def repin(

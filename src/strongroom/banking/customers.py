@@ -244,6 +244,7 @@ def verify_type(
         mutex_key=lambda p: f"customer:{p.customer_id}",
         customer=lambda p: str(p.customer_id),
         description="A KYC check of a customer: the provider's verdict, a review when asked.",
+        through="POST /v1/banking/customers",
     )
 
 
@@ -343,7 +344,7 @@ class CustomerService:
     async def _submit_check(self, who: Principal, record: CustomerRecord) -> Intent:
         # One check per version of the customer: asking again unchanged is the same check.
         reference = f"kyc:{record.id}:{record.version}"
-        submitted = await self.intents.submit(
+        submitted = await self.intents.submit_checked(
             who, VERIFY, reference, {"customer_id": str(record.id)}
         )
         return submitted.intent

@@ -211,6 +211,7 @@ def convert_type(
         mutex_key=lambda p: f"account:{p.debit_account_id}",
         account=lambda p: str(p.debit_account_id),
         description="Convert between a customer's accounts at a quote: both legs or neither.",
+        through="POST /v1/banking/fx/conversions",
     )
 
 
@@ -317,5 +318,5 @@ class FxService:
                 "debit_account_id": str(debit_account_id),
                 "credit_account_id": str(credit_account_id),
             }
-            submitted = await self.intents.submit(who, CONVERT, f"fx:{quote_id}", body)
+            submitted = await self.intents.submit_checked(who, CONVERT, f"fx:{quote_id}", body)
             return submitted.intent, submitted.created

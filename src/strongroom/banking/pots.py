@@ -133,6 +133,7 @@ def move_type(store: BankStore, ledger: Ledger) -> IntentType[MovePayload]:
         mutex_key=lambda p: f"account:{p.account_id}",
         account=lambda p: str(p.account_id),
         description="Move money between a pot and its account.",
+        through="POST /v1/banking/pots/{id}/moves",
     )
 
 
@@ -213,6 +214,7 @@ def close_pot_type(
         mutex_key=lambda p: f"account:{p.account_id}",
         account=lambda p: str(p.account_id),
         description="Move a pot's money back to its account and close the pot.",
+        through="POST /v1/banking/pots/{id}/closure",
     )
 
 
@@ -307,7 +309,7 @@ class PotService:
                 "direction": direction,
             }
             with as_sent():
-                submitted = await self.intents.submit(who, MOVE, reference, body)
+                submitted = await self.intents.submit_checked(who, MOVE, reference, body)
             return submitted.intent, submitted.created
 
     async def close(self, who: Principal, pot_id: uuid.UUID, reference: str) -> tuple[Intent, bool]:
@@ -316,7 +318,7 @@ class PotService:
             pot = await self._pot(who, pot_id)
             body = {"pot_id": str(pot_id), "account_id": str(pot.account_id)}
             with as_sent():
-                submitted = await self.intents.submit(who, CLOSE, reference, body)
+                submitted = await self.intents.submit_checked(who, CLOSE, reference, body)
             return submitted.intent, submitted.created
 
     async def sweep(self, who: Principal, pot_id: uuid.UUID, amount: int, spec: str) -> Schedule:
@@ -331,7 +333,9 @@ class PotService:
                 "direction": "in",
             }
             with as_sent():
-                return await self.intents.put_schedule(who, sweep_name(pot_id), MOVE, spec, body)
+                return await self.intents.put_schedule_checked(
+                    who, sweep_name(pot_id), MOVE, spec, body
+                )
 
     async def _account(self, who: Principal, account_id: uuid.UUID) -> Account:
         rows = await self.store.accounts([account_id])

@@ -286,6 +286,8 @@ def reconcile_type(store: IntentStore, cases: CaseService) -> IntentType[Reconci
         ),
         mutex_key=lambda p: "banking:reconciliation",
         description="Match a settlement file against the bank's payments; breaks open cases.",
+        role=Role.ADMIN,
+        through="POST /v1/banking/reconciliations",
     )
 
 
@@ -300,7 +302,7 @@ class ReconciliationService:
             lines = parse_file(text)
             digest = hashlib.sha256(text.encode()).hexdigest()
             body = {"lines": msgspec.to_builtins(lines)}
-            return await self.intents.submit(who, RECONCILE, f"reconcile:{digest}", body)
+            return await self.intents.submit_checked(who, RECONCILE, f"reconcile:{digest}", body)
 
     async def show(self, who: Principal, run_id: uuid.UUID) -> Intent:
         """Read role: a run, its report in its `match` result once matched."""

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from strongroom.banking.retry import RETRY
+from strongroom.services.access import Role
 from strongroom.workflows.definitions import FAIL, IntentType, Step, StepContext, Workflow, group
 from strongroom.workflows.machine import Machine, edge
 
@@ -43,6 +44,7 @@ def run_type(
         Workflow((group(work, event=done),)),
         mutex_key=lambda p: mutex,
         description=description,
+        role=Role.ADMIN,
     )
 
 

@@ -119,6 +119,7 @@ def eod_type(ledger: Ledger) -> IntentType[EndOfDay]:
         Workflow((group(Step("settle", settle, retry=RETRY), event="settled"),)),
         mutex_key=lambda p: f"settlement:{p.currency}",
         description="Settle a currency's clearing account into its settlement account for a day.",
+        role=Role.ADMIN,
     )
 
 

@@ -40,6 +40,7 @@ from strongroom.billing.types import UsageEvent
 from strongroom.days import business_day, day_of, not_over
 from strongroom.events.schemas import Envelope, encode_batch, new_event
 from strongroom.ledger import Ledger
+from strongroom.services.access import Role
 from strongroom.workflows.definitions import (
     FAIL,
     IntentType,
@@ -266,6 +267,7 @@ def cycle_type(store: BillingStore, ledger: Ledger) -> IntentType[CycleRun]:
         ),
         mutex_key=lambda p: "billing:cycle",
         description="Invoice every subject's ended periods and post the invoices to the ledger.",
+        role=Role.ADMIN,
     )
 
 

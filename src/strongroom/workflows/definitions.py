@@ -12,7 +12,8 @@ money names its transfers with `StepContext.transfer_id`: the same intent, step,
 always give the same id, so a step replayed after a crash gets `exists` from the ledger instead
 of moving the money twice.
 
-Imports strongroom.errors, ids, clock and this package's machine and types.
+Imports strongroom.errors, ids, clock, services.access (the role a type needs) and this
+package's machine and types.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from strongroom.errors import ConfigurationError, ValidationError
+from strongroom.services.access import Role
 from strongroom.workflows.machine import Machine
 from strongroom.workflows.types import Intent
 
@@ -188,6 +190,12 @@ class IntentType(Generic[P]):
     customer: Callable[[P], str | None] | None = None
     account: Callable[[P], str | None] | None = None
     description: str = ""
+    #: The role a key needs to submit an intent of this type.
+    role: Role = Role.WRITE
+    #: The operation that submits this type (`POST /v1/banking/payments`), when it checks or
+    #: seals what the payload alone cannot say (the payer's tenant, personal data encrypted):
+    #: the generic submission and schedules then refuse the type and name that operation.
+    through: str | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

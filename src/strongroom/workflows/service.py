@@ -7,7 +7,8 @@ intent submitted in a process whose engine has room is stored already leased to 
 starts at once, with no poll in between.
 
 Roles: `read` may show and list; `write` may submit and send events; `admin` may cancel, retry
-a failed intent and manage schedules.
+a failed intent and manage schedules. A type may need more to be submitted (`IntentType.role`),
+or be submitted only through its own service's operation (`IntentType.through`).
 
 May import services.access and this package; never strongroom.store nor the transports.
 """
@@ -23,7 +24,7 @@ import msgspec
 
 from strongroom.clock import Clock
 from strongroom.errors import Conflict, NotFound, ValidationError
-from strongroom.services.access import Principal, Role, acting
+from strongroom.services.access import Principal, Role, acting, require
 from strongroom.tracing import current_trace_id
 from strongroom.workflows.batching import GroupCommit
 from strongroom.workflows.definitions import CANCEL, FAIL, KEY_PATTERN, IntentType, Registry
@@ -77,6 +78,12 @@ def _reference(reference: object) -> str:
     if not isinstance(reference, str) or not re.fullmatch(KEY_PATTERN, reference):
         raise ValidationError("reference", "must be 1 to 200 characters, none a control character")
     return reference
+
+
+def _may_submit(who: Principal, kind: IntentType[Any], *, checked: bool) -> None:
+    require(who, kind.role)
+    if kind.through is not None and not checked:
+        raise ValidationError("type", f"{kind.name} is submitted through {kind.through}")
 
 
 def _payload(payload: object) -> dict[str, Any]:
@@ -139,9 +146,24 @@ class IntentService:
     # -- submitting ---------------------------------------------------------------------------
 
     async def submit(self, who: Principal, type: str, reference: str, payload: object) -> Submitted:
-        """Submit an intent; the same reference and payload again returns the stored one."""
+        """Submit an intent; the same reference and payload again returns the stored one. A
+        type submitted through its own service's operation is refused here, naming it."""
+        return await self._submit(who, type, reference, payload, checked=False)
+
+    async def submit_checked(
+        self, who: Principal, type: str, reference: str, payload: object
+    ) -> Submitted:
+        """`submit`, for the service that owns `type` and has checked what its payload alone
+        cannot say."""
+        return await self._submit(who, type, reference, payload, checked=True)
+
+    async def _submit(
+        self, who: Principal, type: str, reference: str, payload: object, *, checked: bool
+    ) -> Submitted:
+        # The role first: a reader must not learn which types exist.
         with acting(who, Role.WRITE):
             kind = self.registry.get(type)
+            _may_submit(who, kind, checked=checked)
             normal = _payload(payload)
             intent = new_intent(
                 kind,
@@ -339,11 +361,24 @@ class IntentService:
         self, who: Principal, name: str, type: str, spec: str, payload: object
     ) -> Schedule:
         """Create or replace the schedule `name`: submit an intent of `type` at each time of
-        `spec` (see strongroom.workflows.schedules)."""
+        `spec` (see strongroom.workflows.schedules). A type submitted through its own
+        service's operation is refused here, naming it."""
+        return await self._put_schedule(who, name, type, spec, payload, checked=False)
+
+    async def put_schedule_checked(
+        self, who: Principal, name: str, type: str, spec: str, payload: object
+    ) -> Schedule:
+        """`put_schedule`, for the service that owns `type` and has checked the payload."""
+        return await self._put_schedule(who, name, type, spec, payload, checked=True)
+
+    async def _put_schedule(
+        self, who: Principal, name: str, type: str, spec: str, payload: object, *, checked: bool
+    ) -> Schedule:
         with acting(who, Role.ADMIN):
             if not isinstance(name, str) or not 1 <= len(name) <= 100 or not name.isprintable():
                 raise ValidationError("name", "must be 1 to 100 printable characters")
             kind = self.registry.get(type)
+            _may_submit(who, kind, checked=checked)
             normal = _payload(payload)
             kind.decode(normal)
             parsed = parse_schedule(spec, field="spec")

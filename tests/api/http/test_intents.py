@@ -227,6 +227,39 @@ async def test_listing_pages_and_filters(client: httpx.AsyncClient, writer: dict
     assert bad.json()["errors"][0]["field"] == "status"
 
 
+async def test_a_type_owned_by_a_service_or_an_admin_is_refused_and_nothing_is_written(
+    client: httpx.AsyncClient, writer: dict[str, str], admin: dict[str, str]
+) -> None:
+    account = str(uuid.uuid4())
+    payment = {
+        "type": "banking.payment.internal",
+        "reference": "p-1",
+        "payload": {
+            "debit_account_id": account,
+            "credit_account_id": str(uuid.uuid4()),
+            "amount": 100,
+            "currency": "SGD",
+            "customer": str(uuid.uuid4()),
+        },
+    }
+    for headers in (writer, admin):
+        r = await client.post("/v1/intents", json=payment, headers=headers)
+        assert r.status_code == 422, r.text
+        (error,) = r.json()["errors"]
+        assert error["field"] == "type"
+        assert "POST /v1/banking/payments" in error["reason"]
+    schedule = {"type": "banking.payment.internal", "spec": "every 1h", **payment}
+    del schedule["reference"]
+    r = await client.put("/v1/intent-schedules/pay", json=schedule, headers=admin)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "type"
+    day = {"type": "banking.settlement.eod", "reference": "eod-1"}
+    eod = day | {"payload": {"currency": "SGD", "date": "2026-01-02"}}
+    assert (await client.post("/v1/intents", json=eod, headers=writer)).status_code == 403
+    assert (await client.get("/v1/intents", headers=admin)).json()["items"] == []
+    assert (await client.get("/v1/intent-schedules", headers=admin)).json()["items"] == []
+
+
 async def test_types_graphs_and_schedules(
     client: httpx.AsyncClient, reader: dict[str, str], writer: dict[str, str], admin: dict[str, str]
 ) -> None:

@@ -207,6 +207,7 @@ def authorisation_type(
         account=lambda a: str(a.account_id),
         description="A card payment's hold: screen, review when asked, limits, hold; then "
         "captured, released or expired.",
+        through="POST /v1/banking/cards/authorisations",
     )
 
 
@@ -270,6 +271,7 @@ def capture_type(ledger: Ledger, intents: IntentStore, fire: Fire) -> IntentType
         ),
         mutex_key=lambda c: f"card:{c.authorisation_id}",
         description="Capture a card hold, in full or in part (the rest is released).",
+        through="POST /v1/banking/cards/authorisations/{id}/captures",
     )
 
 
@@ -306,4 +308,5 @@ def release_type(ledger: Ledger, intents: IntentStore, fire: Fire) -> IntentType
         ),
         mutex_key=lambda r: f"card:{r.authorisation_id}",
         description="Release a card hold without capturing it.",
+        through="POST /v1/banking/cards/authorisations/{id}/releases",
     )

@@ -169,4 +169,5 @@ def deposit_type(
         ),
         account=lambda d: str(d.account_id),
         description="Money from outside the bank: screen, review when asked, credit.",
+        through="POST /v1/banking/deposits",
     )

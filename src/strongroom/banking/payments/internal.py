@@ -303,4 +303,5 @@ def internal_payment_type(
             "A payment between two accounts of the bank: screen, review when asked, price and "
             "check limits, reserve with charges, settle."
         ),
+        through="POST /v1/banking/payments",
     )

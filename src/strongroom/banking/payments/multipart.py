@@ -164,6 +164,7 @@ def multipart_type(directory: Directory, decider: Decider) -> IntentType[Multipa
         ),
         account=lambda d: str(d.account_id),
         description="A deposit arriving in parts: credited whole, or returned at its deadline.",
+        through="POST /v1/banking/multipart-deposits",
     )
 
 
@@ -249,4 +250,5 @@ def part_type(ledger: Ledger, intents: IntentStore, fire: Fire) -> IntentType[Pa
         ),
         mutex_key=lambda p: f"multipart:{p.multipart_id}",
         description="One part of a multi-part deposit: held, and the whole posted by the last.",
+        through="POST /v1/banking/multipart-deposits/{id}/parts",
     )

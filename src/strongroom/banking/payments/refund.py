@@ -150,4 +150,5 @@ def refund_type(ledger: Ledger, intents: IntentStore) -> IntentType[Refund]:
         ),
         mutex_key=lambda r: f"payment:{r.payment_id}",
         description="Return money of a settled payment to its payer, never more than it paid.",
+        through="POST /v1/banking/payments/{id}/refunds",
     )

@@ -70,7 +70,7 @@ class PaymentService:
             checked: InternalPayment = _decode(self.intents, PAYMENT_TYPE, request)
             payer = await self.directory.account(who.tenant, checked.debit_account_id)
             payload = {**request, "customer": str(payer.customer_id)}
-            submitted = await self.intents.submit(who, PAYMENT_TYPE, reference, payload)
+            submitted = await self.intents.submit_checked(who, PAYMENT_TYPE, reference, payload)
             return await self._payment(submitted.intent), submitted.created
 
     async def deposit(
@@ -81,7 +81,7 @@ class PaymentService:
         with acting(who, Role.WRITE):
             checked: Deposit = _decode(self.intents, DEPOSIT_TYPE, request)
             await self.directory.account(who.tenant, checked.account_id)
-            submitted = await self.intents.submit(who, DEPOSIT_TYPE, reference, request)
+            submitted = await self.intents.submit_checked(who, DEPOSIT_TYPE, reference, request)
             return submitted.intent, submitted.created
 
     async def expect_parts(
@@ -91,7 +91,7 @@ class PaymentService:
         with acting(who, Role.WRITE):
             checked: MultipartDeposit = _decode(self.intents, MULTIPART, request)
             await self.directory.account(who.tenant, checked.account_id)
-            submitted = await self.intents.submit(who, MULTIPART, reference, request)
+            submitted = await self.intents.submit_checked(who, MULTIPART, reference, request)
             return submitted.intent, submitted.created
 
     async def add_part(
@@ -101,7 +101,7 @@ class PaymentService:
         await self.show_deposit(who, multipart_id)
         body = {"multipart_id": str(multipart_id), "amount": amount}
         _decode(self.intents, PART, body)
-        submitted = await self.intents.submit(who, PART, reference, body)
+        submitted = await self.intents.submit_checked(who, PART, reference, body)
         return submitted.intent, submitted.created
 
     async def show_deposit(self, who: Principal, deposit_id: uuid.UUID) -> IntentDetail:
@@ -121,7 +121,7 @@ class PaymentService:
             checked: Authorisation = _decode(self.intents, AUTHORISATION, request)
             account = await self.directory.account(who.tenant, checked.account_id)
             payload = {**request, "customer": str(account.customer_id)}
-            submitted = await self.intents.submit(who, AUTHORISATION, reference, payload)
+            submitted = await self.intents.submit_checked(who, AUTHORISATION, reference, payload)
             return submitted.intent, submitted.created
 
     async def capture(
@@ -131,7 +131,7 @@ class PaymentService:
         await self._card(who, authorisation_id)
         body = {"authorisation_id": str(authorisation_id), "amount": amount}
         _decode(self.intents, CAPTURE, body)
-        submitted = await self.intents.submit(who, CAPTURE, reference, body)
+        submitted = await self.intents.submit_checked(who, CAPTURE, reference, body)
         return submitted.intent, submitted.created
 
     async def release(
@@ -140,7 +140,7 @@ class PaymentService:
         """Submit the release of a held authorisation."""
         await self._card(who, authorisation_id)
         body = {"authorisation_id": str(authorisation_id)}
-        submitted = await self.intents.submit(who, RELEASE, reference, body)
+        submitted = await self.intents.submit_checked(who, RELEASE, reference, body)
         return submitted.intent, submitted.created
 
     async def show_card(self, who: Principal, authorisation_id: uuid.UUID) -> IntentDetail:
@@ -188,7 +188,7 @@ class PaymentService:
         await self.show(who, payment_id)
         body = {"payment_id": str(payment_id), "amount": amount, "reason": reason}
         _decode(self.intents, REFUND_TYPE, body)
-        submitted = await self.intents.submit(who, REFUND_TYPE, reference, body)
+        submitted = await self.intents.submit_checked(who, REFUND_TYPE, reference, body)
         return submitted.intent, submitted.created
 
     async def _payment(self, intent: Intent) -> Payment:
