@@ -19,6 +19,8 @@ import uvicorn
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp
 
+from strongroom.api.console.app import install as install_console
+from strongroom.api.console.services import ConsoleServices
 from strongroom.api.grpc import start_grpc_server
 from strongroom.api.http import MAX_BODY_BYTES, create_app
 from strongroom.api.http.app import create_operations_app
@@ -111,6 +113,7 @@ async def serving(
     cases: CaseService | None = None,
     banking: BankingServices | None = None,
     billing: BillingServices | None = None,
+    console: ConsoleServices | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     grpc_port: int | None = 50051,
@@ -122,9 +125,10 @@ async def serving(
     """Serve HTTP on host:port and gRPC on host:grpc_port (0: free ports; None: no gRPC).
 
     `reuse_port`: other processes may serve the same HTTP port (gRPC shares its port between
-    processes by default). `intents`, `compliance`, `cases`, `banking`, `billing`, `components` and
-    `collectors`: as `create_app` takes them (their routes are served when they are given, and
-    so are the intent engine's, compliance's and the bank's gRPC services)."""
+    processes by default). `intents`, `compliance`, `cases`, `banking`, `billing`, `components`
+    and `collectors`: as `create_app` takes them (their routes are served when they are given, and
+    so are the intent engine's, compliance's and the bank's gRPC services). `console`: the
+    operations console under /console (strongroom.api.console)."""
     app = create_app(
         service,
         access,
@@ -137,6 +141,8 @@ async def serving(
         components=components,
         collectors=collectors,
     )
+    if console is not None:
+        install_console(app, console)
     grpc_server = None
     try:
         # Leaving this block stops the HTTP server; gRPC stops after it.

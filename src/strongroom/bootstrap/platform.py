@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from strongroom.api.console.services import ConsoleServices
 from strongroom.banking.accounts import BankDirectory
 from strongroom.banking.reconciliation import reconcile_type
 from strongroom.banking.services import BankingServices
@@ -372,6 +373,24 @@ class Platform:
             )
 
         return await self._once("billing", build)
+
+    async def console(self) -> ConsoleServices:
+        """What the operations console's pages call: the APIs' services, the audit log, the
+        product catalogue and the keyring sealing its session cookies."""
+        services = await self.services()
+        return ConsoleServices(
+            ledger=services.ledger_service,
+            access=services.access,
+            intents=services.intents,
+            compliance=services.compliance,
+            cases=services.cases,
+            banking=services.banking,
+            billing=services.billing,
+            audit=await self.audit_log(),
+            products=await self.products(),
+            keyring=(await self.encryption()).keyring,
+            clock=self.clock,
+        )
 
     async def products(self) -> StoredProductCatalog:
         """The product catalogue. On its own pool: on SQLite its writes take the write lock at

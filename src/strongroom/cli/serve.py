@@ -197,6 +197,7 @@ async def _serve(
                 cases=services.cases,
                 banking=services.banking,
                 billing=services.billing,
+                console=await platform.console(),
                 host=settings.http_host,
                 port=settings.http_port,
                 grpc_port=grpc_port,

@@ -124,8 +124,13 @@ def render(error: StrongroomError | RequestValidationError | StarletteHTTPExcept
     return problem_response(error.status_code, code, str(error.detail), headers=error.headers)
 
 
+def status_of(error: StrongroomError) -> int:
+    """The HTTP status an error is answered with."""
+    return next((s for kind, s in _STATUS if isinstance(error, kind)), 500)
+
+
 def _strongroom_error(error: StrongroomError) -> Response:
-    status = next((s for kind, s in _STATUS if isinstance(error, kind)), 500)
+    status = status_of(error)
     if isinstance(error, ValidationError):
         return problem_response(status, error.code, str(error), error.field_errors())
     headers: dict[str, str] | None = None
