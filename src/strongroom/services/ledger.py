@@ -147,6 +147,13 @@ class LedgerService:
                 raise NotFound(f"account {account_id} not found")
             return found[0]
 
+    async def lookup_accounts(
+        self, who: Principal, account_ids: Sequence[uuid.UUID]
+    ) -> list[Account]:
+        """Those of `account_ids` that are the tenant's accounts (others are left out)."""
+        with acting(who, Role.READ):
+            return await self.ledger.lookup_accounts(list(account_ids), tenant=who.tenant)
+
     @traced(_TRACER, "ledger.list_accounts")
     async def list_accounts(
         self, who: Principal, query: AccountFilter | None = None

@@ -11,6 +11,8 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from strongroom.api.console.charts import sparkline
+from strongroom.api.console.figures import milliseconds
 from strongroom.money import format_amount, is_currency
 
 ENVIRONMENT = jinja2.Environment(
@@ -45,7 +47,8 @@ def short(value: object) -> str:
     return text[:8] if len(text) > 12 else text
 
 
-ENVIRONMENT.filters.update(money=money, when=when, short=short)
+ENVIRONMENT.filters.update(money=money, when=when, short=short, latency=milliseconds)
+ENVIRONMENT.globals.update(sparkline=sparkline)
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from strongroom.ledger import Ledger
 from strongroom.ledger.metrics import LedgerCollector
 
-_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class ApiMetrics:
@@ -26,7 +26,7 @@ class ApiMetrics:
             "strongroom_http_request_duration_seconds",
             "Time from request start to the end of the response",
             ["method", "route"],
-            buckets=_LATENCY_BUCKETS,
+            buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
         # `labels()` validates and locks on every call (~3 µs); the label sets are few (methods
