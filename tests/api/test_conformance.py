@@ -31,7 +31,7 @@ from tests.api.served import ServedApi
 #: What the stateful phase does not hold the API to, and why (the file says).
 CONFIG = Path(__file__).parent / "schemathesis.toml"
 SEED = 20261204
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 #: Seconds one request, and the whole run, may take before they fail the test.
 REQUEST_DEADLINE = 10
 RUN_DEADLINE = 900
