@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from markupsafe import Markup
 
+from strongroom.api.console.charts import line
 from strongroom.api.console.rendering import money, page
 from strongroom.api.console.routing import Console, ConsoleRoute, Form, Staff, redirect
 from strongroom.banking.statements import describe
@@ -84,36 +85,18 @@ def balance_points(
 def balance_chart(
     points: Sequence[tuple[int, int]], currency: str, *, width: int = 640, height: int = 160
 ) -> Markup:
-    """`points` (ns, balance) as a step line in an inline SVG (a balance holds between
-    movements), zero included in its range and drawn dashed; its title and label give the
-    range in words. Empty for fewer than two points."""
+    """`points` (ns, balance) as a step line (a balance holds between movements); its title and
+    label give the range in words. Empty for fewer than two points."""
     if len(points) < 2:
         return Markup("")
     t0, t1 = points[0][0], points[-1][0]
     balances = [b for _, b in points]
-    low, high = min(*balances, 0), max(*balances, 0)
-    span, rise = (t1 - t0) or 1, (high - low) or 1
-
-    def x(t: int) -> str:
-        return f"{(t - t0) / span * width:.1f}"
-
-    def y(b: int) -> str:
-        return f"{height - (b - low) / rise * height:.1f}"
-
-    path = f"M{x(t0)},{y(balances[0])}" + "".join(f"H{x(t)}V{y(b)}" for t, b in points[1:])
     summary = (
         f"Balance from {money(balances[0], currency)} on {day_of(t0)} "
         f"to {money(balances[-1], currency)} on {day_of(t1)}; "
         f"lowest {money(min(balances), currency)}, highest {money(max(balances), currency)}."
     )
-    # Markup.format escapes what it is given: nothing in the summary can inject markup.
-    return Markup(
-        '<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{summary}" '
-        'preserveAspectRatio="none"><title>{summary}</title>'
-        '<line x1="0" x2="{width}" y1="{zero}" y2="{zero}" stroke="#4a5562" '
-        'stroke-dasharray="4 4" stroke-width="1"/>'
-        '<path d="{path}" fill="none" stroke="#0b4f9c" stroke-width="2"/></svg>'
-    ).format(width=width, height=height, summary=summary, zero=y(0), path=path)
+    return line(points, summary, step=True, width=width, height=height)
 
 
 def minor_units(text: str, currency: str) -> int:
