@@ -180,6 +180,23 @@ async def test_an_anchor_catches_deleted_newest_rows(events_db: str, make_event)
     await log.close()
 
 
+async def test_a_tenant_reads_its_own_entries_newest_first(events_db: str, make_event) -> None:
+    log = open_audit_log(events_db)
+    consumer = audit_consumer(log)
+    for n, tenant in enumerate(["acme", "globex", "acme", "globex", "acme"], start=1):
+        await consumer(envelope(make_event, tenant=tenant, actor=f"key_{n}"))
+    newest = await log.tenant_entries("acme")
+    assert [(e.seq, e.tenant, e.actor) for e in newest] == [
+        (5, "acme", "key_5"),
+        (3, "acme", "key_3"),
+        (1, "acme", "key_1"),
+    ]
+    assert [e.seq for e in await log.tenant_entries("acme", before_seq=5, limit=1)] == [3]
+    assert [e.seq for e in await log.tenant_entries("globex", before_seq=2)] == []
+    assert await log.tenant_entries("initech") == []
+    await log.close()
+
+
 def test_anchor_syntax() -> None:
     assert parse_anchor(f"12:{'A' * 64}") == (12, "a" * 64)
     for bad in ("12", "x:" + "a" * 64, "3:abc", "3:" + "g" * 64):

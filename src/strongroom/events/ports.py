@@ -138,6 +138,13 @@ class AuditLog(ProcessedEvents[C], Protocol[C]):
         """Entries with seq > after_seq, oldest first."""
         ...
 
+    async def tenant_entries(
+        self, tenant: str, *, before_seq: int | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        """Up to `limit` of `tenant`'s entries with seq < before_seq (from the newest when
+        None), newest first: a page of what one tenant may read of the shared chain."""
+        ...
+
     async def head_seq(self) -> int:
         """The newest entry's seq, 0 when the log is empty."""
         ...

@@ -53,6 +53,17 @@ class SqlAuditLog(SqlProcessedEvents):
             )
             return [AuditEntry(**row._asdict()) for row in result]
 
+    async def tenant_entries(
+        self, tenant: str, *, before_seq: int | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        # Served by ix_audit_log_tenant (tenant, seq), walked backwards from before_seq.
+        query = sa.select(audit_log).where(audit_log.c.tenant == tenant)
+        if before_seq is not None:
+            query = query.where(audit_log.c.seq < before_seq)
+        async with self.engine.connect() as connection:
+            result = await connection.execute(query.order_by(audit_log.c.seq.desc()).limit(limit))
+            return [AuditEntry(**row._asdict()) for row in result]
+
     async def head_seq(self) -> int:
         async with self.engine.connect() as connection:
             return int(
