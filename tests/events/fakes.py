@@ -105,6 +105,16 @@ class MemoryAuditLog:
     async def read_entries(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
         return [entry for entry in self.entries if entry.seq > after_seq][:limit]
 
+    async def tenant_entries(
+        self, tenant: str, *, before_seq: int | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        newest_first = sorted(self.entries, key=lambda e: -e.seq)
+        return [
+            e
+            for e in newest_first
+            if e.tenant == tenant and (before_seq is None or e.seq < before_seq)
+        ][:limit]
+
     async def head_seq(self) -> int:
         return self.entries[-1].seq if self.entries else 0
 
