@@ -236,6 +236,9 @@ async def test_disputes_show_their_state_and_deadline(
     unknown = {**bank.dispute(), "original_transfer_id": str(uuid.uuid4())}
     refused = await intents.submit(maker, "compliance.dispute", "d-2", unknown)
     await until(platform, refused.intent.id, lambda i: i.status is IntentStatus.DONE)
+    # Disputes of one transfer run one at a time: these wait for the first, with no case yet.
+    for reference in ("d-3", "d-4"):
+        await intents.submit(maker, "compliance.dispute", reference, bank.dispute(amount=1))
     await sign_in_as(browser, platform, "carol", Role.READ)
 
     r = await browser.get("/console/disputes")
@@ -248,6 +251,7 @@ async def test_disputes_show_their_state_and_deadline(
     assert "due in 44 d 23 h" in r.text
     assert f'<a href="/console/intents/{live.intent.id}"' in r.text
     assert '<span class="state bad">failed</span>, finished' in r.text
+    assert r.text.count("no case yet") == 2
 
     failed = await browser.get("/console/disputes", params={"state": "failed"})
     assert "<td>d-2</td>" in failed.text

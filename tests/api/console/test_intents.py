@@ -167,6 +167,7 @@ async def test_a_payment_intent_is_shown_where_the_payment_pages_send_people(
     assert "banking.payment.internal <code>rent</code>" in r.text
     assert '<span class="state good">settled</span>' in r.text
     assert f'<a href="/console/accounts/{payer}">' in r.text
+    assert f"<code>account:{payer}</code>" in r.text
 
 
 async def test_an_admin_retries_a_failed_intent(
