@@ -42,9 +42,10 @@ def when(ns: int | None) -> str:
 
 
 def short(value: object) -> str:
-    """The first 8 characters of an id: enough to tell rows apart on a page."""
+    """The last 8 characters of an id: enough to tell rows apart on a page. Not the first:
+    UUIDv7 ids begin with their creation time, so ids made within a minute share them."""
     text = str(value)
-    return text[:8] if len(text) > 12 else text
+    return text[-8:] if len(text) > 12 else text
 
 
 ENVIRONMENT.filters.update(money=money, when=when, short=short, latency=milliseconds)
