@@ -116,7 +116,13 @@ def create_app(
     )
     openapi.install(
         app,
-        intent_types={t: intents.registry.get(t).payload for t in intents.registry.names()}
+        # A type submitted through its own service's operation is refused by POST /v1/intents,
+        # so the document does not offer it there.
+        intent_types={
+            kind.name: kind.payload
+            for kind in map(intents.registry.get, intents.registry.names())
+            if kind.through is None
+        }
         if intents is not None
         else {},
     )
