@@ -133,6 +133,8 @@ async def test_a_settled_intent_shows_its_timeline_steps_and_payload(
     assert "<html" not in fragment.text
     assert "<strong>posted → settled</strong>" in fragment.text
     assert "reload the page" in fragment.text
+    # The marker console.js stops polling at: the fragment will not change again.
+    assert "data-poll-stop" in fragment.text
 
 
 async def test_an_unfinished_intent_polls_its_fragment(
@@ -149,6 +151,7 @@ async def test_an_unfinished_intent_polls_its_fragment(
     fragment = await browser.get(f"/console/intents/{intent.id}/timeline")
     assert "No step has run yet." in fragment.text
     assert "reload the page" not in fragment.text
+    assert "data-poll-stop" not in fragment.text
 
 
 async def test_a_payment_intent_is_shown_where_the_payment_pages_send_people(

@@ -1,12 +1,14 @@
 // The console's one script, and all of it optional: pages work without it.
 // - An element with data-poll="URL" has its content replaced by GET URL (an HTML fragment) every
-//   data-every milliseconds (default 2000), while the page is visible.
+//   data-every milliseconds (default 2000), while the page is visible, until a fragment holds
+//   an element marked data-poll-stop (what it shows will not change again).
 // - A form with data-confirm="question" asks before it is submitted.
 (function () {
   "use strict";
   function poll(element) {
     var every = parseInt(element.getAttribute("data-every") || "2000", 10);
     var url = element.getAttribute("data-poll");
+    var timer = null;
     function tick() {
       if (document.visibilityState !== "visible") { return; }
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
@@ -14,10 +16,14 @@
           if (response.redirected || !response.ok) { return null; }
           return response.text();
         })
-        .then(function (html) { if (html !== null) { element.innerHTML = html; } })
+        .then(function (html) {
+          if (html === null) { return; }
+          element.innerHTML = html;
+          if (element.querySelector("[data-poll-stop]")) { clearInterval(timer); }
+        })
         .catch(function () { /* the next tick tries again */ });
     }
-    setInterval(tick, every);
+    timer = setInterval(tick, every);
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-poll]").forEach(poll);
