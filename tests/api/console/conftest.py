@@ -53,10 +53,16 @@ def csrf_of(html: str) -> str:
 
 
 async def sign_in(
-    client: httpx.AsyncClient, platform: Platform, tenant: str = "acme", role: Role = Role.ADMIN
+    client: httpx.AsyncClient,
+    platform: Platform,
+    tenant: str = "acme",
+    role: Role = Role.ADMIN,
+    owner: str = "console test",
 ) -> str:
-    """Sign `client` in with a new key of `tenant` and `role`; the session's CSRF token."""
-    key = await (await platform.access()).create(tenant, role, "console test")
+    """Sign `client` in, ending any session it had, with a new key of `tenant` and `role` named
+    `owner` (the person maker-checker compares); the session's CSRF token."""
+    client.cookies.clear()
+    key = await (await platform.access()).create(tenant, role, owner)
     form = await client.get("/console/sign-in")
     r = await client.post(
         "/console/sign-in",

@@ -16,25 +16,10 @@ from strongroom.compliance.case_records import CaseKind
 from strongroom.compliance.cases import CaseService
 from strongroom.services.access import Role
 from strongroom.workflows.types import IntentStatus
-from tests.api.console.conftest import csrf_of
+from tests.api.console.conftest import sign_in
 from tests.compliance.conftest import key
 from tests.compliance.test_cases import review
 from tests.compliance.test_disputes import Bank, investigating, until
-
-
-async def sign_in_as(
-    client: httpx.AsyncClient, platform: Platform, owner: str, role: Role = Role.ADMIN
-) -> str:
-    """Sign `client` in with a new key of acme named `owner` (the person maker-checker
-    compares); the session's CSRF token."""
-    client.cookies.clear()
-    token = (await (await platform.access()).create("acme", role, owner)).token
-    form = await client.get("/console/sign-in")
-    r = await client.post(
-        "/console/sign-in", data={"api_key": token, "csrf": csrf_of(form.text), "next": "/"}
-    )
-    assert r.status_code == 303, r.text
-    return csrf_of((await client.get("/console/cases")).text)
 
 
 async def cases(platform: Platform) -> CaseService:
@@ -51,7 +36,7 @@ async def test_the_queue_is_newest_first_filtered_and_paged(
     await service.assign(maker, opened[-2].id, "bob")
     await service.open_for("acme", "recon", CaseKind.BREAK, "break-1", due_in=0.001)
     await service.open(await key(platform, Role.WRITE, "zed", tenant="globex"), "review", "theirs")
-    await sign_in_as(browser, platform, "carol", Role.READ)
+    await sign_in(browser, platform, role=Role.READ, owner="carol")
 
     first = await browser.get("/console/cases")
     assert first.status_code == 200
@@ -86,7 +71,7 @@ async def test_a_case_shows_the_rules_that_fired_its_hits_sla_notes_and_history(
 ) -> None:
     maker = await key(platform, Role.WRITE, "alice")
     case, _ = await (await cases(platform)).open_from_decision(maker, review())
-    csrf = await sign_in_as(browser, platform, "alice", Role.WRITE)
+    csrf = await sign_in(browser, platform, role=Role.WRITE, owner="alice")
     r = await browser.get(f"/console/cases/{case.id}")
     assert r.status_code == 200
     assert "<li>big: over 10,000</li>" in r.text
@@ -137,7 +122,7 @@ async def test_another_person_approves_and_the_maker_is_told_why_they_cannot(
     case_id = uuid.UUID(opened.results["open"]["case_id"])
     path = f"/console/cases/{case_id}"
 
-    alice = await sign_in_as(browser, platform, "alice")
+    alice = await sign_in(browser, platform, owner="alice")
     proposed = await browser.post(
         f"{path}/propose",
         data={
@@ -161,7 +146,7 @@ async def test_another_person_approves_and_the_maker_is_told_why_they_cannot(
     assert '<span class="state wait">proposed</span>' in own.text
 
     # Another key of the same person is offered the form, and refused by the service.
-    again = await sign_in_as(browser, platform, "alice")
+    again = await sign_in(browser, platform, owner="alice")
     offered = await browser.get(path)
     assert f'action="{path}/approve"' in offered.text
     other_key = await browser.post(
@@ -170,7 +155,7 @@ async def test_another_person_approves_and_the_maker_is_told_why_they_cannot(
     assert other_key.status_code == 403
     assert "the proposal was made by another key of &#39;alice&#39;" in other_key.text
 
-    bob = await sign_in_as(browser, platform, "bob")
+    bob = await sign_in(browser, platform, owner="bob")
     approved = await browser.post(
         f"{path}/approve", data={"csrf": bob, "reason": "agreed", "expected_version": "2"}
     )
@@ -192,7 +177,7 @@ async def test_roles_tokens_and_tenants(browser: httpx.AsyncClient, platform: Pl
     await service.propose(maker, ours.id, "block", "suspicious")
     theirs, _ = await service.open(await key(platform, Role.WRITE, "zed", "globex"), "review", "x")
 
-    writer = await sign_in_as(browser, platform, "erin", Role.WRITE)
+    writer = await sign_in(browser, platform, role=Role.WRITE, owner="erin")
     shown = await browser.get(f"/console/cases/{ours.id}")
     assert "An admin who did not propose it approves or rejects it." in shown.text
     refused = await browser.post(
@@ -201,14 +186,14 @@ async def test_roles_tokens_and_tenants(browser: httpx.AsyncClient, platform: Pl
     assert refused.status_code == 403
     assert "needs the admin role" in refused.text
 
-    reader = await sign_in_as(browser, platform, "carol", Role.READ)
+    reader = await sign_in(browser, platform, role=Role.READ, owner="carol")
     read_only = await browser.get(f"/console/cases/{ours.id}")
     assert "Add a note" not in read_only.text
     assert (
         await browser.post(f"/console/cases/{ours.id}/notes", data={"csrf": reader, "text": "x"})
     ).status_code == 403
 
-    admin = await sign_in_as(browser, platform, "bob")
+    admin = await sign_in(browser, platform, owner="bob")
     forged = await browser.post(f"/console/cases/{ours.id}/approve", data={"expected_version": "2"})
     assert forged.status_code == 403
     assert "reload the page" in forged.text
@@ -239,7 +224,7 @@ async def test_disputes_show_their_state_and_deadline(
     # Disputes of one transfer run one at a time: these wait for the first, with no case yet.
     for reference in ("d-3", "d-4"):
         await intents.submit(maker, "compliance.dispute", reference, bank.dispute(amount=1))
-    await sign_in_as(browser, platform, "carol", Role.READ)
+    await sign_in(browser, platform, role=Role.READ, owner="carol")
 
     r = await browser.get("/console/disputes")
     assert r.status_code == 200
