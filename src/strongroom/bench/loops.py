@@ -27,12 +27,20 @@ async def closed_loop(one: Operation, prefix: str, count: int, in_flight: int) -
 
 
 async def open_loop(one: Operation, count: int, rate: float) -> list[float]:
-    """`count` operations started at `rate` a second; each one's latency from when it was due."""
+    """`count` operations started at `rate` a second; each one's latency from when it was due.
+
+    Each operation's task is made when it is due, not all at the start: tens of thousands of
+    sleeping tasks would be heap the garbage collector scans, pausing the operations measured."""
+    latencies = [0.0] * count
     start = time.perf_counter()
 
-    async def due(n: int) -> float:
-        at = start + n / rate
-        await asyncio.sleep(max(0.0, at - time.perf_counter()))
-        return await one(f"run-{n}") - at
+    async def run(n: int, at: float) -> None:
+        latencies[n] = await one(f"run-{n}") - at
 
-    return list(await asyncio.gather(*(due(n) for n in range(count))))
+    async with asyncio.TaskGroup() as group:
+        for n in range(count):
+            at = start + n / rate
+            if (wait := at - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            group.create_task(run(n, at))
+    return latencies
