@@ -1,17 +1,27 @@
 """Shared fixtures: database URLs for both backends, the real servers' addresses, and the
 spans Strongroom records (`spans`).
 
+A test's database starts migrated: a copy of a SQLite file, or a PostgreSQL schema made by
+replaying what pg_dump wrote of one schema, both migrated once per run. Migrating through
+Alembic takes ~0.3 s per database, a few minutes over the suite; a copy takes milliseconds, a
+replay ~0.15 s. The migrations themselves are tested in tests/store.
+
 Outside CI a server-backed test runs when its STRONGROOM_TEST_*_URL variable is set and is
 skipped otherwise. Under CI=true a missing variable or an unreachable server fails the test.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -27,9 +37,12 @@ from strongroom.security.keyfile import LocalKeyFile
 from strongroom.services.access import AccessService
 from strongroom.services.ledger import LedgerService
 from strongroom.settings import Settings
+from strongroom.store.migrate import upgrade
+from strongroom.store.urls import parse_url
 from strongroom.tracing import use_tracer_provider
 
 IN_CI = os.environ.get("CI") == "true"
+T = TypeVar("T")
 
 
 def server_url(variable: str, what: str) -> str:
@@ -46,16 +59,81 @@ def with_schema(base: str, schema: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}schema={schema}"
 
 
+def run_apart(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` to its end on an event loop of its own: a session fixture may be first asked
+    for by an async fixture, while the test's loop is running."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, work).result()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("migrated") / "strongroom.db"
+    run_apart(upgrade(parse_url(f"sqlite:///{path}")))
+    return path
+
+
+def sqlite_copy(template: Path, folder: Path) -> str:
+    """The URL of a copy of the migrated SQLite database in `folder`."""
+    target = folder / "strongroom.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture
-def sqlite_url(tmp_path: object) -> str:
-    return f"sqlite:///{tmp_path}/strongroom.db"
+def sqlite_url(migrated_sqlite: Path, tmp_path: Path) -> str:
+    return sqlite_copy(migrated_sqlite, tmp_path)
+
+
+#: What the migrated schema is called in `pg_schema_script`, replaced by each copy's name.
+TEMPLATE_SCHEMA = f"t_template_{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="session")
+def pg_schema_script() -> str | None:
+    """pg_dump's script of a schema migrated once (None without pg_dump: each schema is then
+    migrated by the code under test, as in production)."""
+    base = server_url("STRONGROOM_TEST_PG_URL", "PostgreSQL")
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        return None
+
+    async def migrate_once() -> str:
+        url = with_schema(base, TEMPLATE_SCHEMA)
+        await upgrade(parse_url(url))
+        try:
+            dump = await asyncio.create_subprocess_exec(
+                *(pg_dump, "--dbname", base, "--schema", TEMPLATE_SCHEMA),
+                *("--no-owner", "--no-privileges", "--inserts"),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            out, err = await dump.communicate()
+            assert dump.returncode == 0, err.decode()
+        finally:
+            connection = await asyncpg.connect(base)
+            try:
+                await connection.execute(f'DROP SCHEMA "{TEMPLATE_SCHEMA}" CASCADE')
+            finally:
+                await connection.close()
+        # Lines starting with a backslash are psql's commands (\restrict), not SQL.
+        return "\n".join(line for line in out.decode().splitlines() if not line.startswith("\\"))
+
+    return run_apart(migrate_once())
 
 
 @asynccontextmanager
-async def fresh_pg_schema() -> AsyncIterator[str]:
-    """A PostgreSQL URL whose connections use a fresh schema, dropped afterwards."""
+async def fresh_pg_schema(script: str | None = None) -> AsyncIterator[str]:
+    """A PostgreSQL URL whose connections use a fresh schema, dropped afterwards: empty, or
+    made by `script` (`pg_schema_script`)."""
     base = server_url("STRONGROOM_TEST_PG_URL", "PostgreSQL")
     schema = f"t_{uuid.uuid4().hex[:16]}"
+    if script is not None:
+        connection = await asyncpg.connect(base)
+        try:
+            await connection.execute(script.replace(TEMPLATE_SCHEMA, schema))
+        finally:
+            await connection.close()
     yield with_schema(base, schema)
     connection = await asyncpg.connect(base)
     try:
@@ -65,18 +143,18 @@ async def fresh_pg_schema() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    async with fresh_pg_schema() as url:
+async def pg_url(pg_schema_script: str | None) -> AsyncIterator[str]:
+    async with fresh_pg_schema(pg_schema_script) as url:
         yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """Each test using this runs once per backend."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/strongroom.db"
+        yield sqlite_copy(request.getfixturevalue("migrated_sqlite"), tmp_path)
         return
-    async with fresh_pg_schema() as url:
+    async with fresh_pg_schema(request.getfixturevalue("pg_schema_script")) as url:
         yield url
 
 
