@@ -239,6 +239,10 @@ def brute_force(
     country=st.none() | COUNTRIES,
     threshold=st.sampled_from([50.0, 65.0, 75.0, 80.0, 90.0, 100.0]),
     limit=st.sampled_from([3, 25]),
+    earlier=st.lists(
+        st.tuples(st.none() | st.sampled_from([date(1970, 5, 1)]), st.none() | COUNTRIES),
+        max_size=2,
+    ),
 )
 def test_the_index_returns_what_scoring_every_entry_returns(
     lists: list[list[tuple[list[str], list[BirthDate], frozenset[str]]]],
@@ -247,7 +251,10 @@ def test_the_index_returns_what_scoring_every_entry_returns(
     country: str | None,
     threshold: float,
     limit: int,
+    earlier: list[tuple[date | None, str | None]],
 ) -> None:
+    """Also when the name was screened before with other tie-breakers: the screener keeps a
+    name's scores, not its hits."""
     watch_lists = [
         WatchList(
             name=f"list{n}",
@@ -266,8 +273,11 @@ def test_the_index_returns_what_scoring_every_entry_returns(
         for n, entries in enumerate(lists)
     ]
     question = NameQuery(name=query, birth_date=birth_date, country=country)
-    indexed = NameScreener(watch_lists, threshold, limit).screen(question)
-    assert indexed == brute_force(watch_lists, question, threshold, limit)
+    screener = NameScreener(watch_lists, threshold, limit)
+    for born, of in earlier:
+        screener.screen(NameQuery(name=query, birth_date=born, country=of))
+    assert screener.screen(question) == brute_force(watch_lists, question, threshold, limit)
+    assert screener.cache_hits == (len(earlier) if name_tokens(query) else 0)
 
 
 def test_agreeing_tie_breakers_lift_a_name_over_the_threshold() -> None:

@@ -30,11 +30,14 @@ score exceeds its name score by at most what the query's tie-breakers can add
 (`raise_at_most`), so a hit needs a name score of at least the threshold less that, hence (with
 the listed side's coverage at most 100) a forward coverage F, hence matches for query tokens
 carrying F of the query's length. Candidates are the names matching every token of some such
-subset of query tokens: a name matching no such subset cannot be a hit.
+subset of query tokens: a name matching no such subset cannot be a hit. The bound used is the
+most any query's tie-breakers can add, so the entries found for a name's tokens, with their name
+scores, serve every query of that name: each screener keeps them per name.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -59,12 +62,16 @@ DEFAULT_THRESHOLD = 80.0
 MAX_HITS = 25
 #: Query tokens whose similar tokens are remembered per index (then forgotten all at once).
 TOKEN_CACHE = 100_000
+#: Names whose scores are remembered per screener (then forgotten all at once).
+SCREENING_CACHE = 100_000
 #: Query tokens up to which candidates are the names matching enough of them together (by
 #: intersecting their sets of names over the subsets of tokens); longer queries take the union
 #: over their rarest tokens, which is looser.
 MAX_EXACT_TOKENS = 8
 # Guards the pruning bound against floating-point rounding in the coverage sums.
 _EPSILON = 1e-6
+# More than a hit's score can gain by its rounding to one decimal.
+_ROUNDING = 0.1
 
 
 def token_similarity(a: str, b: str) -> float:
@@ -76,8 +83,12 @@ def name_score(query: Sequence[str], listed: Sequence[str]) -> float:
     docstring)."""
     if not query or not listed:
         return 0.0
-    rows = [{j: s for j, u in enumerate(listed) if (s := token_similarity(t, u))} for t in query]
-    return _coverage(rows, [len(t) for t in query], range(len(listed)), [len(u) for u in listed])
+    matches = [_match([token_similarity(t, u) for t in query]) for u in listed]
+    return _coverage(matches, [len(u) for u in listed], [len(t) for t in query])
+
+
+#: What the tie-breakers can add to a name score at most, whatever the query.
+_RAISE_AT_MOST = BIRTH_AGREES + COUNTRY_AGREES
 
 
 def raise_at_most(query: NameQuery) -> float:
@@ -144,26 +155,30 @@ def ranked(hits: list[tuple[Hit, float]], limit: int) -> tuple[Hit, ...]:
     return tuple(hit for hit, _ in hits[:limit])
 
 
+#: A listed token's similarity to each query token, and the best of them; None when it is similar
+#: to none.
+_Match = tuple[tuple[float, ...], float] | None
+
+
+def _match(similarities: Sequence[float]) -> _Match:
+    best = max(similarities)
+    return (tuple(similarities), best) if best else None
+
+
 def _coverage(
-    rows: Sequence[dict[int, float]],
-    query_lengths: Sequence[int],
-    listed: Iterable[int],
-    listed_lengths: Sequence[int],
+    listed: Iterable[_Match], listed_lengths: Iterable[int], query_lengths: Sequence[int]
 ) -> float:
-    """The name score from each query token's similar listed tokens (`rows`, by key) and the
-    listed name's token keys."""
-    best_forward = [0.0] * len(rows)
+    """The name score from the matches of a listed name's tokens, in order."""
+    best_forward = [0.0] * len(query_lengths)
     covered = weight = 0.0
-    for u, n in zip(listed, listed_lengths, strict=True):
-        best = 0.0
-        for i, row in enumerate(rows):
-            s = row.get(u, 0.0)
-            if s > best_forward[i]:
-                best_forward[i] = s
-            if s > best:
-                best = s
+    for match, n in zip(listed, listed_lengths, strict=True):
+        if match is None:
+            weight += n * UNMATCHED_LISTED_WEIGHT
+            continue
+        similarities, best = match
+        best_forward = list(map(max, best_forward, similarities))
         covered += n * best
-        weight += n if best else n * UNMATCHED_LISTED_WEIGHT
+        weight += n
     forward = sum(n * s for n, s in zip(query_lengths, best_forward, strict=True))
     forward /= sum(query_lengths)
     return (FORWARD_WEIGHT * forward + covered / weight) / (FORWARD_WEIGHT + 1)
@@ -284,9 +299,19 @@ class NameIndex:
             found |= sets[0].intersection(*sets[1:])
         return found
 
-    def score(self, name: _Name, similar: Sequence[_Similar], query_lengths: list[int]) -> float:
+    @staticmethod
+    def matches(similar: Sequence[_Similar]) -> dict[int, _Match]:
+        """The matches of the vocabulary tokens similar to any query token (`similar`, one per
+        query token), by token id."""
         rows = [s.scores for s in similar]
-        return _coverage(rows, query_lengths, name.tokens, name.lengths)
+        return {
+            u: _match([row.get(u, 0.0) for row in rows])
+            for u in frozenset().union(*(row.keys() for row in rows))
+        }
+
+    @staticmethod
+    def score(name: _Name, matches: dict[int, _Match], query_lengths: Sequence[int]) -> float:
+        return _coverage(map(matches.get, name.tokens), name.lengths, query_lengths)
 
 
 class NameScreener:
@@ -305,24 +330,66 @@ class NameScreener:
         self.index = lists if isinstance(lists, NameIndex) else NameIndex(lists)
         self.threshold = threshold
         self.max_hits = max_hits
+        # The lists never change under a screener (a reload builds a new one), so a name's
+        # scores are the same each time it is screened: payments go to the same counterparties
+        # again. Kept before the tie-breakers, which differ between queries of one name.
+        self._scored: dict[tuple[str, ...], tuple[tuple[int, float, str], ...]] = {}
+        #: Screenings whose name scores came from that cache.
+        self.cache_hits = 0
 
     def screen(self, query: NameQuery) -> tuple[Hit, ...]:
         """Hits at or above the threshold, best first, at most `max_hits`."""
-        tokens = name_tokens(query.name)
+        tokens = tuple(name_tokens(query.name))
         if not tokens:
             return ()
-        index = self.index
-        similar = [index.similar(t) for t in tokens]
-        least = self.threshold - raise_at_most(query)
-        lengths = [len(t) for t in tokens]
-        scored = (
-            (name.entry, index.score(name, similar, lengths), name.text)
-            for name in map(index.names.__getitem__, index.candidates(tokens, similar, least))
-        )
+        raised = raise_at_most(query)
         hits = []
-        for entry_id, (score, text) in best_names(scored).items():
-            list_name, entry = index.entries[entry_id]
+        # The best `max_hits` hit scores so far, the least first.
+        kept: list[float] = []
+        for entry_id, score, text in self._near(tokens):
+            # Entries come best name score first, so the first that this query's tie-breakers
+            # cannot lift to the threshold, or (rounded) to the kept hits, ends the search.
+            if score + raised < self.threshold - _EPSILON:
+                break
+            if len(kept) == self.max_hits and score + raised + _ROUNDING < kept[0]:
+                break
+            list_name, entry = self.index.entries[entry_id]
             hit = entry_hit(list_name, entry, text, score, query, self.threshold)
             if hit is not None:
                 hits.append((hit, score))
+                if len(kept) < self.max_hits:
+                    heapq.heappush(kept, hit.score)
+                else:
+                    heapq.heappushpop(kept, hit.score)
         return ranked(hits, self.max_hits)
+
+    def _near(self, tokens: tuple[str, ...]) -> tuple[tuple[int, float, str], ...]:
+        """(entry, name score, best name) of the entries whose name score any query of these
+        tokens could lift to the threshold, best name score first."""
+        found = self._scored.get(tokens)
+        if found is not None:
+            self.cache_hits += 1
+            return found
+        index = self.index
+        similar = [index.similar(t) for t in tokens]
+        least = self.threshold - _RAISE_AT_MOST
+        lengths = [len(t) for t in tokens]
+        matches = index.matches(similar)
+        scored = (
+            (name.entry, index.score(name, matches, lengths), name.text)
+            for name in map(index.names.__getitem__, index.candidates(tokens, similar, least))
+        )
+        found = tuple(
+            sorted(
+                (
+                    (entry, score, text)
+                    for entry, (score, text) in best_names(scored).items()
+                    if score >= least - _EPSILON
+                ),
+                key=lambda near: -near[1],
+            )
+        )
+        if len(self._scored) >= SCREENING_CACHE:
+            self._scored.clear()
+        self._scored[tokens] = found
+        return found
