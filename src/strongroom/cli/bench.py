@@ -472,6 +472,7 @@ def bench_compliance(
     table.add_row("outcomes", ", ".join(f"{k} {v:,}" for k, v in result.outcomes.items()))
     table.add_row("engine failures", f"{result.failures:,}")
     table.add_row("CPU per decision", f"{result.cpu_ms_per_decision:.3f} ms")
+    table.add_row("names screened before", f"{result.screenings_cached:,}")
     table.add_row(
         "decision write",
         f"{result.record_cpu_us:.1f} µs with velocity,"
