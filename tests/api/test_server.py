@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
 import grpc
 import httpx
 
 from strongroom.api.grpc.gen import compliance_pb2, compliance_pb2_grpc, ledger_pb2_grpc
 from strongroom.api.grpc.gen import ledger_pb2 as pb
-from strongroom.api.server import serving
+from strongroom.api.server import _listen, serving
 from strongroom.bootstrap.platform import Platform
 from strongroom.services.access import AccessService, Role
 from strongroom.services.ledger import LedgerService
@@ -67,3 +70,21 @@ async def test_http_and_grpc_serve_the_same_compliance_service(platform: Platfor
         assert [(s.version, s.source) for s in listed.items] == [(1, rules)]
         servers.stop()
         await servers.wait()
+
+
+async def test_connections_are_accepted_with_nagle_off_on_asyncios_own_loop() -> None:
+    """With Nagle's algorithm on, a response's body waited ~40 ms for the client's delayed ACK of
+    its headers (tests run the server on asyncio's loop; `strongroom serve` on uvloop)."""
+    nodelay = asyncio.get_running_loop().create_future()
+
+    async def accepted(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = writer.get_extra_info("socket")
+        nodelay.set_result(connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(accepted, sock=_listen("127.0.0.1", 0, reuse_port=False))
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        assert await nodelay != 0
+        writer.close()
