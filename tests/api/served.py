@@ -1,10 +1,15 @@
 """A real API server (uvicorn on a loopback port) running in a thread with its own event loop,
-for tests whose client is synchronous (schemathesis) or lives in another process."""
+for tests whose client is synchronous (schemathesis) or lives in another process.
+
+The loop is uvloop, as under `strongroom serve`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+
+import uvloop
 
 from strongroom.api.server import serving
 from strongroom.bootstrap import Platform
@@ -19,7 +24,7 @@ class ServedApi:
         self._role = role
         self._ready = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
+        self._thread = threading.Thread(target=uvloop.run, args=(self._main(),), daemon=True)
         self.url = ""
         self.token = ""
         self.invariants_ok = False
