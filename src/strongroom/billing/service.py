@@ -4,6 +4,7 @@ a subject's prepaid credit."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -108,8 +109,12 @@ class BillingService:
             return page.encode()
         import weasyprint
 
-        pdf: bytes = weasyprint.HTML(string=page).write_pdf()
-        return pdf
+        def pdf() -> bytes:
+            made: bytes = weasyprint.HTML(string=page).write_pdf()
+            return made
+
+        # Parsing and laying out a page is CPU work of tens of milliseconds: not on the loop.
+        return await asyncio.to_thread(pdf)
 
     async def credit(self, who: Principal, invoice_id: uuid.UUID, reason: str) -> CreditNoteRecord:
         """Admin role: reverse a posted invoice in full (once; asking again returns the note)."""
