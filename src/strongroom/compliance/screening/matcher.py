@@ -30,9 +30,9 @@ score exceeds its name score by at most what the query's tie-breakers can add
 (`raise_at_most`), so a hit needs a name score of at least the threshold less that, hence (with
 the listed side's coverage at most 100) a forward coverage F, hence matches for query tokens
 carrying F of the query's length. Candidates are the names matching every token of some such
-subset of query tokens: a name matching no such subset cannot be a hit. The bound used is the
-most any query's tie-breakers can add, so the entries found for a name's tokens, with their name
-scores, serve every query of that name: each screener keeps them per name.
+subset of query tokens: a name matching no such subset cannot be a hit. The entries found for
+a name's tokens and a bound, with their name scores, serve every query of that name whose
+tie-breakers are of the same kinds (whatever their values): each screener keeps them.
 """
 
 from __future__ import annotations
@@ -85,10 +85,6 @@ def name_score(query: Sequence[str], listed: Sequence[str]) -> float:
         return 0.0
     matches = [_match([token_similarity(t, u) for t in query]) for u in listed]
     return _coverage(matches, [len(u) for u in listed], [len(t) for t in query])
-
-
-#: What the tie-breakers can add to a name score at most, whatever the query.
-_RAISE_AT_MOST = BIRTH_AGREES + COUNTRY_AGREES
 
 
 def raise_at_most(query: NameQuery) -> float:
@@ -332,8 +328,8 @@ class NameScreener:
         self.max_hits = max_hits
         # The lists never change under a screener (a reload builds a new one), so a name's
         # scores are the same each time it is screened: payments go to the same counterparties
-        # again. Kept before the tie-breakers, which differ between queries of one name.
-        self._scored: dict[tuple[str, ...], tuple[tuple[int, float, str], ...]] = {}
+        # again. Kept per name and bound (which tie-breakers a query has, not their values).
+        self._scored: dict[tuple[tuple[str, ...], float], tuple[tuple[int, float, str], ...]] = {}
         #: Screenings whose name scores came from that cache.
         self.cache_hits = 0
 
@@ -346,7 +342,7 @@ class NameScreener:
         hits = []
         # The best `max_hits` hit scores so far, the least first.
         kept: list[float] = []
-        for entry_id, score, text in self._near(tokens):
+        for entry_id, score, text in self._near(tokens, self.threshold - raised):
             # Entries come best name score first, so the first that this query's tie-breakers
             # cannot lift to the threshold, or (rounded) to the kept hits, ends the search.
             if score + raised < self.threshold - _EPSILON:
@@ -363,16 +359,16 @@ class NameScreener:
                     heapq.heappushpop(kept, hit.score)
         return ranked(hits, self.max_hits)
 
-    def _near(self, tokens: tuple[str, ...]) -> tuple[tuple[int, float, str], ...]:
-        """(entry, name score, best name) of the entries whose name score any query of these
-        tokens could lift to the threshold, best name score first."""
-        found = self._scored.get(tokens)
+    def _near(self, tokens: tuple[str, ...], least: float) -> tuple[tuple[int, float, str], ...]:
+        """(entry, name score, best name) of the entries whose name score is at least `least`,
+        best name score first."""
+        key = (tokens, least)
+        found = self._scored.get(key)
         if found is not None:
             self.cache_hits += 1
             return found
         index = self.index
         similar = [index.similar(t) for t in tokens]
-        least = self.threshold - _RAISE_AT_MOST
         lengths = [len(t) for t in tokens]
         matches = index.matches(similar)
         scored = (
@@ -391,5 +387,5 @@ class NameScreener:
         )
         if len(self._scored) >= SCREENING_CACHE:
             self._scored.clear()
-        self._scored[tokens] = found
+        self._scored[key] = found
         return found
