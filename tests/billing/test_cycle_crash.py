@@ -132,7 +132,7 @@ async def test_a_cycle_killed_mid_run_invoices_each_period_once(tmp_path: Path) 
                 await asyncio.gather(*(w.stop() for w in workers))
             assert kills >= 1
             assert [i.state for i in found if i is not None] == ["posted", "posted"]
-            invoices = await billing.billing.invoices(ops)
+            invoices = await (await platform.billing_store()).invoices(TENANT, None, None)
             assert len(invoices) == SUBJECTS
             assert {(i.subject, i.period_start) for i in invoices} == {
                 (f"s{n}", starts.isoformat()) for n in range(SUBJECTS)

@@ -14,8 +14,10 @@ from typer.testing import CliRunner
 from strongroom.bootstrap.platform import Platform
 from strongroom.cli import app
 from strongroom.days import day_start
+from strongroom.events.schemas import encode_batch
 from strongroom.ledger import Account, AccountFlags, Transfer
 from strongroom.settings import load_settings
+from tests.billing.test_invoice_pages import record
 from tests.cli.test_banking import run_intents
 
 runner = CliRunner()
@@ -109,6 +111,7 @@ def test_define_meter_run_show_and_credit(db_url: str, tmp_path: Path) -> None:
     assert pdf.read_bytes()[:5] == b"%PDF-"
     assert "credit note" in invoke(db_url, "credit", invoice_id, "--reason", "goodwill")
     assert "credited" in invoke(db_url, "invoices")
+    assert "next page" not in invoke(db_url, "invoices", "--limit", "1")
     assert json.loads(invoke(db_url, "preview", "c-1"))["total"] == 0
     assert "c-1: 0.00 SGD" in invoke(db_url, "balance", "c-1")
 
@@ -121,3 +124,19 @@ def test_bad_input_is_named(db_url: str) -> None:
     )
     assert "--date" in invoke(db_url, "run", "--date", "tomorrow", ok=False)
     assert "not found" in invoke(db_url, "invoice", str(uuid.uuid4()), ok=False)
+
+
+def test_invoices_print_the_next_pages_cursor(db_url: str) -> None:
+    async def issue() -> None:
+        async with Platform(load_settings(db_url=db_url)) as platform:
+            store = await platform.billing_store()
+            made = [record(subject, "2026-11-01", tenant="acme") for subject in ("a", "b", "c")]
+            await store.add_invoices(made, [], encode_batch([]))
+
+    asyncio.run(issue())
+    first = invoke(db_url, "invoices", "--limit", "2")
+    assert [line.split()[1] for line in first.splitlines()[:2]] == ["a", "b"]
+    cursor = first.splitlines()[-1].removeprefix("next page: --cursor ")
+    rest = invoke(db_url, "invoices", "--limit", "2", "--cursor", cursor)
+    assert [line.split()[1] for line in rest.splitlines()] == ["c"]
+    assert "cursor" in invoke(db_url, "invoices", "--cursor", "nope", ok=False)

@@ -137,9 +137,16 @@ class BillingStore(Protocol):
         ...
 
     async def invoices(
-        self, tenant: str, subject: str | None, status: InvoiceStatus | None
+        self,
+        tenant: str,
+        subject: str | None,
+        status: InvoiceStatus | None,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int | None = None,
     ) -> list[InvoiceRecord]:
-        """The tenant's invoices (of one subject, in one status), oldest period first."""
+        """The tenant's invoices (of one subject, in one status) by period start then subject,
+        after `after` (a period start and subject), at most `limit`."""
         ...
 
     async def set_invoices_status(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,13 @@ from strongroom.ledger import Ledger
 from strongroom.money import format_amount
 from strongroom.services.access import Principal, Role, acting
 from strongroom.workflows.service import IntentService, Submitted
+
+#: Invoices a page holds by default, and at most.
+DEFAULT_PAGE = 50
+MAX_PAGE = 500
+#: A page's `next_cursor`: the last invoice's period start and subject.
+CURSOR_PATTERN = r"^[0-9-]{10}~[^\x00-\x1f\x7f]{1,200}$"
+CURSOR = re.compile(CURSOR_PATTERN)
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("strongroom.billing", "templates"),
@@ -80,8 +88,16 @@ class BillingService:
             )
 
     async def invoices(
-        self, who: Principal, subject: str | None = None, status: str | None = None
-    ) -> list[InvoiceRecord]:
+        self,
+        who: Principal,
+        subject: str | None = None,
+        status: str | None = None,
+        *,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> tuple[list[InvoiceRecord], str | None]:
+        """A page of the tenant's invoices, oldest period first, and the cursor of the next
+        page (None after the last)."""
         with acting(who, Role.READ):
             if subject is not None:
                 check_subject(subject)
@@ -90,7 +106,15 @@ class BillingService:
             except ValueError:
                 names = ", ".join(s.value for s in InvoiceStatus)
                 raise ValidationError("status", f"{status!r} is not one of {names}") from None
-            return await self.store.invoices(who.tenant, subject, wanted)
+            if not 1 <= limit <= MAX_PAGE:
+                raise ValidationError("limit", f"must be 1 to {MAX_PAGE}")
+            after = None if cursor is None else _position(cursor)
+            found = await self.store.invoices(
+                who.tenant, subject, wanted, after=after, limit=limit + 1
+            )
+            page = found[:limit]
+            more = len(found) > limit
+            return page, _cursor(page[-1]) if more else None
 
     async def invoice(self, who: Principal, invoice_id: uuid.UUID) -> InvoiceRecord:
         with acting(who, Role.READ):
@@ -195,3 +219,17 @@ def as_html(record: InvoiceRecord) -> str:
 
     context = {"i": record, "b": record.body, "money": money, "tier_part": tier_part}
     return _TEMPLATES.get_template("invoice.html").render(**context)
+
+
+def _cursor(last: InvoiceRecord) -> str:
+    """Where the next page starts: after this invoice's period start and subject."""
+    return f"{last.period_start}~{last.subject}"
+
+
+def _position(cursor: str) -> tuple[str, str]:
+    # Any text matching the pattern is a position in the order (one past every invoice, at
+    # worst: an empty page), so a well-formed cursor is never refused.
+    if not isinstance(cursor, str) or CURSOR.fullmatch(cursor) is None:
+        raise ValidationError("cursor", "not a cursor this listing returned")
+    period_start, subject = cursor.split("~", 1)
+    return period_start, subject

@@ -13,6 +13,7 @@ import msgspec
 import typer
 
 from strongroom.billing.ports import Definition, InvoiceRecord
+from strongroom.billing.service import DEFAULT_PAGE, MAX_PAGE
 from strongroom.billing.services import BillingServices
 from strongroom.bootstrap import Platform
 from strongroom.cli.common import (
@@ -156,21 +157,30 @@ def run(
 def invoices(
     subject: Annotated[str | None, typer.Option(help="One subject's.")] = None,
     status: Annotated[str | None, typer.Option(help="issued, posted or credited.")] = None,
+    limit: Annotated[int, typer.Option(help=f"Invoices at most (1 to {MAX_PAGE}).")] = DEFAULT_PAGE,
+    cursor: Annotated[
+        str | None, typer.Option(help="The next page's cursor a listing printed.")
+    ] = None,
     tenant: TenantOption = "default",
     db: DbOption = None,
 ) -> None:
-    """The tenant's invoices, oldest period first."""
+    """The tenant's invoices, oldest period first, a page at a time."""
 
-    async def work(billing: BillingServices) -> list[InvoiceRecord]:
-        return await billing.billing.invoices(operator(tenant), subject, status)
+    async def work(billing: BillingServices) -> tuple[list[InvoiceRecord], str | None]:
+        return await billing.billing.invoices(
+            operator(tenant), subject, status, cursor=cursor, limit=limit
+        )
 
-    for i in _billing(db, work):
+    found, more = _billing(db, work)
+    for i in found:
         total = f"{format_amount(i.total, i.currency)} {i.currency}"
         console.print(
             f"{i.id} {i.subject} {i.period_start} to {i.period_end} {i.status.value} {total}",
             highlight=False,
             soft_wrap=True,
         )
+    if more is not None:
+        console.print(f"next page: --cursor {more}", highlight=False, soft_wrap=True)
 
 
 @app.command("invoice")

@@ -383,14 +383,25 @@ class SqlBillingStore:
             return {(r.subject, r.period_start) for r in result}
 
     async def invoices(
-        self, tenant: str, subject: str | None, status: InvoiceStatus | None
+        self,
+        tenant: str,
+        subject: str | None,
+        status: InvoiceStatus | None,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int | None = None,
     ) -> list[InvoiceRecord]:
-        query = sa.select(billing_invoices).where(billing_invoices.c.tenant == tenant)
+        table = billing_invoices
+        query = sa.select(table).where(table.c.tenant == tenant)
         if subject is not None:
-            query = query.where(billing_invoices.c.subject == subject)
+            query = query.where(table.c.subject == subject)
         if status is not None:
-            query = query.where(billing_invoices.c.status == status.value)
-        query = query.order_by(billing_invoices.c.period_start, billing_invoices.c.subject)
+            query = query.where(table.c.status == status.value)
+        if after is not None:
+            # (tenant, subject, period start) is unique: the order has no ties to skip or repeat.
+            position = sa.tuple_(table.c.period_start, table.c.subject)
+            query = query.where(position > sa.tuple_(*after))
+        query = query.order_by(table.c.period_start, table.c.subject).limit(limit)
         async with self._engine.connect() as conn:
             return [_invoice(r) for r in await conn.execute(query)]
 

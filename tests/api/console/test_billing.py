@@ -5,17 +5,22 @@ its document as HTML (framed in a sandbox) and as PDF; another tenant's invoice 
 from __future__ import annotations
 
 import datetime
+import html
+import re
 import uuid
 
 import httpx
 import pytest
 
+from strongroom.billing.service import DEFAULT_PAGE
 from strongroom.bootstrap.platform import Platform
 from strongroom.days import day_of, day_start
+from strongroom.events.schemas import encode_batch
 from strongroom.services.access import Role
 from tests.api.console.conftest import sign_in
 from tests.banking.conftest import key
 from tests.billing.test_cycles import Books
+from tests.billing.test_invoice_pages import record
 
 
 @pytest.fixture
@@ -37,7 +42,7 @@ async def invoice(platform: Platform) -> uuid.UUID:
     }
     await books.billing.usage.ingest(books.ops, [usage])
     await books.run(today)
-    (made,) = await books.billing.billing.invoices(books.ops, "c-2")
+    (made,) = (await books.billing.billing.invoices(books.ops, "c-2"))[0]
     return made.id
 
 
@@ -101,3 +106,22 @@ async def test_another_tenants_invoice_is_the_404_page(
         assert r.headers["content-type"].startswith("text/html")
         assert "Not found" in r.text
         assert "%PDF" not in r.text
+
+
+async def test_invoices_come_a_page_at_a_time(
+    browser: httpx.AsyncClient, platform: Platform
+) -> None:
+    made = [record(f"s{n:02}", "2026-11-01") for n in range(DEFAULT_PAGE + 2)]
+    await (await platform.billing_store()).add_invoices(made, [], encode_batch([]))
+    await sign_in(browser, platform, role=Role.READ)
+    first = await browser.get("/console/invoices")
+    assert f"{DEFAULT_PAGE} invoices on this page" in first.text
+    later = re.search(r'<a href="\?([^"]+)" rel="next">Later invoices</a>', first.text)
+    assert later is not None
+    rest = await browser.get(f"/console/invoices?{html.unescape(later.group(1))}")
+    assert "2 invoices on this page" in rest.text
+    assert 'rel="next"' not in rest.text
+    assert "Oldest invoices" in rest.text
+    bad = await browser.get("/console/invoices", params={"cursor": "nope"})
+    assert bad.status_code == 422
+    assert "not a cursor this listing returned" in bad.text

@@ -93,9 +93,9 @@ async def test_define_meter_run_and_credit(
         if found is not None and found.status.value == "done":
             break
         await asyncio.sleep(0.01)
-    (invoice,) = (
-        await stub.ListInvoices(pb.ListInvoicesRequest(subject="c-1"), metadata=writer)
-    ).items
+    listed = await stub.ListInvoices(pb.ListInvoicesRequest(subject="c-1"), metadata=writer)
+    ((invoice,), after) = (listed.items, listed.next_cursor)
+    assert after == ""
     assert (invoice.status, invoice.period_start) == ("posted", "2026-12-01")
     assert json.loads(invoice.body_json)["total"] == invoice.total
     pdf = await stub.RenderInvoice(
@@ -132,6 +132,8 @@ async def test_bad_input_names_the_field(
         (stub.PutDefinition, pb.PutDefinitionRequest(kind="plan", id="t", body_json="{}"), "kind"),
         (stub.RunCycle, pb.RunCycleRequest(date="2026-02-30"), "date"),
         (stub.ShowInvoice, pb.InvoiceRequest(id="nope"), "id"),
+        (stub.ListInvoices, pb.ListInvoicesRequest(cursor="nope"), "cursor"),
+        (stub.ListInvoices, pb.ListInvoicesRequest(limit=501), "limit"),
         (
             stub.IngestUsage,
             pb.IngestUsageRequest(events=[pb.UsageEvent(id="x", subject="c", metric="m")]),

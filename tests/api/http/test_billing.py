@@ -15,10 +15,12 @@ import pytest
 from strongroom.api.http import create_app
 from strongroom.bootstrap.platform import Platform
 from strongroom.days import day_start
+from strongroom.events.schemas import encode_batch
 from strongroom.services.access import Role
 from tests.api.http.test_banking_customers import auth
 from tests.banking.conftest import Travel, key
 from tests.billing.test_cycles import Books, travel
+from tests.billing.test_invoice_pages import record
 
 D = datetime.date
 FLAT = {"currency": "SGD", "kind": "flat", "unit_price": "1"}
@@ -145,6 +147,10 @@ async def test_bad_bodies_name_the_field(platform: Platform, client: httpx.Async
         ("get", "/v1/billing/configs/a%00b", None, "id"),
         ("get", "/v1/billing/subjects/a%00b/balance", None, "subject"),
         ("get", "/v1/billing/invoices?subject=a%00b", None, "subject"),
+        ("get", "/v1/billing/invoices?cursor=W10", None, "cursor"),
+        ("get", "/v1/billing/invoices?cursor=a%2Fb", None, "cursor"),
+        ("get", "/v1/billing/invoices?limit=0", None, "limit"),
+        ("get", "/v1/billing/invoices?limit=501", None, "limit"),
         ("post", "/v1/billing/cycles", {"date": "2026-02-30"}, "date"),
         ("post", "/v1/billing/cycles", {"date": "2099-01-01"}, "date"),
     ]
@@ -157,3 +163,23 @@ async def test_bad_bodies_name_the_field(platform: Platform, client: httpx.Async
     reader = await auth(platform, Role.READ)
     denied = await client.put("/v1/billing/rule-groups/r", json={"metric": "m"}, headers=reader)
     assert denied.status_code == 403
+
+
+async def test_invoices_come_a_page_at_a_time(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    reader = await auth(platform, Role.READ)
+    made = [record(f"s{n}", start) for start in ("2026-10-01", "2026-11-01") for n in range(3)]
+    await (await platform.billing_store()).add_invoices(made, [], encode_batch([]))
+    pages: list[list[str]] = []
+    query: dict[str, str | int] = {"limit": 4}
+    for _ in range(3):
+        answer = (await client.get("/v1/billing/invoices", params=query, headers=reader)).json()
+        pages.append([f"{i['period_start']} {i['subject']}" for i in answer["items"]])
+        if answer["next_cursor"] is None:
+            break
+        query["cursor"] = answer["next_cursor"]
+    assert pages == [
+        ["2026-10-01 s0", "2026-10-01 s1", "2026-10-01 s2", "2026-11-01 s0"],
+        ["2026-11-01 s1", "2026-11-01 s2"],
+    ]

@@ -43,15 +43,20 @@ async def invoices(
     staff: Staff,
     subject: str = "",
     status: str = "",
+    cursor: str = "",
 ) -> Response:
     subject = subject.strip()
-    found = await console.billing.billing.invoices(staff.principal, subject or None, status or None)
+    found, next_cursor = await console.billing.billing.invoices(
+        staff.principal, subject or None, status or None, cursor=cursor or None
+    )
     return page(
         request,
         "invoices.html",
         invoices=found,
         subject=subject,
         status=status,
+        filters={"subject": subject, "status": status},
+        next_cursor=next_cursor,
         statuses=list(InvoiceStatus),
         state=STATUS_STATE,
     )

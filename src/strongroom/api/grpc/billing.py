@@ -17,6 +17,7 @@ from strongroom.api.grpc.gen import banking_pb2 as banking_pb
 from strongroom.api.grpc.gen import billing_pb2 as pb
 from strongroom.api.grpc.gen import billing_pb2_grpc
 from strongroom.billing.ports import Definition, InvoiceRecord
+from strongroom.billing.service import DEFAULT_PAGE
 from strongroom.billing.services import BillingServices
 from strongroom.errors import ValidationError
 from strongroom.ids import parse_id
@@ -145,10 +146,14 @@ class BillingServicer(Calls, billing_pb2_grpc.BillingServicer):
         self, request: pb.ListInvoicesRequest, context: _Context
     ) -> pb.InvoiceList:
         async def work(who: Principal) -> pb.InvoiceList:
-            found = await self._billing.billing.invoices(
-                who, request.subject or None, request.status or None
+            found, more = await self._billing.billing.invoices(
+                who,
+                request.subject or None,
+                request.status or None,
+                cursor=request.cursor or None,
+                limit=request.limit or DEFAULT_PAGE,
             )
-            return pb.InvoiceList(items=[_invoice_pb(i) for i in found])
+            return pb.InvoiceList(items=[_invoice_pb(i) for i in found], next_cursor=more or "")
 
         return await self._call("ListInvoices", context, work)
 

@@ -18,7 +18,13 @@ from strongroom.api.http.problems import RESPONSES, documented
 from strongroom.api.http.routing import JsonBodyRoute
 from strongroom.billing.plans import DEFINITION_ID
 from strongroom.billing.ports import CreditNoteRecord, Definition, InvoiceRecord, Kind
-from strongroom.billing.service import Balance, Preview
+from strongroom.billing.service import (
+    CURSOR_PATTERN,
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    Balance,
+    Preview,
+)
 from strongroom.billing.services import BillingServices
 from strongroom.billing.types import MAX_BATCH, NAME_PATTERN, QUANTITY_MAX
 from strongroom.ledger.queries import INT64_MAX
@@ -229,6 +235,8 @@ class InvoiceOut(BaseModel):
 
 class InvoiceList(BaseModel):
     items: list[InvoiceOut]
+    #: Pass as `cursor` for the next page; null after the last.
+    next_cursor: str | None = None
 
 
 @router.get("/v1/billing/invoices", response_model=InvoiceList, summary="List invoices")
@@ -239,9 +247,14 @@ async def invoices(
         str | None, Query(min_length=1, max_length=200, pattern=NAME_PATTERN)
     ] = None,
     status: Literal["issued", "posted", "credited"] | None = None,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
 ) -> InvoiceList:
-    found = await billing.billing.invoices(caller, subject, status)
-    return InvoiceList(items=[InvoiceOut.of(i) for i in found])
+    """Oldest period first, then by subject, a page at a time."""
+    found, more = await billing.billing.invoices(
+        caller, subject, status, cursor=cursor, limit=limit
+    )
+    return InvoiceList(items=[InvoiceOut.of(i) for i in found], next_cursor=more)
 
 
 @router.get("/v1/billing/invoices/{id}", response_model=InvoiceOut, summary="Show an invoice")

@@ -123,12 +123,16 @@ class RunCycleRequest(_message.Message):
     def __init__(self, date: _Optional[str] = ...) -> None: ...
 
 class ListInvoicesRequest(_message.Message):
-    __slots__ = ("subject", "status")
+    __slots__ = ("subject", "status", "limit", "cursor")
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     subject: str
     status: str
-    def __init__(self, subject: _Optional[str] = ..., status: _Optional[str] = ...) -> None: ...
+    limit: int
+    cursor: str
+    def __init__(self, subject: _Optional[str] = ..., status: _Optional[str] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class Invoice(_message.Message):
     __slots__ = ("id", "subject", "period_start", "period_end", "currency", "status", "total", "body_json")
@@ -151,10 +155,12 @@ class Invoice(_message.Message):
     def __init__(self, id: _Optional[str] = ..., subject: _Optional[str] = ..., period_start: _Optional[str] = ..., period_end: _Optional[str] = ..., currency: _Optional[str] = ..., status: _Optional[str] = ..., total: _Optional[int] = ..., body_json: _Optional[str] = ...) -> None: ...
 
 class InvoiceList(_message.Message):
-    __slots__ = ("items",)
+    __slots__ = ("items", "next_cursor")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Invoice]
-    def __init__(self, items: _Optional[_Iterable[_Union[Invoice, _Mapping]]] = ...) -> None: ...
+    next_cursor: str
+    def __init__(self, items: _Optional[_Iterable[_Union[Invoice, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
 class InvoiceRequest(_message.Message):
     __slots__ = ("id",)
