@@ -344,9 +344,7 @@ class NameScreener:
         kept: list[float] = []
         for entry_id, score, text in self._near(tokens, self.threshold - raised):
             # Entries come best name score first, so the first that this query's tie-breakers
-            # cannot lift to the threshold, or (rounded) to the kept hits, ends the search.
-            if score + raised < self.threshold - _EPSILON:
-                break
+            # cannot lift (rounded) to the least of the kept hits ends the search.
             if len(kept) == self.max_hits and score + raised + _ROUNDING < kept[0]:
                 break
             list_name, entry = self.index.entries[entry_id]
