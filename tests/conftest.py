@@ -92,7 +92,7 @@ TEMPLATE_SCHEMA = f"t_template_{uuid.uuid4().hex}"
 @pytest.fixture(scope="session")
 def pg_schema_script() -> str | None:
     """pg_dump's script of a schema migrated once (None without pg_dump: each schema is then
-    migrated by the code under test, as in production)."""
+    migrated on its own)."""
     base = server_url("STRONGROOM_TEST_PG_URL", "PostgreSQL")
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
@@ -123,17 +123,10 @@ def pg_schema_script() -> str | None:
 
 
 @asynccontextmanager
-async def fresh_pg_schema(script: str | None = None) -> AsyncIterator[str]:
-    """A PostgreSQL URL whose connections use a fresh schema, dropped afterwards: empty, or
-    made by `script` (`pg_schema_script`)."""
+async def fresh_pg_schema() -> AsyncIterator[str]:
+    """A PostgreSQL URL whose connections use a fresh, empty schema, dropped afterwards."""
     base = server_url("STRONGROOM_TEST_PG_URL", "PostgreSQL")
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    if script is not None:
-        connection = await asyncpg.connect(base)
-        try:
-            await connection.execute(script.replace(TEMPLATE_SCHEMA, schema))
-        finally:
-            await connection.close()
     yield with_schema(base, schema)
     connection = await asyncpg.connect(base)
     try:
@@ -142,9 +135,26 @@ async def fresh_pg_schema(script: str | None = None) -> AsyncIterator[str]:
         await connection.close()
 
 
+@asynccontextmanager
+async def migrated_pg_schema(script: str | None) -> AsyncIterator[str]:
+    """A fresh schema made by `script` (`pg_schema_script`), or by the migrations without it."""
+    async with fresh_pg_schema() as url:
+        if script is None:
+            await upgrade(parse_url(url))
+        else:
+            place = parse_url(url)
+            assert place.schema is not None
+            connection = await asyncpg.connect(place.target)
+            try:
+                await connection.execute(script.replace(TEMPLATE_SCHEMA, place.schema))
+            finally:
+                await connection.close()
+        yield url
+
+
 @pytest.fixture
 async def pg_url(pg_schema_script: str | None) -> AsyncIterator[str]:
-    async with fresh_pg_schema(pg_schema_script) as url:
+    async with migrated_pg_schema(pg_schema_script) as url:
         yield url
 
 
@@ -154,7 +164,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield sqlite_copy(request.getfixturevalue("migrated_sqlite"), tmp_path)
         return
-    async with fresh_pg_schema(request.getfixturevalue("pg_schema_script")) as url:
+    async with migrated_pg_schema(request.getfixturevalue("pg_schema_script")) as url:
         yield url
 
 

@@ -16,14 +16,12 @@ from strongroom.events.audit import audit_consumer
 from strongroom.events.jetstream import JetStreamBus
 from strongroom.events.schemas import Envelope
 from strongroom.store.connections import sqlalchemy_engine
-from strongroom.store.migrate import upgrade
 from strongroom.store.urls import parse_url
 
 runner = CliRunner()
 
 
 async def audited(url: str, count: int) -> None:
-    await upgrade(parse_url(url))
     audit_log = open_audit_log(url)
     consumer = audit_consumer(audit_log)
     for n in range(count):
@@ -140,7 +138,6 @@ async def drop_stream(nats_url: str, prefix: str, stream: str) -> None:
 
 
 def test_consume_audits_jetstream_until_sigterm(pg_url: str, nats_url: str, tmp_path) -> None:
-    asyncio.run(upgrade(parse_url(pg_url)))
     suffix = uuid.uuid4().hex[:10]
     prefix, stream = f"t{suffix}", f"SRTEST_{suffix.upper()}"
     asyncio.run(publish_status_changes(nats_url, prefix, stream, 3))

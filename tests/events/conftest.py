@@ -1,4 +1,5 @@
-"""Fixtures for the events tests: migrated databases, unique JetStream names, outbox rows.
+"""Fixtures for the events tests: unique JetStream names, outbox rows (the databases are the
+shared `db_url` and `pg_url`, migrated).
 
 `write_outbox` inserts rows with plain SQL in the shape the ledger writes for accounts and
 status changes (docs/events.md): one row per transaction, `events` a JSON array of envelopes.
@@ -19,8 +20,6 @@ import pytest
 import sqlalchemy as sa
 
 from strongroom.events.jetstream import JetStreamBus
-from strongroom.store.migrate import upgrade
-from strongroom.store.urls import parse_url
 from tests.events.helpers import sql_engine
 
 EventFactory = Callable[..., dict[str, Any]]
@@ -94,19 +93,6 @@ def make_event() -> EventFactory:
 @pytest.fixture
 def write_outbox() -> OutboxWriter:
     return insert_outbox
-
-
-@pytest.fixture
-async def events_db(db_url: str) -> str:
-    """A migrated database, once per backend."""
-    await upgrade(parse_url(db_url))
-    return db_url
-
-
-@pytest.fixture
-async def pg_events_db(pg_url: str) -> str:
-    await upgrade(parse_url(pg_url))
-    return pg_url
 
 
 @pytest.fixture

@@ -60,8 +60,8 @@ async def tamper(url: str, statement: str) -> None:
     await engine.dispose()
 
 
-async def test_entries_record_who_what_when_and_the_trace(events_db: str, make_event) -> None:
-    log, events = await audited(events_db, make_event, 3)
+async def test_entries_record_who_what_when_and_the_trace(db_url: str, make_event) -> None:
+    log, events = await audited(db_url, make_event, 3)
     entries = await log.read_entries()
     assert [e.seq for e in entries] == [1, 2, 3]
     first = entries[0]
@@ -83,8 +83,8 @@ async def test_entries_record_who_what_when_and_the_trace(events_db: str, make_e
     await log.close()
 
 
-async def test_a_redelivered_event_is_audited_once(events_db: str, make_event) -> None:
-    log, events = await audited(events_db, make_event, 2)
+async def test_a_redelivered_event_is_audited_once(db_url: str, make_event) -> None:
+    log, events = await audited(db_url, make_event, 2)
     consumer = audit_consumer(log)
     await consumer(events[0])
     await consumer(events[1])
@@ -110,9 +110,9 @@ def test_after_is_canonical_json_whatever_the_key_order(make_event) -> None:
     assert after == '{"a":{"b":null,"y":[4611686018427387904,"é"]},"id":"x","z":1}'
 
 
-async def test_the_database_refuses_to_change_or_remove_entries(events_db: str, make_event) -> None:
-    log, _ = await audited(events_db, make_event, 1)
-    engine = sql_engine(events_db)
+async def test_the_database_refuses_to_change_or_remove_entries(db_url: str, make_event) -> None:
+    log, _ = await audited(db_url, make_event, 1)
+    engine = sql_engine(db_url)
     for statement in (
         "UPDATE audit_log SET actor = 'someone else'",
         "DELETE FROM audit_log",
@@ -125,9 +125,9 @@ async def test_the_database_refuses_to_change_or_remove_entries(events_db: str, 
     await log.close()
 
 
-async def test_verify_pinpoints_an_edited_row(events_db: str, make_event) -> None:
-    log, _ = await audited(events_db, make_event, 5)
-    await tamper(events_db, "UPDATE audit_log SET actor = 'innocent' WHERE seq = 3")
+async def test_verify_pinpoints_an_edited_row(db_url: str, make_event) -> None:
+    log, _ = await audited(db_url, make_event, 5)
+    await tamper(db_url, "UPDATE audit_log SET actor = 'innocent' WHERE seq = 3")
     report = await verify_chain(log)
     assert not report.ok
     assert report.broken_seq == 3
@@ -136,13 +136,13 @@ async def test_verify_pinpoints_an_edited_row(events_db: str, make_event) -> Non
     await log.close()
 
 
-async def test_verify_pinpoints_a_row_edited_and_rehashed(events_db: str, make_event) -> None:
-    log, _ = await audited(events_db, make_event, 5)
+async def test_verify_pinpoints_a_row_edited_and_rehashed(db_url: str, make_event) -> None:
+    log, _ = await audited(db_url, make_event, 5)
     edited = (await log.read_entries(after_seq=1, limit=1))[0]
     forged = replace(edited, actor="innocent", hash="")
     forged = replace(forged, hash=forged.computed_hash())
     await tamper(
-        events_db, f"UPDATE audit_log SET actor = 'innocent', hash = '{forged.hash}' WHERE seq = 2"
+        db_url, f"UPDATE audit_log SET actor = 'innocent', hash = '{forged.hash}' WHERE seq = 2"
     )
     report = await verify_chain(log)
     assert report.broken_seq == 3
@@ -150,29 +150,29 @@ async def test_verify_pinpoints_a_row_edited_and_rehashed(events_db: str, make_e
     await log.close()
 
 
-async def test_verify_pinpoints_a_deleted_row(events_db: str, make_event) -> None:
-    log, _ = await audited(events_db, make_event, 5)
-    await tamper(events_db, "DELETE FROM audit_log WHERE seq = 4")
+async def test_verify_pinpoints_a_deleted_row(db_url: str, make_event) -> None:
+    log, _ = await audited(db_url, make_event, 5)
+    await tamper(db_url, "DELETE FROM audit_log WHERE seq = 4")
     report = await verify_chain(log)
     assert report.broken_seq == 4
     assert report.reason == "row 4 is missing: seq jumps from 3 to 5"
     await log.close()
 
 
-async def test_verify_pinpoints_a_deleted_first_row(events_db: str, make_event) -> None:
-    log, _ = await audited(events_db, make_event, 2)
-    await tamper(events_db, "DELETE FROM audit_log WHERE seq = 1")
+async def test_verify_pinpoints_a_deleted_first_row(db_url: str, make_event) -> None:
+    log, _ = await audited(db_url, make_event, 2)
+    await tamper(db_url, "DELETE FROM audit_log WHERE seq = 1")
     report = await verify_chain(log)
     assert (report.broken_seq, report.head_seq) == (1, None)
     await log.close()
 
 
-async def test_an_anchor_catches_deleted_newest_rows(events_db: str, make_event) -> None:
-    log, _ = await audited(events_db, make_event, 4)
+async def test_an_anchor_catches_deleted_newest_rows(db_url: str, make_event) -> None:
+    log, _ = await audited(db_url, make_event, 4)
     good = await verify_chain(log)
     anchor = (good.head_seq or 0, good.head_hash or "")
     assert (await verify_chain(log, anchor=anchor)).ok
-    await tamper(events_db, "DELETE FROM audit_log WHERE seq >= 3")
+    await tamper(db_url, "DELETE FROM audit_log WHERE seq >= 3")
     assert (await verify_chain(log)).ok
     report = await verify_chain(log, anchor=anchor)
     assert report.broken_seq == 4
@@ -180,8 +180,8 @@ async def test_an_anchor_catches_deleted_newest_rows(events_db: str, make_event)
     await log.close()
 
 
-async def test_a_tenant_reads_its_own_entries_newest_first(events_db: str, make_event) -> None:
-    log = open_audit_log(events_db)
+async def test_a_tenant_reads_its_own_entries_newest_first(db_url: str, make_event) -> None:
+    log = open_audit_log(db_url)
     consumer = audit_consumer(log)
     for n, tenant in enumerate(["acme", "globex", "acme", "globex", "acme"], start=1):
         await consumer(envelope(make_event, tenant=tenant, actor=f"key_{n}"))
@@ -204,8 +204,8 @@ def test_anchor_syntax() -> None:
             parse_anchor(bad)
 
 
-async def test_the_audit_consumer_follows_the_bus(events_db: str, make_event) -> None:
-    log = open_audit_log(events_db)
+async def test_the_audit_consumer_follows_the_bus(db_url: str, make_event) -> None:
+    log = open_audit_log(db_url)
     bus = InProcessBus()
     await subscribe_audit(bus, log)
     await bus.publish([envelope(make_event) for _ in range(3)])
@@ -214,8 +214,8 @@ async def test_the_audit_consumer_follows_the_bus(events_db: str, make_event) ->
     await log.close()
 
 
-async def test_tail_follows_new_entries(events_db: str, make_event, eventually) -> None:
-    log, _ = await audited(events_db, make_event, 3)
+async def test_tail_follows_new_entries(db_url: str, make_event, eventually) -> None:
+    log, _ = await audited(db_url, make_event, 3)
     seen: list[int] = []
 
     async def follow() -> None:

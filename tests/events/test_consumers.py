@@ -31,9 +31,9 @@ async def count(connection: AsyncConnection, table: str) -> int:
     return int(await connection.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)
 
 
-async def test_the_effect_happens_once_per_event_id(events_db: str, make_event) -> None:
-    engine = sql_engine(events_db)
-    processed = open_processed_events(events_db)
+async def test_the_effect_happens_once_per_event_id(db_url: str, make_event) -> None:
+    engine = sql_engine(db_url)
+    processed = open_processed_events(db_url)
     async with engine.begin() as connection:
         await effects_table(connection)
     consumer = IdempotentConsumer(processed, "billing", record_effect)
@@ -51,11 +51,9 @@ async def test_the_effect_happens_once_per_event_id(events_db: str, make_event) 
     await engine.dispose()
 
 
-async def test_a_failing_handler_leaves_neither_effect_nor_marker(
-    events_db: str, make_event
-) -> None:
-    engine = sql_engine(events_db)
-    processed = open_processed_events(events_db)
+async def test_a_failing_handler_leaves_neither_effect_nor_marker(db_url: str, make_event) -> None:
+    engine = sql_engine(db_url)
+    processed = open_processed_events(db_url)
     async with engine.begin() as connection:
         await effects_table(connection)
     fail = True
@@ -80,9 +78,9 @@ async def test_a_failing_handler_leaves_neither_effect_nor_marker(
     await engine.dispose()
 
 
-async def test_concurrent_deliveries_of_one_event_apply_once(events_db: str, make_event) -> None:
-    engine = sql_engine(events_db)
-    processed = open_processed_events(events_db)
+async def test_concurrent_deliveries_of_one_event_apply_once(db_url: str, make_event) -> None:
+    engine = sql_engine(db_url)
+    processed = open_processed_events(db_url)
     async with engine.begin() as connection:
         await effects_table(connection)
 
@@ -101,10 +99,10 @@ async def test_concurrent_deliveries_of_one_event_apply_once(events_db: str, mak
 
 
 async def test_a_batch_applies_the_new_events_in_one_transaction_or_none(
-    events_db: str, make_event
+    db_url: str, make_event
 ) -> None:
-    engine = sql_engine(events_db)
-    processed = open_processed_events(events_db)
+    engine = sql_engine(db_url)
+    processed = open_processed_events(db_url)
     async with engine.begin() as connection:
         await effects_table(connection)
     poison: set[str] = set()
@@ -138,9 +136,9 @@ async def test_a_batch_applies_the_new_events_in_one_transaction_or_none(
     await engine.dispose()
 
 
-async def test_an_event_twice_in_one_batch_applies_once(events_db: str, make_event) -> None:
-    engine = sql_engine(events_db)
-    processed = open_processed_events(events_db)
+async def test_an_event_twice_in_one_batch_applies_once(db_url: str, make_event) -> None:
+    engine = sql_engine(db_url)
+    processed = open_processed_events(db_url)
     async with engine.begin() as connection:
         await effects_table(connection)
     consumer = IdempotentConsumer(processed, "dupes", record_effect)
@@ -154,9 +152,9 @@ async def test_an_event_twice_in_one_batch_applies_once(events_db: str, make_eve
 
 
 async def test_a_batched_consumer_gets_only_the_new_events_in_one_call(
-    events_db: str, make_event
+    db_url: str, make_event
 ) -> None:
-    processed = open_processed_events(events_db)
+    processed = open_processed_events(db_url)
     calls: list[list[uuid.UUID]] = []
 
     async def bulk(_: AsyncConnection, events: Sequence[Envelope]) -> None:

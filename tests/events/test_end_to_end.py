@@ -31,8 +31,8 @@ from tests.events.helpers import sql_engine
 
 
 @pytest.fixture
-async def ledger(events_db: str) -> AsyncIterator[Ledger]:
-    opened = await open_ledger(events_db, sweep_interval=None)
+async def ledger(db_url: str) -> AsyncIterator[Ledger]:
+    opened = await open_ledger(db_url, sweep_interval=None)
     try:
         yield opened
     finally:
@@ -78,11 +78,11 @@ async def sum_effects(connection: AsyncConnection) -> int:
 
 
 async def test_ledger_writes_reach_the_audit_log_and_consumers_once(
-    events_db: str, ledger: Ledger
+    db_url: str, ledger: Ledger
 ) -> None:
-    engine = sql_engine(events_db)
-    audit_log = open_audit_log(events_db)
-    processed = open_processed_events(events_db)
+    engine = sql_engine(db_url)
+    audit_log = open_audit_log(db_url)
+    processed = open_processed_events(db_url)
     async with engine.begin() as connection:
         await connection.execute(sa.text("CREATE TABLE credited (amount NUMERIC NOT NULL)"))
 
@@ -101,7 +101,7 @@ async def test_ledger_writes_reach_the_audit_log_and_consumers_once(
         IdempotentConsumer(processed, "credited", credit),
     )
     trace, transfers, customer = await make_money_move(ledger)
-    relay = Relay(open_outbox(events_db), bus)
+    relay = Relay(open_outbox(db_url), bus)
     assert await relay.drain() == 6
     entries = await audit_log.read_entries()
     assert [e.event_type for e in entries] == [
@@ -135,15 +135,15 @@ async def test_ledger_writes_reach_the_audit_log_and_consumers_once(
 
 
 async def test_ledger_to_jetstream_to_audit(
-    pg_events_db: str, jetstream: JetStreamBus, eventually
+    pg_url: str, jetstream: JetStreamBus, eventually
 ) -> None:
-    ledger = await open_ledger(pg_events_db, sweep_interval=None)
-    audit_log = open_audit_log(pg_events_db)
+    ledger = await open_ledger(pg_url, sweep_interval=None)
+    audit_log = open_audit_log(pg_url)
     try:
         bus: Bus = jetstream
         await subscribe_audit(bus, audit_log)
         trace, _, _ = await make_money_move(ledger)
-        assert await Relay(open_outbox(pg_events_db), bus).drain() == 6
+        assert await Relay(open_outbox(pg_url), bus).drain() == 6
 
         async def all_audited() -> bool:
             return len(await audit_log.read_entries()) == 6

@@ -50,8 +50,8 @@ async def counts(engine: AsyncEngine) -> tuple[int, int, int]:
 
 
 @pytest.fixture
-async def effects_engine(pg_events_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = sql_engine(pg_events_db)
+async def effects_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = sql_engine(pg_url)
     async with engine.begin() as connection:
         await connection.execute(sa.text("CREATE TABLE effects (event_id TEXT NOT NULL)"))
     yield engine
@@ -59,8 +59,8 @@ async def effects_engine(pg_events_db: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def processed(pg_events_db: str) -> AsyncIterator[ProcessedEvents[AsyncConnection]]:
-    markers = open_processed_events(pg_events_db)
+async def processed(pg_url: str) -> AsyncIterator[ProcessedEvents[AsyncConnection]]:
+    markers = open_processed_events(pg_url)
     yield markers
     await markers.close()
 
@@ -77,7 +77,7 @@ def start_relay_process(
 
 
 async def test_relay_killed_mid_publish_loses_and_duplicates_nothing(
-    pg_events_db: str,
+    pg_url: str,
     effects_engine: AsyncEngine,
     processed: ProcessedEvents[AsyncConnection],
     nats_url: str,
@@ -89,12 +89,12 @@ async def test_relay_killed_mid_publish_loses_and_duplicates_nothing(
     tmp_path: Path,
 ) -> None:
     total = 1500
-    await write_outbox(pg_events_db, [[make_event() for _ in range(5)] for _ in range(total // 5)])
+    await write_outbox(pg_url, [[make_event() for _ in range(5)] for _ in range(total // 5)])
     consumer = IdempotentConsumer(processed, "effects", record_effect)
     await jetstream.subscribe(f"{jetstream.prefix}.>", "effects", consumer)
     log = tmp_path / "relay.log"
 
-    relay = start_relay_process(pg_events_db, nats_url, unique_names, log)
+    relay = start_relay_process(pg_url, nats_url, unique_names, log)
     try:
 
         async def some_published() -> bool:
@@ -111,7 +111,7 @@ async def test_relay_killed_mid_publish_loses_and_duplicates_nothing(
     _, _, waiting = await counts(effects_engine)
     assert waiting > 0, "the relay finished before it was killed: nothing was tested"
 
-    relay = start_relay_process(pg_events_db, nats_url, unique_names, log)
+    relay = start_relay_process(pg_url, nats_url, unique_names, log)
     try:
 
         async def all_applied() -> bool:
@@ -183,7 +183,7 @@ async def own_nats(tmp_path: Path) -> AsyncIterator[NatsServer]:
 
 
 async def test_nats_restart_while_the_relay_runs_loses_and_duplicates_nothing(
-    pg_events_db: str,
+    pg_url: str,
     effects_engine: AsyncEngine,
     processed: ProcessedEvents[AsyncConnection],
     own_nats: NatsServer,
@@ -198,12 +198,10 @@ async def test_nats_restart_while_the_relay_runs_loses_and_duplicates_nothing(
     subscriber = await JetStreamBus.connect(own_nats.url, **options)
     consumer = IdempotentConsumer(processed, "effects", record_effect)
     await subscriber.subscribe(f"{prefix}.>", "effects", consumer)
-    relay = Relay(
-        open_outbox(pg_events_db), publisher, batch_size=5, poll_interval=0.02, retry_delay=0.1
-    )
+    relay = Relay(open_outbox(pg_url), publisher, batch_size=5, poll_interval=0.02, retry_delay=0.1)
     relay.start()
     try:
-        await write_outbox(pg_events_db, [[make_event() for _ in range(4)] for _ in range(60)])
+        await write_outbox(pg_url, [[make_event() for _ in range(4)] for _ in range(60)])
 
         async def some_applied() -> bool:
             rows, _, _ = await counts(effects_engine)
@@ -212,9 +210,9 @@ async def test_nats_restart_while_the_relay_runs_loses_and_duplicates_nothing(
         await eventually(some_applied, "the first effects")
         own_nats.kill()
         # Written while the server is down: the relay keeps failing to publish them.
-        await write_outbox(pg_events_db, [[make_event() for _ in range(4)] for _ in range(60)])
+        await write_outbox(pg_url, [[make_event() for _ in range(4)] for _ in range(60)])
         await own_nats.start()
-        await write_outbox(pg_events_db, [[make_event() for _ in range(4)] for _ in range(30)])
+        await write_outbox(pg_url, [[make_event() for _ in range(4)] for _ in range(30)])
 
         async def all_applied() -> bool:
             rows, _, waiting = await counts(effects_engine)

@@ -51,24 +51,24 @@ async def all_published(url: str) -> bool:
 
 
 async def test_drain_publishes_every_event_in_outbox_order_and_marks_rows(
-    events_db: str, make_event, write_outbox
+    db_url: str, make_event, write_outbox
 ) -> None:
     batches = [[make_event() for _ in range(size)] for size in (1, 3, 2, 1, 4)]
-    await write_outbox(events_db, batches)
+    await write_outbox(db_url, batches)
     bus = RecordingBus()
-    relay = Relay(open_outbox(events_db), bus, batch_size=2)
+    relay = Relay(open_outbox(db_url), bus, batch_size=2)
     assert await relay.drain() == 11
     assert [str(i) for i in bus.published] == [e["id"] for batch in batches for e in batch]
-    assert await unpublished(events_db) == 0
+    assert await unpublished(db_url) == 0
     assert await relay.drain() == 0
     assert len(bus.published) == 11
 
 
 async def test_a_failed_publish_is_repeated_and_nothing_is_lost(
-    events_db: str, make_event, write_outbox, eventually
+    db_url: str, make_event, write_outbox, eventually
 ) -> None:
     batches = [[make_event()] for _ in range(5)]
-    await write_outbox(events_db, batches)
+    await write_outbox(db_url, batches)
     bus = RecordingBus()
     bus.fail_next = 1
     delivered: list[uuid.UUID] = []
@@ -77,9 +77,9 @@ async def test_a_failed_publish_is_repeated_and_nothing_is_lost(
         delivered.append(event.id)
 
     await bus.subscribe("strongroom.>", "test", handler)
-    relay = Relay(open_outbox(events_db), bus, batch_size=2, retry_delay=0.01, poll_interval=0.01)
+    relay = Relay(open_outbox(db_url), bus, batch_size=2, retry_delay=0.01, poll_interval=0.01)
     relay.start()
-    await eventually(lambda: all_published(events_db), "the outbox to drain")
+    await eventually(lambda: all_published(db_url), "the outbox to drain")
     await relay.stop()
     expected = [uuid.UUID(batch[0]["id"]) for batch in batches]
     # The first two were published, not marked, and published again: at least once.
@@ -88,29 +88,29 @@ async def test_a_failed_publish_is_repeated_and_nothing_is_lost(
 
 
 async def test_the_running_relay_picks_up_rows_written_later(
-    events_db: str, make_event, write_outbox, eventually
+    db_url: str, make_event, write_outbox, eventually
 ) -> None:
     bus = RecordingBus()
-    relay = Relay(open_outbox(events_db), bus, poll_interval=0.01)
+    relay = Relay(open_outbox(db_url), bus, poll_interval=0.01)
     relay.start()
-    await write_outbox(events_db, [[make_event()]])
-    await eventually(lambda: all_published(events_db), "the outbox to drain")
-    await write_outbox(events_db, [[make_event()]])
-    await eventually(lambda: all_published(events_db), "the outbox to drain")
+    await write_outbox(db_url, [[make_event()]])
+    await eventually(lambda: all_published(db_url), "the outbox to drain")
+    await write_outbox(db_url, [[make_event()]])
+    await eventually(lambda: all_published(db_url), "the outbox to drain")
     await relay.stop()
     assert len(bus.published) == 2
 
 
 async def test_a_row_committed_late_with_a_lower_id_is_still_published(
-    events_db: str, make_event, write_outbox
+    db_url: str, make_event, write_outbox
 ) -> None:
     # On PostgreSQL ids are taken at insert and rows become visible at commit: a row can appear
     # below ids already published. Simulate it by inserting a lower id after a drain.
-    await write_outbox(events_db, [[make_event()] for _ in range(3)])
+    await write_outbox(db_url, [[make_event()] for _ in range(3)])
     bus = RecordingBus()
-    relay = Relay(open_outbox(events_db), bus)
+    relay = Relay(open_outbox(db_url), bus)
     await relay.drain()
-    engine = sql_engine(events_db)
+    engine = sql_engine(db_url)
     async with engine.begin() as connection:
         await connection.execute(sa.text("DELETE FROM outbox WHERE id = 2"))
         late = make_event()
@@ -124,43 +124,43 @@ async def test_a_row_committed_late_with_a_lower_id_is_still_published(
 
 
 async def test_only_one_relay_is_active_per_database(
-    events_db: str, make_event, write_outbox, eventually
+    db_url: str, make_event, write_outbox, eventually
 ) -> None:
-    await write_outbox(events_db, [[make_event()]])
+    await write_outbox(db_url, [[make_event()]])
     first_bus, second_bus = RecordingBus(), RecordingBus()
-    first = Relay(open_outbox(events_db), first_bus, poll_interval=0.01)
+    first = Relay(open_outbox(db_url), first_bus, poll_interval=0.01)
     first.start()
-    await eventually(lambda: all_published(events_db), "the outbox to drain")
-    second = Relay(open_outbox(events_db), second_bus)
+    await eventually(lambda: all_published(db_url), "the outbox to drain")
+    second = Relay(open_outbox(db_url), second_bus)
     with pytest.raises(RelayBusy):
         await second.drain()
     # A standby takes over once the active relay stops.
-    standby = Relay(open_outbox(events_db), second_bus, poll_interval=0.01, standby_interval=0.01)
+    standby = Relay(open_outbox(db_url), second_bus, poll_interval=0.01, standby_interval=0.01)
     standby.start()
     await first.stop()
-    await write_outbox(events_db, [[make_event()]])
-    await eventually(lambda: all_published(events_db), "the outbox to drain")
+    await write_outbox(db_url, [[make_event()]])
+    await eventually(lambda: all_published(db_url), "the outbox to drain")
     await standby.stop()
     assert (len(first_bus.published), len(second_bus.published)) == (1, 1)
 
 
 async def test_a_corrupt_row_stops_the_relay_at_that_row(
-    events_db: str, make_event, write_outbox
+    db_url: str, make_event, write_outbox
 ) -> None:
-    await write_outbox(events_db, [[make_event()]])
-    engine = sql_engine(events_db)
+    await write_outbox(db_url, [[make_event()]])
+    engine = sql_engine(db_url)
     async with engine.begin() as connection:
         await connection.execute(
             sa.text("INSERT INTO outbox (created_at, events) VALUES (0, :raw)"),
             {"raw": b"not json"},
         )
     await engine.dispose()
-    await write_outbox(events_db, [[make_event()]])
+    await write_outbox(db_url, [[make_event()]])
     bus = RecordingBus()
     with pytest.raises(OutboxCorrupt, match="outbox row 2"):
-        await Relay(open_outbox(events_db), bus, batch_size=1).drain()
+        await Relay(open_outbox(db_url), bus, batch_size=1).drain()
     assert len(bus.published) == 1
-    assert await unpublished(events_db) == 2
+    assert await unpublished(db_url) == 2
 
 
 async def test_the_relay_needs_only_the_outbox_port(make_event) -> None:

@@ -54,25 +54,25 @@ async def _refer(url: str, first: int, last: int, origins: bytes) -> None:
     ids=["too-few-named", "no-such-transfers", "empty-run", "malformed"],
 )
 async def test_a_reference_that_disagrees_with_the_log_stops_the_relay(
-    events_db: str, span: tuple[int, int], origins: bytes, reason: str
+    db_url: str, span: tuple[int, int], origins: bytes, reason: str
 ) -> None:
-    seq = await _one_transfer(events_db)
+    seq = await _one_transfer(db_url)
     first, last = (seq + span[0], seq + span[1]) if span[0] == 0 else span
-    await _refer(events_db, first, last, origins)
-    relay = Relay(open_outbox(events_db), InProcessBus())
+    await _refer(db_url, first, last, origins)
+    relay = Relay(open_outbox(db_url), InProcessBus())
     with pytest.raises(OutboxCorrupt, match=reason):
         await relay.drain()
 
 
 async def test_a_run_names_the_span_of_its_call_and_an_older_row_names_none(
-    events_db: str,
+    db_url: str,
 ) -> None:
-    seq = await _one_transfer(events_db)
+    seq = await _one_transfer(db_url)
     span = "00f067aa0ba902b7"
     trace = "4bf92f3577b34da6a3ce929d0e0e4736"
-    await _refer(events_db, seq, seq, encode_origins([(1, trace, "key-1", span)]))
+    await _refer(db_url, seq, seq, encode_origins([(1, trace, "key-1", span)]))
     # Written before span ids were kept: three fields a run.
-    await _refer(events_db, seq, seq, b'[[1, "4bf92f3577b34da6a3ce929d0e0e4736", "key-1"]]')
+    await _refer(db_url, seq, seq, b'[[1, "4bf92f3577b34da6a3ce929d0e0e4736", "key-1"]]')
     bus = InProcessBus()
     seen: list[Envelope] = []
 
@@ -80,7 +80,7 @@ async def test_a_run_names_the_span_of_its_call_and_an_older_row_names_none(
         seen.append(event)
 
     await bus.subscribe("strongroom.>", "test", record)
-    await Relay(open_outbox(events_db), bus).drain()
+    await Relay(open_outbox(db_url), bus).drain()
     created = [e for e in seen if e.type == TRANSFER_CREATED]
     assert [(e.trace_id, e.span_id) for e in created[-2:]] == [(trace, span), (trace, None)]
     assert event_parent(created[-2]) == TraceParent(trace, span, sampled=True)

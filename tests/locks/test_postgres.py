@@ -10,7 +10,6 @@ from strongroom.bootstrap import open_locks
 from strongroom.locks import LockTimeout, PostgresLockManager, check_fence
 from strongroom.locks.postgres import lock_id
 from strongroom.store.connections import sqlalchemy_engine as create_engine
-from strongroom.store.migrate import upgrade
 from strongroom.store.urls import parse_url
 
 from .conftest import Contend, StartStale
@@ -18,7 +17,6 @@ from .conftest import Contend, StartStale
 
 @pytest.fixture
 async def locks(pg_url: str) -> AsyncIterator[PostgresLockManager]:
-    await upgrade(parse_url(pg_url))
     manager = open_locks(pg_url)
     assert isinstance(manager, PostgresLockManager)
     yield manager
@@ -57,7 +55,6 @@ def test_lock_ids_are_namespaced() -> None:
 
 @pytest.mark.slow
 async def test_two_processes_exclude_each_other(pg_url: str, contend: Contend) -> None:
-    await upgrade(parse_url(pg_url))
     tokens = await contend("postgresql", pg_url, "account:1", 40)
     # Every read-modify-write survived, and tokens rose in the order the writes happened.
     assert len(tokens) == 80

@@ -7,7 +7,6 @@ import pytest
 
 from strongroom.locks import LockTimeout, RedisLockManager, check_fence
 from strongroom.store.connections import sqlalchemy_engine as create_engine
-from strongroom.store.migrate import upgrade
 from strongroom.store.urls import parse_url
 
 from .conftest import Contend, StartStale
@@ -79,7 +78,6 @@ async def test_two_processes_exclude_each_other(redis_url: str, contend: Contend
 async def test_a_holder_paused_past_its_ttl_is_fenced_off(
     redis_url: str, sqlite_url: str, locks: RedisLockManager, start_stale: StartStale
 ) -> None:
-    await upgrade(parse_url(sqlite_url))
     key = f"account:{uuid.uuid4().hex}"
     # The contender uses the default prefix: its keys are unique through `key`.
     probe = RedisLockManager(redis_url)

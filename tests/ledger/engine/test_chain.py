@@ -15,7 +15,6 @@ import asyncio
 import dataclasses
 import itertools
 import random
-import shutil
 import sqlite3
 import time
 import uuid
@@ -39,6 +38,7 @@ from strongroom.ledger.engine.chain import Chain, Chains, written
 from strongroom.ledger.ports import DELTA_CAP, WriterOrder
 from strongroom.money import AMOUNT_MAX
 from strongroom.store.urls import parse_url
+from tests.conftest import sqlite_copy
 from tests.ledger.engine.builders import meta, rows
 from tests.ledger.helpers import account, counters, open_accounts, results, transfer
 from tests.ledger.model import Model, ModelAccount
@@ -727,7 +727,9 @@ async def _run_workload(url: str, workload: Workload) -> tuple[int, int]:
     return stats.chained, stats.chain_misses
 
 
-def test_concurrent_workloads_match_the_reference_model(tmp_path: Path) -> None:
+def test_concurrent_workloads_match_the_reference_model(
+    migrated_sqlite: Path, tmp_path: Path
+) -> None:
     """Random concurrent workloads (plain transfers, linked chains, limits that bite, missing
     accounts, retries and conflicting reuses of ids, amounts at the 64-bit edges) on a
     two-worker SQLite ledger give, call by call, what the reference model gives on the same
@@ -737,26 +739,19 @@ def test_concurrent_workloads_match_the_reference_model(tmp_path: Path) -> None:
     seq places the call among the others. A chained batch whose rules ran on anything but
     the state its predecessors committed would disagree with the model. Each example gets a
     fresh copy of one migrated database; chaining must have happened across the examples."""
-    template = tmp_path / "template.db"
-    asyncio.run(_migrated(f"sqlite:///{template}"))
     totals = Counter[str]()
 
     @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(workload=workloads())
     def check(workload: Workload) -> None:
-        path = tmp_path / f"{uuid.uuid4().hex}.db"
-        shutil.copyfile(template, path)
-        chained, misses = asyncio.run(_run_workload(f"sqlite:///{path}", workload))
+        folder = tmp_path / uuid.uuid4().hex
+        folder.mkdir()
+        chained, misses = asyncio.run(_run_workload(sqlite_copy(migrated_sqlite, folder), workload))
         totals["chained"] += chained
         totals["misses"] += misses
 
     check()
     assert totals["chained"] > 0, totals
-
-
-async def _migrated(url: str) -> None:
-    ledger = await open_ledger(url, sweep_interval=None)
-    await ledger.close()
 
 
 # -- the chain's bookkeeping, without a database ---------------------------------------------
