@@ -1,13 +1,16 @@
 """Beneficiaries on both backends: added by IBAN (checked, with a BIC of the IBAN's country) or
 local details, screened by name, paid out through the clearing account with the new-payee limit
-while cooling off, removed and then refused; bad input named; another tenant's not found."""
+while cooling off, removed and then refused; bad input named; another tenant's not found; the
+name and account sealed at rest and unreadable once the customer is erased."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 from schwifty import IBAN
@@ -18,6 +21,9 @@ from strongroom.banking.ports import BeneficiaryRecord
 from strongroom.bootstrap.platform import Platform
 from strongroom.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from strongroom.services.access import Principal, Role
+from strongroom.store.connections import sqlalchemy_engine
+from strongroom.store.tables import banking_beneficiaries
+from strongroom.store.urls import parse_url
 from tests.banking.conftest import TENANT, Bank, key
 
 GOOD_IBAN = "DE89 3704 0044 0532 0130 00"
@@ -127,6 +133,41 @@ async def test_another_tenants_beneficiary_and_customer_are_not_found(
     stranger = await key(platform, Role.ADMIN, "s", tenant="other")
     with pytest.raises(NotFound):
         await bank.banking.beneficiaries.show(stranger, added.id)
+
+
+async def stored_row(db_url: str, beneficiary_id: uuid.UUID) -> sa.Row[Any]:
+    engine = sqlalchemy_engine(parse_url(db_url))
+    try:
+        async with engine.connect() as conn:
+            query = banking_beneficiaries.select().where(banking_beneficiaries.c.id == beneficiary_id)
+            return (await conn.execute(query)).one()
+    finally:
+        await engine.dispose()
+
+
+async def test_the_name_and_account_are_sealed_and_erased_with_the_customer(
+    db_url: str, bank: Bank, officer: Principal
+) -> None:
+    customer = await bank.customer()
+    added = await bank.banking.beneficiaries.add(officer, customer, "b1", payee())
+    assert (added.name, added.account) == ("Müller GmbH", "DE89370400440532013000")
+    row = await stored_row(db_url, added.id)
+    stored = b"".join(v for v in row if isinstance(v, bytes))
+    assert "Müller".encode() not in stored
+    assert b"DE89370400440532013000" not in stored
+    assert (row.name_in_clear, row.account_in_clear) == (None, None)
+    assert row.dek_id is not None
+    assert row.account_bidx is not None
+    # The same account under another reference is refused by its blind index alone.
+    with pytest.raises(Conflict):
+        await bank.banking.beneficiaries.add(officer, customer, "b2", payee(name="Other"))
+    await bank.banking.customers.erase(officer, customer, "the customer asked")
+    (gone,) = await bank.banking.beneficiaries.of_customer(officer, customer)
+    assert (gone.id, gone.name, gone.account, gone.country) == (added.id, None, None, "DE")
+    assert (await stored_row(db_url, added.id)).account_bidx is None
+    assert check_payment(gone, 1, gone.cooling_off_until, POLICY) is not None
+    with pytest.raises(Conflict):
+        await bank.banking.beneficiaries.add(officer, customer, "b3", payee())
 
 
 POLICY = BeneficiaryPolicy(cooling_off=86_400.0, new_limit=1_000)

@@ -10,6 +10,10 @@ Removing keeps it for history; a removed
 beneficiary cannot be paid. The payment itself is `banking.payment.internal` with a
 `beneficiary_id` instead of a payee account (payments/internal.py): it leaves through the
 tenant's clearing account.
+
+The name and account are the customer's personal data: `BeneficiaryBook` seals them under the
+customer's own data key (so erasing the customer makes them unreadable: they read as None), with
+a blind index of the account for the store's one-active-beneficiary-per-account rule.
 """
 
 from __future__ import annotations
@@ -23,11 +27,16 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from strongroom.banking import events
-from strongroom.banking.ports import BankStore, BeneficiaryRecord
+from strongroom.banking.personal_fields import BENEFICIARY_FIELDS, BENEFICIARY_SEALED_AS
+from strongroom.banking.ports import BankStore, BeneficiaryRecord, SealedBeneficiary
 from strongroom.clock import Clock
 from strongroom.compliance.screening.types import NameQuery, Screener
 from strongroom.errors import Conflict, NotFound, ValidationError
 from strongroom.money import is_currency
+from strongroom.parties import subject_of
+from strongroom.security.errors import DataShredded
+from strongroom.security.fields import RecordCipher
+from strongroom.security.keyring import Keyring
 from strongroom.services.access import Principal, Role, acting
 from strongroom.workflows.definitions import KEY_PATTERN
 
@@ -35,6 +44,8 @@ NS = 10**9
 _NAMESPACE = uuid.UUID("a3d9e5f1-6b2c-4c7e-8f0a-1d4b7e9c2a65")
 _LOCAL = re.compile(r"^[0-9A-Z]{1,12}$")
 _ACCOUNT_NUMBER = re.compile(r"^[0-9]{4,34}$")
+#: How many beneficiaries left in clear one read of `seal_left_in_clear` takes.
+_SEAL_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +64,8 @@ def check_payment(
     beneficiary: BeneficiaryRecord, amount: int, now: int, policy: BeneficiaryPolicy
 ) -> str | None:
     """Why a payment of `amount` to `beneficiary` at `now` is refused, or None."""
+    if beneficiary.account is None:
+        return f"beneficiary {beneficiary.id} was erased with its customer"
     if beneficiary.removed_at is not None:
         return f"beneficiary {beneficiary.id} was removed"
     if now < beneficiary.cooling_off_until and amount > policy.new_limit:
@@ -97,11 +110,74 @@ def _account(request: dict[str, Any]) -> tuple[str, str | None, str]:
     return f"{country}/{bank}/{number}", None, country
 
 
+class BeneficiaryBook:
+    """Beneficiaries in and out with their name and account in plaintext, sealed at rest under
+    the customer's data key (store: strongroom.store.banking)."""
+
+    def __init__(self, store: BankStore, keyring: Keyring) -> None:
+        self.store = store
+        self.cipher = RecordCipher(keyring, BENEFICIARY_SEALED_AS, BENEFICIARY_FIELDS)
+
+    async def add(self, record: BeneficiaryRecord, events: bytes) -> BeneficiaryRecord:
+        """Seal and insert `record` (with its outbox row); the tenant's one of the same
+        reference when there is one. Conflict when the customer has an active beneficiary with
+        that account."""
+        assert record.name is not None
+        assert record.account is not None
+        sealed = await self._seal(
+            record.tenant, record.customer_id, record.id, record.name, record.account
+        )
+        blank = replace(record, name=None, account=None)
+        return await self._open(
+            await self.store.add_beneficiary(SealedBeneficiary(blank, sealed), events)
+        )
+
+    async def get(self, ids: list[uuid.UUID]) -> list[BeneficiaryRecord]:
+        return [await self._open(found) for found in await self.store.beneficiaries(ids)]
+
+    async def of(self, tenant: str, customer_id: uuid.UUID) -> list[BeneficiaryRecord]:
+        """The customer's beneficiaries, removed ones included, oldest first."""
+        found = await self.store.beneficiaries_of(tenant, customer_id)
+        return [await self._open(b) for b in found]
+
+    async def seal_left_in_clear(self) -> int:
+        """Seal the beneficiaries migration 0025 found in clear; how many there were."""
+        done = 0
+        while batch := await self.store.beneficiaries_in_clear(_SEAL_BATCH):
+            for clear in batch:
+                sealed = await self._seal(
+                    clear.tenant, clear.customer_id, clear.id, clear.name, clear.account
+                )
+                await self.store.seal_beneficiary(clear.id, sealed)
+            done += len(batch)
+        return done
+
+    async def _seal(
+        self, tenant: str, customer_id: uuid.UUID, row_id: uuid.UUID, name: str, account: str
+    ) -> dict[str, object]:
+        plain: dict[str, str | None] = {"name": name, "account": account}
+        return await self.cipher.seal(tenant, subject_of(customer_id), row_id, plain)
+
+    async def _open(self, stored: SealedBeneficiary) -> BeneficiaryRecord:
+        record = stored.record
+        try:
+            values = await self.cipher.open(record.tenant, record.id, stored.sealed)
+        except DataShredded:
+            return record
+        return replace(record, name=values["name"], account=values["account"])
+
+
 class BeneficiaryService:
     def __init__(
-        self, store: BankStore, screener: Screener, clock: Clock, policy: BeneficiaryPolicy
+        self,
+        store: BankStore,
+        book: BeneficiaryBook,
+        screener: Screener,
+        clock: Clock,
+        policy: BeneficiaryPolicy,
     ) -> None:
         self.store = store
+        self.book = book
         self.screener = screener
         self.clock = clock
         self.policy = policy
@@ -119,6 +195,8 @@ class BeneficiaryService:
             found = await self.store.customers([customer_id])
             if not found or found[0].tenant != who.tenant:
                 raise NotFound(f"customer {customer_id} not found")
+            if found[0].erased_at is not None:
+                raise Conflict(f"customer {customer_id} was erased")
             name = request.get("name")
             if not isinstance(name, str) or not name.strip() or len(name) > 140:
                 raise ValidationError("name", "the account holder's name, 1 to 140 characters")
@@ -156,18 +234,15 @@ class BeneficiaryService:
                 cooling_off_until=now + int(self.policy.cooling_off * NS),
                 removed_at=None,
             )
-            data = {
-                "beneficiary_id": str(record.id),
-                "customer_id": str(customer_id),
-                "account": account,
-            }
-            return await self.store.add_beneficiary(
+            # Ids only: events outlive an erasure (the outbox, the audit log's hash chain).
+            data = {"beneficiary_id": str(record.id), "customer_id": str(customer_id)}
+            return await self.book.add(
                 record, events.event(events.BENEFICIARY_ADDED, who.tenant, who.id, now, data)
             )
 
     async def of_customer(self, who: Principal, customer_id: uuid.UUID) -> list[BeneficiaryRecord]:
         with acting(who, Role.READ):
-            return await self.store.beneficiaries_of(who.tenant, customer_id)
+            return await self.book.of(who.tenant, customer_id)
 
     async def show(self, who: Principal, beneficiary_id: uuid.UUID) -> BeneficiaryRecord:
         with acting(who, Role.READ):
@@ -187,7 +262,7 @@ class BeneficiaryService:
             return removed
 
     async def _get(self, tenant: str, beneficiary_id: uuid.UUID) -> BeneficiaryRecord:
-        found = await self.store.beneficiaries([beneficiary_id])
+        found = await self.book.get([beneficiary_id])
         if not found or found[0].tenant != tenant:
             raise NotFound(f"beneficiary {beneficiary_id} not found")
         return found[0]

@@ -96,16 +96,18 @@ class FxQuote:
 
 @dataclass(frozen=True, slots=True)
 class BeneficiaryRecord:
-    """A customer's payee at another bank."""
+    """A customer's payee at another bank. Its name and account are personal data of the
+    customer, sealed at rest (strongroom.banking.beneficiaries): None once the customer was
+    erased."""
 
     id: uuid.UUID
     tenant: str
     reference: str
     customer_id: uuid.UUID
     #: The account holder's name, as the other bank knows them.
-    name: str
+    name: str | None
     #: The IBAN (compact), or the country, bank code and account number joined by "/".
-    account: str
+    account: str | None
     bic: str | None
     #: ISO 3166-1 alpha-2 of the other bank.
     country: str
@@ -114,6 +116,26 @@ class BeneficiaryRecord:
     #: Until then, payments to it are limited to the new-beneficiary limit.
     cooling_off_until: int
     removed_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SealedBeneficiary:
+    """A beneficiary as stored: the record without its name and account (None), and the
+    columns RecordCipher.seal made of them (dek_id, the ciphertexts, the account's index)."""
+
+    record: BeneficiaryRecord
+    sealed: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class ClearBeneficiary:
+    """A beneficiary a migration left with its name and account in clear, to be sealed."""
+
+    id: uuid.UUID
+    tenant: str
+    customer_id: uuid.UUID
+    name: str
+    account: str
 
 
 class BankStore(Protocol):
@@ -192,17 +214,27 @@ class BankStore(Protocol):
 
     async def quote(self, tenant: str, quote_id: uuid.UUID) -> FxQuote | None: ...
 
-    async def add_beneficiary(self, record: BeneficiaryRecord, events: bytes) -> BeneficiaryRecord:
+    async def add_beneficiary(
+        self, beneficiary: SealedBeneficiary, events: bytes
+    ) -> SealedBeneficiary:
         """Insert with its outbox row; the tenant's one of the same reference when there is one.
-        Conflict when the customer has an active beneficiary with that account."""
+        Conflict when the customer has an active beneficiary with the same account index."""
         ...
 
-    async def beneficiaries(self, ids: Sequence[uuid.UUID]) -> list[BeneficiaryRecord]: ...
+    async def beneficiaries(self, ids: Sequence[uuid.UUID]) -> list[SealedBeneficiary]: ...
 
     async def beneficiaries_of(
         self, tenant: str, customer_id: uuid.UUID
-    ) -> list[BeneficiaryRecord]:
+    ) -> list[SealedBeneficiary]:
         """The customer's beneficiaries, removed ones included, oldest first."""
+        ...
+
+    async def beneficiaries_in_clear(self, limit: int) -> list[ClearBeneficiary]:
+        """Up to `limit` beneficiaries whose name and account are still in clear."""
+        ...
+
+    async def seal_beneficiary(self, beneficiary_id: uuid.UUID, sealed: dict[str, object]) -> None:
+        """Store the sealed columns of a beneficiary left in clear, and forget the clear ones."""
         ...
 
     async def remove_beneficiary(self, record: BeneficiaryRecord, events: bytes) -> None:

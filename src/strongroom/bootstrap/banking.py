@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from strongroom.banking.accounts import AccountService, close_type, open_type
-from strongroom.banking.beneficiaries import BeneficiaryPolicy, BeneficiaryService
+from strongroom.banking.beneficiaries import BeneficiaryBook, BeneficiaryPolicy, BeneficiaryService
 from strongroom.banking.charges import monthly_type
 from strongroom.banking.customers import CustomerService, verify_type
 from strongroom.banking.fx import FxService, FxSettings, convert_type
@@ -76,7 +76,7 @@ def payment_intent_types(
     catalog: StoredProductCatalog,
     store: IntentStore,
     fire: FireAs,
-    bank: BankStore,
+    beneficiaries: BeneficiaryBook,
     settings: Settings,
 ) -> list[IntentType[Any]]:
     """Every intent type of the bank's payments."""
@@ -84,7 +84,7 @@ def payment_intent_types(
     lookups = Lookups(ledger, catalog)
     policy = beneficiary_policy(settings)
     return [
-        internal_payment_type(ledger, directory, decider, lookups, bank, policy),
+        internal_payment_type(ledger, directory, decider, lookups, beneficiaries, policy),
         refund_type(ledger, store),
         deposit_type(ledger, directory, decider, lookups),
         multipart_type(directory, decider),
@@ -124,6 +124,7 @@ def customer_intent_types(
 
 def wire_banking(
     bank: BankStore,
+    beneficiaries: BeneficiaryBook,
     ledger: Ledger,
     catalog: StoredProductCatalog,
     encryption: Encryption,
@@ -145,7 +146,9 @@ def wire_banking(
             clock,
             FxSettings(settings.fx_spread_bps, settings.fx_quote_ttl, settings.fx_rate_max_age),
         ),
-        beneficiaries=BeneficiaryService(bank, screener, clock, beneficiary_policy(settings)),
+        beneficiaries=BeneficiaryService(
+            bank, beneficiaries, screener, clock, beneficiary_policy(settings)
+        ),
         settlement=SettlementService(intents),
         periodic=PeriodicService(intents, clock),
         reconciliation=ReconciliationService(intents),

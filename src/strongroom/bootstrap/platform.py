@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from strongroom.api.console.services import ConsoleServices
 from strongroom.banking.accounts import BankDirectory
+from strongroom.banking.beneficiaries import BeneficiaryBook
 from strongroom.banking.reconciliation import reconcile_type
 from strongroom.banking.services import BankingServices
 from strongroom.billing.catalog import CatalogService
@@ -219,7 +220,7 @@ class Platform:
                         catalog,
                         store,
                         fire,
-                        bank,
+                        await self.beneficiary_book(),
                         self.settings,
                     ),
                     *customer_intent_types(
@@ -324,6 +325,19 @@ class Platform:
 
         return await self._once("billing_store", build)
 
+    async def beneficiary_book(self) -> BeneficiaryBook:
+        """Beneficiaries sealed under their customers' data keys; opening it seals any a
+        migration left in clear (0025), so none is served unsealed."""
+        store = await self.bank_store()
+        keyring = (await self.encryption()).keyring
+
+        async def build() -> BeneficiaryBook:
+            book = BeneficiaryBook(store, keyring)
+            await book.seal_left_in_clear()
+            return book
+
+        return await self._once("beneficiary_book", build)
+
     async def bank_directory(self) -> BankDirectory:
         """How payments read customers and accounts: the bank's rows and the ledger's status."""
         ledger = await self.ledger()
@@ -343,10 +357,12 @@ class Platform:
         intents = await self.intents()
         directory = await self.bank_directory()
         compliance = await self.compliance()
+        book = await self.beneficiary_book()
 
         async def build() -> BankingServices:
             return wire_banking(
                 bank,
+                book,
                 ledger,
                 catalog,
                 encryption,

@@ -17,13 +17,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from strongroom.banking.personal_fields import BENEFICIARY_FIELDS
 from strongroom.banking.ports import (
     AccountRecord,
     BeneficiaryRecord,
+    ClearBeneficiary,
     CustomerRecord,
     FxQuote,
     FxRate,
     PotRecord,
+    SealedBeneficiary,
 )
 from strongroom.banking.types import KycStatus, RiskRating
 from strongroom.errors import Conflict
@@ -32,6 +35,7 @@ from strongroom.store.connections import (
     sqlite_write_transactions,
     write_transaction,
 )
+from strongroom.store.encrypted import EncryptedTable
 from strongroom.store.tables import (
     banking_accounts,
     banking_beneficiaries,
@@ -42,6 +46,9 @@ from strongroom.store.tables import (
     outbox,
 )
 from strongroom.store.urls import DatabaseURL
+
+BENEFICIARIES = EncryptedTable(banking_beneficiaries, BENEFICIARY_FIELDS)
+_BENEFICIARY_SEALED = BENEFICIARIES.sealed_columns()
 
 
 def _customer_row(record: CustomerRecord) -> dict[str, Any]:
@@ -100,14 +107,14 @@ def _pot(r: sa.Row[Any]) -> PotRecord:
     )
 
 
-def _beneficiary(r: sa.Row[Any]) -> BeneficiaryRecord:
-    return BeneficiaryRecord(
+def _beneficiary(r: sa.Row[Any]) -> SealedBeneficiary:
+    record = BeneficiaryRecord(
         id=r.id,
         tenant=r.tenant,
         reference=r.reference,
         customer_id=r.customer_id,
-        name=r.name,
-        account=r.account,
+        name=None,
+        account=None,
         bic=r.bic,
         country=r.country,
         currency=r.currency,
@@ -115,6 +122,8 @@ def _beneficiary(r: sa.Row[Any]) -> BeneficiaryRecord:
         cooling_off_until=r.cooling_off_until,
         removed_at=r.removed_at,
     )
+    columns = r._mapping
+    return SealedBeneficiary(record, {name: columns[name] for name in _BENEFICIARY_SEALED})
 
 
 async def _outbox(conn: AsyncConnection, at: int, events: bytes) -> None:
@@ -341,7 +350,10 @@ class SqlBankStore:
             r.expires_at,
         )
 
-    async def add_beneficiary(self, record: BeneficiaryRecord, events: bytes) -> BeneficiaryRecord:
+    async def add_beneficiary(
+        self, beneficiary: SealedBeneficiary, events: bytes
+    ) -> SealedBeneficiary:
+        record = beneficiary.record
         async with write_transaction(self._engine) as conn:
             found = await conn.execute(
                 sa.select(banking_beneficiaries).where(
@@ -352,25 +364,26 @@ class SqlBankStore:
             existing = found.first()
             if existing is not None:
                 return _beneficiary(existing)
+            row = {**asdict(record), **beneficiary.sealed}
             try:
                 async with conn.begin_nested():
-                    await conn.execute(sa.insert(banking_beneficiaries).values(**asdict(record)))
+                    await conn.execute(sa.insert(banking_beneficiaries).values(row))
             except sa.exc.IntegrityError:
                 raise Conflict(
-                    f"customer {record.customer_id} already has a beneficiary with account "
-                    f"{record.account}"
+                    f"customer {record.customer_id} already has an active beneficiary with that "
+                    "account"
                 ) from None
             await _outbox(conn, record.created_at, events)
-        return record
+        return beneficiary
 
-    async def beneficiaries(self, ids: Sequence[uuid.UUID]) -> list[BeneficiaryRecord]:
+    async def beneficiaries(self, ids: Sequence[uuid.UUID]) -> list[SealedBeneficiary]:
         query = sa.select(banking_beneficiaries).where(banking_beneficiaries.c.id.in_(list(ids)))
         async with self._engine.connect() as conn:
             return [_beneficiary(r) for r in await conn.execute(query)]
 
     async def beneficiaries_of(
         self, tenant: str, customer_id: uuid.UUID
-    ) -> list[BeneficiaryRecord]:
+    ) -> list[SealedBeneficiary]:
         query = (
             sa.select(banking_beneficiaries)
             .where(
@@ -381,6 +394,25 @@ class SqlBankStore:
         )
         async with self._engine.connect() as conn:
             return [_beneficiary(r) for r in await conn.execute(query)]
+
+    async def beneficiaries_in_clear(self, limit: int) -> list[ClearBeneficiary]:
+        b = banking_beneficiaries.c
+        query = (
+            sa.select(b.id, b.tenant, b.customer_id, b.name_in_clear, b.account_in_clear)
+            .where(b.dek_id.is_(None))
+            .order_by(b.seq)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [ClearBeneficiary(*r) for r in await conn.execute(query)]
+
+    async def seal_beneficiary(self, beneficiary_id: uuid.UUID, sealed: dict[str, object]) -> None:
+        async with write_transaction(self._engine) as conn:
+            await conn.execute(
+                sa.update(banking_beneficiaries)
+                .where(banking_beneficiaries.c.id == beneficiary_id)
+                .values({**sealed, "name_in_clear": None, "account_in_clear": None})
+            )
 
     async def remove_beneficiary(self, record: BeneficiaryRecord, events: bytes) -> None:
         async with write_transaction(self._engine) as conn:

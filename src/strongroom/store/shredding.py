@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from strongroom.security.fields import DEK_COLUMN
+from strongroom.store.banking import BENEFICIARIES
 from strongroom.store.encrypted import EncryptedTable
 from strongroom.store.parties import PARTIES
 from strongroom.store.tables import data_keys
 
-ENCRYPTED_TABLES: tuple[EncryptedTable, ...] = (PARTIES,)
+ENCRYPTED_TABLES: tuple[EncryptedTable, ...] = (PARTIES, BENEFICIARIES)
 
 
 class SqlBlindIndexStore:

@@ -214,8 +214,14 @@ banking_beneficiaries = sa.Table(
     sa.Column("tenant", sa.Text, nullable=False),
     sa.Column("reference", sa.Text, nullable=False),
     sa.Column("customer_id", UUIDColumn, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("account", sa.Text, nullable=False),
+    # Sealed under the customer's data key (strongroom.banking.beneficiaries); NULL only on a row
+    # 0025 left in clear until the bank seals it on start.
+    sa.Column("dek_id", UUIDColumn),
+    sa.Column("name", sa.LargeBinary),
+    sa.Column("account", sa.LargeBinary),
+    sa.Column("account_bidx", sa.LargeBinary),
+    sa.Column("name_in_clear", sa.Text),
+    sa.Column("account_in_clear", sa.Text),
     sa.Column("bic", sa.Text),
     sa.Column("country", sa.Text, nullable=False),
     sa.Column("currency", sa.Text, nullable=False),

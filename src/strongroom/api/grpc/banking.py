@@ -656,8 +656,8 @@ def _beneficiary_pb(b: BeneficiaryRecord) -> pb.Beneficiary:
     return pb.Beneficiary(
         id=str(b.id),
         customer_id=str(b.customer_id),
-        name=b.name,
-        account=b.account,
+        name=b.name or "",
+        account=b.account or "",
         bic=b.bic or "",
         country=b.country,
         currency=b.currency,

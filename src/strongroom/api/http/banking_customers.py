@@ -620,9 +620,11 @@ class BeneficiaryLocal(_Beneficiary):
 class BeneficiaryOut(BaseModel):
     id: uuid.UUID
     customer_id: uuid.UUID
-    name: str
-    #: The IBAN (compact), or country/bank code/account number.
-    account: str
+    #: Null once the customer was erased (it was sealed under the customer's data key).
+    name: str | None
+    #: The IBAN (compact), or country/bank code/account number; null once the customer was
+    #: erased.
+    account: str | None
     bic: str | None
     country: str
     currency: str

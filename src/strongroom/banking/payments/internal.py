@@ -32,7 +32,7 @@ from typing import Annotated, Any
 import msgspec
 
 from strongroom.banking import codes, metering
-from strongroom.banking.beneficiaries import BeneficiaryPolicy, check_payment
+from strongroom.banking.beneficiaries import BeneficiaryBook, BeneficiaryPolicy, check_payment
 from strongroom.banking.clearing import ensure_clearing_account
 from strongroom.banking.payments import holds
 from strongroom.banking.payments.accounts import (
@@ -42,7 +42,6 @@ from strongroom.banking.payments.accounts import (
 from strongroom.banking.payments.lookups import Lookups
 from strongroom.banking.payments.screening import REVIEW, cleared, decide, verified
 from strongroom.banking.payments.usage import OUTGOING, outgoing_usage
-from strongroom.banking.ports import BankStore
 from strongroom.banking.retry import RETRY
 from strongroom.banking.types import BankAccount, Directory
 from strongroom.compliance.decide import Decider
@@ -111,7 +110,7 @@ def internal_payment_type(
     directory: Directory,
     decider: Decider,
     lookups: Lookups,
-    beneficiaries: BankStore,
+    beneficiaries: BeneficiaryBook,
     policy: BeneficiaryPolicy,
 ) -> IntentType[InternalPayment]:
     """The `banking.payment.internal` type over these parts."""
@@ -132,7 +131,7 @@ def internal_payment_type(
             )
             return account.id, Counterparty(account=str(account.id))
         assert p.beneficiary_id is not None
-        found = await beneficiaries.beneficiaries([p.beneficiary_id])
+        found = await beneficiaries.get([p.beneficiary_id])
         if not found or found[0].tenant != tenant or found[0].customer_id != payer.customer_id:
             raise StepFailed(f"beneficiary {p.beneficiary_id} of the payer not found")
         beneficiary = found[0]
