@@ -139,7 +139,9 @@ async def stored_row(db_url: str, beneficiary_id: uuid.UUID) -> sa.Row[Any]:
     engine = sqlalchemy_engine(parse_url(db_url))
     try:
         async with engine.connect() as conn:
-            query = banking_beneficiaries.select().where(banking_beneficiaries.c.id == beneficiary_id)
+            query = banking_beneficiaries.select().where(
+                banking_beneficiaries.c.id == beneficiary_id
+            )
             return (await conn.execute(query)).one()
     finally:
         await engine.dispose()

@@ -26,6 +26,7 @@ from strongroom.ledger.types import (
     AccountBalance,
     AccountFlags,
     AccountStatus,
+    DebitActivity,
     Page,
     PendingState,
     PendingTransfer,
@@ -320,6 +321,16 @@ class Ledger:
     async def get_account_transfers(self, query: TransferQuery) -> Page[Transfer]:
         """Transfers that debit and/or credit the account, in seq order, one page at a time."""
         return _page(await self._store.account_transfers(query), query.limit)
+
+    async def debit_activity(
+        self, account_id: uuid.UUID, *, codes: Sequence[int], since: int, split: int
+    ) -> list[DebitActivity]:
+        """The account's debits with a code in `codes` from timestamp `since`, net of voids,
+        summed by code and by side of `split` (DebitActivity): added up by the database, so a
+        busy account's month costs one row per (code, side), not one per transfer."""
+        if not codes:
+            return []
+        return await self._store.debit_activity(account_id, codes, since, split)
 
     async def get_account_balances(self, query: HistoryQuery) -> Page[AccountBalance]:
         """The account's counters after each change, for accounts with the `history` flag."""

@@ -18,7 +18,7 @@ from strongroom.errors import StorageError
 from strongroom.ledger.buckets import AccountSplit, BucketResize, BucketRow, BucketWrite
 from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
-from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
+from strongroom.ledger.types import Account, AccountBalance, AccountStatus, DebitActivity, Transfer
 
 #: Sequence numbers are handed out in blocks of 2**20, one block per batch, so a batch needs one
 #: round trip to number all its transfers. seq is strictly increasing, not dense.
@@ -252,6 +252,13 @@ class LedgerStore(Protocol):
     async def account_transfers(self, query: TransferQuery) -> list[Transfer]: ...
 
     async def account_history(self, query: HistoryQuery) -> list[AccountBalance]: ...
+
+    async def debit_activity(
+        self, account_id: uuid.UUID, codes: Sequence[int], since: int, split: int
+    ) -> list[DebitActivity]:
+        """The account's debits with a code in `codes` from timestamp `since`, summed by code
+        and by side of `split` (see DebitActivity); no row for a (code, side) without any."""
+        ...
 
     async def list_accounts(
         self, query: AccountFilter, now: int, *, tenant: str | None = None

@@ -225,6 +225,19 @@ class PendingTransfer:
 
 
 @dataclass(frozen=True, slots=True)
+class DebitActivity:
+    """An account's debits of one code in one period, net of voids: a transfer counts once
+    (+1, +amount), its void takes it back (-1, -amount), and posting a pending transfer counts
+    nothing more (the pending transfer was the money)."""
+
+    code: int
+    #: True for the debits at or after the query's `split`, False for those before it.
+    recent: bool
+    count: int
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
 class AccountBalance:
     """An account's counters right after the change with sequence number `seq`."""
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from strongroom.ledger.queries import AccountFilter, AccountRange, TransferQuery
+from strongroom.ledger.types import TransferFlags
 
 Placeholder = Callable[[int], str]
 
@@ -66,3 +67,19 @@ def tenant_filter(
 ) -> tuple[str, list[Any]]:
     """A lookup's scope: only rows of `tenant` (no clause for None)."""
     return _clauses([(column, "=", tenant)], placeholder, first)
+
+
+def debit_activity_sql(placeholder: Placeholder, codes: int) -> str:
+    """LedgerStore.debit_activity's statement; parameters, in the order they appear (SQLite's
+    `?` are positional): `split`, the account, `since`, then the `codes` codes. A void takes its
+    pending transfer back; a post adds nothing."""
+    void, post = int(TransferFlags.VOID_PENDING), int(TransferFlags.POST_PENDING)
+    sign = f"CASE WHEN flags & {void} = 0 THEN 1 ELSE -1 END"
+    listed = ", ".join(placeholder(4 + n) for n in range(codes))
+    return (
+        f"SELECT code, timestamp >= {placeholder(1)} AS recent, sum({sign}) AS count,"
+        f" sum({sign} * amount) AS amount FROM transfers"
+        f" WHERE debit_account_id = {placeholder(2)} AND timestamp >= {placeholder(3)}"
+        f" AND code IN ({listed}) AND flags & {post} = 0"
+        " GROUP BY code, recent"
+    )

@@ -37,10 +37,21 @@ from strongroom.ledger.ports import (
 )
 from strongroom.ledger.queries import AccountFilter, HistoryQuery, TransferQuery
 from strongroom.ledger.rules import BatchOutcome, PendingRecord
-from strongroom.ledger.types import Account, AccountBalance, AccountStatus, Transfer
+from strongroom.ledger.types import (
+    Account,
+    AccountBalance,
+    AccountStatus,
+    DebitActivity,
+    Transfer,
+)
 from strongroom.store import checks
 from strongroom.store.connections import connect_sqlite
-from strongroom.store.listing import account_filters, range_filters, tenant_filter
+from strongroom.store.listing import (
+    account_filters,
+    debit_activity_sql,
+    range_filters,
+    tenant_filter,
+)
 from strongroom.store.rows import (
     ACCOUNT_COLUMNS,
     PENDING_COLUMNS,
@@ -757,6 +768,13 @@ class SqliteStore:
             (query.account_id.bytes, *params, query.limit + 1),
         )
         return [AccountBalance(query.account_id, *r) for r in rows]
+
+    async def debit_activity(
+        self, account_id: uuid.UUID, codes: Sequence[int], since: int, split: int
+    ) -> list[DebitActivity]:
+        sql = debit_activity_sql(_qmark, len(codes))
+        rows = await self._reads.execute_fetchall(sql, (split, account_id.bytes, since, *codes))
+        return [DebitActivity(r[0], bool(r[1]), r[2], r[3]) for r in rows]
 
     async def fold_from_log(self) -> dict[uuid.UUID, tuple[int, int, int, int]]:
         rows = await self._reads.execute_fetchall(checks.FOLD_FROM_LOG)

@@ -17,8 +17,7 @@ from types import MappingProxyType
 
 from strongroom.banking import codes
 from strongroom.days import day_start, month_start
-from strongroom.ledger import Ledger, TransferFlags
-from strongroom.ledger.queries import TransferQuery
+from strongroom.ledger import Ledger
 from strongroom.products.events import EventKind, Tally, Usage
 
 #: The ledger codes of a customer's own outgoing movements, and the product event that prices
@@ -30,37 +29,22 @@ OUTGOING: Mapping[int, EventKind] = MappingProxyType(
         codes.FX: EventKind.FX_CONVERSION,
     }
 )
-#: Transfers read per query while tallying a month.
-PAGE = 1000
 
 
 async def outgoing_usage(
     ledger: Ledger, account_id: uuid.UUID, day: date, kinds: Mapping[int, EventKind]
 ) -> Usage:
     """The tallies of `account_id`'s debits on `day` and in its month, per event kind, for the
-    transfer codes in `kinds` (code -> the product event kind it prices)."""
+    transfer codes in `kinds` (code -> the product event kind it prices), added up by the
+    ledger's database (Ledger.debit_activity: a void takes its pending transfer back)."""
     daily: dict[EventKind, Tally] = {}
     monthly: dict[EventKind, Tally] = {}
-    today = day_start(day)
-    cursor: str | None = None
-    while True:
-        query = TransferQuery(
-            account_id,
-            direction="debits",
-            timestamp_min=month_start(day),
-            limit=PAGE,
-            cursor=cursor,
-        )
-        page = await ledger.get_account_transfers(query)
-        for transfer in page.items:
-            kind = kinds.get(transfer.code)
-            if kind is None or TransferFlags.POST_PENDING in transfer.flags:
-                continue
-            sign = -1 if TransferFlags.VOID_PENDING in transfer.flags else 1
-            tallies = [monthly] if transfer.timestamp < today else [monthly, daily]
-            for tally in tallies:
-                before = tally.get(kind, Tally())
-                tally[kind] = Tally(before.count + sign, before.amount + sign * transfer.amount)
-        cursor = page.next_cursor
-        if cursor is None:
-            return Usage(day, MappingProxyType(daily), MappingProxyType(monthly))
+    activity = await ledger.debit_activity(
+        account_id, codes=sorted(kinds), since=month_start(day), split=day_start(day)
+    )
+    for part in activity:
+        kind = kinds[part.code]
+        for tally in (monthly, daily) if part.recent else (monthly,):
+            before = tally.get(kind, Tally())
+            tally[kind] = Tally(before.count + part.count, before.amount + part.amount)
+    return Usage(day, MappingProxyType(daily), MappingProxyType(monthly))
