@@ -30,8 +30,11 @@ class Job(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     amount: int = 1
 
 
-def job_type(name: str, *groups: tuple[Action, ...]) -> IntentType[Job]:
-    """A type running `groups` in order; the last one moves it from `started` to `finished`."""
+def job_type(
+    name: str, *groups: tuple[Action, ...], release_key: int | None = None
+) -> IntentType[Job]:
+    """A type running `groups` in order; the last one moves it from `started` to `finished`.
+    Waiting in group `release_key`, an intent gives its mutex key up."""
     machine = Machine(
         name,
         initial="started",
@@ -49,7 +52,11 @@ def job_type(name: str, *groups: tuple[Action, ...]) -> IntentType[Job]:
         machine,
         Workflow(
             tuple(
-                group(*steps, event="finished" if n == last else None)
+                group(
+                    *steps,
+                    event="finished" if n == last else None,
+                    release_key=n == release_key,
+                )
                 for n, steps in enumerate(groups)
             )
         ),

@@ -501,6 +501,52 @@ async def test_one_mutex_key_runs_in_creation_order_while_keys_run_in_parallel(
     assert overlapping
 
 
+async def test_waiting_with_its_key_released_an_intent_lets_its_key_run_then_queues_again(
+    rigs: Rigs, writer: Principal
+) -> None:
+    """A payment's shape: screened under its key, a review waited for without it (later
+    intents of the key run meanwhile), then the rest under the key again, behind the intents
+    queued when the review ended."""
+    calls = Calls()
+    gate = asyncio.Event()
+
+    async def blocked(context: StepContext[Any], call: int) -> None:
+        await asyncio.wait_for(gate.wait(), 5)
+
+    held = job_type(
+        "t.held",
+        (calls.step("screen"),),
+        (SubWorkflow("review", "t.approval", lambda context: {}),),
+        (calls.step("settle"),),
+        release_key=1,
+    )
+    quick = job_type("t.quick", (calls.step("pay"),))
+    slow = job_type("t.slow", (calls.step("slow", blocked),))
+    registry = Registry([approval_type(), held, quick, slow])
+    await rigs.engine(registry).start()
+    service = rigs.service(registry)
+    first = await service.submit(writer, held.name, "held", {"key": "acct"})
+    waiting = await rigs.until(first.intent.id, lambda i: i.status is IntentStatus.WAITING)
+    assert waiting.intent.mutex_key is None
+    later = await service.submit(writer, quick.name, "later", {"key": "acct"})
+    assert (await rigs.done(later.intent.id)).intent.state == "finished"
+    running = await service.submit(writer, slow.name, "running", {"key": "acct"})
+    await rigs.until(running.intent.id, lambda i: i.lease_owner is not None)
+    (review,) = waiting.children
+    await service.fire(writer, review.id, "approve")
+    queued = await rigs.until(first.intent.id, lambda i: i.mutex_key == "acct")
+    await asyncio.sleep(0.2)
+    assert calls.of("settle") == [], "settled while an intent queued before it still ran"
+    assert queued.intent.position == 2
+    gate.set()
+    detail = await rigs.done(first.intent.id)
+    assert detail.intent.state == "finished"
+    (_, _, slow_at), (_, _, settle_at) = calls.of("slow") + calls.of("settle")
+    assert slow_at < settle_at
+    order = [name for name, _, _ in calls.made]
+    assert order == ["screen", "pay", "slow", "settle"]
+
+
 async def test_integral_numbers_are_integers_whatever_their_spelling(
     platform: Platform, writer: Principal
 ) -> None:

@@ -168,6 +168,38 @@ async def test_an_admin_retry_runs_a_failed_intent_again_with_new_ids(
         await service.retry(admin, submitted.intent.id)
 
 
+async def test_a_retried_intent_queues_behind_the_intents_of_its_key_running_now(
+    rigs: Rigs, writer: Principal, admin: Principal
+) -> None:
+    calls = Calls()
+    gate = asyncio.Event()
+
+    async def refuse(context: StepContext[Any], call: int) -> None:
+        if call == 1:
+            raise StepFailed("refused the first time")
+
+    async def blocked(context: StepContext[Any], call: int) -> None:
+        await asyncio.wait_for(gate.wait(), 5)
+
+    failing = job_type("t.pay", (calls.step("pay", refuse),))
+    slow = job_type("t.slow", (calls.step("slow", blocked),))
+    registry = Registry([failing, slow])
+    engine = rigs.engine(registry)
+    service = rigs.service(registry, engine=engine)
+    await engine.start()
+    first = await service.submit(writer, failing.name, "first", {"key": "acct"})
+    assert (await rigs.done(first.intent.id)).intent.state == "failed"
+    running = await service.submit(writer, slow.name, "running", {"key": "acct"})
+    await rigs.until(running.intent.id, lambda i: i.lease_owner is not None)
+    await service.retry(admin, first.intent.id)
+    await rigs.until(first.intent.id, lambda i: i.mutex_key == "acct")
+    await asyncio.sleep(0.2)
+    assert len(calls.of("pay")) == 1, "the retried intent ran beside one of its key"
+    gate.set()
+    assert (await rigs.done(first.intent.id)).intent.state == "finished"
+    assert [name for name, _, _ in calls.made] == ["pay", "slow", "pay"]
+
+
 async def test_find_pages_newest_first_with_a_cursor(rigs: Rigs, writer: Principal) -> None:
     service = rigs.service(Registry([approval_type()]))
     made = [(await service.submit(writer, "t.approval", f"r{n}", {})).intent for n in range(7)]

@@ -3,9 +3,11 @@
 Claims are one statement: an UPDATE of the intents a subquery picks, which on PostgreSQL locks
 them `FOR UPDATE SKIP LOCKED`, so concurrent workers never pick the same row and never wait on
 each other; on SQLite the write lock taken at BEGIN makes the one writer. The per-key mutex is
-part of the pick: an intent with a mutex key is due only when no live intent of that key came
-before it, and submissions of one key are serialized (a transaction-scoped advisory lock on
-PostgreSQL) so that creation order is commit order.
+part of the pick: an intent with a mutex key is due only when no live intent of that key has an
+earlier turn. A new intent's turn follows creation order; one that takes its key later, or is run
+again by an admin, gets a new turn then (a checkpoint with `join`), behind every intent in the
+queue. Submissions and joins of one key are serialized (a transaction-scoped advisory lock on
+PostgreSQL) so that turn order is commit order.
 
 A checkpoint batch is one transaction for many intents (the engine's group commit), fenced per
 intent by its lease epoch (or, for a person's change, its version). On SQLite it reads the
@@ -111,7 +113,7 @@ _HEAD = sa.or_(
     ~sa.exists(
         sa.select(_PRIOR.c.seq).where(
             _PRIOR.c.mutex_key == intents.c.mutex_key,
-            _PRIOR.c.seq < intents.c.seq,
+            _PRIOR.c.turn < intents.c.turn,
             _PRIOR.c.status != _DONE,
         )
     ),
@@ -315,7 +317,7 @@ class SqlIntentStore:
             if new:
                 seqs = await connection.execute(
                     intents.insert().returning(intents.c.seq, sort_by_parameter_order=True),
-                    [_row(s.intent) for s in new],
+                    await _turned(connection, [_row(s.intent) for s in new]),
                 )
                 for s, (seq,) in zip(new, seqs, strict=True):
                     i = s.intent
@@ -398,7 +400,15 @@ class SqlIntentStore:
                 return Applied(refused, cancelling)
             children = [child for c in accepted for child in c.children]
             if children:
-                await connection.execute(intents.insert(), [_row(i) for i in children])
+                await connection.execute(
+                    intents.insert(), await _turned(connection, [_row(i) for i in children])
+                )
+            joining = [c.intent.id for c in accepted if c.join]
+            if joining:
+                turns = await _turned(connection, [{"b_id": i} for i in joining])
+                await connection.execute(
+                    _JOIN, [{"b_id": t["b_id"], "b_turn": t["turn"]} for t in turns]
+                )
             transitions = [_transition_row(t) for c in accepted for t in c.transitions]
             steps = [_step_row(s) for c in accepted for s in c.steps]
             if transitions:
@@ -595,6 +605,18 @@ def _fresh(checkpoint: Checkpoint, epoch: int | None, version: int | None) -> bo
     )
 
 
+_LAST_TURN = sa.select(sa.func.coalesce(sa.func.max(intents.c.turn), 0))
+_JOIN = (
+    intents.update().where(intents.c.id == sa.bindparam("b_id")).values(turn=sa.bindparam("b_turn"))
+)
+
+
+async def _turned(connection: AsyncConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` each with the next turn, in order (SQLite: the one writer gives them)."""
+    last = int(await connection.scalar(_LAST_TURN) or 0)
+    return [{**row, "turn": last + n} for n, row in enumerate(rows, 1)]
+
+
 async def _apply_sqlite(
     connection: AsyncConnection, batch: Sequence[Checkpoint]
 ) -> tuple[list[Checkpoint], set[uuid.UUID]]:
@@ -773,7 +795,7 @@ _CLAIM_PG = (
     " AND (i.lease_owner IS NULL OR NOT EXISTS (SELECT 1 FROM intent_workers w"
     "  WHERE w.name = i.lease_owner AND w.lease_until >= $2))"
     " AND (i.mutex_key IS NULL OR NOT EXISTS (SELECT 1 FROM intents p"
-    "  WHERE p.mutex_key = i.mutex_key AND p.seq < i.seq AND p.status <> 'done'))"
+    "  WHERE p.mutex_key = i.mutex_key AND p.turn < i.turn AND p.status <> 'done'))"
     " ORDER BY i.run_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *"
 )
 _HEARTBEAT_PG = (
@@ -790,18 +812,23 @@ _INTENT_TYPES = {
 }  # fmt: skip
 
 
-async def _submit_pg(
-    driver: Any, submissions: Sequence[Submission], owner: str | None
-) -> list[Intent]:
-    keys = sorted({s.intent.mutex_key for s in submissions if s.intent.mutex_key})
+async def _lock_keys(driver: Any, keys: list[str]) -> None:
+    """Hold `keys` (sorted) until the transaction ends. Turn order must be commit order per
+    key, or an intent given a later turn could be claimed while one of its key with an earlier
+    turn is still being committed."""
     if keys:
-        # Creation order must be commit order per key, or a later-created intent could be
-        # claimed while an earlier one of its key is still being committed.
         await driver.execute(
             "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 1414)))"
             " FROM unnest($1::text[]) WITH ORDINALITY AS u(k, n)",
             keys,
         )
+
+
+async def _submit_pg(
+    driver: Any, submissions: Sequence[Submission], owner: str | None
+) -> list[Intent]:
+    keys = sorted({s.intent.mutex_key for s in submissions if s.intent.mutex_key})
+    await _lock_keys(driver, keys)
     wanted = list({(s.intent.tenant, s.intent.type, s.intent.reference) for s in submissions})
     found = await driver.fetch(
         "SELECT i.* FROM intents i JOIN unnest($1::text[], $2::text[], $3::text[]) AS u(t, y, r)"
@@ -870,8 +897,16 @@ _CHECKPOINT_PG = (
 
 
 def _related(batch: Sequence[Checkpoint]) -> bool:
-    """Whether the batch touches other intents: children to create, parents to wake."""
-    return any(c.children or c.intent.parent_id for c in batch)
+    """Whether the batch touches other intents: children to create, parents to wake, a mutex
+    key's queue to join."""
+    return any(c.children or c.intent.parent_id or c.join for c in batch)
+
+
+def _joining_keys(batch: Sequence[Checkpoint]) -> list[str]:
+    return sorted({c.intent.mutex_key for c in batch if c.join and c.intent.mutex_key})
+
+
+_JOIN_PG = "UPDATE intents SET turn = nextval('intents_turn_seq') WHERE id = ANY($1::uuid[])"
 
 
 async def _checkpoint_pg(driver: Any, batch: Sequence[Checkpoint], now: int) -> Applied:
@@ -900,9 +935,13 @@ async def _checkpoint_pg(driver: Any, batch: Sequence[Checkpoint], now: int) -> 
 async def _checkpoint_pg_related(driver: Any, batch: Sequence[Checkpoint], now: int) -> Applied:
     """A batch with children to create or parents to wake, statement by statement (in the
     caller's transaction): the wake must see the children's new status."""
+    await _lock_keys(driver, _joining_keys(batch))
     accepted, cancelling = await _apply_pg(driver, batch)
     refused = {c.intent.id for c in batch} - {c.intent.id for c in accepted}
     if accepted:
+        joining = [c.intent.id for c in accepted if c.join]
+        if joining:
+            await driver.execute(_JOIN_PG, joining)
         children = [child for c in accepted for child in c.children]
         await _insert_pg(driver, "intents", _INTENT_TYPES, [_row(i) for i in children])
         await _insert_pg(

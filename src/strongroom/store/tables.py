@@ -347,6 +347,9 @@ intents = sa.Table(
     sa.Column("cancel_requested", sa.Boolean, nullable=False),
     sa.Column("lease_epoch", sa.BigInteger, nullable=False),
     sa.Column("lease_owner", sa.Text, nullable=True),
+    # Its place in its mutex key's queue (0026_intent_turns): PostgreSQL's default draws it from
+    # intents_turn_seq, SQLite's writer gives it (strongroom.store.intents).
+    sa.Column("turn", sa.BigInteger, nullable=False),
 )
 
 intent_transitions = sa.Table(

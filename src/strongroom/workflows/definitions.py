@@ -165,6 +165,10 @@ class Group:
 
     steps: tuple[Action, ...]
     event: str | None = None
+    #: While this group waits (for a child, a timer), the intent gives its mutex key up, and
+    #: before the next group it queues for it again, behind the intents then in the queue: a
+    #: payment waiting days for a person's review must not hold its account up.
+    release_key: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +176,8 @@ class Workflow:
     groups: tuple[Group, ...]
 
 
-def group(*steps: Action, event: str | None = None) -> Group:
-    return Group(tuple(steps), event)
+def group(*steps: Action, event: str | None = None, release_key: bool = False) -> Group:
+    return Group(tuple(steps), event, release_key)
 
 
 @dataclass(frozen=True, slots=True)

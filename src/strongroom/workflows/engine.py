@@ -413,7 +413,21 @@ class Engine:
         if workflow is None or intent.position >= len(workflow.groups):
             await self._park(intent, now)
             return None
-        return await self._run_group(kind, intent, payload, workflow.groups[intent.position])
+        group = workflow.groups[intent.position]
+        if intent.mutex_key is None and kind.mutex_key is not None and not group.release_key:
+            key = kind.mutex_key(payload)
+            if key is not None:
+                await self._join(intent, key, now)
+                return None
+        return await self._run_group(kind, intent, payload, group)
+
+    async def _join(self, intent: Intent, key: str, now: int) -> None:
+        """Take the mutex key again (given up while a `release_key` group waited, or by an
+        admin's retry): queue behind every intent of the key, and run on when first, whichever
+        worker claims it then."""
+        joined = self._release(intent, now, status=IntentStatus.READY, run_at=now, mutex_key=key)
+        await self._save(Checkpoint(joined, epoch=intent.lease_epoch, join=True))
+        self.poke()
 
     async def _park(self, intent: Intent, now: int) -> None:
         """Nothing to run: hand the intent back until an event or its timer. Its mutex key goes
@@ -523,6 +537,7 @@ class Engine:
                 results=results,
                 status=IntentStatus.WAITING if work.waiting_children else IntentStatus.READY,
                 run_at=None if work.waiting_children else work.wait_until,
+                mutex_key=None if group.release_key else intent.mutex_key,
             )
             await self._save(
                 Checkpoint(
@@ -534,6 +549,9 @@ class Engine:
                     children=work.children,
                 )
             )
+            if waiting.mutex_key is None and intent.mutex_key is not None:
+                # Its key given up: the next intent of the key may run now.
+                self.poke()
             return None
         advanced = msgspec.structs.replace(
             intent, results=results, position=intent.position + 1, attempts=0, error=None

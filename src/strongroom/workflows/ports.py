@@ -46,6 +46,9 @@ class Checkpoint(msgspec.Struct):
     events: list[Envelope] = msgspec.field(default_factory=list)
     #: Child intents to create (a sub-workflow), new rows with no history yet.
     children: list[Intent] = msgspec.field(default_factory=list)
+    #: Give the intent a new turn in its mutex key's queue, behind every intent in it: it takes
+    #: its key only now (IntentType's `mutex_from`), or an admin runs it again.
+    join: bool = False
 
 
 @dataclass(frozen=True, slots=True)

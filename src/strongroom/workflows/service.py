@@ -349,6 +349,9 @@ class IntentService:
                 attempts=0,
                 run=intent.run + 1,
                 error=None,
+                # Its key's queue moved on while it lay failed: the engine queues it again, behind
+                # the intents now in it, before its first group.
+                mutex_key=None,
             )
             event = transition_event(restarted, record)
             return await self._apply(

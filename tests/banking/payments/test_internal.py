@@ -206,6 +206,33 @@ async def test_a_payment_sent_to_review_waits_for_the_case_and_follows_its_outco
         assert await bank.balances(a, b) == [1_000_000, 0]
 
 
+async def test_a_payment_waiting_for_its_review_does_not_hold_its_account_up(
+    platform: Platform, bank: Bank, payer: Principal
+) -> None:
+    await enforce_rules(platform)
+    a = await bank.customer_account(funded=1_000_000)
+    b = await bank.customer_account()
+    held, _ = await bank.payments.pay(payer, "held", request(a, b, 150_000))
+    await bank.until(held.intent.id, lambda i: i.status is IntentStatus.WAITING)
+    after, _ = await bank.payments.pay(payer, "after", request(a, b, 1_000))
+    assert (await bank.done(after.intent.id)).state == "settled"
+    assert (await bank.intents.show(payer, held.intent.id)).intent.state == "screened"
+    (child,) = (await bank.intents.show(payer, held.intent.id)).children
+    child = await bank.until(child.id, lambda i: "open" in i.results)
+    case_id = uuid.UUID(child.results["open"]["case_id"])
+    cases = await platform.cases()
+    await cases.propose(await key(platform, Role.WRITE, "mo"), case_id, "release", "looked")
+    await cases.approve(await key(platform, Role.ADMIN, "cy"), case_id)
+    done = await bank.done(held.intent.id)
+    assert done.state == "settled"
+    # Its limits were checked after the payment that overtook it: the day's usage counts it.
+    charged = [
+        p.results["limits"]["fees"] + p.results["limits"]["taxes"]
+        for p in (await bank.done(after.intent.id), done)
+    ]
+    assert await bank.balances(a, b) == [1_000_000 - 151_000 - sum(charged), 151_000]
+
+
 async def test_the_same_reference_is_the_same_payment_and_other_content_a_conflict(
     bank: Bank, payer: Principal
 ) -> None:

@@ -197,7 +197,7 @@ def authorisation_type(
         Workflow(
             (
                 group(Step("screen", screen, retry=RETRY), event="screened"),
-                group(REVIEW),
+                group(REVIEW, release_key=True),
                 group(Step("limits", limits, retry=RETRY), event="checked"),
                 group(Step("hold", hold, retry=RETRY), event="held"),
             )

@@ -289,7 +289,7 @@ def internal_payment_type(
         Workflow(
             (
                 group(Step("screen", screen, retry=RETRY), event="screened"),
-                group(REVIEW),
+                group(REVIEW, release_key=True),
                 group(Step("limits", limits, retry=RETRY), event="checked"),
                 group(Step("reserve", reserve, release, retry=RETRY), event="reserved"),
                 group(Step("settle", settle, retry=RETRY), event="settled"),
