@@ -155,6 +155,20 @@ async def enforce_rules(platform: Platform) -> None:
     await (await platform.compliance()).publish(admin, RULES, RuleSetStatus.ENFORCE)
 
 
+async def review_case(bank: Bank, who: Principal, payment_id: uuid.UUID) -> uuid.UUID:
+    """The case the payment's review child opened."""
+    (child,) = (await bank.intents.show(who, payment_id)).children
+    child = await bank.until(child.id, lambda i: "open" in i.results)
+    return uuid.UUID(child.results["open"]["case_id"])
+
+
+async def decide(platform: Platform, case_id: uuid.UUID, verdict: str) -> None:
+    """`verdict` proposed by one person and approved by another (maker-checker)."""
+    cases = await platform.cases()
+    await cases.propose(await key(platform, Role.WRITE, "mo"), case_id, verdict, "looked")
+    await cases.approve(await key(platform, Role.ADMIN, "cy"), case_id)
+
+
 async def test_a_payment_compliance_blocks_fails_with_the_rules_reasons(
     platform: Platform, bank: Bank, payer: Principal
 ) -> None:
@@ -181,10 +195,7 @@ async def test_a_payment_sent_to_review_waits_for_the_case_and_follows_its_outco
     payment, _ = await bank.payments.pay(payer, "held", request(a, b, 150_000))
     waiting = await bank.until(payment.intent.id, lambda i: i.status is IntentStatus.WAITING)
     assert waiting.state == "screened"
-    detail = await bank.intents.show(payer, payment.intent.id)
-    (child,) = detail.children
-    child = await bank.until(child.id, lambda i: "open" in i.results)
-    case_id = uuid.UUID(child.results["open"]["case_id"])
+    case_id = await review_case(bank, payer, payment.intent.id)
     cases = await platform.cases()
     case = (await cases.show(payer, case_id)).case
     assert case.subject == subject_of(payment.intent.id)
@@ -194,8 +205,7 @@ async def test_a_payment_sent_to_review_waits_for_the_case_and_follows_its_outco
     listed, _ = await cases.find(payer)
     assert [c.id for c in listed] == [case_id]
     assert await bank.balances(a, b) == [1_000_000, 0]
-    await cases.propose(await key(platform, Role.WRITE, "mo"), case_id, verdict, "looked")
-    await cases.approve(await key(platform, Role.ADMIN, "cy"), case_id)
+    await decide(platform, case_id, verdict)
     done = await bank.done(payment.intent.id)
     if verdict == "release":
         assert done.state == "settled"
@@ -217,12 +227,7 @@ async def test_a_payment_waiting_for_its_review_does_not_hold_its_account_up(
     after, _ = await bank.payments.pay(payer, "after", request(a, b, 1_000))
     assert (await bank.done(after.intent.id)).state == "settled"
     assert (await bank.intents.show(payer, held.intent.id)).intent.state == "screened"
-    (child,) = (await bank.intents.show(payer, held.intent.id)).children
-    child = await bank.until(child.id, lambda i: "open" in i.results)
-    case_id = uuid.UUID(child.results["open"]["case_id"])
-    cases = await platform.cases()
-    await cases.propose(await key(platform, Role.WRITE, "mo"), case_id, "release", "looked")
-    await cases.approve(await key(platform, Role.ADMIN, "cy"), case_id)
+    await decide(platform, await review_case(bank, payer, held.intent.id), "release")
     done = await bank.done(held.intent.id)
     assert done.state == "settled"
     # Its limits were checked after the payment that overtook it: the day's usage counts it.
