@@ -19,10 +19,12 @@ def test_demo_runs_a_bank_through_the_http_api(sqlite_url: str) -> None:
         "rejected (invalid_nric)",
         "only a verified customer",
         "partially_refunded (10.00 SGD)",
+        "settled, out through clearing",
         "held for review",
         "payment settled",
         "captured",
         "converted: 147.95 USD at 0.7398",
+        "settled, net 5,315.50 SGD in",
         "alice's statement",
     ):
         assert line in result.output, line

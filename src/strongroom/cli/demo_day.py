@@ -1,8 +1,9 @@
 """A day at a small bank, the first part of `strongroom demo`, through the HTTP API only: the
 sample bank's products (bench/sample_bank.py), customers onboarded (one fails KYC), accounts
-opened, salaries deposited, payments with fees, a refund, a payment held for review and released
-by two people (maker-checker), a card hold captured in part, an FX conversion, a statement; each
-step's outcome is a line of the day's table."""
+opened, salaries deposited, payments with fees, a refund, a payment to a new beneficiary, a
+payment held for review and released by two people (maker-checker), a card hold captured in
+part, an FX conversion, the end of day, a statement; each step's outcome is a line of the day's
+table."""
 
 from __future__ import annotations
 
@@ -149,6 +150,28 @@ async def bank_day(client: httpx.AsyncClient, maker: str, checker: str) -> Day:
     await teller.intent(refunding["id"])
     shown = await teller.call("GET", f"/v1/banking/payments/{paid[3]}")
     day.note("refund 10.00 of payment 4", f"{shown['status']} ({_money(shown['refunded'])})")
+    payee = {
+        "reference": f"{run}-landlord",
+        "name": "Lim Property Management",
+        "currency": CURRENCY,
+        "country": "SG",
+        "bank_code": "7171",
+        "account_number": "0123456789",
+    }
+    landlord = await teller.call(
+        "POST", f"/v1/banking/customers/{customers['alice']}/beneficiaries", payee
+    )
+    rent = {
+        "reference": f"{run}-pay-rent",
+        "debit_account_id": a,
+        "beneficiary_id": landlord["id"],
+        "amount": 120_00,
+        "currency": CURRENCY,
+        "description": "rent to a new beneficiary",
+    }
+    made = await teller.call("POST", "/v1/banking/payments", rent)
+    done = await teller.settled(f"/v1/banking/payments/{made['id']}")
+    day.note("120.00 to a new beneficiary", f"{done['status']}, out through clearing")
     await teller.call(
         "POST", "/v1/compliance/rule-sets", {"source": REVIEW_RULES, "status": "enforce"}
     )
@@ -217,10 +240,18 @@ async def bank_day(client: httpx.AsyncClient, maker: str, checker: str) -> Day:
         f"{converted['state']}: {format_amount(quote['buy_amount'], 'USD')} at "
         f"{Decimal(quote['rate']):.4f}",
     )
+    today = datetime.datetime.now(datetime.UTC).date()
+    eod = {"currency": CURRENCY, "date": today.isoformat()}
+    ending = await teller.call("POST", "/v1/banking/settlements", eod)
+    ended = await teller.intent(ending["id"])
+    # Positive: the clearing account owes the world (payments out); negative: deposits came in.
+    net = ended["results"]["settle"]["amount"]
+    day.note(
+        "end of day (SGD)", f"{ended['state']}, net {_money(abs(net))} {'out' if net > 0 else 'in'}"
+    )
     for name in ("alice", "bob", "carol"):
         account = await teller.call("GET", f"/v1/banking/accounts/{day.accounts[name]}")
         day.note(f"{name}'s balance", _money(account["balance"]))
-    today = datetime.datetime.now(datetime.UTC).date()
     period = f"from={today - datetime.timedelta(days=1)}&to={today + datetime.timedelta(days=1)}"
     statement = await teller.call("GET", f"/v1/banking/accounts/{a}/statement?{period}")
     day.note(
