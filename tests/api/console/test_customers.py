@@ -80,6 +80,21 @@ async def test_a_profile_shows_the_standing_accounts_pots_and_beneficiaries(
     assert '<th scope="col">' in page
 
 
+async def test_an_erased_customers_beneficiaries_read_erased(
+    browser: httpx.AsyncClient, platform: Platform, bank: Bank
+) -> None:
+    customer = await bank.customer(full_name="Mei Lin")
+    officer = await key(platform, Role.ADMIN, "officer")
+    payee = {"name": "Müller GmbH", "currency": "SGD", "iban": "DE89 3704 0044 0532 0130 00"}
+    await bank.banking.beneficiaries.add(officer, customer, "b-1", payee)
+    await bank.banking.customers.erase(officer, customer, "the customer asked")
+    await sign_in(browser, platform, role=Role.READ)
+    page = (await browser.get(f"/console/customers/{customer}")).text
+    assert "Müller" not in page
+    assert "DE89370400440532013000" not in page
+    assert page.count('<span class="muted">erased</span>') >= 2
+
+
 async def test_another_tenants_customer_or_an_id_that_is_none_is_a_page_in_words(
     browser: httpx.AsyncClient, platform: Platform, bank: Bank
 ) -> None:
