@@ -1,5 +1,6 @@
 """/v1/banking/customers and /v1/banking/accounts on both backends: onboard, find, open, show,
-freeze, close; bad bodies as 422 naming the field; another tenant's customer as 404."""
+freeze, close; beneficiaries (null once their customer is erased); bad bodies as 422 naming the
+field; another tenant's customer as 404."""
 
 from __future__ import annotations
 
@@ -188,3 +189,33 @@ async def test_a_pot_is_filled_closed_and_hidden_from_another_tenant(
         f"/v1/banking/pots/{pot}/closure", json={"reference": ""}, headers=writer
     )
     assert blank.status_code == 422
+
+
+async def test_a_beneficiary_is_added_listed_and_reads_null_once_its_customer_is_erased(
+    platform: Platform,
+    bank: Bank,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    admin = await auth(platform, Role.ADMIN)
+    customer = await bank.customer()
+    path = f"/v1/banking/customers/{customer}/beneficiaries"
+    payee = {"reference": "b-1", "name": "Müller GmbH", "currency": "SGD"}
+    bad = await client.post(path, json={**payee, "iban": "DE00 0000"}, headers=admin)
+    assert bad.status_code == 422, bad.text
+    assert "iban" in bad.text
+    made = await client.post(
+        path, json={**payee, "iban": "DE89 3704 0044 0532 0130 00"}, headers=admin
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["name"], made.json()["account"]) == (
+        "Müller GmbH",
+        "DE89370400440532013000",
+    )
+    erased = await client.post(
+        f"/v1/banking/customers/{customer}/erasure", json={"reason": "asked"}, headers=admin
+    )
+    assert erased.status_code == 200, erased.text
+    (listed,) = (await client.get(path, headers=admin)).json()["items"]
+    assert (listed["id"], listed["name"], listed["account"]) == (made.json()["id"], None, None)
+    shown = await client.get(f"/v1/banking/beneficiaries/{listed['id']}", headers=admin)
+    assert (shown.status_code, shown.json()["name"]) == (200, None)
