@@ -18,7 +18,8 @@ from strongroom.api.grpc.gen import banking_pb2_grpc
 from strongroom.bench.sample_bank import PRODUCTS
 from strongroom.bootstrap.platform import Platform
 from strongroom.products import parse_product
-from tests.banking.conftest import EXAMPLES, Bank, bank  # noqa: F401 (the fixture)
+from strongroom.services.access import Role
+from tests.banking.conftest import EXAMPLES, Bank, bank, key  # noqa: F401 (the fixture)
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -375,6 +376,10 @@ async def test_beneficiaries(
     removed = await stub.RemoveBeneficiary(one, metadata=writer)
     assert removed.HasField("removed_at")
     assert (await stub.ShowBeneficiary(one, metadata=reader)).removed_at == removed.removed_at
+    officer = await key(platform, Role.ADMIN, "officer")
+    await bank.banking.customers.erase(officer, uuid.UUID(customer), "the customer asked")
+    gone = await stub.ShowBeneficiary(one, metadata=reader)
+    assert (gone.id, gone.name, gone.account, gone.country) == (added.id, "", "", "DE")
 
 
 async def test_fx_rates_quotes_and_a_conversion(
