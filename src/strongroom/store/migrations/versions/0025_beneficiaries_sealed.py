@@ -4,8 +4,10 @@ unreadable) with a blind index of the account for the one-active-beneficiary-per
 
 A migration holds no keys, so rows already there keep their values in `name_in_clear` and
 `account_in_clear` until the bank seals them when it starts (BeneficiaryBook.seal_left_in_clear,
-called by strongroom.bootstrap), which also empties those columns. Going down is refused while
-a sealed row exists: its values cannot be put back in clear without the keys.
+called by strongroom.bootstrap), which also empties those columns; a partial index on the rows
+not yet sealed keeps that look, made by every process that opens the bank, from reading the
+whole table. Going down is refused while a sealed row exists: its values cannot be put back in
+clear without the keys.
 
 Revision ID: 0025_beneficiaries_sealed
 Revises: 0024_billing
@@ -21,6 +23,7 @@ depends_on = None
 
 UID = sa.Uuid().with_variant(sa.LargeBinary(16), "sqlite")
 ACTIVE = "removed_at IS NULL"
+IN_CLEAR = "dek_id IS NULL"
 
 
 def upgrade() -> None:
@@ -46,6 +49,13 @@ def upgrade() -> None:
         sqlite_where=sa.text(ACTIVE),
         postgresql_where=sa.text(ACTIVE),
     )
+    op.create_index(
+        "ix_banking_beneficiaries_in_clear",
+        "banking_beneficiaries",
+        ["seq"],
+        sqlite_where=sa.text(IN_CLEAR),
+        postgresql_where=sa.text(IN_CLEAR),
+    )
 
 
 def downgrade() -> None:
@@ -57,6 +67,7 @@ def downgrade() -> None:
             f"{sealed} beneficiaries are sealed; a migration has no keys to put their names and "
             "accounts back in clear"
         )
+    op.drop_index("ix_banking_beneficiaries_in_clear", "banking_beneficiaries")
     op.drop_index("uq_banking_beneficiaries_active", "banking_beneficiaries")
     with op.batch_alter_table("banking_beneficiaries") as table:
         for name in ("dek_id", "name", "account", "account_bidx"):
