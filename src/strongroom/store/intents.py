@@ -405,10 +405,8 @@ class SqlIntentStore:
                 )
             joining = [c.intent.id for c in accepted if c.join]
             if joining:
-                turns = await _turned(connection, [{"b_id": i} for i in joining])
-                await connection.execute(
-                    _JOIN, [{"b_id": t["b_id"], "b_turn": t["turn"]} for t in turns]
-                )
+                turns = await _turned(connection, [{"b_id": i} for i in joining], "b_turn")
+                await connection.execute(_JOIN, turns)
             transitions = [_transition_row(t) for c in accepted for t in c.transitions]
             steps = [_step_row(s) for c in accepted for s in c.steps]
             if transitions:
@@ -611,10 +609,13 @@ _JOIN = (
 )
 
 
-async def _turned(connection: AsyncConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` each with the next turn, in order (SQLite: the one writer gives them)."""
+async def _turned(
+    connection: AsyncConnection, rows: list[dict[str, Any]], key: str = "turn"
+) -> list[dict[str, Any]]:
+    """`rows` each with the next turn under `key`, in order (SQLite: the one writer gives
+    them)."""
     last = int(await connection.scalar(_LAST_TURN) or 0)
-    return [{**row, "turn": last + n} for n, row in enumerate(rows, 1)]
+    return [{**row, key: last + n} for n, row in enumerate(rows, 1)]
 
 
 async def _apply_sqlite(

@@ -47,7 +47,7 @@ class Checkpoint(msgspec.Struct):
     #: Child intents to create (a sub-workflow), new rows with no history yet.
     children: list[Intent] = msgspec.field(default_factory=list)
     #: Give the intent a new turn in its mutex key's queue, behind every intent in it: it takes
-    #: its key only now (IntentType's `mutex_from`), or an admin runs it again.
+    #: its key again (given up while a `release_key` group waited, or by an admin's retry).
     join: bool = False
 
 
