@@ -28,7 +28,7 @@ from pathlib import Path
 
 from strongroom.bench.ledger import percentile
 from strongroom.bench.loops import open_loop
-from strongroom.bench.scratch import throwaway_database
+from strongroom.bench.scratch import gather_statistics, throwaway_database
 from strongroom.bootstrap import Platform
 from strongroom.clock import SystemClock
 from strongroom.compliance.decide import Decider
@@ -252,6 +252,7 @@ async def _run(
     try:
         for _ in range(config.warmup):
             await decider.screen(TENANT, payments.next())
+        await gather_statistics(platform.settings.db_url)
         # The screening index and the compiled rules live as long as a server would keep them.
         settle_heap()
         cached = screener.current.cache_hits

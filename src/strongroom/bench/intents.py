@@ -20,7 +20,7 @@ from typing import Any
 
 from strongroom.bench.ledger import percentile
 from strongroom.bench.loops import closed_loop, open_loop
-from strongroom.bench.scratch import throwaway_database
+from strongroom.bench.scratch import gather_statistics, throwaway_database
 from strongroom.bootstrap import Platform
 from strongroom.ledger import Account, AccountFlags, Transfer
 from strongroom.services.access import Role
@@ -140,6 +140,7 @@ async def _run(platform: Platform, config: IntentBenchConfig) -> IntentBenchResu
 
     if config.warmup:
         await closed_loop(one, "warmup", config.warmup, config.in_flight)
+    await gather_statistics(platform.settings.db_url)
     outcomes.clear()
     batches_before, checkpoints_before = engine.checkpoint_figures()
     steps_before, retries_before = engine.stats.steps, engine.stats.retries

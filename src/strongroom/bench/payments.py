@@ -28,7 +28,7 @@ from strongroom.banking.services import BankingServices
 from strongroom.bench.ledger import percentile
 from strongroom.bench.loops import closed_loop, open_loop
 from strongroom.bench.sample_bank import CURRENCY, IDENTITY, PEOPLE, set_up_products
-from strongroom.bench.scratch import throwaway_database
+from strongroom.bench.scratch import gather_statistics, throwaway_database
 from strongroom.bootstrap import Platform
 from strongroom.compliance.ports import RuleSetStatus
 from strongroom.ledger import Account, Transfer
@@ -203,6 +203,7 @@ async def _run(platform: Platform, config: PaymentBenchConfig) -> PaymentBenchRe
 
         if config.warmup:
             await closed_loop(one, "warmup", config.warmup, config.in_flight)
+        await gather_statistics(platform.settings.db_url)
         outcomes.clear()
         began, cpu = time.perf_counter(), time.process_time()
         if config.rate is None:

@@ -39,3 +39,29 @@ async def throwaway_database(postgres: str | None) -> AsyncIterator[str]:
         async with engine.begin() as connection:
             await connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         await engine.dispose()
+
+
+async def gather_statistics(url: str) -> None:
+    """ANALYZE the tables of a throwaway PostgreSQL schema (SQLite plans afresh: nothing to do).
+
+    A server's tables get their statistics from autovacuum within a minute or so of filling;
+    a benchmark on a fresh schema is over before that. Until then the planner takes each table
+    for ten pages, and the generic plans that the pool's prepared statements keep from those
+    first moments stay in use while the tables grow (a checkpoint's update joined `intents` by a
+    sequential scan, its cost growing with every intent submitted). A benchmark calls this
+    after its warm-up, so that it measures the plans of a server that has run a minute."""
+    target = parse_url(url)
+    if target.kind != "postgresql" or target.schema is None:
+        return
+    engine = sqlalchemy_engine(target)
+    try:
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            tables = await connection.scalars(
+                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = :schema"),
+                {"schema": target.schema},
+            )
+            for table in list(tables):
+                await connection.execute(sa.text(f'ANALYZE "{target.schema}"."{table}"'))
+    finally:
+        await engine.dispose()
