@@ -3,6 +3,9 @@ configured fail-closed (block) or fail-open (allow) answer, saying why, and stor
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 
 from strongroom.bootstrap.platform import Platform
@@ -49,6 +52,7 @@ async def test_a_timeout_gives_the_configured_answer_and_stores_nothing(
     ["sqlite:////nonexistent/dir/strongroom.db", "postgresql://postgres@127.0.0.1:1/strongroom"],
 )
 async def test_a_database_that_cannot_be_reached_gives_the_fail_closed_answer(url: str) -> None:
+    before = set(threading.enumerate())
     store = SqlComplianceStore.open(parse_url(url))
     broken = Decider(store, store, SystemClock(), timeout=5)
     try:
@@ -56,6 +60,13 @@ async def test_a_database_that_cannot_be_reached_gives_the_fail_closed_answer(ur
     finally:
         await broken.close()
         await store.close()
+    # aiosqlite stops the worker thread of a connection that failed to open without waiting
+    # for it, and the worker then answers this test's loop: had the loop closed first, that
+    # answer would raise in the thread during a later test. Nothing is left running either.
+    for worker in set(threading.enumerate()) - before:
+        if "_connection_worker_thread" in worker.name:
+            await asyncio.to_thread(worker.join, 5)
+            assert not worker.is_alive()
     assert decision.outcome is Outcome.BLOCK
     assert decision.failure is not None
     assert decision.rule_set_version is None
