@@ -42,7 +42,8 @@ async def throwaway_database(postgres: str | None) -> AsyncIterator[str]:
 
 
 async def gather_statistics(url: str) -> None:
-    """ANALYZE the tables of a throwaway PostgreSQL schema (SQLite plans afresh: nothing to do).
+    """ANALYZE the tables of a throwaway PostgreSQL schema. (SQLite's planner, without statistics,
+    takes every table for a large one and uses its indexes: nothing to do there.)
 
     A server's tables get their statistics from autovacuum within a minute or so of filling;
     a benchmark on a fresh schema is over before that. Until then the planner takes each table
