@@ -172,3 +172,26 @@ def test_a_bad_setting_is_one_line_and_exit_code_1(
     (line,) = refused.stderr.splitlines()
     assert line.startswith("error: invalid settings: db_url (STRONGROOM_DB_URL): ")
     assert not (tmp_path / "strongroom.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "sqlite:////nonexistent/dir/strongroom.db",
+            "sqlite+aiosqlite:////nonexistent/dir/strongroom.db: unable to open database file",
+        ),
+        ("postgresql://postgres:secret@127.0.0.1:1/strongroom", "postgres:***@127.0.0.1:1/"),
+    ],
+)
+def test_a_database_that_cannot_be_reached_is_one_line_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str, shown: str
+) -> None:
+    monkeypatch.setenv("STRONGROOM_DB_URL", url)
+    refused = strongroom("accounts", "list", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stdout == ""
+    (line,) = refused.stderr.splitlines()
+    assert line.startswith("error: cannot open the database ")
+    assert shown in line
+    assert "secret" not in line

@@ -12,7 +12,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from strongroom.errors import StorageError
 from strongroom.store.connections import sqlalchemy_engine
 from strongroom.store.urls import DatabaseURL
 
@@ -29,6 +32,18 @@ def _config(connection: Connection) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+async def _connect(engine: AsyncEngine) -> AsyncConnection:
+    """The first connection a command makes. A database it cannot reach (no such file or
+    folder, nobody listening, no such database, refused credentials) is a StorageError saying
+    so in one line, the URL shown without its password, not the driver's traceback."""
+    try:
+        return await engine.connect()
+    except (OSError, DBAPIError) as error:
+        reason = error.orig if isinstance(error, DBAPIError) else error
+        shown = engine.url.render_as_string(hide_password=True)
+        raise StorageError(f"cannot open the database {shown}: {reason}") from error
 
 
 async def upgrade(url: DatabaseURL, revision: str = "heads") -> None:
@@ -53,7 +68,11 @@ async def upgrade(url: DatabaseURL, revision: str = "heads") -> None:
             cursor.close()
 
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+        connection = await _connect(engine)
+        try:
+            async with connection.begin():
+                await connection.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+        finally:
+            await connection.close()
     finally:
         await engine.dispose()
