@@ -44,6 +44,7 @@ from strongroom.compliance.rules.facts import (
 from strongroom.compliance.rules.velocity import Window, increments
 from strongroom.compliance.screening.reloading import OfacSource, ScreeningLists
 from strongroom.compliance.screening.synthetic import query_names, synthetic_entries, write_ofac_csv
+from strongroom.compliance.screening.worker import ScreeningWorker
 from strongroom.compliance.service import ComplianceService
 from strongroom.ids import new_id
 from strongroom.ledger import Account, AccountFlags, Transfer, TransferFlags
@@ -247,7 +248,10 @@ async def _run(
     service = await platform.compliance()
     admin = (await (await platform.access()).create(TENANT, Role.ADMIN)).key
     stored = await service.publish(admin, rule_set(), RuleSetStatus.ENFORCE)
-    decider = Decider(service.rule_sets, service.decisions, platform.clock, screener, timeout=5.0)
+    # Names not screened before are screened in a worker process, as a server's decisions do.
+    screening = ScreeningWorker(screener)
+    await screening.start()
+    decider = Decider(service.rule_sets, service.decisions, platform.clock, screening, timeout=5.0)
     payments = Payments(config.customers, names, config.seed, int(time.time()) * NS)
     try:
         for _ in range(config.warmup):
@@ -260,6 +264,7 @@ async def _run(
         result.screenings_cached = screener.current.cache_hits - cached
     finally:
         await decider.close()
+        await screening.close()
     rules = decider.compiled(stored)
     result.rules = len(rules.rules)
     result.windows = len(rules.windows)

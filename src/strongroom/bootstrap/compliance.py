@@ -18,6 +18,8 @@ from strongroom.compliance.screening.reloading import (
     OfacSource,
     ScreeningLists,
 )
+from strongroom.compliance.screening.types import AsyncScreener
+from strongroom.compliance.screening.worker import InProcessScreening, ScreeningWorker
 from strongroom.compliance.service import ComplianceService
 from strongroom.services.access import ApiKey, Role
 from strongroom.settings import Settings
@@ -57,15 +59,26 @@ async def open_screening(settings: Settings, clock: Clock) -> ScreeningLists:
 REVIEWER = "compliance"
 
 
+def decision_screening(
+    settings: Settings, lists: ScreeningLists
+) -> ScreeningWorker | InProcessScreening:
+    """How decisions screen `lists`: through a worker process (names not screened before cost
+    milliseconds of CPU the event loop would wait on), or on the loop when the settings say
+    `screening_worker` off. The caller closes it."""
+    return ScreeningWorker(lists) if settings.screening_worker else InProcessScreening(lists)
+
+
 def wire_compliance(
     store: SqlComplianceStore,
     settings: Settings,
     clock: Clock,
     lists: ScreeningLists,
+    screening: AsyncScreener,
     cases: CaseService,
 ) -> ComplianceService:
-    """The service over `store`, deciding with the settings' timeout and failure mode; an
-    enforced review opens its case (once per decision) in `cases`."""
+    """The service over `store`, deciding with the settings' timeout and failure mode and
+    screening through `screening`; an enforced review opens its case (once per decision) in
+    `cases`."""
 
     async def open_case(decision: Decision, _payment: Payment) -> None:
         engine = ApiKey(
@@ -77,7 +90,7 @@ def wire_compliance(
         store,
         store,
         clock,
-        lists,
+        screening,
         timeout=settings.compliance_timeout,
         fail_open=settings.compliance_fail_open,
         on_review=open_case,

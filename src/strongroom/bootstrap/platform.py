@@ -29,7 +29,12 @@ from strongroom.billing.service import BillingService
 from strongroom.billing.services import BillingServices
 from strongroom.billing.usage import UsageService
 from strongroom.bootstrap.banking import customer_intent_types, payment_intent_types, wire_banking
-from strongroom.bootstrap.compliance import case_policy, open_screening, wire_compliance
+from strongroom.bootstrap.compliance import (
+    case_policy,
+    decision_screening,
+    open_screening,
+    wire_compliance,
+)
 from strongroom.bootstrap.events import open_outbox
 from strongroom.bootstrap.ledger import open_ledger, open_repair, open_snapshots
 from strongroom.bootstrap.locks import open_locks
@@ -283,9 +288,11 @@ class Platform:
 
         async def build() -> ComplianceService:
             lists = await open_screening(self.settings, self.clock)
+            screening = decision_screening(self.settings, lists)
+            self._stack.push_async_callback(screening.close)
             store = SqlComplianceStore.open(self._url)
             self._stack.push_async_callback(store.close)
-            service = wire_compliance(store, self.settings, self.clock, lists, cases)
+            service = wire_compliance(store, self.settings, self.clock, lists, screening, cases)
             self._stack.push_async_callback(service.decider.close)
             return service
 

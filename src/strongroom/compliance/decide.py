@@ -51,7 +51,7 @@ from strongroom.compliance.rules.velocity import (
     increments,
     plan,
 )
-from strongroom.compliance.screening.types import Hit, NameQuery, Screener
+from strongroom.compliance.screening.types import AsyncScreener, Hit, NameQuery
 from strongroom.events.schemas import DECISION_MADE, Envelope
 from strongroom.ids import new_id
 from strongroom.logging import get_logger
@@ -91,7 +91,7 @@ class Decider:
         rule_sets: RuleSetStore,
         decisions: DecisionStore,
         clock: Clock,
-        screener: Screener | None = None,
+        screener: AsyncScreener | None = None,
         *,
         timeout: float = 0.5,
         fail_open: bool = False,
@@ -277,19 +277,29 @@ class Decider:
     ) -> Facts:
         values = payment_facts(payment, at)
         queries = list(dict.fromkeys(query for _, query in plan(windows, payment, at // NS, {})))
-        totals = {}
-        if queries:
-            found = await self._reads.get(
+        # The windows are read while the counterparty is screened.
+        reading = (
+            self._reads.request(
                 tuple(VelocityRead(tenant, payment.currency, query) for query in queries)
             )
-            totals = dict(zip(queries, found, strict=True))
+            if queries
+            else None
+        )
         hits: tuple[Hit, ...] = ()
         if screens and self.screener is not None and payment.counterparty.name:
             party = payment.counterparty
-            hits = self.screener.screen(
-                NameQuery(name=party.name or "", birth_date=party.birth_date, country=party.country)
-            )
+            try:
+                hits = await self.screener.screen(
+                    NameQuery(
+                        name=party.name or "", birth_date=party.birth_date, country=party.country
+                    )
+                )
+            except BaseException:
+                if reading is not None:
+                    reading.cancel()
+                raise
         add_screening(values, hits)
+        totals = {} if reading is None else dict(zip(queries, await reading, strict=True))
         return Facts(values, totals, hits)
 
     def _evaluate(

@@ -113,11 +113,16 @@ class Coalescer(Generic[T, R]):
         self._task: asyncio.Task[None] | None = None
 
     async def get(self, item: T) -> R:
+        return await self.request(item)
+
+    def request(self, item: T) -> asyncio.Future[R]:
+        """`get` begun now, awaited later: the fetch goes as soon as the caller yields, so the
+        caller can do other work while it is under way."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
         if self._task is None:
             self._task = asyncio.create_task(self._drain())
-        return await future
+        return future
 
     async def _drain(self) -> None:
         try:

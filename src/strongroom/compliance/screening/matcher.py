@@ -32,7 +32,9 @@ the listed side's coverage at most 100) a forward coverage F, hence matches for 
 carrying F of the query's length. Candidates are the names matching every token of some such
 subset of query tokens: a name matching no such subset cannot be a hit. The entries found for
 a name's tokens and a bound, with their name scores, serve every query of that name whose
-tie-breakers are of the same kinds (whatever their values): each screener keeps them.
+tie-breakers are of the same kinds (whatever their values): each screener keeps them, and
+the hits of each query (name, birth date and country alike): payments go to the same
+counterparties again and again.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ DEFAULT_THRESHOLD = 80.0
 MAX_HITS = 25
 #: Query tokens whose similar tokens are remembered per index (then forgotten all at once).
 TOKEN_CACHE = 100_000
-#: Names whose scores are remembered per screener (then forgotten all at once).
+#: Names whose scores, and queries whose hits, are remembered per screener (then forgotten all
+#: at once).
 SCREENING_CACHE = 100_000
 #: Query tokens up to which candidates are the names matching enough of them together (by
 #: intersecting their sets of names over the subsets of tokens); longer queries take the union
@@ -201,6 +204,7 @@ class NameIndex:
     query tokens' similar tokens."""
 
     def __init__(self, lists: Sequence[WatchList]) -> None:
+        self.lists = tuple(lists)
         self.entries: list[tuple[str, ListedEntry]] = []
         self.names: list[_Name] = []
         self.vocabulary: list[str] = []
@@ -326,15 +330,38 @@ class NameScreener:
         self.index = lists if isinstance(lists, NameIndex) else NameIndex(lists)
         self.threshold = threshold
         self.max_hits = max_hits
-        # The lists never change under a screener (a reload builds a new one), so a name's
-        # scores are the same each time it is screened: payments go to the same counterparties
-        # again. Kept per name and bound (which tie-breakers a query has, not their values).
+        # The lists never change under a screener (a reload builds a new one), so a query's
+        # hits and a name's scores are the same each time: payments go to the same
+        # counterparties again. Scores are kept per name and bound (which tie-breakers a query
+        # has, not their values), hits per query.
         self._scored: dict[tuple[tuple[str, ...], float], tuple[tuple[int, float, str], ...]] = {}
-        #: Screenings whose name scores came from that cache.
+        self._hits: dict[NameQuery, tuple[Hit, ...]] = {}
+        #: Screenings answered from what the screener kept (a query's hits or a name's scores).
         self.cache_hits = 0
 
     def screen(self, query: NameQuery) -> tuple[Hit, ...]:
         """Hits at or above the threshold, best first, at most `max_hits`."""
+        found = self.kept(query)
+        if found is None:
+            found = self._screen(query)
+            self.keep(query, found)
+        return found
+
+    def kept(self, query: NameQuery) -> tuple[Hit, ...] | None:
+        """The hits of `query` if this screener has them, without screening."""
+        found = self._hits.get(query)
+        if found is not None:
+            self.cache_hits += 1
+        return found
+
+    def keep(self, query: NameQuery, hits: tuple[Hit, ...]) -> None:
+        """Keep `hits` as the answer to `query`: what this screener answered, or a screener
+        over the same lists in another process (`worker.ScreeningWorker`)."""
+        if len(self._hits) >= SCREENING_CACHE:
+            self._hits.clear()
+        self._hits[query] = hits
+
+    def _screen(self, query: NameQuery) -> tuple[Hit, ...]:
         tokens = tuple(name_tokens(query.name))
         if not tokens:
             return ()

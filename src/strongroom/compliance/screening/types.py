@@ -39,3 +39,12 @@ class Screener(Protocol):
     def screen(self, query: NameQuery) -> tuple[Hit, ...]:
         """Hits at or above the screener's threshold, best first."""
         ...
+
+
+class AsyncScreener(Protocol):
+    """Screens where the caller's event loop does not wait on the CPU it takes (see
+    `worker.ScreeningWorker`): what the pre-transaction decider uses."""
+
+    async def screen(self, query: NameQuery) -> tuple[Hit, ...]:
+        """Hits at or above the screener's threshold, best first."""
+        ...
