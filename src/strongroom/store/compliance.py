@@ -1,16 +1,18 @@
 """Compliance's tables on either backend: strongroom.compliance.ports' RuleSetStore and
 DecisionStore, in SQLAlchemy Core.
 
-Decisions and velocity are the hot path, in plain SQL: asyncpg on PostgreSQL (arrays through
-`unnest`), the driver's executemany on SQLite. A batch of decisions is one transaction: the new
-ones are inserted (a subject decided before keeps its first decision: PostgreSQL's ON CONFLICT
-DO NOTHING RETURNING says which are new; SQLite looks first, under the write lock), their
-velocity is added by upserts, and their events go to the outbox (on PostgreSQL all of it one
-statement of data-modifying CTEs, one round trip per batch). The window reads of
-many decisions are one statement: a list of (subject, bucket size, since) joined to the
-counters, one range sum per read. Publishing a rule set serializes per tenant (PostgreSQL: a
-transaction-scoped advisory lock; SQLite: the write lock) so versions are numbered without gaps
-or clashes. May import strongroom.compliance's and events' types only.
+Decisions and velocity are the hot path, in plain SQL: asyncpg on PostgreSQL (a batch as one
+JSON document, through `json_to_recordset`), the driver's executemany on SQLite. A batch of
+decisions is one transaction: the new ones are inserted (a subject decided before keeps its
+first decision: PostgreSQL's ON CONFLICT DO NOTHING RETURNING says which are new; SQLite looks
+first, under the write lock), their velocity is added by upserts, and their events go to the
+outbox (on PostgreSQL all of it one statement of data-modifying CTEs, one round trip per
+batch). The window reads of many decisions are one statement: a list of (subject, bucket size,
+since) joined to the counters, one range sum per read. Publishing a rule set serializes per
+tenant (PostgreSQL: a transaction-scoped advisory lock; SQLite: the write lock) so versions are
+numbered without gaps or clashes.
+
+May import strongroom.compliance's and events' types only.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from strongroom.compliance.rules.velocity import VelocityRead
 from strongroom.compliance.screening.types import Hit
 from strongroom.events.schemas import Envelope, encode_batch
 from strongroom.store.connections import (
-    LazyPgPool,
+    HotConnections,
     sqlalchemy_engine,
     sqlite_write_transactions,
     write_transaction,
@@ -65,7 +67,7 @@ class SqlComplianceStore:
         self._engine = engine
         self._postgres = url.kind == "postgresql"
         # The hot path on PostgreSQL: decisions and window reads.
-        self._hot = LazyPgPool(url)
+        self._hot = HotConnections(url)
 
     @classmethod
     def open(cls, url: DatabaseURL) -> SqlComplianceStore:
@@ -166,15 +168,16 @@ class SqlComplianceStore:
         if not reads:
             return []
         if self._postgres:
-            async with (await self._hot.get()).acquire() as driver:
-                rows = await driver.fetch(
-                    _VELOCITY_PG,
-                    [r.tenant for r in reads],
-                    [r.currency for r in reads],
-                    [r.query.subject for r in reads],
-                    [r.query.resolution for r in reads],
-                    [r.query.since for r in reads],
-                )
+            document = _encode_text(
+                [
+                    _ReadRow(
+                        i, r.tenant, r.currency, r.query.subject, r.query.resolution, r.query.since
+                    )
+                    for i, r in enumerate(reads)
+                ]
+            )
+            async with self._hot.connection() as driver:
+                rows = await driver.fetch(_VELOCITY_PG, document)
         else:
             params = [
                 value
@@ -195,8 +198,7 @@ class SqlComplianceStore:
                 rows = result.all()
         totals = [(0, 0)] * len(reads)
         for index, count, total in rows:
-            # PostgreSQL numbers WITH ORDINALITY from 1.
-            totals[index - 1 if self._postgres else index] = (int(count), int(total))
+            totals[index] = (int(count), int(total))
         return totals
 
     async def record(self, records: Sequence[DecisionRecord]) -> list[Decision]:
@@ -206,7 +208,7 @@ class SqlComplianceStore:
             first.setdefault(_key(r.decision), r)
         if self._postgres:
             # One statement, atomic by itself: no transaction around it, no extra round trips.
-            async with (await self._hot.get()).acquire() as driver:
+            async with self._hot.connection() as driver:
                 stored = await _record_pg(driver, list(first.values()))
         else:
             async with write_transaction(self._engine) as connection:
@@ -278,13 +280,20 @@ async def _publish(connection: AsyncConnection, now: int, events: Sequence[Envel
         )
 
 
+# The reads and the records go to PostgreSQL as one JSON document per batch, not one array per
+# column: asyncpg checks every element of every array it encodes against three ABCs, which made
+# the arrays cost more of this process's CPU per statement than everything else in it.
+# Each read is its own range sum over the counters' key (LATERAL): one index range scan per
+# read whatever the planner believes of the table's size. A join would let a generic plan made
+# while the table was small scan all of it for every batch as it grows.
 _VELOCITY_PG = (
-    "SELECT q.i, COALESCE(SUM(v.count), 0)::bigint, COALESCE(SUM(v.total), 0)::bigint"
-    " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[])"
-    " WITH ORDINALITY AS q(tenant, currency, subject, resolution, since, i)"
-    " LEFT JOIN compliance_velocity v ON v.tenant = q.tenant AND v.subject = q.subject"
-    " AND v.currency = q.currency AND v.resolution = q.resolution AND v.bucket >= q.since"
-    " GROUP BY q.i"
+    "SELECT q.i, s.count, s.total"
+    " FROM json_to_recordset($1::json)"
+    " AS q(i int, tenant text, currency text, subject text, resolution int, since bigint)"
+    " CROSS JOIN LATERAL (SELECT COALESCE(SUM(v.count), 0)::bigint AS count,"
+    " COALESCE(SUM(v.total), 0)::bigint AS total FROM compliance_velocity v"
+    " WHERE v.tenant = q.tenant AND v.subject = q.subject AND v.currency = q.currency"
+    " AND v.resolution = q.resolution AND v.bucket >= q.since) s"
 )
 _DECISION_COLUMNS = (
     "id, tenant, subject, mode, outcome, score, rule_set_version, fired, hits, failure,"
@@ -292,21 +301,24 @@ _DECISION_COLUMNS = (
 )
 # One statement: the decisions not stored yet, the velocity of the new enforced ones (summed per
 # counter, in key order so concurrent batches lock counters in one order), and one outbox row
-# per new decision. Returns the keys of the new decisions.
+# per new decision. Returns the keys of the new decisions. `fired`, `hits` and `payment` arrive
+# as JSON values and are stored as their text, as sent.
 _RECORD_PG = (
-    "WITH ins AS ("
+    "WITH d AS (SELECT * FROM json_to_recordset($1::json) AS d(id uuid, tenant text,"
+    " subject text, mode text, outcome text, score int, rule_set_version int, fired json,"
+    " hits json, failure text, decided_at bigint, payment_at bigint, payment json,"
+    " event_at bigint, events text)),"
+    " ins AS ("
     f" INSERT INTO compliance_decisions ({_DECISION_COLUMNS})"
-    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
-    " $6::int[], $7::int[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[],"
-    " $13::text[])"
+    " SELECT id, tenant, subject, mode, outcome, score, rule_set_version, fired::text,"
+    " hits::text, failure, decided_at, payment_at, payment::text FROM d"
     " ON CONFLICT (tenant, subject, mode) DO NOTHING RETURNING tenant, subject, mode),"
     " vel AS ("
     " INSERT INTO compliance_velocity"
     " (tenant, subject, currency, resolution, bucket, count, total)"
     " SELECT u.tenant, u.counter, u.currency, u.resolution, u.bucket, count(*), sum(u.amount)"
-    " FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::int[],"
-    " $19::bigint[], $20::bigint[])"
-    " AS u(tenant, decided, counter, currency, resolution, bucket, amount)"
+    " FROM json_to_recordset($2::json) AS u(tenant text, decided text, counter text,"
+    " currency text, resolution int, bucket bigint, amount bigint)"
     " JOIN ins ON ins.tenant = u.tenant AND ins.subject = u.decided AND ins.mode = 'enforce'"
     " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
     " ON CONFLICT (tenant, subject, currency, resolution, bucket) DO UPDATE"
@@ -314,10 +326,8 @@ _RECORD_PG = (
     " total = compliance_velocity.total + excluded.total),"
     " ob AS ("
     " INSERT INTO outbox (created_at, events)"
-    " SELECT e.created_at, e.events"
-    " FROM unnest($21::text[], $22::text[], $23::text[], $24::bigint[], $25::bytea[])"
-    " AS e(tenant, subject, mode, created_at, events)"
-    " JOIN ins USING (tenant, subject, mode))"
+    " SELECT d.event_at, decode(d.events, 'base64')"
+    " FROM d JOIN ins USING (tenant, subject, mode) WHERE d.events IS NOT NULL)"
     " SELECT tenant, subject, mode FROM ins"
 )
 _STORED_PG = (
@@ -404,12 +414,77 @@ def _events(records: Sequence[DecisionRecord]) -> tuple[int, bytes] | None:
     return (events[0].occurred_at, encode_batch(events)) if events else None
 
 
+class _ReadRow(msgspec.Struct):
+    """A window read, as `_VELOCITY_PG` reads it."""
+
+    i: int
+    tenant: str
+    currency: str
+    subject: str
+    resolution: int
+    since: int
+
+
+class _DecisionRow(msgspec.Struct):
+    """A decision with its payment and events, as `_RECORD_PG` reads it."""
+
+    id: uuid.UUID
+    tenant: str
+    subject: str
+    mode: str
+    outcome: str
+    score: int
+    rule_set_version: int | None
+    fired: msgspec.Raw
+    hits: msgspec.Raw
+    failure: str | None
+    decided_at: int
+    payment_at: int
+    payment: msgspec.Raw
+    event_at: int | None
+    #: The events as one outbox row's bytes (base64 in the document).
+    events: bytes | None
+
+
+class _CounterRow(msgspec.Struct):
+    """A velocity increment of the decision on `decided`, as `_RECORD_PG` reads it."""
+
+    tenant: str
+    decided: str
+    counter: str
+    currency: str
+    resolution: int
+    bucket: int
+    amount: int
+
+
+def _decision_row(record: DecisionRecord) -> _DecisionRow:
+    d = record.decision
+    events = record.events
+    return _DecisionRow(
+        d.id,
+        d.tenant,
+        d.subject,
+        d.mode.value,
+        d.outcome.value,
+        d.score,
+        d.rule_set_version,
+        msgspec.Raw(_encode(d.fired)),
+        msgspec.Raw(_encode(d.hits)),
+        d.failure,
+        d.decided_at,
+        record.payment.at or d.decided_at,
+        msgspec.Raw(_encode(record.payment)),
+        events[0].occurred_at if events else None,
+        encode_batch(list(events)) if events else None,
+    )
+
+
 async def _record_pg(
     driver: asyncpg.Connection, records: Sequence[DecisionRecord]
 ) -> dict[Key, Decision]:
-    decisions = list(zip(*(_values(r) for r in records), strict=True))
     counters = [
-        (
+        _CounterRow(
             r.decision.tenant,
             r.decision.subject,
             i.subject,
@@ -421,18 +496,12 @@ async def _record_pg(
         for r in records
         for i in r.increments
     ]
-    events = [
-        (*_key(r.decision), r.events[0].occurred_at, encode_batch(list(r.events)))
-        for r in records
-        if r.events
-    ]
     inserted = {
         tuple(row)
         for row in await driver.fetch(
             _RECORD_PG,
-            *decisions,
-            *_columns(counters, 7),
-            *_columns(events, 5),
+            _encode_text([_decision_row(r) for r in records]),
+            _encode_text(counters),
         )
     }
     stored = {_key(r.decision): r.decision for r in records if _key(r.decision) in inserted}
@@ -444,9 +513,8 @@ async def _record_pg(
     return stored
 
 
-def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """Rows as `width` column arrays (empty arrays for no rows), for unnest."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+def _encode_text(value: object) -> str:
+    return _encode(value).decode()
 
 
 async def _record_sqlite(

@@ -105,6 +105,50 @@ class LazyPgPool:
             await self._pool.close()
 
 
+class HotConnections:
+    """PostgreSQL connections for a store's hottest statements, opened on first use and lent to
+    one caller at a time: what asyncpg's Pool does (`LazyPgPool`), without the task and the
+    timeout machinery its every release runs, which cost ~50 µs of CPU per statement, more than
+    a small statement itself (docs/performance.md, "Compliance decisions"). At most `max_size`
+    are open; one that a caller's statement failed or was cancelled on is closed, not lent
+    again (its state is unknown). Nothing is kept in the session."""
+
+    def __init__(self, url: DatabaseURL, *, max_size: int = 8) -> None:
+        self._url = url
+        self._slots = asyncio.Semaphore(max_size)
+        self._idle: list[asyncpg.Connection] = []
+        self._open: set[asyncpg.Connection] = set()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self._slots:
+            connection = self._idle.pop() if self._idle else await self._connect()
+            try:
+                yield connection
+            except BaseException:
+                self._open.discard(connection)
+                connection.terminate()
+                raise
+            if connection.is_closed() or connection.is_in_transaction():
+                self._open.discard(connection)
+                connection.terminate()
+            else:
+                self._idle.append(connection)
+
+    async def _connect(self) -> asyncpg.Connection:
+        connection: asyncpg.Connection = await asyncpg.connect(
+            self._url.target, server_settings=pg_server_settings(self._url)
+        )
+        self._open.add(connection)
+        return connection
+
+    async def close(self) -> None:
+        opened, self._open = self._open, set()
+        self._idle.clear()
+        for connection in opened:
+            await connection.close()
+
+
 def sqlalchemy_engine(url: DatabaseURL, *, pooled: bool = True) -> AsyncEngine:
     """A SQLAlchemy async engine for the cold paths (keys, products, events, migrations).
 
