@@ -3,7 +3,9 @@ payment with their velocity, shadow decisions that never act, backtests, roles a
 
 from __future__ import annotations
 
+import os
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -13,9 +15,11 @@ from strongroom.compliance.decisions import Mode, Outcome
 from strongroom.compliance.ports import RuleSetStatus
 from strongroom.compliance.rules.compiler import RuleSetError
 from strongroom.compliance.rules.facts import AccountFacts, Counterparty, CustomerFacts, Payment
+from strongroom.compliance.screening.worker import ScreeningWorker
 from strongroom.errors import NotFound, PermissionDenied, ValidationError
 from strongroom.events.schemas import DECISION_MADE, RULE_SET_CHANGED, decode_batch
 from strongroom.services.access import Principal, Role
+from strongroom.settings import Settings
 from tests.compliance.conftest import key
 
 NS = 10**9
@@ -262,3 +266,54 @@ async def test_an_enforced_review_opens_one_case_with_its_reasons(
     (case,) = found
     assert (case.subject, case.decision_id) == ("big", decision.id)
     assert case.reasons == ("big: over 1,000.00",)
+
+
+SANCTIONS = textwrap.dedent(
+    """\
+    rules:
+      - id: sanctions
+        message: sanctions hit
+        when: {screening.score: {gte: 90}}
+        action: block
+    """
+)
+LISTS = Path(__file__).parent / "screening" / "data"
+
+
+def to(subject: str, name: str, country: str) -> Payment:
+    return Payment(
+        subject=subject,
+        amount=1_000,
+        currency="SGD",
+        counterparty=Counterparty(name=name, country=country),
+        at=T0 * NS,
+    )
+
+
+async def test_decisions_screen_through_the_platforms_worker_process(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(db_url=db_url, key_file=tmp_path / "keys", screening_ofac=LISTS / "ofac")
+    async with Platform(settings) as platform:
+        admin = await key(platform, Role.ADMIN, "dave")
+        service = await platform.compliance()
+        await service.publish(admin, SANCTIONS, RuleSetStatus.ENFORCE)
+        screening = service.decider.screener
+        assert isinstance(screening, ScreeningWorker)
+        # Before the worker is ready, names are screened in process; the first starts it.
+        first = await service.screen(admin, to("p1", "Hans Juergen Mueller", "DE"))
+        await screening.start()
+        pid = screening.pid
+        second = await service.screen(admin, to("p2", "Mueller Hans Jurgen", "AT"))
+        cleared = await service.screen(admin, to("p3", "Zebediah Quill", "SG"))
+        assert screening.sent == 2
+    assert [d.outcome for d in (first, second, cleared)] == [
+        Outcome.BLOCK,
+        Outcome.BLOCK,
+        Outcome.ALLOW,
+    ]
+    assert second.hits[0].entry_id == "101"
+    # Closing the platform stopped the worker.
+    assert pid is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
