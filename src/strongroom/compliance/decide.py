@@ -202,21 +202,21 @@ class Decider:
         enforced = decisions[0]
         counted = enforced.outcome is not Outcome.BLOCK
         self._records.start()
-        stored = await asyncio.gather(
-            *(
-                self._records.submit(
-                    DecisionRecord(
-                        decision=decision,
-                        payment=payment,
-                        increments=tuple(increments(windows, payment, at // NS))
-                        if decision is enforced and counted
-                        else (),
-                        events=(_event(decision, actor),),
-                    )
-                )
-                for decision in decisions
+        records = [
+            DecisionRecord(
+                decision=decision,
+                payment=payment,
+                increments=tuple(increments(windows, payment, at // NS))
+                if decision is enforced and counted
+                else (),
+                events=(_event(decision, actor),),
             )
-        )
+            for decision in decisions
+        ]
+        if len(records) == 1:
+            # No shadow set (the usual case): no tasks for gather to make.
+            return await self._records.submit(records[0])
+        stored = await asyncio.gather(*(self._records.submit(record) for record in records))
         return stored[0]
 
     async def _write(self, batch: Sequence[DecisionRecord]) -> Sequence[Decision]:

@@ -3,7 +3,9 @@ as documented (block wins, then allow, then score thresholds and review rules)."
 
 from __future__ import annotations
 
+import json
 import textwrap
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -231,3 +233,67 @@ def test_the_digest_identifies_the_source() -> None:
     assert compile_rule_set(RULES).digest == compile_rule_set(RULES).digest
     assert compile_rule_set(RULES).digest != compile_rule_set(RULES + "\n# x\n").digest
     assert not compile_rule_set(RULES).screens
+
+
+# A condition tree over two number facts: ("cmp", fact, op, operand) | ("all"|"any", [trees]) |
+# ("not", tree); None facts make comparisons false.
+_OPS = {
+    "gt": lambda v, x: v > x,
+    "gte": lambda v, x: v >= x,
+    "lt": lambda v, x: v < x,
+    "lte": lambda v, x: v <= x,
+    "eq": lambda v, x: v == x,
+    "ne": lambda v, x: v != x,
+}
+_leaf = st.tuples(
+    st.just("cmp"),
+    st.sampled_from(["payment.amount", "account.age_days"]),
+    st.sampled_from(sorted(_OPS)),
+    st.integers(0, 10),
+)
+_tree = st.recursive(
+    _leaf,
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(["all", "any"]), st.lists(inner, min_size=1, max_size=7)),
+        st.tuples(st.just("not"), inner),
+    ),
+    max_leaves=20,
+)
+
+
+def _yaml(tree: tuple[Any, ...]) -> object:
+    kind = tree[0]
+    if kind == "cmp":
+        return {tree[1]: {tree[2]: tree[3]}}
+    if kind == "not":
+        return {"not": _yaml(tree[1])}
+    return {kind: [_yaml(t) for t in tree[1]]}
+
+
+def _reference(tree: tuple[Any, ...], values: dict[str, object]) -> bool:
+    kind = tree[0]
+    if kind == "cmp":
+        value = values[tree[1]]
+        return value is not None and bool(_OPS[tree[2]](value, tree[3]))
+    if kind == "not":
+        return not _reference(tree[1], values)
+    results = [_reference(t, values) for t in tree[1]]
+    return all(results) if kind == "all" else any(results)
+
+
+@given(
+    tree=_tree,
+    amount=st.one_of(st.none(), st.integers(0, 10)),
+    age=st.one_of(st.none(), st.integers(0, 10)),
+)
+def test_a_compiled_condition_is_its_tree_evaluated_directly(
+    tree: tuple[Any, ...],
+    amount: int | None,
+    age: int | None,
+) -> None:
+    text = json.dumps(
+        {"rules": [{"id": "r", "message": "m", "when": _yaml(tree), "action": "block"}]}
+    )
+    values = facts(payment__amount=amount, account__age_days=age)
+    fired = compile_rule_set(text).evaluate(values).outcome is Outcome.BLOCK
+    assert fired == _reference(tree, values)

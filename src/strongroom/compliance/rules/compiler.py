@@ -260,12 +260,29 @@ def _never(_facts: Facts) -> bool:
     return False
 
 
+#: Conditions up to which `all`/`any` chain their tests by `and`/`or` (a call each) instead of
+#: a generator (whose set-up costs more than two or three tests; most rules have two).
+_CHAINED = 4
+
+
 def _all(tests: list[Test]) -> Test:
-    return lambda facts: all(test(facts) for test in tests)
+    if len(tests) > _CHAINED:
+        return lambda facts: all(test(facts) for test in tests)
+    first, *rest = tests
+    if not rest:
+        return first
+    others = _all(rest)
+    return lambda facts: first(facts) and others(facts)
 
 
 def _any(tests: list[Test]) -> Test:
-    return lambda facts: any(test(facts) for test in tests)
+    if len(tests) > _CHAINED:
+        return lambda facts: any(test(facts) for test in tests)
+    first, *rest = tests
+    if not rest:
+        return first
+    others = _any(rest)
+    return lambda facts: first(facts) or others(facts)
 
 
 def _membership(fact: str, values: frozenset[Any], *, negate: bool) -> Test:
