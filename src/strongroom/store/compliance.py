@@ -459,22 +459,24 @@ class _CounterRow(msgspec.Struct):
 
 
 def _decision_row(record: DecisionRecord) -> _DecisionRow:
-    d = record.decision
+    columns = _values(record)
+    id_, tenant, subject, mode, outcome, score, version, fired, hits, failure = columns[:10]
+    decided_at, payment_at, payment = columns[10:]
     events = record.events
     return _DecisionRow(
-        d.id,
-        d.tenant,
-        d.subject,
-        d.mode.value,
-        d.outcome.value,
-        d.score,
-        d.rule_set_version,
-        msgspec.Raw(_encode(d.fired)),
-        msgspec.Raw(_encode(d.hits)),
-        d.failure,
-        d.decided_at,
-        record.payment.at or d.decided_at,
-        msgspec.Raw(_encode(record.payment)),
+        id_,
+        tenant,
+        subject,
+        mode,
+        outcome,
+        score,
+        version,
+        msgspec.Raw(fired),
+        msgspec.Raw(hits),
+        failure,
+        decided_at,
+        payment_at,
+        msgspec.Raw(payment),
         events[0].occurred_at if events else None,
         encode_batch(list(events)) if events else None,
     )

@@ -28,6 +28,13 @@ def lists_from(folder: Path, seed: int) -> ScreeningLists:
     return lists
 
 
+def twin(lists: ScreeningLists) -> ScreeningLists:
+    """The same lists loaded again: a worker's screener that has kept nothing."""
+    again = ScreeningLists(lists.sources, ManualClock())
+    again.reload()
+    return again
+
+
 def queries(seed: int, n: int = 120) -> list[NameQuery]:
     names = query_names(n, seed, synthetic_entries(ENTRIES, seed))
     return [NameQuery(name=name, country=COUNTRIES[i % 4]) for i, name in enumerate(names)]
@@ -47,9 +54,7 @@ async def test_the_worker_answers_what_the_lists_in_force_answer(tmp_path: Path)
     lists = lists_from(tmp_path, seed=3)
     asked = queries(seed=3)
     expected = [lists.current.screen(q) for q in asked]
-    fresh = ScreeningLists(lists.sources, ManualClock())
-    fresh.reload()
-    worker = ScreeningWorker(fresh)
+    worker = ScreeningWorker(twin(lists))
     try:
         await worker.start()
         # Concurrent askers, some of them asking the same query: one batch, one answer each.
@@ -84,9 +89,7 @@ async def test_a_killed_worker_loses_no_answer_and_is_started_again(tmp_path: Pa
     lists = lists_from(tmp_path, seed=5)
     asked = queries(seed=5)
     expected = [lists.current.screen(q) for q in asked]
-    fresh = ScreeningLists(lists.sources, ManualClock())
-    fresh.reload()
-    worker = ScreeningWorker(fresh)
+    worker = ScreeningWorker(twin(lists))
     try:
         await worker.start()
         killed = worker.pid

@@ -15,7 +15,7 @@ payment does not have (None) is false, except `exists: false`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -266,23 +266,22 @@ _CHAINED = 4
 
 
 def _all(tests: list[Test]) -> Test:
-    if len(tests) > _CHAINED:
-        return lambda facts: all(test(facts) for test in tests)
-    first, *rest = tests
-    if not rest:
-        return first
-    others = _all(rest)
-    return lambda facts: first(facts) and others(facts)
+    return _combined(tests, all, lambda a, b: lambda facts: a(facts) and b(facts))
 
 
 def _any(tests: list[Test]) -> Test:
+    return _combined(tests, any, lambda a, b: lambda facts: a(facts) or b(facts))
+
+
+def _combined(
+    tests: list[Test],
+    whole: Callable[[Iterable[bool]], bool],
+    pair: Callable[[Test, Test], Test],
+) -> Test:
     if len(tests) > _CHAINED:
-        return lambda facts: any(test(facts) for test in tests)
+        return lambda facts: whole(test(facts) for test in tests)
     first, *rest = tests
-    if not rest:
-        return first
-    others = _any(rest)
-    return lambda facts: first(facts) or others(facts)
+    return pair(first, _combined(rest, whole, pair)) if rest else first
 
 
 def _membership(fact: str, values: frozenset[Any], *, negate: bool) -> Test:
