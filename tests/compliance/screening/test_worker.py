@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
 
 from strongroom.clock import ManualClock
+from strongroom.compliance.screening import worker as worker_module
 from strongroom.compliance.screening.reloading import OfacSource, ScreeningLists
 from strongroom.compliance.screening.synthetic import query_names, synthetic_entries, write_ofac_csv
 from strongroom.compliance.screening.types import NameQuery
@@ -85,7 +87,7 @@ async def test_before_the_worker_is_ready_queries_are_screened_in_process(tmp_pa
     assert worker.sent == len(set(asked[1:]))
 
 
-async def test_a_killed_worker_loses_no_answer_and_is_started_again(tmp_path: Path) -> None:
+async def test_a_killed_worker_loses_no_answer_and_can_be_started_again(tmp_path: Path) -> None:
     lists = lists_from(tmp_path, seed=5)
     asked = queries(seed=5)
     expected = [lists.current.screen(q) for q in asked]
@@ -98,8 +100,9 @@ async def test_a_killed_worker_loses_no_answer_and_is_started_again(tmp_path: Pa
         os.kill(killed, signal.SIGKILL)
         answers = await asyncio.gather(*pending)
         assert not worker.ready
-        # The next query is answered in process and starts a new worker.
+        # Answered in process: the next worker waits for RETRY_AFTER, or for start().
         answers.append(await worker.screen(asked[60]))
+        assert worker.starts == 1
         await worker.start()
         assert worker.pid not in (None, killed)
         answers.extend(await asyncio.gather(*(worker.screen(q) for q in asked[61:])))
@@ -167,3 +170,35 @@ async def test_the_worker_screens_at_the_lists_threshold(tmp_path: Path, thresho
         await worker.close()
     assert answers == expected
     assert all(len(hits) <= 3 and all(h.score >= threshold for h in hits) for hits in answers)
+
+
+async def test_a_worker_that_cannot_start_is_not_started_by_every_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = worker_module.worker_command
+    monkeypatch.setattr(
+        worker_module, "worker_command", lambda *_: [sys.executable, "-c", "raise SystemExit(3)"]
+    )
+    monkeypatch.setattr(worker_module, "RETRY_AFTER", 0.5)
+    lists = lists_from(tmp_path, seed=10)
+    asked = queries(seed=10, n=40)
+    expected = [lists.current.screen(q) for q in asked]
+    worker = ScreeningWorker(twin(lists))
+    try:
+        answers = [await worker.screen(asked[0])]
+        with pytest.raises((OSError, asyncio.IncompleteReadError)):
+            await worker.start()
+        answers.extend([await worker.screen(q) for q in asked[1:20]])
+        assert worker.starts == 1
+        assert worker.pid is None
+        # Past RETRY_AFTER, a query starts one again (this one can run).
+        monkeypatch.setattr(worker_module, "worker_command", real)
+        await asyncio.sleep(0.6)
+        answers.append(await worker.screen(asked[20]))
+        assert worker.starts == 2
+        await worker.start()
+        answers.extend(await asyncio.gather(*(worker.screen(q) for q in asked[21:])))
+    finally:
+        await worker.close()
+    assert answers == expected
+    assert worker.sent == len(set(asked[21:]))

@@ -11,8 +11,8 @@ One batch is in flight at a time: the queries arriving meanwhile go together in 
 
 Answers are always those of the lists in force; the worker only moves the CPU. Until the worker
 has built its index (a second or two after the first query, and again after a reload), and
-after it died, queries are screened in process; a dead worker is started again by the next
-query.
+after it died, queries are screened in process; a worker that died or failed to start is
+started again by the first query `RETRY_AFTER` seconds later, or by `start()`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import asyncio
 import signal
 import struct
 import sys
+import time
 from typing import TYPE_CHECKING, BinaryIO
 
 import msgspec
@@ -36,8 +37,11 @@ if TYPE_CHECKING:
 _log = get_logger(__name__)
 #: Queries sent in one batch at most.
 MAX_BATCH = 256
-#: Seconds a worker has to build its index before it is given up (and started again later).
+#: Seconds a worker has to build its index before it is given up.
 START_TIMEOUT = 120.0
+#: Seconds after a worker failed to start or died before a query starts another (`start()`
+#: does at once): a worker that cannot run must not cost an index build per query.
+RETRY_AFTER = 30.0
 _READY = b"ready"
 # Every message is its length (4 bytes, big-endian), then its bytes.
 _LENGTH = struct.Struct(">I")
@@ -111,9 +115,13 @@ class ScreeningWorker:
         self._waiting: dict[NameQuery, asyncio.Future[tuple[Hit, ...]]] = {}
         self._queued: list[NameQuery] = []
         self._in_flight: list[NameQuery] = []
-        #: Queries the worker answered, and queries screened in process (the worker not ready).
+        # time.monotonic() before which no query starts a worker (one failed or died).
+        self._retry_at = 0.0
+        #: Queries the worker answered, queries screened in process (the worker not ready), and
+        #: workers started.
         self.sent = 0
         self.in_process = 0
+        self.starts = 0
 
     @property
     def pid(self) -> int | None:
@@ -132,7 +140,8 @@ class ScreeningWorker:
         if found is not None:
             return found
         if not self.ready:
-            self._start(current)
+            if time.monotonic() >= self._retry_at:
+                self._start(current)
             self.in_process += 1
             return current.screen(query)
         future = self._waiting.get(query)
@@ -186,6 +195,7 @@ class ScreeningWorker:
         except (asyncio.IncompleteReadError, ConnectionError, msgspec.DecodeError) as error:
             _log.warning("the screening worker is gone", error=repr(error))
             if self._worker is worker:
+                self._retry_at = time.monotonic() + RETRY_AFTER
                 self._retire()
 
     def _resolve(self, query: NameQuery, hits: tuple[Hit, ...]) -> None:
@@ -211,6 +221,7 @@ class ScreeningWorker:
                 return
             self._starting.cancel()
         self._starting_for = lists
+        self.starts += 1
         self._starting = asyncio.create_task(self._started(lists), name="screening-worker")
         self._starting.add_done_callback(self._start_done)
 
@@ -218,15 +229,12 @@ class ScreeningWorker:
         if task is self._starting:
             self._starting = self._starting_for = None
         if not task.cancelled() and task.exception() is not None:
+            self._retry_at = time.monotonic() + RETRY_AFTER
             _log.warning("the screening worker did not start", error=repr(task.exception()))
 
     async def _started(self, lists: NameScreener) -> None:
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            __name__,
-            str(lists.threshold),
-            str(lists.max_hits),
+            *worker_command(lists.threshold, lists.max_hits),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -248,6 +256,11 @@ class ScreeningWorker:
         _log.info("screening worker ready", pid=process.pid)
 
 
+def worker_command(threshold: float, max_hits: int) -> list[str]:
+    """The worker process's command line: this module run by this interpreter."""
+    return [sys.executable, "-m", __name__, str(threshold), str(max_hits)]
+
+
 class InProcessScreening:
     """The `AsyncScreener` that screens on the caller's event loop: for a process that keeps no
     worker (the `screening_worker` setting off)."""
@@ -265,4 +278,7 @@ class InProcessScreening:
 if __name__ == "__main__":
     # The parent stops it; an interrupt at a terminal is the parent's to handle.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    serve(sys.stdin.buffer, sys.stdout.buffer, float(sys.argv[1]), int(sys.argv[2]))
+    answers = sys.stdout.buffer
+    # Whatever else prints goes to standard error, never into the answers.
+    sys.stdout = sys.stderr
+    serve(sys.stdin.buffer, answers, float(sys.argv[1]), int(sys.argv[2]))
