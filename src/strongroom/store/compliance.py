@@ -371,6 +371,8 @@ def _key(decision: Decision) -> Key:
 
 
 def _values(record: DecisionRecord) -> tuple[Any, ...]:
+    """A decision's columns, in `_DECISION_COLUMNS` order; `fired`, `hits` and `payment` as their
+    JSON bytes (SQLite stores their text, PostgreSQL receives them inside a document)."""
     d = record.decision
     return (
         d.id,
@@ -380,12 +382,26 @@ def _values(record: DecisionRecord) -> tuple[Any, ...]:
         d.outcome.value,
         d.score,
         d.rule_set_version,
-        _encode(d.fired).decode(),
-        _encode(d.hits).decode(),
+        _encode(d.fired),
+        _encode(d.hits),
         d.failure,
         d.decided_at,
         record.payment.at or d.decided_at,
-        _encode(record.payment).decode(),
+        _encode(record.payment),
+    )
+
+
+def _sqlite_values(record: DecisionRecord) -> tuple[Any, ...]:
+    id_, *head, fired, hits, failure, decided_at, payment_at, payment = _values(record)
+    return (
+        id_.bytes,
+        *head,
+        fired.decode(),
+        hits.decode(),
+        failure,
+        decided_at,
+        payment_at,
+        payment.decode(),
     )
 
 
@@ -538,9 +554,7 @@ async def _record_sqlite(
             stored[_key(decision)] = decision
     new = [r for r in records if _key(r.decision) not in stored]
     if new:
-        await connection.exec_driver_sql(
-            _INSERT_SQLITE, [(r.decision.id.bytes, *_values(r)[1:]) for r in new]
-        )
+        await connection.exec_driver_sql(_INSERT_SQLITE, [_sqlite_values(r) for r in new])
     velocity = _velocity_rows(new)
     if velocity:
         await connection.exec_driver_sql(_UPSERT_VELOCITY_SQLITE, velocity)

@@ -126,14 +126,16 @@ class HotConnections:
             try:
                 yield connection
             except BaseException:
-                self._open.discard(connection)
-                connection.terminate()
+                self._discard(connection)
                 raise
             if connection.is_closed() or connection.is_in_transaction():
-                self._open.discard(connection)
-                connection.terminate()
+                self._discard(connection)
             else:
                 self._idle.append(connection)
+
+    def _discard(self, connection: asyncpg.Connection) -> None:
+        self._open.discard(connection)
+        connection.terminate()
 
     async def _connect(self) -> asyncpg.Connection:
         connection: asyncpg.Connection = await asyncpg.connect(

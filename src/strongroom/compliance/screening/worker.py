@@ -142,8 +142,7 @@ class ScreeningWorker:
         if not self.ready:
             if time.monotonic() >= self._retry_at:
                 self._start(current)
-            self.in_process += 1
-            return current.screen(query)
+            return self._in_process(query)
         future = self._waiting.get(query)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -211,8 +210,11 @@ class ScreeningWorker:
         left = self._in_flight + self._queued
         self._in_flight, self._queued = [], []
         for query in left:
-            self.in_process += 1
-            self._resolve(query, self.lists.current.screen(query))
+            self._resolve(query, self._in_process(query))
+
+    def _in_process(self, query: NameQuery) -> tuple[Hit, ...]:
+        self.in_process += 1
+        return self.lists.current.screen(query)
 
     def _start(self, lists: NameScreener) -> None:
         """Start a worker for `lists` in the background, unless one is being started for it."""
