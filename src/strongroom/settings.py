@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     screening_eu: Path | None = None
     screening_threshold: float = Field(default=80.0, gt=0, le=100)
     #: Whether decisions screen names not screened before in a worker process (started with
-    #: the first such name), so that the event loop never waits on one; off: on the loop.
+    #: the first such name, when a list is configured), so that the event loop never waits on
+    #: one; off: on the loop.
     screening_worker: bool = True
     #: The youngest age (years) the local KYC provider verifies a person at.
     kyc_minimum_age: int = Field(default=18, ge=0, le=130)

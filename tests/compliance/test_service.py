@@ -15,7 +15,7 @@ from strongroom.compliance.decisions import Mode, Outcome
 from strongroom.compliance.ports import RuleSetStatus
 from strongroom.compliance.rules.compiler import RuleSetError
 from strongroom.compliance.rules.facts import AccountFacts, Counterparty, CustomerFacts, Payment
-from strongroom.compliance.screening.worker import ScreeningWorker
+from strongroom.compliance.screening.worker import InProcessScreening, ScreeningWorker
 from strongroom.errors import NotFound, PermissionDenied, ValidationError
 from strongroom.events.schemas import DECISION_MADE, RULE_SET_CHANGED, decode_batch
 from strongroom.services.access import Principal, Role
@@ -317,3 +317,13 @@ async def test_decisions_screen_through_the_platforms_worker_process(
     assert pid is not None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+async def test_without_lists_decisions_screen_in_process_and_start_no_worker(
+    platform: Platform, writer: Principal, admin: Principal
+) -> None:
+    service = await platform.compliance()
+    await service.publish(admin, SANCTIONS, RuleSetStatus.ENFORCE)
+    assert isinstance(service.decider.screener, InProcessScreening)
+    decision = await service.screen(writer, to("p1", "Hans Juergen Mueller", "DE"))
+    assert (decision.outcome, decision.hits) == (Outcome.ALLOW, ())

@@ -64,8 +64,11 @@ def decision_screening(
 ) -> ScreeningWorker | InProcessScreening:
     """How decisions screen `lists`: through a worker process (names not screened before cost
     milliseconds of CPU the event loop would wait on), or on the loop when the settings say
-    `screening_worker` off. The caller closes it."""
-    return ScreeningWorker(lists) if settings.screening_worker else InProcessScreening(lists)
+    `screening_worker` off or no list is configured (nothing to screen against, no process to
+    start). The caller closes it."""
+    if settings.screening_worker and lists.sources:
+        return ScreeningWorker(lists)
+    return InProcessScreening(lists)
 
 
 def wire_compliance(
